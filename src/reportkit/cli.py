@@ -1,0 +1,140 @@
+"""The ``reportkit`` command.
+
+Exit codes: 0 everything succeeded (or was skipped as unchanged); 1 some files were rejected
+or some reports failed, the rest went on; 2 the command line was malformed; 3 bad input
+(unknown unit, malformed period, unknown notebook parameter); 4 could not run at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from reportkit import __version__
+from reportkit.errors import EXIT_CANNOT_RUN, EXIT_FAILED, ReportkitError
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+                        datefmt="%H:%M:%S")
+
+
+class _Group(click.Group):
+    """Turns reportkit errors into one readable line and the right exit code."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except ReportkitError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reportkit")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """reportkit — periodic work reports of provincial Party committee offices.
+
+    \b
+    Typical flow:
+      reportkit sample                 write the synthetic sample submissions to data/sample/
+      reportkit ingest data/sample     validate and load submissions into data/warehouse/
+      reportkit summary --period 2016-07..2018-12
+      reportkit run notebooks/province_report.ipynb --unit "Lào Cai" --period 2025-Q3
+
+    \b
+    Exit codes: 0 ok · 1 some files rejected / reports failed · 2 usage ·
+                3 bad input (unit, period, parameter) · 4 could not run
+    """
+    _setup_logging(verbose)
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("data/sample"),
+              show_default=True, help="Folder to write the submissions to (replaced).")
+@click.option("--seed", type=int, default=None, help="Random seed (default: the calibrated one).")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the folder already has data.")
+def sample(out: Path, seed: int | None, if_missing: bool) -> None:
+    """Write the deterministic synthetic sample submissions (DỮ LIỆU MẪU).
+
+    63 units monthly from January 2016 to June 2025 and the 34 units from July 2025 to
+    October 2026, calibrated to the figures published for July 2016 – December 2018.
+    """
+    from reportkit import sample as S
+
+    if if_missing and (out / "activity").is_dir() and (out / "petitions").is_dir():
+        click.echo(f"sample data already in {out} (use `reportkit sample` to rewrite it)")
+        return
+    t0 = time.perf_counter()
+    s = S.generate(out, seed=seed if seed is not None else S.SEED)
+    click.echo(f"wrote {s.activity_files} activity files ({s.activity_rows:,} rows) and "
+               f"{s.petition_files} petition files ({s.petition_rows:,} records) to {s.root} "
+               f"in {time.perf_counter() - t0:.1f}s")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.option("--warehouse", type=click.Path(path_type=Path), default=None,
+              help="Warehouse folder (default: data/warehouse).")
+def ingest(paths: tuple[Path, ...], dry_run: bool, warehouse: Path | None) -> None:
+    """Validate submissions (.csv/.xlsx files or folders) and load them into the warehouse.
+
+    Each file is loaded whole or rejected whole; every problem in a rejected file is listed
+    (file, row, column, value, rule) and the file is copied untouched to data/quarantine/
+    with a report beside it. Files already loaded are skipped.
+    """
+    from reportkit.ingest import format_problems, ingest as run_ingest
+    from reportkit.warehouse import Warehouse
+
+    t0 = time.perf_counter()
+    rep = run_ingest(paths, warehouse=Warehouse(warehouse) if warehouse else None,
+                     dry_run=dry_run)
+    for f in rep.files:
+        if f.status == "rejected":
+            click.echo(format_problems(f), err=True)
+    verb = "would load" if dry_run else "loaded"
+    click.echo(f"{verb} {rep.count('loaded')} file(s), rejected {rep.count('rejected')}, "
+               f"skipped {rep.count('skipped')} unchanged, in {time.perf_counter() - t0:.1f}s")
+    if not rep.ok:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.option("--period", default="2016-07..2018-12", show_default=True,
+              help="Period code: 2025-07, 2025-Q3, 2025-H1, 2025-9M, 2025, 2016-07..2018-12.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+def summary(period: str, lang: str) -> None:
+    """Print the national summary of key indicators for a period."""
+    from reportkit import fmt, indicators as I
+    from reportkit.periods import Period
+
+    p = Period.parse(period)
+    agg = I.aggregates(p)
+    click.echo(p.label(lang).capitalize())
+    for ind in I.INDICATORS.values():
+        v = I.national_value(ind, agg)
+        shown = fmt.percent(v, lang) if ind.unit == I.PERCENT else fmt.number(
+            v, lang, decimals=1 if ind.unit == I.DAYS else 0)
+        click.echo(f"  {ind.label(lang):<55} {shown:>12}")
+    rates = I._value(I.get("processing_rate"), agg)
+    full = int((rates >= 1 - 1e-12).sum())
+    click.echo(f"  {'Đơn vị xử lý 100% đơn, thư' if lang == 'vi' else 'Units at 100%':<55} "
+               f"{fmt.number(full, lang):>12}")
+
+
+def _fail(msg: str, code: int = EXIT_CANNOT_RUN) -> None:
+    click.secho(f"error: {msg}", fg="red", err=True)
+    sys.exit(code)
+
+
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,316 @@
+"""Building blocks the report notebooks call: heading, key figures, sections, tables.
+
+A notebook stays thin::
+
+    rep = ProvinceReport(unit, period, lang=lang)
+    rep.show_heading()
+    rep.show_key_figures()
+    for key in rep.SECTIONS: rep.show_section(key)
+
+Every string that comes from data is HTML-escaped here (``html.escape``); pandas ``Styler`` is
+not used for that reason. Personal data of petitioners is never loaded.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from reportkit import fmt, indicators as I, narrative as N, units as U
+from reportkit.periods import Period
+from reportkit.schema import category_label
+from reportkit.warehouse import Warehouse, load
+
+CSS = """
+<style>
+.rk { font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; color: #1f2933;
+      max-width: 60rem; line-height: 1.5; font-size: 15px; }
+.rk h1 { font-size: 1.35rem; text-align: center; margin: .6rem 0 .2rem; letter-spacing: .02em; }
+.rk h2 { font-size: 1.1rem; margin: 1.6rem 0 .4rem; padding-bottom: .2rem;
+         border-bottom: 2px solid #b5121b; color: #7a0c12; break-after: avoid; }
+.rk .rk-head { display: flex; justify-content: space-between; text-align: center;
+               font-size: .9rem; margin-bottom: .6rem; }
+.rk .rk-head b { display: block; }
+.rk .rk-head .rk-date { font-style: italic; margin-top: .3rem; }
+.rk .rk-sub { text-align: center; font-weight: bold; margin: 0 0 1rem; }
+.rk .rk-sample { border: 2px dashed #c2410c; color: #9a3412; background: #fff7ed;
+                 padding: .35rem .7rem; margin: .5rem 0; font-weight: bold; text-align: center; }
+.rk .rk-warn { border-left: 4px solid #c2410c; background: #fff7ed; padding: .4rem .8rem; }
+.rk .rk-cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: .6rem;
+                margin: .8rem 0 1rem; break-inside: avoid; }
+.rk .rk-card { border: 1px solid #d9e2ec; border-radius: 6px; padding: .55rem .7rem;
+               background: #f8fafc; }
+.rk .rk-card .v { font-size: 1.45rem; font-weight: bold; color: #102a43; }
+.rk .rk-card .l { font-size: .8rem; color: #486581; }
+.rk .rk-card .d { font-size: .78rem; color: #627d98; }
+.rk .rk-card .d.good { color: #1b7f3b; } .rk .rk-card .d.bad { color: #b5121b; }
+.rk p { text-align: justify; margin: .4rem 0; }
+.rk table.rk-t { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .5rem 0;
+                 break-inside: avoid; }
+.rk table.rk-t th { background: #f0f4f8; border-bottom: 2px solid #9fb3c8; text-align: left;
+                    padding: .3rem .45rem; }
+.rk table.rk-t td { border-bottom: 1px solid #e4e7eb; padding: .25rem .45rem; }
+.rk table.rk-t td.n, .rk table.rk-t th.n { text-align: right; white-space: nowrap; }
+.rk table.rk-t tr.total td { font-weight: bold; border-top: 2px solid #9fb3c8; }
+.rk table.rk-t tr.hl td { background: #fff4d6; font-weight: bold; }
+.rk .rk-note { font-size: .78rem; color: #627d98; margin: .2rem 0 .8rem; }
+.rk ul.rk-lim li { margin: .25rem 0; }
+@media print { .rk { max-width: none; font-size: 12px; } .rk h2 { break-after: avoid; }
+  .rk .rk-cards, .rk table.rk-t, .rk img { break-inside: avoid; } }
+</style>
+"""
+
+
+def esc(x: Any) -> str:
+    """HTML-escape any value taken from data."""
+    return html.escape("" if x is None else str(x), quote=True)
+
+
+def is_sample_data(root: Path | str | None = None) -> bool:
+    """Whether the warehouse holds the synthetic sample data (anything loaded from a folder
+    marked by the sample generator)."""
+    return any(e.get("sample") for e in Warehouse(root).ledger())
+
+
+def display_html(markup: str) -> None:
+    from IPython.display import HTML, display
+
+    display(HTML(markup))
+
+
+def wrap(inner: str) -> str:
+    return f'<div class="rk">{inner}</div>'
+
+
+def html_table(df: pd.DataFrame, *, numeric: Iterable[str] = (), total: bool = False,
+               highlight: str | None = None, highlight_col: str | None = None,
+               caption: str | None = None) -> str:
+    """An escaped HTML table; ``numeric`` columns are right-aligned (values already
+    formatted as strings by the caller)."""
+    numeric = set(numeric)
+    cols = list(df.columns)
+    head = "".join(f'<th class="{"n" if c in numeric else ""}">{esc(c)}</th>' for c in cols)
+    rows = []
+    for i, (_, row) in enumerate(df.iterrows()):
+        cls = []
+        if total and i == len(df) - 1:
+            cls.append("total")
+        if highlight is not None and highlight_col and str(row[highlight_col]) == highlight:
+            cls.append("hl")
+        cells = "".join(f'<td class="{"n" if c in numeric else ""}">{esc(row[c])}</td>'
+                        for c in cols)
+        rows.append(f'<tr class="{" ".join(cls)}">{cells}</tr>')
+    cap = f'<div class="rk-note">{esc(caption)}</div>' if caption else ""
+    return f'<table class="rk-t"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}' \
+           f"</tbody></table>{cap}"
+
+
+def trend_periods(p: Period) -> list[Period]:
+    """The periods a trend chart shows: 13 months, 8 quarters, or 5 of other kinds."""
+    n = {"month": 13, "quarter": 8}.get(p.kind, 5)
+    out = [p]
+    while len(out) < n:
+        out.insert(0, out[0].previous())
+    return out
+
+
+def short_label(p: Period, lang: str = "vi") -> str:
+    """Compact axis label: "T7/25", "Q3/25", "H1/25", "2025"."""
+    s = str(p)
+    if p.kind == "month":
+        return f"{'T' if lang == 'vi' else ''}{p.first.month}/{p.first:%y}"
+    if p.kind == "quarter":
+        return f"Q{(p.first.month - 1) // 3 + 1}/{p.first:%y}"
+    if p.kind == "half":
+        return f"H{1 if p.first.month == 1 else 2}/{p.first:%y}"
+    return s
+
+
+@dataclass
+class KeyFigure:
+    label: str
+    value: str
+    delta: str = ""
+    tone: str = ""  # "good" | "bad" | ""
+
+
+def value_text(res: I.IndicatorResult, lang: str, value: float | None = None) -> str:
+    v = res.value if value is None else value
+    if res.indicator.unit == I.PERCENT:
+        return fmt.percent(v, lang)
+    if res.indicator.unit == I.DAYS:
+        return fmt.number(v, lang, decimals=1)
+    return fmt.number(v, lang)
+
+
+class ProvinceReport:
+    """Everything the province report notebook shows, for one unit and period."""
+
+    SECTIONS: Sequence[str] = ("advising", "information", "meetings", "petitions", "archives",
+                               "staffing")
+    KEY_FIGURES: Sequence[str] = ("docs_sent", "network_share", "petitions_received",
+                                  "processing_rate", "programme_completion", "backlog_over_90")
+
+    def __init__(self, unit: str | U.Unit, period: str | Period, *, lang: str = "vi",
+                 rule: str | None = None, root: Path | str | None = None,
+                 report_date: date | None = None) -> None:
+        self.period = period if isinstance(period, Period) else Period.parse(period)
+        self.unit = unit if isinstance(unit, U.Unit) else U.resolve(unit, at=self.period.last)
+        self.lang, self.rule, self.root = lang, rule, root
+        self.report_date = report_date or date.today()
+        self.office = self.unit.office_name(lang, at=self.period.last)
+        self.results = {r.indicator.id: r for r in
+                        I.summary(self.unit, self.period, rule=rule, root=root)}
+        self.sample = is_sample_data(root)
+        self.merged = self.unit.era == "post-2025" and len(U.members(self.unit)) > 1
+
+    # -- heading -------------------------------------------------------------------------------
+    def heading_html(self) -> str:
+        u, lang = self.unit, self.lang
+        city = u.kind_at(self.period.last) == "city"
+        if lang == "vi":
+            committee = f"{'THÀNH ỦY' if city else 'TỈNH ỦY'} {u.name.upper()}"
+            left = f"<b>{esc(committee)}</b><b>VĂN PHÒNG</b><span>*</span>"
+            right = ("<b>ĐẢNG CỘNG SẢN VIỆT NAM</b>"
+                     f'<span class="rk-date">{esc(fmt.date_long(self.report_date, "vi", u.name))}'
+                     "</span>")
+            title = "BÁO CÁO"
+            sub = f"Kết quả công tác văn phòng cấp ủy {self.period.label('vi')}"
+        else:
+            left = f"<b>{esc(self.office)}</b>"
+            right = f'<span class="rk-date">{esc(fmt.date_long(self.report_date, "en", u.name))}' \
+                    "</span>"
+            title = "REPORT"
+            sub = f"Work of the Party committee office, {self.period.label('en')}"
+        out = f'<div class="rk-head"><div>{left}</div><div>{right}</div></div>' \
+              f"<h1>{title}</h1><p class=\"rk-sub\">{esc(sub)}</p>"
+        if self.sample:
+            out += '<div class="rk-sample">DỮ LIỆU MẪU — sample data: ' + (
+                "số liệu tổng hợp, không phải số liệu thật" if lang == "vi" else
+                "synthetic figures, not real data") + "</div>"
+        return wrap(CSS + out)
+
+    def show_heading(self) -> None:
+        display_html(self.heading_html())
+
+    # -- key figures ---------------------------------------------------------------------------
+    def key_figures(self) -> list[KeyFigure]:
+        out = []
+        for key in self.KEY_FIGURES:
+            r = self.results[key]
+            delta, tone = "", ""
+            d = r.change_vs_last_year
+            if d is not None:
+                kind = "points" if r.indicator.unit == I.PERCENT else "number"
+                delta = fmt.change(d, self.lang, kind=kind, decimals=1 if kind == "points" else 0)
+                delta += " so với cùng kỳ" if self.lang == "vi" else " on last year"
+                if r.indicator.direction and abs(d) > 1e-12:
+                    tone = "good" if r.indicator.direction * d > 0 else "bad"
+            out.append(KeyFigure(r.indicator.label(self.lang), value_text(r, self.lang),
+                                 delta, tone))
+        return out
+
+    def key_figures_html(self) -> str:
+        cards = "".join(
+            f'<div class="rk-card"><div class="v">{esc(k.value)}</div>'
+            f'<div class="l">{esc(k.label)}</div><div class="d {k.tone}">{esc(k.delta)}</div>'
+            "</div>" for k in self.key_figures())
+        title = "Số liệu chính" if self.lang == "vi" else "Key figures"
+        return wrap(f"<h2>{title}</h2><div class=\"rk-cards\">{cards}</div>")
+
+    def show_key_figures(self) -> None:
+        display_html(self.key_figures_html())
+
+    # -- sections ------------------------------------------------------------------------------
+    def section_html(self, key: str, number: int) -> str:
+        text = N.SECTION_WRITERS[key](self.results, self.period, self.office, self.lang)
+        return wrap(f"<h2>{number}. {esc(N.title(key, self.lang))}</h2><p>{esc(text)}</p>")
+
+    def merger_note(self) -> str:
+        if not self.merged:
+            return ""
+        names = ", ".join(m.name for m in U.members(self.unit))
+        if self.lang == "vi":
+            return (f"Số liệu trước ngày 01/7/2025 của {self.unit.name} là tổng số liệu của các "
+                    f"tỉnh, thành phố trước sắp xếp: {names}.")
+        return (f"Figures before 1 July 2025 for {self.unit.name} are the sums of the units it "
+                f"was formed from: {names}.")
+
+    def trend(self, indicator_id: str) -> tuple[pd.Series, pd.Series]:
+        """This unit's values over the trend periods and the same periods a year earlier."""
+        ps = trend_periods(self.period)
+        cur = I.series(indicator_id, self.unit, ps, rule=self.rule, root=self.root)
+        ly = I.series(indicator_id, self.unit, [p.same_period_last_year() for p in ps],
+                      rule=self.rule, root=self.root)
+        labels = [short_label(p, self.lang) for p in ps]
+        return pd.Series(cur.to_numpy(), index=labels), pd.Series(ly.to_numpy(), index=labels)
+
+    def ranking_values(self, indicator_id: str) -> pd.Series:
+        """The indicator for every unit in force, indexed by unit name."""
+        vals = I.values(self.period, rule=self.rule, root=self.root)[indicator_id]
+        names = {u.code: u.name for u in U.units_at(self.period.last)}
+        return vals.rename(index=names).dropna()
+
+    def petitions(self) -> pd.DataFrame:
+        """This unit's petitions received in the period (no personal data)."""
+        return load("petitions", self.unit, self.period, rule=self.rule, root=self.root,
+                    columns=["unit_code", "received_on", "kind", "topic", "status",
+                             "handled_on", "is_group", "within_jurisdiction",
+                             "transferred_to", "result_updated_on"])
+
+    def composition(self) -> pd.DataFrame:
+        """Petitions by topic (rows) and kind (columns), with Vietnamese/English labels."""
+        pet = self.petitions()
+        tab = pd.crosstab(pet["topic"], pet["kind"])
+        tab.index = [category_label("topic", t, self.lang) for t in tab.index]
+        tab.columns = [category_label("kind", k, self.lang) for k in tab.columns]
+        return tab
+
+    def backlog_bands(self) -> pd.Series:
+        r = self.results
+        b30, b60, b90 = (r[f"backlog_over_{n}"].value or 0 for n in I.BACKLOG_BANDS)
+        labels = (["31–60 ngày", "61–90 ngày", "> 90 ngày"] if self.lang == "vi"
+                  else ["31–60 days", "61–90 days", "> 90 days"])
+        return pd.Series([b30 - b60, b60 - b90, b90], index=labels, dtype="float64")
+
+    # -- limitations and appendix --------------------------------------------------------------
+    def limitations_html(self, number: int) -> str:
+        items = N.limitations(self.results, self.lang)
+        if not items:
+            items = ["Không phát hiện hạn chế nổi bật từ các chỉ tiêu." if self.lang == "vi"
+                     else "The indicators show no notable weakness."]
+        lis = "".join(f"<li>{esc(t)}</li>" for t in items)
+        return wrap(f"<h2>{number}. {esc(N.title('limitations', self.lang))}</h2>"
+                    f'<ul class="rk-lim">{lis}</ul>')
+
+    def appendix_table(self) -> pd.DataFrame:
+        vi = self.lang == "vi"
+        rows = []
+        for r in self.results.values():
+            rows.append({
+                ("Chỉ tiêu" if vi else "Indicator"): r.indicator.label(self.lang),
+                ("Kỳ này" if vi else "This period"): value_text(r, self.lang),
+                ("Kỳ trước" if vi else "Previous"): value_text(r, self.lang, r.previous),
+                ("Cùng kỳ" if vi else "Last year"): value_text(r, self.lang, r.last_year),
+                ("Toàn quốc" if vi else "National"): value_text(r, self.lang, r.national),
+                ("Xếp hạng" if vi else "Rank"): f"{r.rank}/{r.n_units}" if r.rank else "–",
+            })
+        return pd.DataFrame(rows)
+
+    def appendix_html(self) -> str:
+        df = self.appendix_table()
+        title = "Phụ lục: các chỉ tiêu" if self.lang == "vi" else "Appendix: indicators"
+        note = ("Xếp hạng 1 là tốt nhất trong các đơn vị có số liệu. Tỷ lệ tính từ tổng tử số và "
+                "mẫu số; riêng tỷ lệ xử lý đơn, thư toàn quốc là bình quân tỷ lệ của các đơn vị."
+                if self.lang == "vi" else
+                "Rank 1 is the best among units with data. Ratios are computed from summed "
+                "numerators and denominators; the national petition processing rate is the mean "
+                "of the units' rates.")
+        return wrap(f"<h2>{esc(title)}</h2>" + html_table(df, numeric=list(df.columns[1:]),
+                                                           caption=note))

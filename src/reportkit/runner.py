@@ -1,0 +1,431 @@
+"""Run one report: validate → stage → execute → check → export → promote.
+
+Nothing starts a kernel before the parameters are checked against the notebook's
+``parameters`` cell. The notebook runs with papermill into ``<root>/.staging/<run>/``; only a
+run that executed every cell without error and exported cleanly is moved into
+``<root>/<period>/<unit>/`` (``os.replace``, ipynb first, html last). A failed run leaves the
+last good report untouched and keeps its executed notebook in ``<unit dir>/_failed/``.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from jupyter_client.kernelspec import KernelSpecManager
+from papermill.exceptions import PapermillExecutionError
+
+from reportkit import units
+from reportkit.errors import (
+    ConfigError,
+    ExecutionError,
+    ExportError,
+    ParameterError,
+    PeriodError,
+    UnitError,
+)
+from reportkit.periods import Period
+
+log = logging.getLogger("reportkit.runner")
+
+LANGS = ("vi", "en")
+FORMATS = ("ipynb", "html", "pdf")  # the executed .ipynb is always kept
+STAGING = ".staging"
+FAILED = "_failed"
+_PASSABLE = (str, int, float, bool, list, dict, type(None))  # what papermill can inject
+_CODE_RE = re.compile(r"[0-9]{1,3}")
+_SLUG_RE = re.compile(r"[A-Za-z0-9]+(?:[-_][A-Za-z0-9]+)*")
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One assignment of the ``parameters`` cell; ``type_name`` is "expression" if not a literal."""
+
+    name: str
+    default: Any
+    type_name: str
+
+
+@dataclass(frozen=True)
+class PreparedReport:
+    """A report whose parameters passed validation; nothing has run yet."""
+
+    notebook: Path
+    params: dict[str, Any]
+    period: Period
+    unit: units.Unit | None
+    lang: str
+    formats: tuple[str, ...]
+
+    def output_dir(self, root: Path) -> Path:
+        """The report's final folder under ``root``."""
+        return output_dir(root, str(self.period), self.unit and self.unit.code,
+                          self.unit and self.unit.slug)
+
+    def context(self) -> dict[str, Any]:
+        """Structured fields for errors."""
+        return {"notebook": self.notebook.name, "unit": self.unit and self.unit.code,
+                "period": str(self.period)}
+
+
+@dataclass
+class ReportResult:
+    """Outcome of one report; ``ipynb`` points at the ``_failed`` copy when it failed."""
+
+    notebook: str
+    unit: str | None
+    period: str
+    status: str
+    html: Path | None
+    ipynb: Path | None
+    seconds: float
+    error: str | None
+    params: dict[str, Any]
+    pdf: Path | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def notebook_parameters(notebook: Path) -> dict[str, ParamSpec]:
+    """Parameters declared in the first cell tagged ``parameters``, in order."""
+    nb = _read(Path(notebook))
+    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    if cell is None:
+        raise ParameterError(f"{Path(notebook).name} has no cell tagged 'parameters'",
+                             notebook=Path(notebook).name)
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError as exc:
+        raise ParameterError(f"The parameters cell of {Path(notebook).name} is not plain "
+                             f"Python: {exc.msg} (line {exc.lineno})",
+                             notebook=Path(notebook).name) from None
+    specs: dict[str, ParamSpec] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            targets, value, annotation = stmt.targets, stmt.value, None
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            targets, value, annotation = [stmt.target], stmt.value, stmt.annotation
+        else:
+            continue
+        try:
+            default, type_name = ast.literal_eval(value), None
+        except ValueError:
+            default, type_name = ast.unparse(value), "expression"
+        type_name = type_name or (ast.unparse(annotation) if annotation is not None
+                                  else type(default).__name__)
+        for target in targets:
+            if isinstance(target, ast.Name):
+                specs[target.id] = ParamSpec(target.id, default, type_name)
+    return specs
+
+
+def validate_parameters(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
+    """The checked parameters, with ``unit`` as its code and ``period`` in canonical form."""
+    period = params.get("period")
+    clean, _, _ = _validate(Path(notebook), notebook_parameters(notebook), params,
+                            period if isinstance(period, str) else None)
+    return clean
+
+
+def prepare_report(notebook: str | Path, *, unit: str | None = None, period: str,
+                   lang: str = "vi", params: dict[str, Any] | None = None,
+                   formats: tuple[str, ...] = ("html",)) -> PreparedReport:
+    """Validate everything about one report without starting a kernel."""
+    path = Path(notebook).resolve()
+    specs = notebook_parameters(path)
+    given = dict(params or {})
+    clash = sorted({"unit", "period", "lang"} & given.keys())
+    if clash:
+        raise ParameterError(f"Pass {', '.join(clash)} as keyword argument(s), not in params",
+                             notebook=path.name, parameters=clash)
+    if unit is None and "unit" in specs and specs["unit"].default is not None:
+        unit = specs["unit"].default  # a notebook made for one unit
+    if unit is not None:
+        given["unit"] = unit
+    given.update({k: v for k, v in (("period", period), ("lang", lang)) if k in specs})
+    clean, p, u = _validate(path, specs, given, period, lang)
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise ParameterError(f"Unknown format(s) {', '.join(map(repr, bad))}; available: "
+                             f"{', '.join(FORMATS)}", notebook=path.name, formats=bad)
+    if "pdf" in formats and not hasattr(_export(), "write_pdf"):
+        raise ExportError("PDF export is not available", notebook=path.name, format="pdf")
+    if p is None:  # cannot happen: _validate raises when the period does not parse
+        raise ParameterError(f"Not a period: {period!r}", period=period)
+    return PreparedReport(path, clean, p, u, lang, tuple(formats))
+
+
+def output_dir(root: Path, period: str, unit_code: str | None, unit_slug: str | None) -> Path:
+    """``root/<period slug>/<code>-<slug>/`` or ``root/<period slug>/national/``."""
+    try:
+        slug = Period.parse(period).slug()
+    except PeriodError as exc:
+        raise ParameterError(f"Not a period: {period!r} ({exc})", period=period) from None
+    if (unit_code is None) != (unit_slug is None):
+        raise ParameterError("Give both the unit code and slug, or neither",
+                             code=unit_code, slug=unit_slug)
+    leaf = "national"
+    if unit_code is not None and unit_slug is not None:
+        if not _CODE_RE.fullmatch(unit_code) or not _SLUG_RE.fullmatch(unit_slug):
+            raise ParameterError(f"Unsafe unit folder {unit_code!r}-{unit_slug!r}",
+                                 code=unit_code, slug=unit_slug)
+        leaf = f"{unit_code}-{unit_slug}"
+    if not _SLUG_RE.fullmatch(slug):
+        raise ParameterError(f"Unsafe period folder {slug!r}", period=period)
+    path = Path(root) / slug / leaf
+    if not path.resolve().is_relative_to(Path(root).resolve()):
+        raise ParameterError(f"{path} would be outside {root}", period=period, code=unit_code)
+    return path
+
+
+def resolve_kernel(name: str) -> str:
+    """``name`` if that kernelspec exists; "python3" (with a warning) instead of a missing
+    "reportkit"."""
+    specs = KernelSpecManager().find_kernel_specs()
+    if name in specs:
+        return name
+    if name == "reportkit" and "python3" in specs:
+        log.warning("kernelspec 'reportkit' is not installed; using 'python3' (make setup "
+                    "installs it)")
+        return "python3"
+    raise ConfigError(f"No Jupyter kernel named {name!r}; available: {', '.join(sorted(specs))}",
+                      kernel=name)
+
+
+def execute_staged(report: PreparedReport, staging: Path, *, kernel_name: str,
+                   cell_timeout: int) -> nbformat.NotebookNode:
+    """Execute into ``staging/<stem>.ipynb`` and check it; ExecutionError if it failed."""
+    out = staging / f"{report.notebook.stem}.ipynb"
+    try:
+        nb = papermill.execute_notebook(
+            _literal(report.notebook), _literal(out), parameters=report.params,
+            kernel_name=kernel_name, progress_bar=False, log_output=False,
+            execution_timeout=cell_timeout,
+            # Kernel cwd through nbclient: papermill's own cwd= calls os.chdir in this process.
+            resources={"metadata": {"path": str(report.notebook.parent)}})
+    except PapermillExecutionError as exc:
+        raise _failure(report, exc.cell_index, exc.exec_count, exc.ename, exc.evalue) from None
+    except Exception as exc:  # timeout, dead kernel, kernel that would not start
+        cell, count = _last_started_cell(out)
+        raise _failure(report, cell, count, type(exc).__name__, str(exc)) from exc
+    check_executed(nb, report)
+    return nb
+
+
+def check_executed(nb: nbformat.NotebookNode, report: PreparedReport) -> None:
+    """Every code cell ran and none has an error output (sys.exit() included)."""
+    for index, cell in enumerate(nb.cells):
+        if (cell.cell_type != "code" or not cell.source.strip()
+                or "skip-execution" in cell.metadata.get("tags", [])):
+            continue
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if errors:
+            raise _failure(report, index, cell.execution_count, errors[0].get("ename", "Error"),
+                           errors[0].get("evalue", ""))
+        if cell.execution_count is None:
+            raise _failure(report, index, None, "NotExecuted",
+                           "the notebook stopped before this cell")
+
+
+def export_staged(report: PreparedReport, nb: nbformat.NotebookNode,
+                  staging: Path) -> dict[str, Path]:
+    """Write the requested formats next to the staged notebook."""
+    export, stem = _export(), report.notebook.stem
+    title = " – ".join(x for x in (stem, report.unit and report.unit.name, str(report.period))
+                       if x)
+    files = {"ipynb": staging / f"{stem}.ipynb"}
+    fmt = "html"
+    try:
+        if "html" in report.formats or "pdf" in report.formats:
+            files["html"] = export.write_html(nb, staging / f"{stem}.html", title=title,
+                                              lang=report.lang)
+        if "pdf" in report.formats:
+            fmt = "pdf"
+            files["pdf"] = export.write_pdf(files["html"], staging / f"{stem}.pdf",
+                                            title=title, lang=report.lang)
+    except ExportError:
+        raise
+    except Exception as exc:
+        raise ExportError(f"{fmt.upper()} export of {report.notebook.name} failed: "
+                          f"{type(exc).__name__}: {exc}", format=fmt, **report.context()) from exc
+    if "html" not in report.formats:
+        files.pop("html", None)
+    return files
+
+
+def promote(files: dict[str, Path], final_dir: Path) -> dict[str, Path]:
+    """Move staged files into ``final_dir`` (ipynb first, html last); drop ``_failed``."""
+    final_dir.mkdir(parents=True, exist_ok=True)
+    done = {}
+    for fmt in sorted(files, key=("ipynb", "pdf", "html").index):
+        done[fmt] = final_dir / files[fmt].name
+        os.replace(files[fmt], done[fmt])
+    shutil.rmtree(final_dir / FAILED, ignore_errors=True)
+    return done
+
+
+def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
+               lang: str = "vi", params: dict[str, Any] | None = None,
+               output_root: Path = Path("outputs"), formats: tuple[str, ...] = ("html",),
+               kernel_name: str = "reportkit", cell_timeout: int = 300,
+               raise_on_error: bool = True) -> ReportResult:
+    """Execute and export one report, promoting it only if everything succeeded.
+
+    Bad parameters raise ParameterError before any kernel starts, whatever
+    ``raise_on_error`` says; it only decides whether ExecutionError and ExportError are
+    raised or returned as a ``"failed"`` result.
+    """
+    started = time.monotonic()
+    report = prepare_report(notebook, unit=unit, period=period, lang=lang, params=params,
+                            formats=formats)
+    final, kernel = report.output_dir(Path(output_root)), resolve_kernel(kernel_name)
+    staging_root = Path(output_root) / STAGING
+    staging_root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{report.notebook.stem}-", dir=staging_root))
+    error: ExecutionError | ExportError | None = None
+    try:
+        try:
+            nb = execute_staged(report, staging, kernel_name=kernel, cell_timeout=cell_timeout)
+            done = promote(export_staged(report, nb, staging), final)
+        except (ExecutionError, ExportError) as exc:
+            error, done = exc, {}
+            staged = staging / f"{report.notebook.stem}.ipynb"
+            if staged.exists():
+                (final / FAILED).mkdir(parents=True, exist_ok=True)
+                done["ipynb"] = final / FAILED / staged.name
+                os.replace(staged, done["ipynb"])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # .staging itself stays: others may use it
+    result = ReportResult(
+        notebook=str(notebook), unit=report.unit and report.unit.code, period=str(report.period),
+        status="failed" if error else "ok", html=done.get("html"), ipynb=done.get("ipynb"),
+        seconds=round(time.monotonic() - started, 3), error=error and error.message,
+        params=report.params, pdf=done.get("pdf"), fields=error.fields if error else {})
+    where = f"{report.notebook.name} unit={result.unit or 'national'} period={result.period}"
+    if error is None:
+        log.info("ok      %s in %.1fs", where, result.seconds)
+        return result
+    log.warning("failed  %s in %.1fs: %s", where, result.seconds, error.message)
+    if raise_on_error:
+        raise error
+    return result
+
+
+def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any],
+              period_text: str | None, lang: str | None = None,
+              ) -> tuple[dict[str, Any], Period | None, units.Unit | None]:
+    """Check ``params`` against ``specs``; collect every problem, then raise them together."""
+    problems: list[str] = []
+    clean: dict[str, Any] = {}
+    period = unit = None
+    unknown = [k for k in params if k not in specs]
+    if unknown:
+        problems.append(f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
+                        f"{notebook.name} takes: {', '.join(specs) or 'nothing'}")
+    problems += [f"missing {name!r} (its default is None)" for name, spec in specs.items()
+                 if spec.default is None and spec.type_name != "expression"
+                 and params.get(name) is None]
+    if period_text is not None:
+        try:
+            period = Period.parse(period_text)
+        except PeriodError as exc:
+            problems.append(str(exc))
+        except TypeError:
+            problems.append(f"period must be a string like '2025-Q3', got {period_text!r}")
+    for name, value in params.items():
+        if name not in specs or value is None:
+            continue
+        if name == "unit":
+            if not isinstance(value, str):
+                problems.append(f"unit must be a string code or name, got {value!r}")
+            elif period is not None:
+                try:
+                    unit = units.resolve(value, at=period.last)
+                    clean[name] = unit.code
+                except UnitError as exc:
+                    problems.append(str(exc))
+            elif period_text is None:
+                problems.append("unit needs a period to be resolved")
+        elif name == "period":
+            if period is not None:
+                clean[name] = str(period)
+        elif name == "lang":
+            if value in LANGS:
+                clean[name] = value
+            else:
+                problems.append(f"lang must be one of {', '.join(LANGS)}, got {value!r}")
+        else:
+            problem, clean[name] = _check_type(specs[name], value)
+            if problem:
+                problems.append(problem)
+    if lang is not None and lang not in LANGS and "lang" not in specs:
+        problems.append(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    if problems:
+        raise ParameterError(f"Bad parameters for {notebook.name}: " + "; ".join(problems),
+                             notebook=notebook.name, problems=problems,
+                             available=list(specs), unit=params.get("unit"),
+                             period=period_text)
+    return clean, period, unit
+
+
+def _check_type(spec: ParamSpec, value: Any) -> tuple[str | None, Any]:
+    """A problem (or None) and the value to pass; values are never parsed from strings."""
+    if not isinstance(value, _PASSABLE):
+        return f"{spec.name}={value!r}: a {type(value).__name__} cannot be passed", value
+    expected = type(spec.default)
+    if spec.type_name == "expression" or spec.default is None:
+        return None, value
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return None, float(value)
+    if type(value) is expected or (expected is tuple and isinstance(value, list)):
+        return None, value
+    return (f"{spec.name} must be a {expected.__name__} like its default {spec.default!r}, "
+            f"got {type(value).__name__} {value!r}"), value
+
+
+def _failure(report: PreparedReport, cell: int | None, count: int | None, ename: str,
+             evalue: str) -> ExecutionError:
+    at = "" if cell is None else f" at cell {cell}" + ("" if count is None else f" (In [{count}])")
+    unit = f"unit {report.unit.code} ({report.unit.name})" if report.unit else "national"
+    return ExecutionError(f"{report.notebook.name} failed{at} for {unit}, period "
+                          f"{report.period}: {ename}: {evalue}".rstrip(": "),
+                          cell=cell, ename=ename, evalue=evalue, **report.context())
+
+
+def _last_started_cell(path: Path) -> tuple[int | None, int | None]:
+    """Index and execution count of the last cell papermill started, from its saved file."""
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return None, None
+    started = [(i, c.get("execution_count")) for i, c in enumerate(nb.cells)
+               if c.metadata.get("papermill", {}).get("start_time")]
+    return started[-1] if started else (None, None)
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    if path.suffix != ".ipynb" or not path.is_file():
+        raise ParameterError(f"No notebook at {path}", notebook=str(path))
+    return nbformat.read(path, as_version=4)
+
+
+def _literal(path: Path) -> str:
+    """Escape braces: papermill formats paths with the parameters (``{unit}``)."""
+    return str(path).replace("{", "{{").replace("}", "}}")
+
+
+def _export() -> Any:
+    try:
+        from reportkit import export
+    except ImportError as exc:
+        raise ExportError(f"Export is not available: {exc}") from exc
+    return export

@@ -1,0 +1,394 @@
+"""Data contracts: the tables reportkit stores, every field with its Vietnamese label, and the
+cross-field rules.
+
+Validation follows pandera's ``lazy=True``: every rule runs on every row and all failures are
+returned together as :class:`Problem` records (table, row, column, rule, value). Values of
+personal-data fields are never copied into a problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from reportkit.errors import LookupInRegistryError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Field types. "code" is a unit code: text, two digits, never a number.
+CODE, COUNT, MONTH, DATE, CATEGORY, BOOL, TEXT, ID = (
+    "code", "count", "month", "date", "category", "bool", "text", "id",
+)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a table."""
+
+    name: str
+    label_vi: str
+    label_en: str
+    type: str
+    required: bool = True
+    categories: tuple[str, ...] = ()
+    pii: bool = False  # personal data: stored, never shown in a report, a log or an error
+    help_vi: str = ""
+
+    def label(self, lang: str = "vi") -> str:
+        return self.label_vi if lang == "vi" else self.label_en
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-field rule. ``violations(df)`` returns a boolean mask of offending rows."""
+
+    name: str
+    columns: tuple[str, ...]
+    text_vi: str
+    text_en: str
+    violations: Callable[[pd.DataFrame], pd.Series]
+
+    def text(self, lang: str = "vi") -> str:
+        return self.text_vi if lang == "vi" else self.text_en
+
+
+@dataclass(frozen=True)
+class Table:
+    """A data contract: fields, the key that identifies a row, and cross-field rules."""
+
+    name: str
+    label_vi: str
+    label_en: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]
+    rules: tuple[Rule, ...] = ()
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def pii_columns(self) -> list[str]:
+        return [f.name for f in self.fields if f.pii]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise LookupInRegistryError(
+            f"No field named {name!r} in table {self.name}; available: {', '.join(self.columns)}"
+        )
+
+    def fields_of(self, type_: str) -> list[str]:
+        return [f.name for f in self.fields if f.type == type_]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One failure, located as precisely as the data allows. ``row`` is 1-based within the
+    submitted file's data rows when the caller maps it, else the DataFrame position."""
+
+    table: str
+    rule: str
+    message: str
+    row: int | None = None
+    column: str | None = None
+    value: Any = None
+    file: str | None = None
+    sheet: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file, "sheet": self.sheet, "table": self.table, "row": self.row,
+            "column": self.column, "value": None if self.value is None else str(self.value),
+            "rule": self.rule, "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        where = ", ".join(
+            p for p in (
+                self.file, f"sheet {self.sheet}" if self.sheet else None,
+                f"row {self.row}" if self.row is not None else None,
+                f"column {self.column}" if self.column else None,
+            ) if p
+        )
+        shown = "" if self.value is None else f" (value: {self.value!r})"
+        return f"{where}: {self.message}{shown}" if where else f"{self.message}{shown}"
+
+
+def _le(a: str, b: str) -> Callable[[pd.DataFrame], pd.Series]:
+    def check(df: pd.DataFrame) -> pd.Series:
+        return (df[a] > df[b]).fillna(False).astype(bool)
+
+    return check
+
+
+def _rule_le(a: str, b: str, vi_a: str, vi_b: str) -> Rule:
+    return Rule(
+        name=f"{a} <= {b}",
+        columns=(a, b),
+        text_vi=f"{vi_a} không được lớn hơn {vi_b}",
+        text_en=f"{a} must not exceed {b}",
+        violations=_le(a, b),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Office activity: one row per unit and month.
+ACTIVITY = Table(
+    name="activity",
+    label_vi="Kết quả công tác văn phòng",
+    label_en="Office activity",
+    key=("unit_code", "month"),
+    fields=(
+        Field("unit_code", "Mã đơn vị", "Unit code", CODE),
+        Field("unit_name", "Tên đơn vị", "Unit name", TEXT, required=False),
+        Field("month", "Tháng báo cáo", "Reporting month", MONTH),
+        Field("docs_sent", "Văn bản, báo cáo gửi lên Trung ương",
+              "Documents and reports sent to the Centre", COUNT),
+        Field("docs_sent_network", "Trong đó: gửi qua mạng thông tin diện rộng",
+              "Of which sent over the wide-area network", COUNT),
+        Field("docs_nonsecret", "Văn bản không mật gửi lên Trung ương",
+              "Non-secret documents sent to the Centre", COUNT),
+        Field("docs_nonsecret_electronic", "Trong đó: gửi điện tử",
+              "Of which sent electronically", COUNT),
+        Field("reports_due", "Báo cáo định kỳ phải gửi", "Periodic reports due", COUNT),
+        Field("reports_on_time", "Báo cáo định kỳ gửi đúng hạn",
+              "Periodic reports submitted on time", COUNT),
+        Field("meetings_executive", "Hội nghị Ban Chấp hành phục vụ",
+              "Executive committee conferences served", COUNT),
+        Field("meetings_standing_committee", "Hội nghị Ban Thường vụ phục vụ",
+              "Standing committee meetings served", COUNT),
+        Field("meetings_standing_board", "Cuộc họp Thường trực phục vụ",
+              "Standing board meetings served", COUNT),
+        Field("meetings_cadre_conferences", "Hội nghị cán bộ phục vụ",
+              "Cadre conferences served", COUNT),
+        Field("programme_planned", "Nội dung chương trình công tác theo kế hoạch",
+              "Work-programme items planned", COUNT),
+        Field("programme_completed", "Nội dung chương trình công tác đã hoàn thành",
+              "Work-programme items completed", COUNT),
+        Field("proposals_appraised", "Đề án, dự án đã thẩm định",
+              "Project proposals appraised", COUNT),
+        Field("citizens_received", "Lượt tiếp công dân", "Citizen visits received", COUNT),
+        Field("group_delegations", "Đoàn đông người", "Large-group delegations", COUNT),
+        Field("staff_in_post", "Biên chế hiện có", "Staff in post", COUNT),
+        Field("staff_quota", "Biên chế được giao", "Staff quota", COUNT),
+        Field("staff_university", "Cán bộ trình độ đại học trở lên",
+              "Staff with a university degree or higher", COUNT),
+        Field("staff_postgraduate", "Trong đó: sau đại học", "Of which postgraduate", COUNT),
+        Field("archive_files", "Hồ sơ nộp lưu", "Files transferred to the archive", COUNT),
+        Field("submitted_on", "Ngày gửi báo cáo", "Submission date", DATE),
+    ),
+    rules=(
+        _rule_le("docs_sent_network", "docs_sent", "Số văn bản gửi qua mạng",
+                 "số văn bản gửi lên Trung ương"),
+        _rule_le("docs_nonsecret", "docs_sent", "Số văn bản không mật",
+                 "số văn bản gửi lên Trung ương"),
+        _rule_le("docs_nonsecret_electronic", "docs_nonsecret", "Số văn bản không mật gửi điện tử",
+                 "số văn bản không mật"),
+        _rule_le("reports_on_time", "reports_due", "Số báo cáo đúng hạn",
+                 "số báo cáo phải gửi"),
+        _rule_le("programme_completed", "programme_planned", "Số nội dung đã hoàn thành",
+                 "số nội dung theo kế hoạch"),
+        _rule_le("group_delegations", "citizens_received", "Số đoàn đông người",
+                 "số lượt tiếp công dân"),
+        _rule_le("staff_university", "staff_in_post", "Số cán bộ trình độ đại học",
+                 "biên chế hiện có"),
+        _rule_le("staff_postgraduate", "staff_university", "Số cán bộ sau đại học",
+                 "số cán bộ trình độ đại học trở lên"),
+    ),
+)
+
+# ---------------------------------------------------------------------------------------------
+# Petition records: one row per petition or letter (đơn, thư).
+CHANNELS = ("direct", "post", "online", "transferred")
+KINDS = ("complaint", "denunciation", "petition")
+TOPICS = ("land", "environment", "cadres", "social_policy", "justice", "other")
+STATUSES = ("pending", "in_progress", "transferred", "resolved", "filed")
+HANDLED_STATUSES = ("transferred", "resolved", "filed")
+
+CATEGORY_LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "channel": {
+        "direct": ("Trực tiếp", "In person"), "post": ("Qua bưu điện", "By post"),
+        "online": ("Trực tuyến", "Online"), "transferred": ("Cơ quan khác chuyển đến", "Forwarded"),
+    },
+    "kind": {
+        "complaint": ("Khiếu nại", "Complaint"), "denunciation": ("Tố cáo", "Denunciation"),
+        "petition": ("Kiến nghị, phản ánh", "Petition or recommendation"),
+    },
+    "topic": {
+        "land": ("Đất đai, thu hồi đất", "Land and land acquisition"),
+        "environment": ("Môi trường", "Environment"),
+        "cadres": ("Đảng viên, cán bộ", "Party members and cadres"),
+        "social_policy": ("Chính sách xã hội", "Social policy"),
+        "justice": ("Tư pháp", "Justice"), "other": ("Khác", "Other"),
+    },
+    "status": {
+        "pending": ("Chưa xử lý", "Pending"), "in_progress": ("Đang xử lý", "In progress"),
+        "transferred": ("Đã chuyển cơ quan có thẩm quyền", "Transferred to the competent agency"),
+        "resolved": ("Đã giải quyết", "Resolved"), "filed": ("Lưu đơn", "Filed"),
+    },
+}
+
+
+def category_label(column: str, value: str, lang: str = "vi") -> str:
+    """The Vietnamese or English label of a category value."""
+    pair = CATEGORY_LABELS.get(column, {}).get(value)
+    if pair is None:
+        return str(value)
+    return pair[0] if lang == "vi" else pair[1]
+
+
+def _petition_rules() -> tuple[Rule, ...]:
+    def handled_before_received(df: pd.DataFrame) -> pd.Series:
+        return (df["handled_on"] < df["received_on"]).fillna(False).astype(bool)
+
+    def updated_before_handled(df: pd.DataFrame) -> pd.Series:
+        return (df["result_updated_on"] < df["handled_on"]).fillna(False).astype(bool)
+
+    def handled_without_date(df: pd.DataFrame) -> pd.Series:
+        return (df["status"].isin(HANDLED_STATUSES) & df["handled_on"].isna()).astype(bool)
+
+    def pending_with_date(df: pd.DataFrame) -> pd.Series:
+        return (df["status"].eq("pending") & df["handled_on"].notna()).astype(bool)
+
+    def transferred_without_agency(df: pd.DataFrame) -> pd.Series:
+        agency = df["transferred_to"].fillna("").astype(str).str.strip()
+        return (df["status"].eq("transferred") & agency.eq("")).astype(bool)
+
+    return (
+        Rule("handled_on >= received_on", ("handled_on", "received_on"),
+             "Ngày xử lý không được trước ngày nhận đơn",
+             "handled date must not be before the received date", handled_before_received),
+        Rule("result_updated_on >= handled_on", ("result_updated_on", "handled_on"),
+             "Ngày cập nhật kết quả không được trước ngày xử lý",
+             "result update must not be before the handled date", updated_before_handled),
+        Rule("handled status needs handled_on", ("status", "handled_on"),
+             "Đơn đã xử lý phải có ngày xử lý",
+             "a handled petition needs a handled date", handled_without_date),
+        Rule("pending has no handled_on", ("status", "handled_on"),
+             "Đơn chưa xử lý không được có ngày xử lý",
+             "a pending petition cannot have a handled date", pending_with_date),
+        Rule("transferred needs agency", ("status", "transferred_to"),
+             "Đơn đã chuyển phải ghi cơ quan nhận",
+             "a transferred petition needs the receiving agency", transferred_without_agency),
+    )
+
+
+PETITIONS = Table(
+    name="petitions",
+    label_vi="Đơn, thư",
+    label_en="Petitions and letters",
+    key=("petition_id",),
+    fields=(
+        Field("petition_id", "Số hiệu đơn", "Petition id", ID),
+        Field("unit_code", "Mã đơn vị", "Unit code", CODE),
+        Field("received_on", "Ngày nhận", "Received on", DATE),
+        Field("channel", "Hình thức tiếp nhận", "Channel", CATEGORY, categories=CHANNELS),
+        Field("kind", "Loại đơn", "Kind", CATEGORY, categories=KINDS),
+        Field("topic", "Lĩnh vực", "Topic", CATEGORY, categories=TOPICS),
+        Field("is_group", "Đơn đông người", "Group petition", BOOL),
+        Field("within_jurisdiction", "Thuộc thẩm quyền", "Within jurisdiction", BOOL),
+        Field("status", "Tình trạng xử lý", "Status", CATEGORY, categories=STATUSES),
+        Field("handled_on", "Ngày xử lý", "Handled on", DATE, required=False),
+        Field("transferred_to", "Cơ quan nhận chuyển", "Transferred to", TEXT, required=False),
+        Field("result_updated_on", "Ngày cập nhật kết quả", "Result last updated on", DATE,
+              required=False),
+        Field("case_key", "Mã vụ việc", "Case key", ID, required=False),
+        Field("petitioner_name", "Họ tên người gửi", "Petitioner's name", TEXT, pii=True),
+        Field("petitioner_id", "Số CCCD", "Petitioner's ID number", TEXT, required=False,
+              pii=True),
+        Field("petitioner_phone", "Số điện thoại", "Petitioner's phone", TEXT, required=False,
+              pii=True),
+        Field("petitioner_address", "Địa chỉ", "Petitioner's address", TEXT, required=False,
+              pii=True),
+    ),
+    rules=_petition_rules(),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (ACTIVITY, PETITIONS)}
+
+
+def table(name: str) -> Table:
+    """Look a table up by name."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise LookupInRegistryError(
+            f"No table named {name!r}; available: {', '.join(sorted(TABLES))}"
+        ) from None
+
+
+def validate(df: pd.DataFrame, tbl: Table | str, *, today: date | None = None,
+             lang: str = "en") -> list[Problem]:
+    """Check a typed DataFrame against a contract and return every problem found.
+
+    Expects the column types ingest produces (counts numeric, dates datetime64). Checks
+    required values, non-negative whole counts, categories, dates not in the future, key
+    uniqueness and every cross-field rule. Row numbers are DataFrame positions (0-based);
+    callers map them to file rows.
+    """
+    import pandas as pd
+
+    t = table(tbl) if isinstance(tbl, str) else tbl
+    today = today or date.today()
+    problems: list[Problem] = []
+
+    def add(rows: Any, column: str | None, rule: str, message: str, show: bool = True) -> None:
+        pii = column is not None and column in t.pii_columns
+        for pos in rows:
+            value = None if (pii or not show or column is None) else df[column].iloc[pos]
+            problems.append(Problem(t.name, rule, message, row=int(pos), column=column,
+                                    value=value))
+
+    missing_cols = [f.name for f in t.fields if f.required and f.name not in df.columns]
+    for name in missing_cols:
+        problems.append(Problem(t.name, "column present", f"missing column {name}",
+                                column=name))
+    for f in t.fields:
+        if f.name not in df.columns:
+            continue
+        col = df[f.name]
+        positions = pd.RangeIndex(len(df))
+        if f.required:
+            if f.type in (TEXT, ID, CODE, CATEGORY):
+                empty = col.isna() | col.astype("string").str.strip().eq("")
+            else:
+                empty = col.isna()
+            add(positions[empty.to_numpy(dtype=bool)], f.name, "required",
+                "Bắt buộc nhập" if lang == "vi" else "a value is required", show=False)
+        if f.type == COUNT:
+            num = pd.to_numeric(col, errors="coerce")
+            bad = num.notna() & ((num < 0) | (num % 1 != 0))
+            add(positions[bad.to_numpy(dtype=bool)], f.name, "non-negative whole number",
+                "phải là số nguyên không âm" if lang == "vi"
+                else "must be a whole number, 0 or more")
+        elif f.type == CATEGORY:
+            bad = col.notna() & ~col.isin(f.categories)
+            add(positions[bad.to_numpy(dtype=bool)], f.name, "category",
+                ("phải là một trong: " if lang == "vi" else "must be one of: ")
+                + ", ".join(f.categories))
+        elif f.type == CODE:
+            bad = col.notna() & ~col.astype("string").str.fullmatch(r"\d{2}").fillna(False)
+            add(positions[bad.to_numpy(dtype=bool)], f.name, "unit code",
+                "mã đơn vị gồm 2 chữ số" if lang == "vi" else "a unit code is two digits")
+        elif f.type in (DATE, MONTH):
+            dates = pd.to_datetime(col, errors="coerce")
+            bad = dates.notna() & (dates > pd.Timestamp(today))
+            add(positions[bad.to_numpy(dtype=bool)], f.name, "not in the future",
+                "ngày ở tương lai" if lang == "vi" else "date is in the future")
+    if not missing_cols:
+        for rule in t.rules:
+            if not all(c in df.columns for c in rule.columns):
+                continue
+            mask = rule.violations(df).to_numpy(dtype=bool)
+            add(pd.RangeIndex(len(df))[mask], rule.columns[0], rule.name, rule.text(lang))
+        key = [k for k in t.key if k in df.columns]
+        if key:
+            dup = df.duplicated(subset=key, keep="first").to_numpy(dtype=bool)
+            add(pd.RangeIndex(len(df))[dup], key[0], "unique key",
+                ("trùng khóa " if lang == "vi" else "duplicate key ") + ", ".join(key))
+    return problems

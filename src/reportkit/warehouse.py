@@ -1,0 +1,365 @@
+"""The warehouse: Parquet files under ``data/warehouse/``, one partition per table and unit.
+
+Layout::
+
+    data/warehouse/catalog.json                      table → partition → file, sha256, rows
+    data/warehouse/ledger.jsonl                      one line per loaded submission (sha256, ...)
+    data/warehouse/<table>/<unit key>/<sha>.parquet  e.g. petitions/15@2025-07-01/3fa2….parquet
+
+A partition is keyed by the unit *and its era* ("15@2008-08-01" is Yên Bái, "15@2025-07-01" is
+Lào Cai), so a code is never joined alone. Files are content-addressed and never modified; a
+write produces new files and then replaces ``catalog.json`` atomically, so a load is
+all-or-nothing and readers never see half a write. A slice's data version is the hash of the
+partition files it reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from reportkit import units as U
+from reportkit.errors import WarehouseError
+from reportkit.periods import Period, assign_months
+from reportkit.schema import BOOL, CODE, COUNT, DATE, MONTH, Table, table
+
+ENV_HOME = "REPORTKIT_HOME"
+ENV_WAREHOUSE = "REPORTKIT_WAREHOUSE"
+# The date column that places a row in time, per table.
+TIME_COLUMN = {"activity": "month", "petitions": "received_on"}
+
+
+def project_root() -> Path:
+    """The project folder: $REPORTKIT_HOME, else the nearest parent of the working directory
+    holding ``params/`` and ``data/``, else the working directory."""
+    env = os.environ.get(ENV_HOME)
+    if env:
+        return Path(env).resolve()
+    here = Path.cwd().resolve()
+    for p in (here, *here.parents):
+        if (p / "params").is_dir() and (p / "data").is_dir():
+            return p
+    return here
+
+
+def default_root() -> Path:
+    """$REPORTKIT_WAREHOUSE, else ``<project>/data/warehouse``."""
+    env = os.environ.get(ENV_WAREHOUSE)
+    return Path(env).resolve() if env else project_root() / "data" / "warehouse"
+
+
+def _arrow_schema(t: Table) -> pa.Schema:
+    types = {CODE: pa.string(), COUNT: pa.int64(), MONTH: pa.timestamp("ms"),
+             DATE: pa.timestamp("ms"), BOOL: pa.bool_()}
+    return pa.schema([(f.name, types.get(f.type, pa.string())) for f in t.fields])
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def partition_keys(df: pd.DataFrame, tbl: Table) -> pd.Series:
+    """The unit key ("15@2025-07-01") of every row, from its code and date (never code alone)."""
+    when = pd.to_datetime(df[TIME_COLUMN[tbl.name]])
+    post = when >= pd.Timestamp(U.MERGER_DATE)
+    old_keys = {u.code: u.key for u in U.units_at(date(2025, 6, 1))}
+    new_keys = {u.code: u.key for u in U.units_at(U.MERGER_DATE)}
+    codes = df["unit_code"].astype(str)
+    return codes.map(new_keys).where(post, codes.map(old_keys))
+
+
+@dataclass
+class WriteResult:
+    """What one transaction changed: rows added and rows replaced (old values kept)."""
+
+    added: int = 0
+    replaced: pd.DataFrame | None = None
+    partitions: list[str] = field(default_factory=list)
+
+
+class Warehouse:
+    """A warehouse folder. Cheap to create; reads ``catalog.json`` on demand."""
+
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = Path(root) if root is not None else default_root()
+
+    # -- catalogue -----------------------------------------------------------------------------
+    @property
+    def catalog_path(self) -> Path:
+        return self.root / "catalog.json"
+
+    def catalog(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.catalog_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {"version": 1, "tables": {}}
+
+    def exists(self) -> bool:
+        return self.catalog_path.exists()
+
+    def partitions(self, table_name: str) -> dict[str, dict[str, Any]]:
+        return self.catalog().get("tables", {}).get(table_name, {})
+
+    # -- ledger ----------------------------------------------------------------------------------
+    @property
+    def ledger_path(self) -> Path:
+        return self.root / "ledger.jsonl"
+
+    def ledger(self) -> list[dict[str, Any]]:
+        try:
+            lines = self.ledger_path.read_text(encoding="utf-8").splitlines()
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def loaded_shas(self) -> set[str]:
+        return {e["sha256"] for e in self.ledger() if e.get("status") == "loaded"}
+
+    def append_ledger(self, entries: Iterable[dict[str, Any]]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self.ledger_path.open("a", encoding="utf-8") as fh:
+            for e in entries:
+                fh.write(json.dumps(e, ensure_ascii=False, default=str) + "\n")
+
+    # -- writing -------------------------------------------------------------------------------
+    def upsert(self, table_name: str, rows: pd.DataFrame) -> WriteResult:
+        """Insert or replace rows by the table key, all partitions in one atomic catalogue swap.
+
+        ``rows`` must be typed and validated (see :mod:`reportkit.schema`).
+        """
+        tbl = table(table_name)
+        result = WriteResult(replaced=rows.iloc[0:0])
+        if rows.empty:
+            return result
+        rows = rows[tbl.columns].copy()
+        keys = partition_keys(rows, tbl)
+        if keys.isna().any():
+            bad = rows.loc[keys.isna(), "unit_code"].unique()
+            raise WarehouseError(f"rows with no unit in force: codes {sorted(bad)}",
+                                 table=table_name)
+        cat = self.catalog()
+        parts = cat.setdefault("tables", {}).setdefault(table_name, {})
+        schema = _arrow_schema(tbl)
+        replaced = []
+        new_files: list[Path] = []
+        for key, new in rows.groupby(keys, sort=True):
+            old = self._read_partition(table_name, parts.get(key))
+            if old is not None and not old.empty:
+                idx_old = pd.MultiIndex.from_frame(old[list(tbl.key)].astype(str))
+                idx_new = pd.MultiIndex.from_frame(new[list(tbl.key)].astype(str))
+                hit = idx_old.isin(idx_new)
+                replaced.append(old[hit])
+                merged = pd.concat([old[~hit], new], ignore_index=True)
+            else:
+                merged = new
+            merged = merged.sort_values(list(_sort_cols(tbl)), kind="stable")
+            result.added += len(new)
+            arrow = pa.Table.from_pandas(merged[tbl.columns], schema=schema,
+                                         preserve_index=False)
+            sink = pa.BufferOutputStream()
+            pq.write_table(arrow, sink, row_group_size=64_000, compression="zstd")
+            data = sink.getvalue().to_pybytes()
+            sha = hashlib.sha256(data).hexdigest()
+            rel = f"{table_name}/{key}/{sha[:20]}.parquet"
+            path = self.root / rel
+            if not path.exists():
+                _atomic_write_bytes(path, data)
+                new_files.append(path)
+            parts[key] = {"file": rel, "sha256": sha, "rows": len(merged)}
+            result.partitions.append(key)
+        if replaced:
+            result.replaced = pd.concat(replaced, ignore_index=True)
+        cat["updated"] = datetime.now().isoformat(timespec="seconds")
+        _atomic_write_bytes(self.catalog_path,
+                            json.dumps(cat, indent=1, ensure_ascii=False).encode())
+        self._collect_garbage(cat)
+        return result
+
+    def _collect_garbage(self, cat: dict[str, Any]) -> None:
+        live = {self.root / p["file"] for parts in cat["tables"].values() for p in parts.values()}
+        for tname in cat["tables"]:
+            for f in (self.root / tname).glob("*/*.parquet"):
+                if f not in live:
+                    with contextlib.suppress(OSError):
+                        f.unlink()
+
+    # -- reading -------------------------------------------------------------------------------
+    def _read_partition(self, table_name: str, entry: dict[str, Any] | None) -> pd.DataFrame | None:
+        if entry is None:
+            return None
+        return pq.read_table(self.root / entry["file"]).to_pandas()
+
+    def select_partitions(self, table_name: str, unit_keys: Iterable[str] | None) -> list[str]:
+        parts = self.partitions(table_name)
+        if unit_keys is None:
+            return sorted(parts)
+        return [k for k in sorted(set(unit_keys)) if k in parts]
+
+    def read(self, table_name: str, keys: list[str], *, columns: list[str] | None = None,
+             filter_: ds.Expression | None = None) -> pd.DataFrame:
+        """Read the given partitions with an optional Arrow filter; empty frame if none."""
+        tbl = table(table_name)
+        parts = self.partitions(table_name)
+        files = [str(self.root / parts[k]["file"]) for k in keys if k in parts]
+        schema = _arrow_schema(tbl)
+        cols = columns or tbl.columns
+        if not files:
+            return schema.empty_table().select(cols).to_pandas()
+        dataset = ds.dataset(files, format="parquet", schema=schema)
+        return dataset.to_table(columns=cols, filter=filter_).to_pandas()
+
+    def data_version(self, table_name: str, keys: list[str] | None = None) -> str:
+        """A short hash of the partition files a slice reads (changes when any of them does)."""
+        parts = self.partitions(table_name)
+        chosen = sorted(parts) if keys is None else sorted(k for k in keys if k in parts)
+        h = hashlib.sha256(table_name.encode())
+        for k in chosen:
+            h.update(f"{k}={parts[k]['sha256']};".encode())
+        return h.hexdigest()[:16]
+
+
+def _sort_cols(tbl: Table) -> tuple[str, ...]:
+    return (TIME_COLUMN[tbl.name], *tbl.key)
+
+
+# ------------------------------------------------------------------------------------------------
+# The read API reports use.
+def _as_period(period: Period | str | None) -> Period | None:
+    if period is None or isinstance(period, Period):
+        return period
+    return Period.parse(period)
+
+
+def _resolve_units(units: Any, at: date) -> list[U.Unit] | None:
+    if units is None or units == "all":
+        return None
+    if isinstance(units, U.Unit | str | int):
+        units = [units]
+    return [u if isinstance(u, U.Unit) else U.resolve(u, at=at) for u in units]
+
+
+def slice_keys(units: list[U.Unit] | None, period: Period | None,
+               reaggregate: bool = True) -> list[str] | None:
+    """Partition keys a (units, period) slice needs; members' partitions for merged units."""
+    # Under the Decree 09 cut-off a period starts on the 15th of the month before its first.
+    first = period.start_date("decree09") if period else date(1900, 1, 1)
+    last = period.last if period else date(2999, 1, 1)
+    pool = U.all_units() if units is None else units
+    keys: set[str] = set()
+    for u in pool:
+        if u.valid_from <= last and (u.valid_to is None or u.valid_to >= first):
+            keys.add(u.key)
+        if reaggregate and u.era == "post-2025" and first < U.MERGER_DATE:
+            keys.update(m.key for m in U.members(u))
+    return sorted(keys)
+
+
+def load(table_name: str, units: Any = None, period: Period | str | None = None, *,
+         columns: list[str] | None = None, rule: str | None = None, reaggregate: bool = True,
+         include_personal_data: bool = False, root: Path | str | None = None) -> pd.DataFrame:
+    """Read a slice of a table as a DataFrame.
+
+    Args:
+        table_name: "activity" or "petitions".
+        units: None/"all", a unit (code, name or :class:`~reportkit.units.Unit`) or a list;
+            names and codes resolve at the period's end.
+        period: a :class:`~reportkit.periods.Period` or its code; activity rows by month,
+            petition rows by the reporting month their ``received_on`` falls in under ``rule``.
+        columns: a subset of columns (the time column and unit code are always included).
+        rule: "calendar" or "decree09" (default: the configured rule).
+        reaggregate: when the slice reaches after 1 July 2025, rows of old units before the
+            merger are relabelled with their successor's code (``source_unit_code`` keeps the
+            original), so a trend for a merged unit includes its members' history.
+        include_personal_data: petitioners' personal data is dropped unless asked for.
+        root: the warehouse folder (default: :func:`default_root`).
+    """
+    wh = Warehouse(root)
+    if not wh.exists():
+        raise WarehouseError(f"No warehouse at {wh.root}: run `reportkit ingest` first",
+                             file=str(wh.root))
+    tbl = table(table_name)
+    p = _as_period(period)
+    at = p.last if p else date.today()
+    chosen = _resolve_units(units, at)
+    keys = slice_keys(chosen, p, reaggregate)
+    cols = list(columns or tbl.columns)
+    time_col = TIME_COLUMN[table_name]
+    for c in ("unit_code", time_col):
+        if c not in cols:
+            cols.insert(0, c)
+    if not include_personal_data:
+        cols = [c for c in cols if c not in tbl.pii_columns]
+    flt = None
+    if p is not None:
+        if table_name == "petitions":
+            lo = pd.Timestamp(p.start_date(rule))
+            hi = pd.Timestamp(p.end_date(rule)) + pd.Timedelta(days=1)  # end date is inclusive
+        else:
+            lo, hi = pd.Timestamp(p.first), pd.Timestamp(p.last) + pd.Timedelta(days=1)
+        flt = (ds.field(time_col) >= lo) & (ds.field(time_col) < hi)
+    df = wh.read(table_name, keys or [], columns=cols, filter_=flt)
+    if table_name == "petitions":
+        df["month"] = assign_months(df["received_on"], rule)
+    # The era of a row is decided by its own date, not by the reporting month it falls in.
+    when = df[time_col]
+    df["source_unit_code"] = df["unit_code"]
+    wants_new = chosen is not None and any(u.era == "post-2025" for u in chosen)
+    if reaggregate and (p is None or p.last >= U.MERGER_DATE or wants_new):
+        pre = when < pd.Timestamp(U.MERGER_DATE)
+        succ = {u.code: U.successor(u).code for u in U.units_at(date(2025, 6, 1))}
+        df.loc[pre, "unit_code"] = df.loc[pre, "unit_code"].map(succ)
+    if chosen is not None:
+        df = df[_belongs(df, when, chosen, reaggregate)]
+    df.attrs["data_version"] = wh.data_version(table_name, keys)
+    df.attrs["period"] = str(p) if p else None
+    return df.reset_index(drop=True)
+
+
+def _belongs(df: pd.DataFrame, when: pd.Series, chosen: list[U.Unit],
+             reaggregate: bool) -> pd.Series:
+    """Rows of the chosen units, matching code *and* era (codes changed meaning in 2025)."""
+    post = when >= pd.Timestamp(U.MERGER_DATE)
+    ok = pd.Series(False, index=df.index)
+    for u in chosen:
+        if u.era == "post-2025":
+            ok |= post & df["source_unit_code"].eq(u.code)
+            if reaggregate:
+                member_codes = {m.code for m in U.members(u)}
+                ok |= ~post & df["source_unit_code"].isin(member_codes) & df["unit_code"].eq(
+                    u.code)
+        else:
+            ok |= ~post & df["source_unit_code"].eq(u.code)
+    return ok
+
+
+def data_version(table_name: str, units: Any = None, period: Period | str | None = None, *,
+                 root: Path | str | None = None) -> str:
+    """The data version (hash) of the slice :func:`load` would read."""
+    p = _as_period(period)
+    chosen = _resolve_units(units, p.last if p else date.today())
+    return Warehouse(root).data_version(table_name, slice_keys(chosen, p))
+

@@ -1,0 +1,86 @@
+"""Rebuild the fixture notebooks: ``python tests/notebooks/make_fixtures.py``.
+
+Each notebook shows one behaviour of the runner. Cell ids are fixed so that a rebuild
+gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+HERE = Path(__file__).resolve().parent
+
+UNIT_PERIOD = 'unit = None  # unit code, e.g. "15"\nperiod = None  # e.g. "2025-Q3"'
+PERIOD_ONLY = 'period = None  # e.g. "2025-Q3"'
+SHOW = 'print(f"unit={unit!r} period={period!r}")'
+
+FIXTURES: dict[str, list[tuple[str, str]]] = {
+    # Runs to the end: parameters of several types, prints what it was given and its cwd.
+    "ok": [
+        ("parameters", UNIT_PERIOD + '\nlang = "vi"\ncode = "007"  # codes stay strings\n'
+                                     "threshold = 0.5"),
+        ("markdown", "# Báo cáo thử nghiệm"),
+        ("code", SHOW + '\nprint(f"lang={lang!r} code={code!r} threshold={threshold!r}")'),
+        ("code", 'import os\n\nprint("cwd=" + os.getcwd())'),
+    ],
+    # The second code cell raises; the last cell must never run.
+    "raises": [
+        ("parameters", UNIT_PERIOD),
+        ("code", SHOW),
+        ("code", 'raise ValueError(f"boom for unit {unit}")'),
+        ("code", 'print("never printed")'),
+    ],
+    # No cell tagged `parameters`.
+    "no_parameters": [
+        ("code", 'print("hello")'),
+    ],
+    # sys.exit() ends the notebook; papermill counts that as success, reportkit does not.
+    "sys_exit": [
+        ("parameters", PERIOD_ONLY),
+        ("code", "import sys\n\nsys.exit()"),
+        ("code", 'print("never printed")'),
+    ],
+    # The kernel process dies in the middle of the notebook.
+    "kernel_dies": [
+        ("parameters", PERIOD_ONLY),
+        ("code", "import os\n\nos._exit(0)"),
+        ("code", 'print("never printed")'),
+    ],
+    # A cell that runs longer than the tests' cell timeout.
+    "slow_cell": [
+        ("parameters", PERIOD_ONLY),
+        ("code", "import time\n\ntime.sleep(60)"),
+        ("code", 'print("never printed")'),
+    ],
+}
+
+
+def build(name: str, cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
+    """One fixture notebook from (kind, source) pairs."""
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    for i, (kind, source) in enumerate(cells):
+        if kind == "markdown":
+            cell = new_markdown_cell(source)
+        else:
+            cell = new_code_cell(source)
+            if kind == "parameters":
+                cell.metadata["tags"] = ["parameters"]
+        cell.id = f"{name.replace('_', '-')}-{i}"
+        nb.cells.append(cell)
+    return nb
+
+
+def main() -> None:
+    """Write every fixture notebook next to this script."""
+    for name, cells in FIXTURES.items():
+        nbformat.write(build(name, cells), HERE / f"{name}.ipynb")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Indicators on a tiny hand-made warehouse whose answers are computed by hand below."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reportkit import indicators as I
+from reportkit.errors import LookupInRegistryError
+from reportkit.periods import Period
+from reportkit.schema import ACTIVITY, PETITIONS, validate
+from reportkit.warehouse import Warehouse, load
+
+
+def activity_row(code: str, month: str, **kw: int) -> dict:
+    row = {c: 0 for c in ACTIVITY.columns}
+    row.update(unit_code=code, unit_name="x", month=pd.Timestamp(month + "-01"),
+               submitted_on=pd.Timestamp(month + "-01") + pd.Timedelta(days=35),
+               staff_in_post=10, staff_quota=12)
+    row.update(kw)
+    return row
+
+
+def petition(pid: str, code: str, received: str, handled: str | None = None,
+             status: str | None = None, updated: str | None = None) -> dict:
+    st = status or ("resolved" if handled else "pending")
+    return {
+        "petition_id": pid, "unit_code": code, "received_on": pd.Timestamp(received),
+        "channel": "post", "kind": "complaint", "topic": "land", "is_group": False,
+        "within_jurisdiction": st != "transferred", "status": st,
+        "handled_on": pd.Timestamp(handled) if handled else pd.NaT,
+        "transferred_to": "Thanh tra tỉnh" if st == "transferred" else None,
+        "result_updated_on": pd.Timestamp(updated) if updated else pd.NaT,
+        "case_key": pid, "petitioner_name": "Nguyễn Văn A", "petitioner_id": None,
+        "petitioner_phone": None, "petitioner_address": None,
+    }
+
+
+@pytest.fixture()
+def wh(tmp_path: Path) -> Warehouse:
+    """Hà Nội (01) and Cần Thơ (92), which absorbed Hậu Giang (93) and Sóc Trăng (94)."""
+    act = [
+        # Q2 2025, before the merger: 92, 93, 94 old and 01.
+        activity_row("92", "2025-04", docs_sent=10, docs_sent_network=5),
+        activity_row("93", "2025-05", docs_sent=20, docs_sent_network=5),
+        activity_row("94", "2025-06", docs_sent=10, docs_sent_network=10),
+        activity_row("01", "2025-06", docs_sent=100, docs_sent_network=90),
+        # Q3 2025, after: new 92 and 01.
+        activity_row("92", "2025-07", docs_sent=10, docs_sent_network=9, staff_in_post=30,
+                     staff_quota=40, reports_due=4, reports_on_time=4),
+        activity_row("92", "2025-08", docs_sent=30, docs_sent_network=21, staff_in_post=31,
+                     staff_quota=40, reports_due=4, reports_on_time=2),
+        activity_row("92", "2025-09", docs_sent=0, docs_sent_network=0, staff_in_post=36,
+                     staff_quota=40),
+        activity_row("01", "2025-07", docs_sent=300, docs_sent_network=150, staff_in_post=50,
+                     staff_quota=50, reports_due=2, reports_on_time=2),
+    ]
+    pets = [
+        # Cần Thơ, Q3 2025: 4 received, 3 handled by 30/9 (2, 5 and 11 days), one open.
+        petition("a1", "92", "2025-07-01", "2025-07-03"),
+        petition("a2", "92", "2025-08-10", "2025-08-15", status="transferred",
+                 updated="2025-09-01"),
+        petition("a3", "92", "2025-09-01", "2025-09-12", status="transferred"),
+        petition("a4", "92", "2025-09-20"),  # open at 30/9, 10 days old
+        # An older open petition of Hậu Giang (pre-merger), open at 30/9/2025: 92 days old.
+        petition("b1", "93", "2025-06-30"),
+        # Hà Nội Q3: 2 received, 1 handled by 30/9 (the other handled in October).
+        petition("c1", "01", "2025-07-05", "2025-07-06"),
+        petition("c2", "01", "2025-09-29", "2025-10-02"),
+    ]
+    w = Warehouse(tmp_path / "wh")
+    a = pd.DataFrame(act)
+    p = pd.DataFrame(pets)
+    assert validate(a, ACTIVITY) == []
+    assert validate(p, PETITIONS) == []
+    w.upsert("activity", a)
+    w.upsert("petitions", p)
+    return w
+
+
+Q3 = Period.parse("2025-Q3")
+
+
+def test_ratio_is_recomputed_from_sums_not_averaged(wh: Warehouse) -> None:
+    vals = I.values(Q3, root=wh.root)
+    assert vals.loc["92", "network_share"] == pytest.approx(30 / 40)
+    assert vals.loc["01", "network_share"] == pytest.approx(150 / 300)
+    nat = I.national(Q3, root=wh.root)
+    # (30 + 150) / (40 + 300), not the mean of 0.75 and 0.5.
+    assert nat["network_share"] == pytest.approx(180 / 340)
+
+
+def test_processing_rate_national_is_the_mean_of_unit_rates(wh: Warehouse) -> None:
+    vals = I.values(Q3, root=wh.root, rule="calendar")
+    assert vals.loc["92", "processing_rate"] == pytest.approx(3 / 4)
+    assert vals.loc["01", "processing_rate"] == pytest.approx(1 / 2)
+    nat = I.national(Q3, root=wh.root, rule="calendar")
+    assert nat["processing_rate"] == pytest.approx((0.75 + 0.5) / 2)
+    assert nat["petitions_received"] == 6
+
+
+def test_median_days_backlog_and_followup(wh: Warehouse) -> None:
+    vals = I.values(Q3, root=wh.root, rule="calendar")
+    assert vals.loc["92", "median_days_to_handle"] == 5  # 2, 5, 11
+    # Open at 30/9: a4 (10 days) and Hậu Giang's b1 (92 days), re-aggregated onto Cần Thơ.
+    assert vals.loc["92", "backlog_over_30"] == 1
+    assert vals.loc["92", "backlog_over_90"] == 1
+    assert vals.loc["01", "backlog_over_30"] == 0
+    assert vals.loc["92", "transfer_followup_rate"] == pytest.approx(1 / 2)
+
+
+def test_stock_takes_the_last_month(wh: Warehouse) -> None:
+    vals = I.values(Q3, root=wh.root)
+    assert vals.loc["92", "staffing_rate"] == pytest.approx(36 / 40)
+    assert I.national(Q3, root=wh.root)["staffing_rate"] == pytest.approx((36 + 50) / (40 + 50))
+
+
+def test_summary_has_previous_rank_and_target(wh: Warehouse) -> None:
+    res = {r.indicator.id: r for r in I.summary("Cần Thơ", Q3, root=wh.root, rule="calendar")}
+    net = res["network_share"]
+    assert net.value == pytest.approx(0.75) and net.numerator == 30 and net.denominator == 40
+    # Q2 2025 re-aggregated from Cần Thơ, Hậu Giang and Sóc Trăng: 20 / 40.
+    assert net.previous == pytest.approx(0.5)
+    assert net.rank == 1 and net.n_units == 2
+    tl = res["reporting_timeliness"]
+    assert tl.value == pytest.approx(6 / 8) and tl.target_met is False and tl.rank == 2
+    assert res["backlog_over_90"].rank == 2  # lower is better
+
+
+def test_trend_series_crosses_the_merger(wh: Warehouse) -> None:
+    s = I.series("docs_sent", "Cần Thơ", [Period.parse("2025-Q2"), Q3], root=wh.root)
+    assert list(s) == [40, 40]
+    nat = I.series("docs_sent", None, [Period.parse("2025-Q2"), Q3], root=wh.root)
+    assert list(nat) == [140, 340]
+
+
+def test_decree09_rule_moves_late_september_into_october(wh: Warehouse) -> None:
+    cal = load("petitions", "Cần Thơ", Q3, rule="calendar", root=wh.root)
+    d09 = load("petitions", "Cần Thơ", Q3, rule="decree09", root=wh.root)
+    assert "a4" in set(cal["petition_id"])  # received 20/9
+    assert "a4" not in set(d09["petition_id"])  # 20/9 ≥ 15/9 → reporting month October
+    # Decree 09's Q3 starts 15/6: Hậu Giang's 30/6 petition is re-aggregated into Cần Thơ.
+    assert "b1" in set(d09["petition_id"])
+
+
+def test_registry_lookup_lists_what_exists() -> None:
+    with pytest.raises(LookupInRegistryError) as exc:
+        I.get("nope")
+    assert "No indicator named 'nope'; available:" in str(exc.value)
+    assert "processing_rate" in str(exc.value)
