@@ -170,31 +170,37 @@ def staffing(r: Results, p: Period, office: str, lang: str = "vi") -> str:
             f"{_pct(un.value, lang)} hold a university degree or higher.")
 
 
-def limitations(r: Results, lang: str = "vi", *, bottom: int = 5) -> list[str]:
-    """Limitations found from the indicators: below target, worse than the same period last
-    year, near the bottom of the ranking, transferred petitions without a result update."""
+# Indicators whose weakness is already told by another one (backlog over 90 covers 30/60).
+_NOT_IN_LIMITATIONS = frozenset({"backlog_over_30", "backlog_over_60"})
+
+
+def limitations(r: Results, lang: str = "vi", *, bottom: int = 5,
+                min_points: float = 0.01) -> list[str]:
+    """Limitations found from the indicators, one sentence per weak indicator: below target,
+    worse than the same period last year (by at least ``min_points``), in the bottom
+    ``bottom`` of the ranking; then transferred petitions without a result update."""
     out: list[str] = []
     for res in r.values():
         ind = res.indicator
-        if res.value is None:
+        if res.value is None or not ind.direction or ind.id in _NOT_IN_LIMITATIONS:
             continue
-        name = ind.label(lang)
+        clauses = []
         if res.target_met is False:
-            out.append(
-                f"{name} đạt {_shown(res, lang)}, chưa đạt mục tiêu {_target(res, lang)}."
-                if lang == "vi" else
-                f"{name} was {_shown(res, lang)}, below the target of {_target(res, lang)}.")
-        if ind.direction and res.worse_than_last_year and ind.unit == PERCENT:
-            out.append(
-                f"{name} {fmt.change(res.change_vs_last_year, lang, kind='points')} so với cùng "
-                f"kỳ năm trước." if lang == "vi" else
-                f"{name} went {fmt.change(res.change_vs_last_year, lang, kind='points')} on the "
-                f"same period last year.")
-        if ind.direction and res.rank and res.n_units >= 10 and res.rank > res.n_units - bottom:
-            out.append(
-                f"{name} xếp thứ {res.rank}/{res.n_units} đơn vị, thuộc nhóm thấp nhất cả nước."
-                if lang == "vi" else
-                f"{name} ranks {res.rank} of {res.n_units}, among the lowest in the country.")
+            clauses.append(f"chưa đạt mục tiêu {_target(res, lang)}" if lang == "vi"
+                           else f"below the target of {_target(res, lang)}")
+        d = res.change_vs_last_year
+        if ind.unit == PERCENT and res.worse_than_last_year and d is not None \
+                and abs(d) >= min_points:
+            ch = fmt.change(d, lang, kind="points")
+            clauses.append(f"{ch} so với cùng kỳ năm trước" if lang == "vi"
+                           else f"{ch} on the same period last year")
+        if res.rank and res.n_units >= 10 and res.rank > res.n_units - bottom:
+            clauses.append(f"xếp thứ {res.rank}/{res.n_units}, thuộc nhóm thấp nhất cả nước"
+                           if lang == "vi" else
+                           f"ranked {res.rank} of {res.n_units}, among the lowest in the country")
+        if clauses:
+            verb = "đạt" if lang == "vi" else "was"
+            out.append(f"{ind.label(lang)} {verb} {_shown(res, lang)}, {', '.join(clauses)}.")
     fu = r.get("transfer_followup_rate")
     if fu is not None and fu.denominator and fu.numerator is not None:
         missing = int(fu.denominator - fu.numerator)

@@ -55,7 +55,8 @@ CSS = """
                  break-inside: avoid; }
 .rk table.rk-t th { background: #f0f4f8; border-bottom: 2px solid #9fb3c8; text-align: left;
                     padding: .3rem .45rem; }
-.rk table.rk-t td { border-bottom: 1px solid #e4e7eb; padding: .25rem .45rem; }
+.rk table.rk-t td { border-bottom: 1px solid #e4e7eb; padding: .25rem .45rem; text-align: left; }
+.rk table.rk-t td:first-child, .rk table.rk-t th:first-child { min-width: 12rem; }
 .rk table.rk-t td.n, .rk table.rk-t th.n { text-align: right; white-space: nowrap; }
 .rk table.rk-t tr.total td { font-weight: bold; border-top: 2px solid #9fb3c8; }
 .rk table.rk-t tr.hl td { background: #fff4d6; font-weight: bold; }
@@ -242,6 +243,10 @@ class ProvinceReport:
         return (f"Figures before 1 July 2025 for {self.unit.name} are the sums of the units it "
                 f"was formed from: {names}.")
 
+    def trend_crosses_merger(self) -> bool:
+        """Whether this merged unit's trend reaches back before 1 July 2025."""
+        return self.merged and trend_periods(self.period)[0].first < U.MERGER_DATE
+
     def trend(self, indicator_id: str) -> tuple[pd.Series, pd.Series]:
         """This unit's values over the trend periods and the same periods a year earlier."""
         ps = trend_periods(self.period)
@@ -314,3 +319,313 @@ class ProvinceReport:
                 "of the units' rates.")
         return wrap(f"<h2>{esc(title)}</h2>" + html_table(df, numeric=list(df.columns[1:]),
                                                            caption=note))
+
+    # -- one call per section ------------------------------------------------------------------
+    def _trend_chart(self, indicator_id: str) -> Any:
+        from reportkit import charts
+
+        ind = I.get(indicator_id)
+        cur, ly = self.trend(indicator_id)
+        vi = self.lang == "vi"
+        note = self.merger_note() if self.trend_crosses_merger() else None
+        return charts.trend(
+            cur, ly, title=f"{ind.label(self.lang)}{' — ' if vi else ' — '}{self.unit.name}",
+            percent=ind.unit == I.PERCENT, target=ind.target, footnote=note, lang=self.lang,
+            sample=self.sample)
+
+    def _ranking_chart(self, indicator_id: str) -> Any:
+        from reportkit import charts
+
+        ind = I.get(indicator_id)
+        vi = self.lang == "vi"
+        return charts.ranking(
+            self.ranking_values(indicator_id), highlight=self.unit.name,
+            title=f"{ind.label(self.lang)}: {'so sánh các đơn vị' if vi else 'all units'}, "
+                  f"{self.period.label(self.lang)}",
+            percent=ind.unit == I.PERCENT, national=self.results[indicator_id].national,
+            target=ind.target, lang=self.lang, sample=self.sample)
+
+    def meetings_table(self) -> pd.DataFrame:
+        vi = self.lang == "vi"
+        agg = I.unit_aggregates(self.unit, self.period, rule=self.rule, root=self.root)
+        ly = I.unit_aggregates(self.unit, self.period.same_period_last_year(), rule=self.rule,
+                               root=self.root)
+        from reportkit.schema import ACTIVITY
+
+        rows = []
+        for col in ("meetings_executive", "meetings_standing_committee",
+                    "meetings_standing_board", "meetings_cadre_conferences", "meetings_total"):
+            label = (ACTIVITY.field(col).label(self.lang) if col != "meetings_total"
+                     else ("Tổng số" if vi else "Total"))
+            v = None if agg is None else agg[col].iloc[0]
+            w = None if ly is None else ly[col].iloc[0]
+            rows.append({("Loại hội nghị" if vi else "Meeting"): label,
+                         (self.period.label(self.lang)): fmt.number(v, self.lang),
+                         ("Cùng kỳ năm trước" if vi else "Same period last year"):
+                             fmt.number(w, self.lang)})
+        return pd.DataFrame(rows)
+
+    def staffing_table(self) -> pd.DataFrame:
+        vi = self.lang == "vi"
+        r = self.results
+        rows = [
+            (("Biên chế được giao" if vi else "Staff quota"), r["staffing_rate"].denominator),
+            (("Biên chế hiện có" if vi else "Staff in post"), r["staffing_rate"].numerator),
+            (("Trình độ đại học trở lên" if vi else "University degree or higher"),
+             r["staff_university_share"].numerator),
+        ]
+        return pd.DataFrame({("Chỉ tiêu" if vi else "Item"): [a for a, _ in rows],
+                             ("Số người" if vi else "People"):
+                                 [fmt.number(b, self.lang) for _, b in rows]})
+
+    def show_section(self, key: str, number: int) -> None:
+        """Title, narrative, then the section's charts and tables."""
+        from reportkit import charts
+
+        display_html(self.section_html(key, number))
+        vi = self.lang == "vi"
+        if key == "advising":
+            charts.show(self._trend_chart("programme_completion"))
+        elif key == "information":
+            charts.show(self._trend_chart("network_share"))
+            charts.show(self._ranking_chart("network_share"))
+        elif key == "meetings":
+            df = self.meetings_table()
+            display_html(wrap(html_table(df, numeric=list(df.columns[1:]), total=True)))
+        elif key == "petitions":
+            comp = self.composition()
+            if not comp.empty:
+                charts.show(charts.composition(
+                    comp, title=("Đơn, thư theo lĩnh vực và loại đơn" if vi
+                                 else "Petitions by topic and kind"),
+                    lang=self.lang, small_threshold=3, sample=self.sample))
+            charts.show(charts.backlog(
+                self.backlog_bands(),
+                title=("Đơn tồn đọng cuối kỳ theo thời gian" if vi
+                       else "Open petitions at the period end, by age"),
+                lang=self.lang, small_threshold=3, sample=self.sample))
+            charts.show(self._ranking_chart("processing_rate"))
+        elif key == "staffing":
+            df = self.staffing_table()
+            display_html(wrap(html_table(df, numeric=list(df.columns[1:]))))
+
+    def show_limitations(self, number: int) -> None:
+        display_html(self.limitations_html(number))
+
+    def show_appendix(self) -> None:
+        display_html(self.appendix_html())
+
+
+class NationalReport:
+    """The national summary for the Central Party Office: all units for one period."""
+
+    KEY = ("network_share", "nonsecret_electronic_share", "reporting_timeliness",
+           "processing_rate", "transfer_followup_rate", "programme_completion")
+
+    def __init__(self, period: str | Period, *, lang: str = "vi", rule: str | None = None,
+                 root: Path | str | None = None, report_date: date | None = None) -> None:
+        self.period = period if isinstance(period, Period) else Period.parse(period)
+        self.lang, self.rule, self.root = lang, rule, root
+        self.report_date = report_date or date.today()
+        self.units = U.units_at(self.period.last)
+        self.names = {u.code: u.name for u in self.units}
+        self.agg = I.aggregates(self.period, rule=rule, root=root)
+        self.values = I.values(self.period, rule=rule, root=root)
+        self.national = {i.id: I.national_value(i, self.agg) for i in I.INDICATORS.values()}
+        self.sample = is_sample_data(root)
+        prev = self.period.previous()
+        self.prev_values = (I.values(prev, rule=rule, root=root)
+                            if prev.first >= date(2016, 1, 1) else None)
+
+    @property
+    def reporting_units(self) -> int:
+        return int(self.agg["months_reported"].fillna(0).gt(0).sum())
+
+    def units_at_full_processing(self) -> list[str]:
+        rates = self.values["processing_rate"].dropna()
+        return sorted((self.names[c] for c in rates[rates >= 1 - 1e-12].index),
+                      key=U.normalize_name)
+
+    def heading_html(self) -> str:
+        vi = self.lang == "vi"
+        if vi:
+            left = "<b>BAN CHẤP HÀNH TRUNG ƯƠNG</b><b>VĂN PHÒNG</b><span>*</span>"
+            right = ("<b>ĐẢNG CỘNG SẢN VIỆT NAM</b>"
+                     f'<span class="rk-date">{esc(fmt.date_long(self.report_date, "vi", "Hà Nội"))}'
+                     "</span>")
+            sub = ("Tổng hợp kết quả công tác văn phòng tỉnh ủy, thành ủy "
+                   f"{self.period.label('vi')}")
+            title = "BÁO CÁO"
+        else:
+            left = "<b>Central Party Office</b>"
+            right = (f'<span class="rk-date">{esc(fmt.date_long(self.report_date, "en", "Hà Nội"))}'
+                     "</span>")
+            sub = f"Work of the provincial Party committee offices, {self.period.label('en')}"
+            title = "NATIONAL SUMMARY"
+        out = (f'<div class="rk-head"><div>{left}</div><div>{right}</div></div><h1>{title}</h1>'
+               f'<p class="rk-sub">{esc(sub)}</p>')
+        if self.sample:
+            out += '<div class="rk-sample">DỮ LIỆU MẪU — sample data: ' + (
+                "số liệu tổng hợp, không phải số liệu thật" if vi else
+                "synthetic figures, not real data") + "</div>"
+        return wrap(CSS + out)
+
+    def overview_text(self) -> str:
+        n = self.national
+        vi = self.lang == "vi"
+        units = fmt.number(self.reporting_units, self.lang)
+        full = fmt.number(len(self.units_at_full_processing()), self.lang)
+        net = self.agg["docs_sent_network"].sum()
+        label = self.period.label(self.lang)
+        if vi:
+            return (f"{label[0].upper()}{label[1:]}, {units} văn phòng tỉnh ủy, thành ủy đã gửi "
+                    f"{fmt.number(n['docs_sent'], 'vi')} văn bản, báo cáo, trong đó có "
+                    f"{fmt.number(net, 'vi')} văn bản gửi qua mạng thông tin diện rộng "
+                    f"({fmt.percent(n['network_share'], 'vi')}); tiếp nhận "
+                    f"{fmt.number(n['petitions_received'], 'vi')} đơn, thư; số đơn, thư đã xử lý "
+                    f"trong toàn quốc đạt bình quân {fmt.percent(n['processing_rate'], 'vi')}; "
+                    f"có {full} địa phương tỷ lệ giải quyết đơn, thư đạt 100%.")
+        return (f"In {label}, {units} provincial Party committee offices sent "
+                f"{fmt.number(n['docs_sent'], 'en')} documents and reports, "
+                f"{fmt.number(net, 'en')} of them over the wide-area network "
+                f"({fmt.percent(n['network_share'], 'en')}); they received "
+                f"{fmt.number(n['petitions_received'], 'en')} petitions and letters; the average "
+                f"processing rate was {fmt.percent(n['processing_rate'], 'en')}; {full} units "
+                f"processed 100%.")
+
+    def key_figures_html(self) -> str:
+        n, lang = self.national, self.lang
+        vi = lang == "vi"
+        cards = [
+            (fmt.number(n["docs_sent"], lang),
+             "Văn bản, báo cáo gửi lên Trung ương" if vi else "Documents sent to the Centre"),
+            (fmt.number(self.agg["docs_sent_network"].sum(), lang),
+             "Trong đó gửi qua mạng diện rộng" if vi else "Of which over the network"),
+            (fmt.number(n["petitions_received"], lang),
+             "Đơn, thư tiếp nhận" if vi else "Petitions and letters received"),
+            (fmt.percent(n["processing_rate"], lang),
+             "Tỷ lệ xử lý đơn, thư (bình quân)" if vi else "Average processing rate"),
+            (fmt.number(len(self.units_at_full_processing()), lang),
+             "Địa phương xử lý 100% đơn, thư" if vi else "Units at 100% processing"),
+            (fmt.number(self.reporting_units, lang),
+             "Đơn vị có báo cáo" if vi else "Units reporting"),
+        ]
+        html_cards = "".join(f'<div class="rk-card"><div class="v">{esc(v)}</div>'
+                             f'<div class="l">{esc(lab)}</div></div>' for v, lab in cards)
+        title = "Số liệu chính" if vi else "Key figures"
+        return wrap(f"<h2>{title}</h2><div class=\"rk-cards\">{html_cards}</div>"
+                    f"<p>{esc(self.overview_text())}</p>")
+
+    def ranking_table(self, indicator_id: str, *, top: int | None = None) -> pd.DataFrame:
+        ind = I.get(indicator_id)
+        vals = self.values[indicator_id].dropna()
+        rk = I.ranks(ind, vals).sort_values()
+        vi = self.lang == "vi"
+        rows = [{("Hạng" if vi else "Rank"): int(r), ("Đơn vị" if vi else "Unit"): self.names[c],
+                 ind.label(self.lang): fmt.percent(vals[c], self.lang)
+                 if ind.unit == I.PERCENT else fmt.number(vals[c], self.lang)}
+                for c, r in rk.items()]
+        df = pd.DataFrame(rows)
+        return df.head(top) if top else df
+
+    def movers(self, indicator_id: str, n: int = 5) -> pd.DataFrame | None:
+        """Largest changes since the previous period (percentage points)."""
+        if self.prev_values is None:
+            return None
+        cur = self.values[indicator_id]
+        prev = self.prev_values[indicator_id].reindex(cur.index)
+        d = (cur - prev).dropna()
+        if d.empty:
+            return None
+        vi = self.lang == "vi"
+        pick = pd.concat([d.nlargest(n), d.nsmallest(n)])
+        pick = pick[~pick.index.duplicated()]
+        return pd.DataFrame({
+            ("Đơn vị" if vi else "Unit"): [self.names[c] for c in pick.index],
+            ("Kỳ trước" if vi else "Previous"): [fmt.percent(prev[c], self.lang) for c in pick.index],
+            ("Kỳ này" if vi else "This period"): [fmt.percent(cur[c], self.lang) for c in pick.index],
+            ("Thay đổi" if vi else "Change"): [fmt.change(v, self.lang, kind="points")
+                                               for v in pick.to_numpy()],
+        })
+
+    def show_heading(self) -> None:
+        display_html(self.heading_html())
+        display_html(self.key_figures_html())
+
+    def show_indicator(self, indicator_id: str, number: int) -> None:
+        """Distribution chart, top and bottom units, and movers for one key indicator."""
+        from reportkit import charts
+
+        ind = I.get(indicator_id)
+        vi = self.lang == "vi"
+        nat = self.national[indicator_id]
+        text = (f"Toàn quốc: {value_text_plain(ind, nat, self.lang)}"
+                + (" (bình quân tỷ lệ của các đơn vị)." if ind.aggregation == I.MEAN_OF_RATES
+                   else " (tính trên tổng số).")
+                if vi else
+                f"National: {value_text_plain(ind, nat, self.lang)}"
+                + (" (mean of unit rates)." if ind.aggregation == I.MEAN_OF_RATES
+                   else " (from national totals)."))
+        display_html(wrap(f"<h2>{number}. {esc(ind.label(self.lang))}</h2><p>{esc(text)}</p>"))
+        vals = self.values[indicator_id].rename(index=self.names).dropna()
+        if not vals.empty:
+            charts.show(charts.ranking(
+                vals, highlight=None, title=f"{ind.label(self.lang)}, {self.period.label(self.lang)}",
+                percent=ind.unit == I.PERCENT, national=nat, target=ind.target, lang=self.lang,
+                sample=self.sample))
+        mv = self.movers(indicator_id)
+        if mv is not None and not mv.empty:
+            cap = ("Các đơn vị thay đổi nhiều nhất so với kỳ trước (điểm phần trăm)." if vi
+                   else "Largest changes since the previous period (percentage points).")
+            display_html(wrap(html_table(mv, numeric=list(mv.columns[1:]), caption=cap)))
+
+    def show_full_processing(self, number: int) -> None:
+        vi = self.lang == "vi"
+        names = self.units_at_full_processing()
+        title = ("Các địa phương xử lý 100% đơn, thư" if vi else "Units that processed 100%")
+        body = ", ".join(esc(x) for x in names) or ("Không có." if vi else "None.")
+        display_html(wrap(f"<h2>{number}. {esc(title)}</h2><p>{fmt.number(len(names), self.lang)}"
+                          f" {'địa phương' if vi else 'units'}: {body}.</p>"))
+
+    def appendix_table(self) -> pd.DataFrame:
+        vi = self.lang == "vi"
+        rows = []
+        for u in self.units:
+            a = self.agg.loc[u.code] if u.code in self.agg.index else None
+            v = self.values.loc[u.code] if u.code in self.values.index else None
+            rows.append({
+                ("Mã" if vi else "Code"): u.code, ("Đơn vị" if vi else "Unit"): u.name,
+                ("Văn bản gửi" if vi else "Docs sent"):
+                    fmt.number(None if a is None else a["docs_sent"], self.lang),
+                ("Qua mạng" if vi else "Over network"):
+                    fmt.percent(None if v is None else v["network_share"], self.lang),
+                ("Đơn, thư" if vi else "Petitions"):
+                    fmt.number(None if a is None else a["received"], self.lang),
+                ("Đã xử lý" if vi else "Processed"):
+                    fmt.percent(None if v is None else v["processing_rate"], self.lang),
+                ("Đúng hạn" if vi else "On time"):
+                    fmt.percent(None if v is None else v["reporting_timeliness"], self.lang),
+            })
+        n = self.national
+        rows.append({
+            ("Mã" if vi else "Code"): "", ("Đơn vị" if vi else "Unit"):
+                "Toàn quốc" if vi else "National",
+            ("Văn bản gửi" if vi else "Docs sent"): fmt.number(n["docs_sent"], self.lang),
+            ("Qua mạng" if vi else "Over network"): fmt.percent(n["network_share"], self.lang),
+            ("Đơn, thư" if vi else "Petitions"): fmt.number(n["petitions_received"], self.lang),
+            ("Đã xử lý" if vi else "Processed"): fmt.percent(n["processing_rate"], self.lang),
+            ("Đúng hạn" if vi else "On time"): fmt.percent(n["reporting_timeliness"], self.lang),
+        })
+        return pd.DataFrame(rows)
+
+    def show_appendix(self) -> None:
+        df = self.appendix_table()
+        title = "Phụ lục: số liệu các đơn vị" if self.lang == "vi" else "Appendix: all units"
+        display_html(wrap(f"<h2>{esc(title)}</h2>"
+                          + html_table(df, numeric=list(df.columns[2:]), total=True)))
+
+
+def value_text_plain(ind: I.Indicator, v: float | None, lang: str) -> str:
+    if ind.unit == I.PERCENT:
+        return fmt.percent(v, lang)
+    return fmt.number(v, lang, decimals=1 if ind.unit == I.DAYS else 0)

@@ -339,8 +339,6 @@ def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any
             period = Period.parse(period_text)
         except PeriodError as exc:
             problems.append(str(exc))
-        except TypeError:
-            problems.append(f"period must be a string like '2025-Q3', got {period_text!r}")
     for name, value in params.items():
         if name not in specs or value is None:
             continue
@@ -394,11 +392,16 @@ def _check_type(spec: ParamSpec, value: Any) -> tuple[str | None, Any]:
 
 def _failure(report: PreparedReport, cell: int | None, count: int | None, ename: str,
              evalue: str) -> ExecutionError:
+    """The error for a failed cell; its message is one line (the first of ``evalue``)."""
     at = "" if cell is None else f" at cell {cell}" + ("" if count is None else f" (In [{count}])")
-    unit = f"unit {report.unit.code} ({report.unit.name})" if report.unit else "national"
+    unit = f"unit {report.unit.code} ({report.unit.name})" if report.unit else "the national report"
+    lines = str(evalue).strip().splitlines()
+    what = f"{ename}: {lines[0]}" if lines else ename
+    if ename == "SystemExit":
+        what += " (sys.exit() was called; the cells after it did not run)"
     return ExecutionError(f"{report.notebook.name} failed{at} for {unit}, period "
-                          f"{report.period}: {ename}: {evalue}".rstrip(": "),
-                          cell=cell, ename=ename, evalue=evalue, **report.context())
+                          f"{report.period}: {what}", cell=cell, ename=ename, evalue=evalue,
+                          **report.context())
 
 
 def _last_started_cell(path: Path) -> tuple[int | None, int | None]:

@@ -158,7 +158,7 @@ def _activity(prof: pd.DataFrame, seed: int) -> pd.DataFrame:
     trend = 1.0 + 0.03 * (yrs - 2016)
     docs_mean = 21.0 * size * season * trend
     docs = rng.poisson(docs_mean).astype(np.int64)
-    share = 1 / (1 + np.exp(-(0.55 * (yrs - 2018.2) + 0.45 * p["network_skill"].to_numpy())))
+    share = 1 / (1 + np.exp(-(0.38 * (yrs - 2018.2) + 0.45 * p["network_skill"].to_numpy())))
     share = np.clip(share, 0.05, 0.995)
     in_cal = np.array([CALIBRATION_FIRST <= m <= CALIBRATION_LAST for _, m in frames])
     # Calibrate the published window exactly.
@@ -315,7 +315,7 @@ def _petitions(prof: pd.DataFrame, seed: int) -> pd.DataFrame:
     handled_out = pd.Series(h).where(~open_now)
     transferred = status_names == "transferred"
     follow = rng.random(n) < p["followup"].to_numpy()
-    upd = pd.Series(h) + pd.to_timedelta(rng.integers(7, 150, n), unit="D")
+    upd = pd.Series(h) + pd.to_timedelta(rng.integers(5, 75, n), unit="D")
     result_updated = upd.where(transferred & follow & (upd.to_numpy() <= data_end))
     post = (month >= pd.Timestamp(U.MERGER_DATE)).to_numpy()
     agencies = np.where(post, np.array(_AGENCIES_POST)[rng.integers(0, 8, n)],
