@@ -254,9 +254,20 @@ def test_fixture_notebooks(root: Path, name: str, unit: str | None, status: str,
 
 @pytest.mark.slow
 def test_ok_report_gets_validated_values_and_runs_in_its_folder(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "out {unit}"  # papermill would format braces in paths
     cwd = os.getcwd()
+
+    chdir = os.chdir
+
+    def no_chdir(path: Any) -> None:
+        # papermill's local file handler re-enters the current directory around each read
+        # and write; moving this process anywhere else would break parallel jobs.
+        if Path(path).resolve() != Path(cwd).resolve():
+            raise AssertionError(f"os.chdir({path!r}) in the process that runs reports")
+        chdir(path)
+
+    monkeypatch.setattr(os, "chdir", no_chdir)
     with caplog.at_level(logging.INFO, logger="reportkit.runner"):
         result = run_report(NB / "ok.ipynb", unit="Lào Cai", period="2025-q3", lang="en",
                             params={"code": "0042", "threshold": 1}, output_root=root)

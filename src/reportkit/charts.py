@@ -99,6 +99,8 @@ def style() -> Iterator[None]:
 def _styled(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
+        if kwargs.get("lang", "vi") not in fmt.LANGS:
+            raise ValueError(f"Unknown language {kwargs['lang']!r}; available: vi, en")
         with style():
             return fn(*args, **kwargs)
 
@@ -210,6 +212,7 @@ def _finish(fig: Figure, title: str, footnote: str | None, notes: Sequence[str],
 
 
 def _value_axis_hidden(ax: Axes, axis: str = "x") -> None:
+    (ax.set_xticks if axis == "x" else ax.set_yticks)([])  # no tick text left behind
     (ax.xaxis if axis == "x" else ax.yaxis).set_visible(False)
     for side in ("bottom",) if axis == "x" else ("left",):
         ax.spines[side].set_visible(False)
@@ -374,7 +377,7 @@ def composition(counts: pd.DataFrame | pd.Series, *, title: str, lang: str = "vi
     for j, col in enumerate(df.columns):
         w = df[col].to_numpy()
         color = CATEGORICAL[j % len(CATEGORICAL)]
-        bars = ax.barh(y, w, left=left, height=0.62, color=color, label=str(col),
+        bars = ax.barh(y, w, left=left, height=0.58, color=color, label=str(col),
                        edgecolor="white", linewidth=0.8 if stacked else 0)
         if stacked:
             for i, (bar, v) in enumerate(zip(bars, w, strict=True)):
@@ -400,11 +403,22 @@ def composition(counts: pd.DataFrame | pd.Series, *, title: str, lang: str = "vi
                   borderaxespad=0.3, handlelength=1, handleheight=1, columnspacing=1.4)
     notes = [_suppression_note(small_threshold, lang, hidden)] if small.any() else []
     _finish(fig, title, footnote, notes, sample)  # type: ignore[arg-type]
-    if inside:  # drop segment labels wider than their segment
+    if inside:  # labels too wide for their segment go just above it, left to right
         fig.draw_without_rendering()
+        to_data = ax.transData.inverted()
+        last_right: dict[float, float] = {}
         for t, bar in inside:
-            if t.get_window_extent().width + 8 > bar.get_window_extent().width:
-                t.remove()
+            box, seg = t.get_window_extent(), bar.get_window_extent()
+            if box.width + 8 <= seg.width:
+                continue
+            row = bar.get_y()
+            t.set(y=row, va="bottom", fontsize=6.5, color=INK)
+            box = t.get_window_extent()
+            if box.x0 < last_right.get(row, -np.inf) + 4:
+                shift = last_right[row] + 4 - box.x0
+                t.set_x(to_data.transform((seg.x0 + seg.width / 2 + shift, 0))[0])
+                box = t.get_window_extent()
+            last_right[row] = box.x1
     return fig
 
 
@@ -440,7 +454,8 @@ def distribution(values: pd.Series, *, highlight: str | None = None, title: str,
     """One indicator across units as a dot strip (one dot per unit), with the median marked."""
     s = values.dropna().astype(float).sort_values(kind="stable")
     lo, hi = float(s.min()), float(s.max())
-    d = (hi - lo) / (26 if len(s) <= 40 else 34) or max(abs(hi) * 0.04, 0.004 if percent else 1.0)  # dot diameter
+    # dot diameter in data units
+    d = (hi - lo) / (26 if len(s) <= 40 else 34) or max(abs(hi) * 0.04, 0.004 if percent else 1)
     levels: list[int] = []
     for i, v in enumerate(s):  # stack each dot on the lowest free level
         used = {levels[k] for k in range(i) if v - s.iloc[k] < d * 0.999}

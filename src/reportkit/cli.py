@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from reportkit import __version__
-from reportkit.errors import EXIT_CANNOT_RUN, EXIT_FAILED, ReportkitError
+from reportkit.errors import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_USAGE, ReportkitError
 
 
 def _setup_logging(verbose: int) -> None:
@@ -127,6 +127,78 @@ def summary(period: str, lang: str) -> None:
     full = int((rates >= 1 - 1e-12).sum())
     click.echo(f"  {'Đơn vị xử lý 100% đơn, thư' if lang == 'vi' else 'Units at 100%':<55} "
                f"{fmt.number(full, lang):>12}")
+
+
+@main.command()
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--unit", default=None, help='Unit code or name, e.g. "Lào Cai" or 15.')
+@click.option("--period", required=True, help="Period code, e.g. 2025-Q3 or 2016-07..2018-12.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "pdf"]),
+              default=("html",), show_default=True, help="Repeat for several formats.")
+@click.option("-p", "--param", "extra", multiple=True, metavar="NAME=VALUE",
+              help="Another notebook parameter (the value is kept as text).")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("outputs"),
+              show_default=True, help="Output root folder.")
+@click.option("--timeout", type=int, default=300, show_default=True,
+              help="Seconds a single cell may run.")
+def run(notebook: Path, unit: str | None, period: str, lang: str, formats: tuple[str, ...],
+        extra: tuple[str, ...], out: Path, timeout: int) -> None:
+    """Execute one report notebook with papermill and export it.
+
+    Parameters are checked against the notebook's parameters cell before any kernel starts.
+    The report lands in OUT/<period>/<code>-<slug>/ (or OUT/<period>/national/); a failed run
+    keeps the previous good report and leaves the failed notebook in _failed/.
+    """
+    from reportkit.runner import run_report
+
+    params = {}
+    for item in extra:
+        name, sep, value = item.partition("=")
+        if not sep:
+            _fail(f"--param takes NAME=VALUE, got {item!r}", EXIT_USAGE)
+        params[name.strip()] = value
+    res = run_report(notebook, unit=unit, period=period, lang=lang, params=params,
+                     output_root=out, formats=tuple(formats), cell_timeout=timeout,
+                     raise_on_error=False)
+    if res.status != "ok":
+        _fail(f"{res.error}\n  failed notebook kept at {res.ipynb}", EXIT_FAILED)
+    for path in (res.html, res.pdf, res.ipynb):
+        if path:
+            click.echo(str(path))
+    click.echo(f"done in {res.seconds:.1f}s", err=True)
+
+
+@main.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("outputs"),
+              show_default=True)
+@click.option("--units", "unit_names", default="Lào Cai,Cần Thơ,Hà Nội", show_default=True,
+              help="Comma-separated units for the province reports.")
+def demo(out: Path, unit_names: str) -> None:
+    """Render the sample reports: province reports for a few units for the latest complete
+    quarter in the data, and the national summary for that quarter and for the published
+    window 2016-07..2018-12."""
+    from reportkit.runner import run_report
+    from reportkit.warehouse import Warehouse
+
+    nb_dir = Path(__file__).resolve().parents[2] / "notebooks"
+    if not nb_dir.is_dir():
+        nb_dir = Path("notebooks")
+    quarter = Warehouse().latest_complete("quarter")
+    jobs = [(nb_dir / "national_summary.ipynb", None, "2016-07..2018-12"),
+            (nb_dir / "national_summary.ipynb", None, quarter)]
+    jobs += [(nb_dir / "province_report.ipynb", u.strip(), quarter)
+             for u in unit_names.split(",") if u.strip()]
+    failed = 0
+    for nb, unit, period in jobs:
+        res = run_report(nb, unit=unit, period=period, output_root=out, raise_on_error=False)
+        mark = "ok    " if res.status == "ok" else "FAILED"
+        click.echo(f"{mark} {res.seconds:5.1f}s  {res.html or res.ipynb}"
+                   + (f"  ({res.error})" if res.error else ""))
+        failed += res.status != "ok"
+    click.echo(f"\nOpen the reports in a browser, e.g.: {out.resolve()}/")
+    if failed:
+        sys.exit(EXIT_FAILED)
 
 
 def _fail(msg: str, code: int = EXIT_CANNOT_RUN) -> None:

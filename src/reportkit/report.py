@@ -277,6 +277,28 @@ class ProvinceReport:
         tab.columns = [category_label("kind", k, self.lang) for k in tab.columns]
         return tab
 
+    def agencies_table(self) -> pd.DataFrame:
+        """Petitions transferred in the period by receiving agency, with result updates."""
+        vi = self.lang == "vi"
+        pet = self.petitions()
+        end = pd.Timestamp(self.period.end_date(self.rule))
+        tr = pet[pet["status"].eq("transferred") & pet["handled_on"].le(end)]
+        if tr.empty:
+            return pd.DataFrame()
+        upd = tr["result_updated_on"].notna() & tr["result_updated_on"].le(end)
+        g = pd.DataFrame({"n": 1, "u": upd.astype(int)}).groupby(tr["transferred_to"]).sum()
+        g = g.sort_values("n", ascending=False)
+        return pd.DataFrame({
+            ("Cơ quan nhận" if vi else "Receiving agency"): g.index.astype(str),
+            ("Đơn đã chuyển" if vi else "Transferred"):
+                [fmt.count_label(n, self.lang, 3) for n in g["n"]],
+            ("Đã cập nhật kết quả" if vi else "Result recorded"):
+                [fmt.count_label(u, self.lang, 3) for u in g["u"]],
+            ("Tỷ lệ" if vi else "Share"):
+                [fmt.percent(u / n, self.lang) if n >= 3 else "–"
+                 for n, u in zip(g["n"], g["u"], strict=True)],
+        })
+
     def backlog_bands(self) -> pd.Series:
         r = self.results
         b30, b60, b90 = (r[f"backlog_over_{n}"].value or 0 for n in I.BACKLOG_BANDS)
@@ -404,6 +426,11 @@ class ProvinceReport:
                 title=("Đơn tồn đọng cuối kỳ theo thời gian" if vi
                        else "Open petitions at the period end, by age"),
                 lang=self.lang, small_threshold=3, sample=self.sample))
+            agencies = self.agencies_table()
+            if not agencies.empty:
+                cap = ("Số dưới 3 được ghi “<3”." if vi else "Counts under 3 are shown as “<3”.")
+                display_html(wrap(html_table(agencies, numeric=list(agencies.columns[1:]),
+                                             caption=cap)))
             charts.show(self._ranking_chart("processing_rate"))
         elif key == "staffing":
             df = self.staffing_table()

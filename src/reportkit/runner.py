@@ -118,7 +118,7 @@ def notebook_parameters(notebook: Path) -> dict[str, ParamSpec]:
             continue
         try:
             default, type_name = ast.literal_eval(value), None
-        except ValueError:
+        except (ValueError, TypeError, SyntaxError):
             default, type_name = ast.unparse(value), "expression"
         type_name = type_name or (ast.unparse(annotation) if annotation is not None
                                   else type(default).__name__)
@@ -130,10 +130,8 @@ def notebook_parameters(notebook: Path) -> dict[str, ParamSpec]:
 
 def validate_parameters(notebook: Path, params: dict[str, Any]) -> dict[str, Any]:
     """The checked parameters, with ``unit`` as its code and ``period`` in canonical form."""
-    period = params.get("period")
-    clean, _, _ = _validate(Path(notebook), notebook_parameters(notebook), params,
-                            period if isinstance(period, str) else None)
-    return clean
+    specs = notebook_parameters(notebook)
+    return _validate(Path(notebook), specs, params, params.get("period"))[0]
 
 
 def prepare_report(notebook: str | Path, *, unit: str | None = None, period: str,
@@ -152,7 +150,9 @@ def prepare_report(notebook: str | Path, *, unit: str | None = None, period: str
     if unit is not None:
         given["unit"] = unit
     given.update({k: v for k, v in (("period", period), ("lang", lang)) if k in specs})
-    clean, p, u = _validate(path, specs, given, period, lang)
+    if lang not in LANGS:
+        raise ParameterError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}", lang=lang)
+    clean, p, u = _validate(path, specs, given, period)
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise ParameterError(f"Unknown format(s) {', '.join(map(repr, bad))}; available: "
@@ -265,12 +265,22 @@ def export_staged(report: PreparedReport, nb: nbformat.NotebookNode,
 def promote(files: dict[str, Path], final_dir: Path) -> dict[str, Path]:
     """Move staged files into ``final_dir`` (ipynb first, html last); drop ``_failed``."""
     final_dir.mkdir(parents=True, exist_ok=True)
-    done = {}
+    done: dict[str, Path] = {}
     for fmt in sorted(files, key=("ipynb", "pdf", "html").index):
         done[fmt] = final_dir / files[fmt].name
         os.replace(files[fmt], done[fmt])
     shutil.rmtree(final_dir / FAILED, ignore_errors=True)
     return done
+
+
+def keep_failed(staged_ipynb: Path, final_dir: Path) -> dict[str, Path]:
+    """Move a failed run's notebook to ``final_dir/_failed/`` (replacing an older one)."""
+    if not staged_ipynb.exists():  # the kernel did not even start
+        return {}
+    (final_dir / FAILED).mkdir(parents=True, exist_ok=True)
+    kept = final_dir / FAILED / staged_ipynb.name
+    os.replace(staged_ipynb, kept)
+    return {"ipynb": kept}
 
 
 def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
@@ -288,28 +298,26 @@ def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
     report = prepare_report(notebook, unit=unit, period=period, lang=lang, params=params,
                             formats=formats)
     final, kernel = report.output_dir(Path(output_root)), resolve_kernel(kernel_name)
-    staging_root = Path(output_root) / STAGING
-    staging_root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{report.notebook.stem}-", dir=staging_root))
+    (Path(output_root) / STAGING).mkdir(parents=True, exist_ok=True)  # same filesystem
+    staging = Path(tempfile.mkdtemp(prefix=f"{report.notebook.stem}-",
+                                    dir=Path(output_root) / STAGING))
     error: ExecutionError | ExportError | None = None
     try:
         try:
             nb = execute_staged(report, staging, kernel_name=kernel, cell_timeout=cell_timeout)
-            done = promote(export_staged(report, nb, staging), final)
+            staged = export_staged(report, nb, staging)
         except (ExecutionError, ExportError) as exc:
-            error, done = exc, {}
-            staged = staging / f"{report.notebook.stem}.ipynb"
-            if staged.exists():
-                (final / FAILED).mkdir(parents=True, exist_ok=True)
-                done["ipynb"] = final / FAILED / staged.name
-                os.replace(staged, done["ipynb"])
+            error = exc
+            files = keep_failed(staging / f"{report.notebook.stem}.ipynb", final)
+        else:
+            files = promote(staged, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # .staging itself stays: others may use it
     result = ReportResult(
         notebook=str(notebook), unit=report.unit and report.unit.code, period=str(report.period),
-        status="failed" if error else "ok", html=done.get("html"), ipynb=done.get("ipynb"),
+        status="failed" if error else "ok", html=files.get("html"), ipynb=files.get("ipynb"),
         seconds=round(time.monotonic() - started, 3), error=error and error.message,
-        params=report.params, pdf=done.get("pdf"), fields=error.fields if error else {})
+        params=report.params, pdf=files.get("pdf"), fields=error.fields if error else {})
     where = f"{report.notebook.name} unit={result.unit or 'national'} period={result.period}"
     if error is None:
         log.info("ok      %s in %.1fs", where, result.seconds)
@@ -321,57 +329,50 @@ def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
 
 
 def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any],
-              period_text: str | None, lang: str | None = None,
-              ) -> tuple[dict[str, Any], Period | None, units.Unit | None]:
+              period_text: Any) -> tuple[dict[str, Any], Period | None, units.Unit | None]:
     """Check ``params`` against ``specs``; collect every problem, then raise them together."""
     problems: list[str] = []
     clean: dict[str, Any] = {}
-    period = unit = None
+    period: Period | None = None
+    unit: units.Unit | None = None
     unknown = [k for k in params if k not in specs]
     if unknown:
         problems.append(f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
                         f"{notebook.name} takes: {', '.join(specs) or 'nothing'}")
     problems += [f"missing {name!r} (its default is None)" for name, spec in specs.items()
-                 if spec.default is None and spec.type_name != "expression"
-                 and params.get(name) is None]
+                 if spec.default is None and params.get(name) is None]
     if period_text is not None:
         try:
             period = Period.parse(period_text)
         except PeriodError as exc:
             problems.append(str(exc))
     for name, value in params.items():
-        if name not in specs or value is None:
-            continue
-        if name == "unit":
-            if not isinstance(value, str):
-                problems.append(f"unit must be a string code or name, got {value!r}")
-            elif period is not None:
-                try:
-                    unit = units.resolve(value, at=period.last)
-                    clean[name] = unit.code
-                except UnitError as exc:
-                    problems.append(str(exc))
-            elif period_text is None:
-                problems.append("unit needs a period to be resolved")
+        spec = specs.get(name)
+        if spec is None or (value is None and spec.default is None):
+            continue  # reported above
+        if name == "unit" and not isinstance(value, str):
+            problems.append(f"unit must be a string code or name, got {value!r}")
+        elif name == "unit" and period is not None:
+            try:
+                unit = units.resolve(value, at=period.last)
+                clean[name] = unit.code
+            except UnitError as exc:
+                problems.append(str(exc))
+        elif name == "unit" and period_text is None:
+            problems.append("unit needs a period to be resolved")
         elif name == "period":
-            if period is not None:
-                clean[name] = str(period)
-        elif name == "lang":
-            if value in LANGS:
-                clean[name] = value
-            else:
-                problems.append(f"lang must be one of {', '.join(LANGS)}, got {value!r}")
+            clean[name] = str(period)
+        elif name == "lang" and value not in LANGS:
+            problems.append(f"lang must be one of {', '.join(LANGS)}, got {value!r}")
+        elif name not in ("unit", "lang"):
+            problem, clean[name] = _check_type(spec, value)
+            problems += [problem] if problem else []
         else:
-            problem, clean[name] = _check_type(specs[name], value)
-            if problem:
-                problems.append(problem)
-    if lang is not None and lang not in LANGS and "lang" not in specs:
-        problems.append(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+            clean[name] = value
     if problems:
         raise ParameterError(f"Bad parameters for {notebook.name}: " + "; ".join(problems),
-                             notebook=notebook.name, problems=problems,
-                             available=list(specs), unit=params.get("unit"),
-                             period=period_text)
+                             notebook=notebook.name, problems=problems, available=list(specs),
+                             unit=params.get("unit"), period=period_text)
     return clean, period, unit
 
 

@@ -232,6 +232,33 @@ class Warehouse:
         dataset = ds.dataset(files, format="parquet", schema=schema)
         return dataset.to_table(columns=cols, filter=filter_).to_pandas()
 
+    def latest_month(self) -> date:
+        """The last month with office-activity data."""
+        parts = self.partitions("activity")
+        if not parts:
+            raise WarehouseError(f"No activity data in {self.root}: run `reportkit ingest`",
+                                 file=str(self.root))
+        files = [str(self.root / p["file"]) for p in parts.values()]
+        col = ds.dataset(files, format="parquet").to_table(columns=["month"]).column("month")
+        import pyarrow.compute as pc
+
+        return pc.max(col).as_py().date().replace(day=1)
+
+    def latest_complete(self, kind: str = "quarter") -> str:
+        """The code of the latest complete month/quarter/half/year in the data."""
+        m = self.latest_month()
+        if kind == "month":
+            return f"{m:%Y-%m}"
+        size = {"quarter": 3, "half": 6, "year": 12}[kind]
+        last_full = m.month - m.month % size  # last month closing a complete period
+        y = m.year if last_full > 0 else m.year - 1
+        last_full = last_full or 12
+        if kind == "quarter":
+            return f"{y}-Q{last_full // 3}"
+        if kind == "half":
+            return f"{y}-H{last_full // 6}"
+        return str(m.year if m.month == 12 else m.year - 1)
+
     def data_version(self, table_name: str, keys: list[str] | None = None) -> str:
         """A short hash of the partition files a slice reads (changes when any of them does)."""
         parts = self.partitions(table_name)

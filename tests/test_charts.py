@@ -1,0 +1,337 @@
+"""Charts: Vietnamese glyphs, number style, highlighting, small-count suppression, registry,
+no global matplotlib state, and sample PNGs in test-artifacts/charts/ for a human to look at."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import re
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib import font_manager
+from matplotlib.colors import same_color
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.text import Text
+
+import reportkit
+from reportkit import charts
+from reportkit.errors import LookupInRegistryError
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts" / "charts"
+CROSSWALK = Path(reportkit.__file__).parent / "data" / "admin_units_crosswalk.csv"
+YEAR_MONTHS = [(24, m) for m in range(9, 13)] + [(25, m) for m in range(1, 10)]
+MONTHS = [f"T{m}/{y}" for y, m in YEAR_MONTHS]
+
+
+def _names() -> tuple[list[str], list[str]]:
+    cw = pd.read_csv(CROSSWALK, dtype=str)
+    return list(cw["old_name"]), list(dict.fromkeys(cw["new_name"]))
+
+
+UNITS_63, UNITS_34 = _names()
+
+
+def _rates34() -> pd.Series:
+    rng = np.random.default_rng(7)
+    return pd.Series(np.clip(rng.normal(0.86, 0.07, 34), 0.55, 1.0).round(4), index=UNITS_34)
+
+
+def _counts63() -> pd.Series:
+    rng = np.random.default_rng(11)
+    return pd.Series(rng.integers(800, 42000, 63).astype(float), index=UNITS_63)
+
+
+def _docs() -> tuple[pd.Series, pd.Series]:
+    cur = pd.Series([31200, 33850, 35020, 41200, 28800, 30150, 36900, 38440, 39010, 40100,
+                     40976, 37200, 39950], index=MONTHS, dtype=float)
+    ly = pd.Series((cur * np.linspace(0.82, 0.95, 13)).round(), index=MONTHS)
+    return cur, ly
+
+
+def _on_time() -> tuple[pd.Series, pd.Series]:
+    cur = pd.Series([0.712, 0.735, 0.748, 0.77, 0.781, 0.79, 0.802, 0.815, 0.83, 0.829, 0.844,
+                     0.851, 0.867], index=MONTHS)
+    ly = pd.Series(cur.to_numpy() - np.linspace(0.06, 0.03, 13),
+                   index=[f"T{m}/{y - 1}" for y, m in YEAR_MONTHS])  # aligned by position
+    return cur, ly
+
+
+COMPOSITION = pd.DataFrame(
+    {"Khiếu nại": [58, 12, 9, 21, 6, 4], "Tố cáo": [14, 2, 17, 3, 1, 0],
+     "Kiến nghị, phản ánh": [61, 19, 8, 40, 12, 9]},
+    index=["Đất đai, thu hồi đất", "Môi trường", "Đảng viên, cán bộ", "Chính sách xã hội",
+           "Tư pháp", "Khác"])
+BACKLOG = pd.Series([42, 17, 2, 9], index=["≤30 ngày", "31–60 ngày", "61–90 ngày", ">90 ngày"])
+FLOW = pd.Series([412, 356, 331, 274], index=["Tiếp nhận", "Thuộc thẩm quyền",
+                                              "Đã xử lý, chuyển đơn", "Đã cập nhật kết quả"])
+SOURCE = ("Nguồn: Văn phòng Tỉnh ủy; số liệu tính theo kỳ báo cáo (từ ngày 15 tháng trước đến "
+          "ngày 14 tháng báo cáo).")
+
+CASES: dict[str, Callable[[], Figure]] = {
+    "trend_counts": lambda: charts.trend(
+        *_docs(), title="Số văn bản phát hành qua mạng, tháng 9/2024 – tháng 9/2025",
+        y_label="Số văn bản", footnote=SOURCE, sample=True),
+    "trend_percent": lambda: charts.trend(
+        *_on_time(), title="Tỷ lệ báo cáo gửi đúng hạn", y_label="Tỷ lệ", percent=True,
+        target=0.9, sample=True),
+    "trend_percent_en": lambda: charts.trend(
+        *_on_time(), title="Reports submitted on time", percent=True, target=0.9, lang="en"),
+    "ranking_34": lambda: charts.ranking(
+        _rates34(), highlight="Lào Cai", percent=True, national=0.828, target=0.9,
+        title="Tỷ lệ văn bản không mật gửi dưới dạng điện tử, quý III/2025",
+        footnote="Nguồn: báo cáo của 34 tỉnh, thành phố; toàn quốc = tổng tử số / tổng mẫu số.",
+        sample=True),
+    "ranking_63": lambda: charts.ranking(
+        _counts63(), highlight="Hà Giang", national=21523.0, sample=True,
+        title="Số lượt tiếp công dân năm 2024, 63 tỉnh, thành phố trước sắp xếp"),
+    "ranking_top15_en": lambda: charts.ranking(
+        _counts63(), highlight="Hà Giang", max_units=15, lang="en",
+        title="Citizens received in 2024: the 15 highest provinces"),
+    "composition": lambda: charts.composition(
+        COMPOSITION, title="Đơn, thư tiếp nhận theo lĩnh vực và loại đơn, 9 tháng năm 2025",
+        footnote="Nguồn: sổ theo dõi đơn, thư của Ban Tiếp công dân.", sample=True),
+    "composition_kinds": lambda: charts.composition(
+        pd.Series([133, 34, 2, 64, 1], index=["Đất đai", "Cán bộ", "Tư pháp",
+                                              "Chính sách xã hội", "Khác"]),
+        title="Đơn, thư theo lĩnh vực", sample=True),
+    "backlog": lambda: charts.backlog(
+        BACKLOG, title="Đơn, thư chưa giải quyết theo thời gian tồn đọng", sample=True),
+    "distribution_34": lambda: charts.distribution(
+        _rates34(), highlight="Điện Biên", percent=True, sample=True,
+        title="Phân bố tỷ lệ văn bản điện tử giữa 34 tỉnh, thành phố"),
+    "distribution_63": lambda: charts.distribution(
+        _counts63(), highlight="Hà Giang",
+        title="Phân bố số lượt tiếp công dân năm 2024, 63 tỉnh, thành phố"),
+    "flow": lambda: charts.flow(
+        FLOW, title="Quy trình xử lý đơn, thư, 9 tháng năm 2025", sample=True),
+}
+
+
+def _texts(fig: Figure) -> list[str]:
+    """Every non-empty text drawn in ``fig`` (after a draw, so tick labels exist)."""
+    fig.draw_without_rendering()
+    return [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text()]
+
+
+def _bars(fig: Figure) -> list[Rectangle]:
+    ax = fig.axes[0]
+    return [p for p in ax.patches if isinstance(p, Rectangle)]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_renders_vietnamese_without_missing_glyphs(case: str, caplog: pytest.LogCaptureFixture
+                                                   ) -> None:
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
+        warnings.simplefilter("always")
+        fig = CASES[case]()
+        png = charts.to_png(fig)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    messages = [str(w.message) for w in caught] + [r.getMessage() for r in caplog.records]
+    assert not [m for m in messages if "Glyph" in m or "findfont" in m], messages
+    fonts = {Path(font_manager.findfont(t.get_fontproperties())).name
+             for t in fig.findobj(Text) if t.get_text()}
+    assert fonts <= {"DejaVuSans.ttf", "DejaVuSans-Bold.ttf"}, fonts  # never Sans Mono
+
+
+def test_glyph_check_would_catch_a_missing_glyph() -> None:
+    fig = Figure()
+    fig.text(0.1, 0.5, "漢", family="DejaVu Sans")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        charts.to_png(fig)
+    assert any("Glyph" in str(w.message) for w in caught)
+
+
+def test_sample_pngs_for_review() -> None:
+    """Write every chart to test-artifacts/charts/ (git-ignored) for eyes, not asserts."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for name, make in CASES.items():
+        data = charts.to_png(make(), ARTIFACTS / f"{name}.png")
+        assert (ARTIFACTS / f"{name}.png").read_bytes() == data
+
+
+def test_value_axis_uses_vietnamese_number_style() -> None:
+    vi = _texts(CASES["trend_counts"]())
+    assert "40.000" in vi and "10.000" in vi and "39.950" in vi
+    en = _texts(charts.trend(_docs()[0], title="Documents", lang="en"))
+    assert "40,000" in en and "39,950" in en
+    assert not any(re.fullmatch(r"\d+\.\d{3}", t) for t in en)
+
+
+def test_percent_axis_style() -> None:
+    vi = _texts(CASES["trend_percent"]())
+    assert {"70%", "80%", "90%"} <= set(vi) and "86,7%" in vi and "Mục tiêu 90%" in vi
+    en = _texts(CASES["trend_percent_en"]())
+    assert "86.7%" in en and "Target 90%" in en
+    fig = charts.trend(_on_time()[0], title="x", percent=True)
+    formatter = fig.axes[0].yaxis.get_major_formatter()
+    assert formatter(0.755, 0) == "75,5%" and formatter(0.75, 0) == "75%"
+    fig = charts.trend(_on_time()[0], title="x", percent=True, lang="en")
+    assert fig.axes[0].yaxis.get_major_formatter()(0.755, 0) == "75.5%"
+
+
+def test_distribution_axis_style() -> None:
+    texts = _texts(CASES["distribution_63"]())
+    assert "20.000" in texts and any(t.startswith("Hà Giang: ") for t in texts)
+    assert any(t.startswith("Trung vị") for t in texts)
+
+
+def test_ranking_highlights_and_sorts_best_first() -> None:
+    values = _rates34()
+    fig = charts.ranking(values, highlight="Lào Cai", title="Tỷ lệ", percent=True,
+                         national=0.8)
+    bars = sorted(_bars(fig), key=lambda b: b.get_y())  # y axis inverted: top row first
+    widths = [b.get_width() for b in bars]
+    assert widths == sorted(values, reverse=True)
+    accent = [b for b in bars if same_color(b.get_facecolor(), charts.ACCENT)]
+    assert len(accent) == 1 and accent[0].get_width() == values["Lào Cai"]
+    rank = int((values > values["Lào Cai"]).sum()) + 1
+    texts = _texts(fig)
+    assert any(t.endswith(f"Hạng {rank}/34") for t in texts)
+    assert "Toàn quốc 80,0%" in texts
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[0] == values.idxmax() and labels[-1] == values.idxmin()
+
+
+def test_ranking_lower_is_better_and_english_rank() -> None:
+    values = pd.Series([5.0, 3.0, 9.0, 1.0], index=["An Giang", "Cà Mau", "Huế", "Sơn La"])
+    fig = charts.ranking(values, highlight="Huế", title="Days", lower_is_better=True,
+                         lang="en")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["Sơn La", "Cà Mau", "An Giang", "Huế"]
+    assert "9 · Rank 4 of 4" in _texts(fig)
+
+
+def test_ranking_max_units_keeps_the_highlighted_unit() -> None:
+    values = _counts63()
+    worst = values.idxmin()
+    fig = charts.ranking(values, highlight=worst, title="x", max_units=10)
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels[-2:] == ["…", worst] and len(_bars(fig)) == 10
+    assert any(t.endswith("Hạng 63/63") for t in _texts(fig))
+
+
+def test_ranking_height_grows_with_units() -> None:
+    small = charts.ranking(_rates34().head(8), highlight=None, title="x")
+    big = CASES["ranking_63"]()
+    assert big.get_figheight() > 2.5 * small.get_figheight()
+    assert big.get_figwidth() == pytest.approx(16 / 2.54)
+
+
+def test_ranking_unknown_highlight_is_an_error() -> None:
+    with pytest.raises(ValueError, match="Lào Kai"):
+        charts.ranking(_rates34(), highlight="Lào Kai", title="x")
+
+
+@pytest.mark.parametrize("case", ["composition", "composition_kinds", "backlog"])
+def test_small_counts_are_never_exact(case: str) -> None:
+    texts = _texts(CASES[case]())
+    assert "<3" in texts
+    exact = [t for t in texts if re.search(r"(?<![\d.,])[12](?![\d.,])", t)]
+    assert not exact, exact
+
+
+def test_composition_hides_totals_that_would_reveal_a_small_count() -> None:
+    texts = _texts(CASES["composition"]())
+    # Rows with a suppressed cell: Môi trường 12+2+19, Tư pháp 6+1+12 - totals not printed.
+    assert "33" not in texts and texts.count("19") == 1  # 19: the segment, not Tư pháp's total
+    assert "133" in texts and "34" in texts  # rows without small counts keep their totals
+    assert any("không ghi tổng" in t for t in texts)
+
+
+def test_flow_shows_share_of_received_and_suppresses_small_stages() -> None:
+    assert "356  (86,4%)" in _texts(CASES["flow"]())
+    texts = _texts(charts.flow(pd.Series([40, 2], index=["Tiếp nhận", "Có kết quả"]),
+                               title="Đơn, thư"))
+    assert "<3" in texts and not any("%)" in t for t in texts)
+
+
+def test_backlog_colours_ramp_towards_alert() -> None:
+    bars = _bars(CASES["backlog"]())
+    assert same_color(bars[0].get_facecolor(), charts.OTHER)
+    assert same_color(bars[-1].get_facecolor(), charts.ALERT)
+
+
+def test_sample_stamp_only_when_asked() -> None:
+    assert charts.STAMP in _texts(CASES["backlog"]())
+    assert charts.STAMP not in _texts(charts.backlog(BACKLOG, title="Tồn đọng"))
+
+
+def test_registry_lookup_lists_available_charts() -> None:
+    assert charts.get("ranking") is charts.ranking
+    with pytest.raises(LookupInRegistryError) as info:
+        charts.get("pie")
+    assert str(info.value) == ("No chart named 'pie'; available: backlog, composition, "
+                               "distribution, flow, ranking, trend")
+    assert isinstance(info.value, KeyError) and info.value.chart == "pie"
+    assert str(pickle.loads(pickle.dumps(info.value))) == str(info.value)
+
+
+def test_register_adds_a_chart() -> None:
+    @charts.register("test_only")
+    def made(*, title: str, lang: str = "vi") -> Figure:
+        return Figure()
+
+    try:
+        assert charts.get("test_only") is made
+    finally:
+        del charts.CHARTS["test_only"]
+
+
+def test_charts_leave_global_rcparams_alone() -> None:
+    before = dict(mpl.rcParams)
+    for make in CASES.values():
+        charts.to_png(make())
+    with charts.style():
+        assert mpl.rcParams["axes.spines.top"] is False
+    assert dict(mpl.rcParams) == before
+
+
+def test_import_has_no_side_effects() -> None:
+    code = ("import sys, matplotlib as mpl; before = dict(mpl.rcParams); "
+            "import reportkit.charts; assert dict(mpl.rcParams) == before; "
+            "assert 'matplotlib.pyplot' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_unknown_language_is_an_error() -> None:
+    with pytest.raises(ValueError, match="fr"):
+        charts.backlog(BACKLOG, title="x", lang="fr")
+
+
+def test_trend_aligns_last_year_and_rejects_a_mismatch() -> None:
+    cur, ly = _on_time()  # last year labelled "T9/23" ...: aligned by position
+    fig = charts.trend(cur, ly, title="x", percent=True)
+    lines = [ln for ln in fig.axes[0].lines if len(ln.get_xdata()) == 13]
+    assert len(lines) == 2
+    with pytest.raises(ValueError, match="last_year"):
+        charts.trend(cur, ly.iloc[:5], title="x")
+
+
+def test_to_png_is_stable_and_writes_the_file(tmp_path: Path) -> None:
+    fig = CASES["flow"]()
+    first = charts.to_png(fig, tmp_path / "sub" / "flow.png")
+    assert (tmp_path / "sub" / "flow.png").read_bytes() == first == charts.to_png(fig)
+    assert charts.to_png(fig, dpi=75) != first
+
+
+def test_show_embeds_a_png_at_print_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython.display
+
+    shown: list[object] = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    charts.show(CASES["backlog"]())
+    (image,) = shown
+    assert isinstance(image, IPython.display.Image)
+    assert image.format == "png" and image.width == 605
+    assert image.data.startswith(b"\x89PNG")

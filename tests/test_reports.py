@@ -1,0 +1,165 @@
+"""The report notebooks, executed for real with papermill on the sample data and exported with
+nbconvert; the HTML is checked against figures computed here straight from the sample CSVs."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reportkit import fmt
+from reportkit.runner import run_report
+from reportkit.warehouse import Warehouse
+
+ROOT = Path(__file__).resolve().parents[1]
+PROVINCE = ROOT / "notebooks" / "province_report.ipynb"
+NATIONAL = ROOT / "notebooks" / "national_summary.ipynb"
+PII = ["petitioner_name", "petitioner_id", "petitioner_phone", "petitioner_address"]
+IMG = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
+
+pytestmark = pytest.mark.slow
+
+
+def visible(html: str) -> str:
+    """The HTML without embedded images (their base64 could match anything)."""
+    return IMG.sub("", html)
+
+
+def sample_csvs(sample: Path, table: str) -> pd.DataFrame:
+    frames = [pd.read_csv(f, dtype=str, keep_default_na=False)
+              for f in sorted((sample / table).rglob("*.csv"))]
+    return pd.concat(frames, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def raw(sample_dirs: dict[str, Path]) -> dict[str, pd.DataFrame]:
+    return {"activity": sample_csvs(sample_dirs["sample"], "activity"),
+            "petitions": sample_csvs(sample_dirs["sample"], "petitions")}
+
+
+@pytest.fixture(scope="module")
+def rendered(sample_dirs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory,
+             ) -> dict[str, str]:
+    """Render each report once (module scope) and return its HTML text."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("REPORTKIT_WAREHOUSE", str(sample_dirs["warehouse"]))
+    mp.setenv("REPORTKIT_HOME", str(sample_dirs["base"]))
+    out = tmp_path_factory.mktemp("outputs")
+    jobs = {
+        "laocai_q3": (PROVINCE, "Lào Cai", "2025-Q3", "vi"),
+        "yenbai_month": (PROVINCE, "Yên Bái", "2019-03", "vi"),
+        "cantho_cross": (PROVINCE, "Cần Thơ", "2025-04..2025-09", "vi"),
+        "laocai_en": (PROVINCE, "Lào Cai", "2025-Q3", "en"),
+        "national_pub": (NATIONAL, None, "2016-07..2018-12", "vi"),
+        "national_q3": (NATIONAL, None, "2025-Q3", "en"),
+    }
+    html = {}
+    try:
+        for key, (nb, unit, period, lang) in jobs.items():
+            res = run_report(nb, unit=unit, period=period, lang=lang, output_root=out)
+            assert res.status == "ok", res.error
+            html[key] = res.html.read_text(encoding="utf-8")
+            html[key + ".ipynb"] = res.ipynb.read_text(encoding="utf-8")
+    finally:
+        mp.undo()
+    return html
+
+
+def test_national_summary_shows_the_published_figures(rendered: dict[str, str]) -> None:
+    text = visible(rendered["national_pub"])
+    for figure in ("40.976", "17.472", "69.160", "75,5%"):
+        assert figure in text
+    assert "có 22 địa phương tỷ lệ giải quyết đơn, thư đạt 100%" in text
+    assert "DỮ LIỆU MẪU" in text
+
+
+def test_province_quarter_figures_match_the_raw_submissions(rendered: dict[str, str],
+                                                            raw: dict[str, pd.DataFrame]) -> None:
+    act = raw["activity"]
+    rows = act[(act["unit_code"] == "15") & act["month"].isin(["2025-07", "2025-08", "2025-09"])]
+    assert len(rows) == 3
+    sent = rows["docs_sent"].astype(int).sum()
+    net = rows["docs_sent_network"].astype(int).sum()
+    pet = raw["petitions"]
+    received = ((pet["unit_code"] == "15") & (pet["received_on"] >= "2025-07-01")
+                & (pet["received_on"] <= "2025-09-30")).sum()
+    text = visible(rendered["laocai_q3"])
+    assert (f"đã gửi {fmt.number(sent)} văn bản, báo cáo lên Trung ương, trong đó "
+            f"{fmt.number(net)} văn bản ({fmt.percent(net / sent)})") in text
+    assert f"tiếp nhận {fmt.number(received)} đơn, thư" in text
+    assert "Văn phòng Tỉnh ủy Lào Cai" in text and "quý III/2025" in text
+    en = visible(rendered["laocai_en"])
+    assert f"sent {fmt.number(sent, 'en')} documents and reports" in en
+    assert f"({fmt.percent(net / sent, 'en')})" in en
+
+
+def test_pre_merger_month_uses_the_old_unit(rendered: dict[str, str],
+                                            raw: dict[str, pd.DataFrame]) -> None:
+    act = raw["activity"]
+    row = act[(act["unit_code"] == "15") & (act["month"] == "2019-03")]  # 15 = Yên Bái then
+    assert row["unit_name"].tolist() == ["Yên Bái"]
+    text = visible(rendered["yenbai_month"])
+    assert "Văn phòng Tỉnh ủy Yên Bái" in text and "tháng 3/2019" in text
+    assert f"đã gửi {fmt.number(int(row['docs_sent'].iloc[0]))} văn bản" in text
+
+
+def test_range_across_the_merger_reaggregates_old_members(rendered: dict[str, str],
+                                                          raw: dict[str, pd.DataFrame]) -> None:
+    act = raw["activity"]
+    months = ["2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09"]
+    pre = act[act["unit_code"].isin(["92", "93", "94"]) & act["month"].isin(months[:3])]
+    post = act[(act["unit_code"] == "92") & act["month"].isin(months[3:])]
+    assert len(pre) == 9 and len(post) == 3
+    sent = pre["docs_sent"].astype(int).sum() + post["docs_sent"].astype(int).sum()
+    text = visible(rendered["cantho_cross"])
+    assert f"đã gửi {fmt.number(sent)} văn bản" in text
+    assert "Hậu Giang" in text and "Sóc Trăng" in text  # the footnote names the old members
+
+
+def test_no_code_cells_and_no_prompts(rendered: dict[str, str]) -> None:
+    for key in ("laocai_q3", "national_pub"):
+        text = rendered[key]
+        assert "from reportkit" not in text
+        assert "jp-InputArea" not in text
+        assert "In&nbsp;[" not in text and "Out[" not in text
+
+
+def test_no_personal_data_anywhere(rendered: dict[str, str], raw: dict[str, pd.DataFrame]) -> None:
+    pet = raw["petitions"]
+    ids = set(pet["petitioner_id"]) | set(pet["petitioner_phone"])
+    names = set(pet["petitioner_name"])
+    for key, doc in rendered.items():
+        text = visible(doc)
+        assert not ids & set(re.findall(r"\d{9,12}", text)), key
+        words = re.findall(r"[^\W\d_]+", text)
+        triples = {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
+        assert not names & triples, key
+        assert not re.search(r"Số \d+, đường ", text), key
+        # No record-level data at all: petition ids look like 15-202507-000123.
+        assert not re.search(r"\b\d{2}-\d{6}-\d{6}\b", text), key
+
+
+def test_data_text_is_escaped(sample_dirs: dict[str, Path], tmp_path: Path,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile agency name planted in the data is shown as text, never run as HTML."""
+    wh_dir = tmp_path / "warehouse"
+    shutil.copytree(sample_dirs["warehouse"], wh_dir)
+    wh = Warehouse(wh_dir)
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    from reportkit.warehouse import load
+
+    pet = load("petitions", "Lào Cai", "2025-Q3", root=wh_dir, include_personal_data=True)
+    rows = pet[pet["status"].eq("transferred")].head(5).copy()
+    rows["transferred_to"] = hostile
+    from reportkit.schema import PETITIONS
+
+    wh.upsert("petitions", rows[PETITIONS.columns])
+    monkeypatch.setenv("REPORTKIT_WAREHOUSE", str(wh_dir))
+    res = run_report(PROVINCE, unit="Lào Cai", period="2025-Q3", output_root=tmp_path / "out")
+    text = res.html.read_text(encoding="utf-8")
+    assert "<script>alert" not in text
+    assert "<img src=x onerror" not in text
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in text
