@@ -181,6 +181,14 @@ def _text_width_in(text: str, size: float) -> float:
     return len(text) * size * 0.6 / 72
 
 
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Consecutive integers grouped as (first, last) pairs."""
+    out: list[tuple[int, int]] = []
+    for r in rows:
+        out[-1:] = [(out[-1][0], r)] if out and out[-1][1] == r - 1 else [*out[-1:], (r, r)]
+    return out
+
+
 def _ink_on(color: str) -> str:
     r, g, b = to_rgb(color)
     return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.6 else INK
@@ -236,12 +244,12 @@ def trend(values: pd.Series, last_year: pd.Series | None = None, *, title: str,
     """This unit over time (index = period labels), with the same period last year.
 
     ``kind`` is "bar", "line" or "auto" (lines for percentages, bars for counts).
-    ``last_year`` aligns on labels, or by position when no label matches (e.g. "T7/24").
+    ``last_year`` aligns on labels when all of them are in ``values``, else by position.
     """
     cur = values.astype(float)
     ly = None
     if last_year is not None:
-        if last_year.index.isin(cur.index).any():
+        if last_year.index.isin(cur.index).all():
             ly = last_year.astype(float).reindex(cur.index)
         elif len(last_year) == len(cur):
             ly = pd.Series(last_year.to_numpy(float), index=cur.index)
@@ -252,10 +260,11 @@ def trend(values: pd.Series, last_year: pd.Series | None = None, *, title: str,
     x = np.arange(len(cur))
     if bars:
         if ly is not None:
-            ax.bar(x, ly.to_numpy(), width=0.78, color=LAST_YEAR, alpha=0.35, lw=0,
+            ax.bar(x, ly.to_numpy(), width=0.78, color=LAST_YEAR, alpha=0.42, lw=0,
                    label=_w("last_year", lang))
         ax.bar(x, cur.to_numpy(), width=0.48, color=ACCENT, label=_w("actual", lang))
-        ax.set_ylim(0, None)
+        peak = np.nanmax([*cur, *(ly if ly is not None else []), target or 0, 1e-9])
+        ax.set_ylim(0, peak * 1.16)
     else:
         if ly is not None:
             ax.plot(x, ly.to_numpy(), color=LAST_YEAR, lw=1.1, marker="o", ms=2.5,
@@ -277,7 +286,8 @@ def trend(values: pd.Series, last_year: pd.Series | None = None, *, title: str,
                     xytext=(0, -7 if below else 5), textcoords="offset points", ha="center",
                     va="top" if below else "bottom", fontsize=8, fontweight="bold",
                     color=ACCENT, bbox=_HALO)
-    ax.margins(y=0.15)
+    if not bars:
+        ax.margins(y=0.15)
     step = -(-len(cur) // 13)
     keep = {i for i in range(len(cur) - 1, -1, -step)}
     ax.set_xticks(x, [str(s) if i in keep else "" for i, s in enumerate(cur.index)])
@@ -329,12 +339,11 @@ def ranking(values: pd.Series, *, highlight: str | None, title: str, percent: bo
     if highlight is not None:
         h = names.index(highlight)
         labels[h] += f" · {_rank_text(int(ranks[highlight]), len(s), lang)}"
-    for y, v, t, n in zip(ys, vals, labels, names, strict=True):
-        hl = n == highlight
-        ax.annotate(t, (v, y), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
-                    ha="left" if v >= 0 else "right", va="center", fontsize=size,
-                    color=ACCENT if hl else MUTED, fontweight="bold" if hl else "normal",
-                    bbox=_HALO, zorder=4)
+    texts = [ax.annotate(t, (v, y), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
+                         ha="left" if v >= 0 else "right", va="center", fontsize=size,
+                         color=ACCENT if n == highlight else MUTED,
+                         fontweight="bold" if n == highlight else "normal")
+             for y, v, t, n in zip(ys, vals, labels, names, strict=True)]
     axis_in = WIDTH_IN - 0.2 - max(_text_width_in(str(n), size) for n in names)
     hi = _room(vals, labels, size, axis_in, max(national or 0, target or 0) * 1.05)
     lo = -_room(-vals, labels, size, axis_in)
@@ -350,16 +359,26 @@ def ranking(values: pd.Series, *, highlight: str | None, title: str, percent: bo
             lab.set_color(ACCENT)
             lab.set_fontweight("bold")
     _value_axis_hidden(ax, "x")
-    for ref, key, ypos, va in ((national, "national", 1, "bottom"), (target, "target", 0, "top")):
-        if ref is None:
-            continue
-        ax.axvline(ref, color=REF, lw=0.9, ls=(0, (4, 3)) if key == "target" else (0, (1, 1.5)),
-                   zorder=3)
+    refs = [(r, k) for r, k in ((national, "national"), (target, "target")) if r is not None]
+    for ref, key in refs:
         shown = _tick(ref, percent, lang) if key == "target" else _value(ref, percent, lang)
-        ax.annotate(f"{_w(key, lang)} {shown}", (ref, ypos), xycoords=("data", "axes fraction"),
-                    xytext=(0, 2 if ypos else -2), textcoords="offset points", ha="center",
-                    va=va, fontsize=size, color=REF)
-    return _finish(fig, title, footnote, [], sample)
+        ax.annotate(f"{_w(key, lang)} {shown}", (ref, key == "national"),
+                    xycoords=("data", "axes fraction"), xytext=(0, 2 if key == "national" else -2),
+                    textcoords="offset points", ha="center",
+                    va="bottom" if key == "national" else "top", fontsize=size, color=REF)
+    _finish(fig, title, footnote, [], sample)
+    if refs:  # reference lines, broken where they would cross a value label
+        fig.draw_without_rendering()
+        boxes = {y: t.get_window_extent() for y, t in zip(ys, texts, strict=True)}
+        for ref, key in refs:
+            px = ax.transData.transform((ref, 0))[0]
+            clear = [y for y in range(ys[-1] + 1)
+                     if y not in boxes or not boxes[y].x0 - 3 < px < boxes[y].x1 + 3]
+            for a, b in _runs(clear):
+                ax.vlines(ref, a - 0.5 if a else -0.6, b + 0.5 if b < ys[-1] else b + 0.6,
+                          color=REF, lw=0.9, zorder=3,
+                          ls=(0, (4, 3)) if key == "target" else (0, (1, 1.5)))
+    return fig
 
 
 @register("composition")
@@ -456,17 +475,23 @@ def distribution(values: pd.Series, *, highlight: str | None = None, title: str,
     lo, hi = float(s.min()), float(s.max())
     # dot diameter in data units
     d = (hi - lo) / (26 if len(s) <= 40 else 34) or max(abs(hi) * 0.04, 0.004 if percent else 1)
-    levels: list[int] = []
-    for i, v in enumerate(s):  # stack each dot on the lowest free level
-        used = {levels[k] for k in range(i) if v - s.iloc[k] < d * 0.999}
-        levels.append(next(j for j in range(len(s) + 1) if j not in used))
-    top = max(levels) + 1
+    if highlight is not None and highlight not in s.index:
+        raise ValueError(f"highlight {highlight!r} has no value in this distribution")
+    xs, levels = s.to_numpy(), np.zeros(len(s), dtype=int)
+    hl = [i for i, n in enumerate(s.index) if n == highlight]
+    placed: list[int] = []
+    for i in [i for i in range(len(s)) if i not in hl] + hl:  # the highlight tops its stack
+        used = {levels[k] for k in placed if abs(xs[i] - xs[k]) < d * 0.999}
+        free = (j for j in range(len(s) + 1) if j not in used)
+        levels[i] = max(used, default=-1) + 1 if i in hl else next(free)
+        placed.append(i)
+    top = int(levels.max()) + 1
     span = hi - lo + 2 * d
     in_per_unit = (WIDTH_IN - 0.25) / (span / d)
     fig, ax = _figure(min(4.0, 1.15 + (top + 2.4) * in_per_unit))
     ms = in_per_unit * 72 * 0.86
     colors = [ACCENT if n == highlight else OTHER for n in s.index]
-    ax.scatter(s.to_numpy(), levels, s=ms**2, c=colors, linewidths=0.5, edgecolors="white",
+    ax.scatter(xs, levels, s=ms**2, c=colors, linewidths=0.5, edgecolors="white",
                zorder=3)
     med = float(s.median())
     label_y = top + 1.0
@@ -476,7 +501,7 @@ def distribution(values: pd.Series, *, highlight: str | None = None, title: str,
                 xytext=(3 if right_side else -3, 0), textcoords="offset points", va="center",
                 ha="left" if right_side else "right", fontsize=7, color=REF)
     if highlight is not None:
-        hx, hy = float(s[highlight]), levels[list(s.index).index(highlight)]
+        hx, hy = float(s[highlight]), levels[hl[0]]
         ax.annotate(f"{highlight}: {_value(hx, percent, lang)}", (hx, hy), (hx, label_y + 0.9),
                     ha="right" if right_side else "left", va="bottom", fontsize=7.5,
                     fontweight="bold", color=ACCENT,

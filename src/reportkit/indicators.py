@@ -22,7 +22,7 @@ import pandas as pd
 from reportkit import units as U
 from reportkit.errors import LookupInRegistryError
 from reportkit.periods import Period, default_rule
-from reportkit.warehouse import Warehouse, load, slice_keys
+from reportkit.warehouse import Warehouse
 
 RATIO, MEAN_OF_RATES, SUM, MEDIAN, STOCK_RATIO = (
     "ratio", "mean_of_unit_rates", "sum", "median", "stock_ratio")
@@ -162,80 +162,114 @@ def _none(x: float | None) -> float | None:
 
 
 # ------------------------------------------------------------------------------------------------
-def _petition_aggregates(pet: pd.DataFrame, period: Period, rule: str,
-                         open_at_end: pd.DataFrame) -> pd.DataFrame:
+# The computation core: both tables read once per data version and kept in memory (the petition
+# columns indicators need are small), sorted by date so a period is a binary-search slice.
+_PETITION_CORE = ["unit_code", "received_on", "status", "handled_on", "result_updated_on"]
+
+
+@dataclass(frozen=True)
+class _Core:
+    activity: pd.DataFrame  # sorted by month; columns + source/current codes
+    petitions: pd.DataFrame  # sorted by received_on; core columns + source/current codes
+    received: np.ndarray  # petitions["received_on"] as datetime64[ns], for searchsorted
+
+
+def _with_codes(df: pd.DataFrame, when: pd.Series) -> pd.DataFrame:
+    """Add ``source_code`` (as submitted) and ``current_code`` (onto the 34 units)."""
+    succ = {u.code: U.successor(u).code for u in U.units_at(date(2025, 6, 1))}
+    pre = (when < pd.Timestamp(U.MERGER_DATE)).to_numpy()
+    df = df.rename(columns={"unit_code": "source_code"})
+    df["current_code"] = np.where(pre, df["source_code"].map(succ), df["source_code"])
+    return df
+
+
+@lru_cache(maxsize=4)
+def _core(root: str, version: str) -> _Core:
+    del version  # part of the cache key only
+    wh = Warehouse(root)
+    act = wh.read("activity", wh.select_partitions("activity", None))
+    act = act.sort_values("month", kind="stable").reset_index(drop=True)
+    act = _with_codes(act, act["month"])
+    pet = wh.read("petitions", wh.select_partitions("petitions", None), columns=_PETITION_CORE)
+    pet = pet.sort_values("received_on", kind="stable").reset_index(drop=True)
+    pet = _with_codes(pet, pet["received_on"])
+    return _Core(act, pet, pet["received_on"].to_numpy(dtype="datetime64[ns]"))
+
+
+def _slice_dates(core: _Core, lo: pd.Timestamp, hi_exclusive: pd.Timestamp) -> pd.DataFrame:
+    a, b = np.searchsorted(core.received, [np.datetime64(lo, "ns"),
+                                           np.datetime64(hi_exclusive, "ns")])
+    return core.petitions.iloc[a:b]
+
+
+def _compute(core: _Core, period: Period, rule: str, code_col: str) -> pd.DataFrame:
+    """Base aggregates of every unit for a period, grouped by ``code_col``."""
+    act = core.activity
+    act = act[(act["month"] >= pd.Timestamp(period.first))
+              & (act["month"] <= pd.Timestamp(period.last))]
+    flows = act.groupby(code_col)[FLOW_COLUMNS].sum()
+    flows["meetings_total"] = flows[[c for c in FLOW_COLUMNS if c.startswith("meetings_")]].sum(
+        axis=1)
+    flows["months_reported"] = act.groupby(code_col)["month"].nunique()
+    # Stocks: the period's last reported month (members summed for a merged unit).
+    by_month = act.groupby([code_col, "month"])[STOCK_COLUMNS].sum().reset_index()
+    stocks = by_month.sort_values("month").groupby(code_col).tail(1).set_index(code_col)[
+        STOCK_COLUMNS]
+    start = pd.Timestamp(period.start_date(rule))
     end = pd.Timestamp(period.end_date(rule))
+    pet = _slice_dates(core, start, end + pd.Timedelta(days=1))
     handled_by_end = pet["handled_on"].notna() & (pet["handled_on"] <= end)
     transferred = handled_by_end & pet["status"].eq("transferred")
     updated = transferred & pet["result_updated_on"].notna() & (pet["result_updated_on"] <= end)
     days = (pet["handled_on"] - pet["received_on"]).dt.days.where(handled_by_end)
     g = pd.DataFrame({
-        "unit_code": pet["unit_code"], "received": 1, "handled": handled_by_end.astype(int),
+        "received": 1, "handled": handled_by_end.astype(int),
         "transferred": transferred.astype(int), "transferred_updated": updated.astype(int),
         "days": days,
-    }).groupby("unit_code")
-    out = g[["received", "handled", "transferred", "transferred_updated"]].sum()
-    out["median_days"] = g["days"].median()
-    age = (end - open_at_end["received_on"]).dt.days
+    }).groupby(pet[code_col])
+    petitions = g[["received", "handled", "transferred", "transferred_updated"]].sum()
+    petitions["median_days"] = g["days"].median()
+    # Backlog: received by the end and not handled by then, whatever the received date.
+    upto = _slice_dates(core, pd.Timestamp("1900-01-01"), end + pd.Timedelta(days=1))
+    open_ = upto[upto["handled_on"].isna() | (upto["handled_on"] > end)]
+    age = (end - open_["received_on"]).dt.days
     for band in BACKLOG_BANDS:
-        out[f"backlog_{band}"] = (age > band).groupby(open_at_end["unit_code"]).sum()
-    return out
-
-
-def _open_at_end(period: Period, rule: str, root: Path | None,
-                 units: list[U.Unit] | None) -> pd.DataFrame:
-    """Petitions received by the period end and not handled by then (any received date)."""
-    import pyarrow.dataset as pads
-
-    end = pd.Timestamp(period.end_date(rule))
-    wh = Warehouse(root)
-    keys = slice_keys(units, Period.range(date(2000, 1, 1), period.last))
-    flt = (pads.field("received_on") <= end) & (
-        pads.field("handled_on").is_null() | (pads.field("handled_on") > end))
-    df = wh.read("petitions", keys or [], columns=["unit_code", "received_on", "handled_on"],
-                 filter_=flt)
-    if period.last >= U.MERGER_DATE:
-        pre = df["received_on"] < pd.Timestamp(U.MERGER_DATE)
-        succ = {u.code: U.successor(u).code for u in U.units_at(date(2025, 6, 1))}
-        df.loc[pre, "unit_code"] = df.loc[pre, "unit_code"].map(succ)
-    return df
-
-
-@lru_cache(maxsize=256)
-def _aggregates_cached(period: Period, rule: str, root: str, version: str,
-                       unit_keys: tuple[str, ...] | None) -> pd.DataFrame:
-    del version  # part of the cache key only
-    units = None if unit_keys is None else [u for u in U.all_units() if u.key in unit_keys]
-    r = Path(root)
-    act = load("activity", units, period, root=r)
-    pet = load("petitions", units, period, rule=rule, root=r,
-               columns=["unit_code", "received_on", "status", "handled_on",
-                        "result_updated_on"])
-    in_force = [u.code for u in U.units_at(period.last)]
-    flows = act.groupby("unit_code")[FLOW_COLUMNS].sum()
-    flows["meetings_total"] = flows[[c for c in FLOW_COLUMNS if c.startswith("meetings_")]].sum(
-        axis=1)
-    flows["months_reported"] = act.groupby("unit_code")["month"].nunique()
-    last = act.sort_values("month").groupby("unit_code").tail(1).set_index("unit_code")
-    stocks = last[STOCK_COLUMNS] if not last.empty else pd.DataFrame(columns=STOCK_COLUMNS)
-    petitions = _petition_aggregates(pet, period, rule,
-                                     _open_at_end(period, rule, r, units))
+        petitions[f"backlog_{band}"] = (age > band).groupby(open_[code_col]).sum()
     out = pd.concat([flows, stocks, petitions], axis=1)
-    wanted = in_force if units is None else [u.code for u in units if u.in_force(period.last)]
-    out = out.reindex(wanted)
     out.index.name = "unit_code"
     return out
 
 
+@lru_cache(maxsize=512)
+def _aggregates_cached(period: Period, rule: str, root: str, version: str,
+                       grouping: str) -> pd.DataFrame:
+    out = _compute(_core(root, version), period, rule, f"{grouping}_code")
+    if grouping == "current":
+        wanted = [u.code for u in U.units_at(max(period.last, U.MERGER_DATE))]
+    else:
+        wanted = [u.code for u in U.units_at(period.last)]
+    return out.reindex(wanted)
+
+
 def aggregates(period: Period | str, *, units: list[U.Unit] | None = None,
-               rule: str | None = None, root: Path | str | None = None) -> pd.DataFrame:
-    """Base aggregates per unit in force at the period's end (index: unit code)."""
+               rule: str | None = None, root: Path | str | None = None,
+               grouping: str | None = None) -> pd.DataFrame:
+    """Base aggregates per unit (index: unit code).
+
+    By default the units are those in force at the period's end. ``grouping="current"``
+    re-aggregates a period before 1 July 2025 onto the 34 units (their old members' data,
+    medians included, computed from the records). ``units`` narrows the rows returned.
+    """
     p = period if isinstance(period, Period) else Period.parse(period)
     rule = rule or default_rule()
     wh = Warehouse(root)
     version = wh.data_version("activity") + wh.data_version("petitions")
-    keys = None if units is None else tuple(sorted(u.key for u in units))
-    return _aggregates_cached(p, rule, str(wh.root), version, keys).copy()
+    if grouping is None:
+        grouping = "current" if p.last >= U.MERGER_DATE else "source"
+    out = _aggregates_cached(p, rule, str(wh.root), version, grouping)
+    if units is not None:
+        out = out.reindex([u.code for u in units])
+    return out.copy()
 
 
 def _value(ind: Indicator, agg: pd.DataFrame) -> pd.Series:
@@ -319,23 +353,16 @@ def unit_aggregates(u: U.Unit, p: Period, *, rule: str | None = None,
                     root: Path | str | None = None) -> pd.DataFrame | None:
     """One unit's aggregates for a period, as a one-row frame indexed by ``u.code``.
 
-    A unit formed on 1 July 2025 is re-aggregated from its old members for earlier periods
-    (sums only: a median of medians is not a median, so medians are left empty there).
+    A unit formed on 1 July 2025 is re-aggregated from its old members' records for earlier
+    periods; an old unit has no figures after the merger.
     """
     if p.last < date(2016, 1, 1):
         return None
     if u.era == "pre-2025" and p.last >= U.MERGER_DATE:
         return None
-    if u.era == "post-2025" and p.last < U.MERGER_DATE:
-        agg = aggregates(p, units=list(U.members(u)), rule=rule, root=root)
-        if agg.empty or not agg.notna().any(axis=None):
-            return None
-        total = agg.sum(min_count=1).to_frame().T
-        total.index = pd.Index([u.code], name="unit_code")
-        total["median_days"] = np.nan
-        return total
-    agg = aggregates(p, units=[u], rule=rule, root=root)
-    return agg if not agg.empty and agg.notna().any(axis=None) else None
+    grouping = "current" if u.era == "post-2025" else "source"
+    agg = aggregates(p, units=[u], rule=rule, root=root, grouping=grouping)
+    return agg if agg.notna().any(axis=None) else None
 
 
 def series(indicator_id: str, unit: U.Unit | str | None, periods: list[Period], *,

@@ -223,7 +223,9 @@ class ProvinceReport:
             f'<div class="l">{esc(k.label)}</div><div class="d {k.tone}">{esc(k.delta)}</div>'
             "</div>" for k in self.key_figures())
         title = "Số liệu chính" if self.lang == "vi" else "Key figures"
-        return wrap(f"<h2>{title}</h2><div class=\"rk-cards\">{cards}</div>")
+        note = (f'<p class="rk-note">{esc(self.merger_note())}</p>'
+                if self.trend_crosses_merger() else "")
+        return wrap(f"<h2>{title}</h2><div class=\"rk-cards\">{cards}</div>{note}")
 
     def show_key_figures(self) -> None:
         display_html(self.key_figures_html())
