@@ -131,10 +131,11 @@ def _bars(fig: Figure) -> list[Rectangle]:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_renders_vietnamese_without_missing_glyphs(case: str, caplog: pytest.LogCaptureFixture
                                                    ) -> None:
+    """Also writes test-artifacts/charts/<case>.png (git-ignored) for a human to look at."""
     with warnings.catch_warnings(record=True) as caught, caplog.at_level(logging.WARNING):
         warnings.simplefilter("always")
         fig = CASES[case]()
-        png = charts.to_png(fig)
+        png = charts.to_png(fig, ARTIFACTS / f"{case}.png")
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     messages = [str(w.message) for w in caught] + [r.getMessage() for r in caplog.records]
     assert not [m for m in messages if "Glyph" in m or "findfont" in m], messages
@@ -150,14 +151,6 @@ def test_glyph_check_would_catch_a_missing_glyph() -> None:
         warnings.simplefilter("always")
         charts.to_png(fig)
     assert any("Glyph" in str(w.message) for w in caught)
-
-
-def test_sample_pngs_for_review() -> None:
-    """Write every chart to test-artifacts/charts/ (git-ignored) for eyes, not asserts."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for name, make in CASES.items():
-        data = charts.to_png(make(), ARTIFACTS / f"{name}.png")
-        assert (ARTIFACTS / f"{name}.png").read_bytes() == data
 
 
 def test_value_axis_uses_vietnamese_number_style() -> None:
@@ -228,9 +221,14 @@ def test_ranking_height_grows_with_units() -> None:
     assert big.get_figwidth() == pytest.approx(16 / 2.54)
 
 
-def test_ranking_unknown_highlight_is_an_error() -> None:
-    with pytest.raises(ValueError, match="Lào Kai"):
-        charts.ranking(_rates34(), highlight="Lào Kai", title="x")
+def test_highlight_without_a_value_is_a_footnote_not_an_error() -> None:
+    values = _rates34()
+    fig = charts.ranking(values.drop("Lào Cai"), highlight="Lào Cai", title="x",
+                         national=float("nan"))
+    assert "Không có số liệu của Lào Cai." in _texts(fig)
+    assert not any(same_color(b.get_facecolor(), charts.ACCENT) for b in _bars(fig))
+    fig = charts.distribution(values, highlight="Lào Kai", title="x", lang="en")
+    assert "No data for Lào Kai." in _texts(fig)
 
 
 @pytest.mark.parametrize("case", ["composition", "composition_kinds", "backlog"])
@@ -290,8 +288,8 @@ def test_register_adds_a_chart() -> None:
 
 def test_charts_leave_global_rcparams_alone() -> None:
     before = dict(mpl.rcParams)
-    for make in CASES.values():
-        charts.to_png(make())
+    figures = [make() for make in CASES.values()]
+    charts.to_png(figures[0])
     with charts.style():
         assert mpl.rcParams["axes.spines.top"] is False
     assert dict(mpl.rcParams) == before
@@ -304,9 +302,21 @@ def test_import_has_no_side_effects() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_unknown_language_is_an_error() -> None:
+def test_unknown_language_and_trend_kind_are_errors() -> None:
     with pytest.raises(ValueError, match="fr"):
         charts.backlog(BACKLOG, title="x", lang="fr")
+    with pytest.raises(ValueError, match="pie"):
+        charts.trend(_docs()[0], title="x", kind="pie")
+
+
+@pytest.mark.parametrize("name", sorted(charts.CHARTS))
+def test_empty_data_gives_a_placeholder_not_an_error(name: str) -> None:
+    empty = pd.Series([], dtype=float)
+    kwargs = {"highlight": None} if name == "ranking" else {}
+    fig = charts.get(name)(empty, title="Tiêu đề", lang="vi", **kwargs)
+    assert "Không có số liệu" in _texts(fig)
+    fig = charts.get(name)(pd.Series([np.nan]), title="Title", lang="en", **kwargs)
+    assert "No data" in _texts(fig) or name in {"composition", "backlog", "flow"}
 
 
 def test_trend_aligns_last_year_and_rejects_a_mismatch() -> None:

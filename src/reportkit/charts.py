@@ -8,7 +8,7 @@ batches), sized for an A4 page (16 cm wide, PNG at 150 dpi), and is registered b
     charts.to_png(fig, "out.png")
 
 The house style lives in :func:`style` (``matplotlib.rc_context``); importing this module
-changes no global state. Counts below ``small_threshold`` are always written as "<3".
+changes no global state. Counts below ``small_threshold`` are only ever written as "<3".
 """
 
 from __future__ import annotations
@@ -33,8 +33,7 @@ from matplotlib.transforms import blended_transform_factory
 from reportkit import fmt
 from reportkit.errors import LookupInRegistryError
 
-WIDTH_IN = 16 / 2.54  # the text width of an A4 page
-DPI = 150
+WIDTH_IN, DPI = 16 / 2.54, 150  # the text width of an A4 page; PNG resolution
 ACCENT = "#1F5F99"  # this unit
 OTHER = "#B7C4D1"  # other units, neutral bars
 LAST_YEAR = "#A08AC0"  # the same period last year
@@ -44,26 +43,26 @@ INK, MUTED, REF = "#222222", "#666666", "#444444"
 CATEGORICAL = (ACCENT, "#86AED6", "#7D7FAF", "#9FBF9A", "#C4C4C4", "#4F7F8F")
 AGE_RAMP = (OTHER, "#EDCB8A", WARN, ALERT)
 STAMP = "DỮ LIỆU MẪU — sample data"
-_HALO = {"boxstyle": "square,pad=0.12", "fc": "white", "ec": "none"}
-
 RC: dict[str, Any] = {
     "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"], "font.size": 8,
     "text.color": INK, "axes.labelcolor": MUTED, "axes.labelsize": 7.5,
     "axes.titlesize": 7.5, "axes.titlelocation": "left", "axes.titlecolor": MUTED,
     "axes.edgecolor": "#9A9A9A", "axes.linewidth": 0.6, "axes.axisbelow": True,
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": False,
-    "grid.color": "#E2E2E2", "grid.linewidth": 0.6,
-    "xtick.labelsize": 7.5, "ytick.labelsize": 7.5, "xtick.color": "#555555",
-    "ytick.color": "#555555", "xtick.major.size": 2.5, "ytick.major.size": 0,
-    "xtick.major.width": 0.6, "legend.frameon": False, "legend.fontsize": 7.5,
-    "figure.facecolor": "white", "figure.dpi": DPI, "savefig.dpi": DPI,
-    "figure.titlesize": 10.5, "figure.titleweight": "bold", "pdf.fonttype": 42,
+    "grid.color": "#E2E2E2", "grid.linewidth": 0.6, "xtick.labelsize": 7.5,
+    "ytick.labelsize": 7.5, "xtick.color": "#555555", "ytick.color": "#555555",
+    "xtick.major.size": 2.5, "xtick.major.width": 0.6, "ytick.major.size": 0,
+    "legend.frameon": False, "legend.fontsize": 7.5, "figure.facecolor": "white",
+    "figure.dpi": DPI, "savefig.dpi": DPI, "figure.titlesize": 10.5,
+    "figure.titleweight": "bold", "pdf.fonttype": 42,
 }
 _WORDS = {
     "target": ("Mục tiêu", "Target"), "national": ("Toàn quốc", "National"),
-    "median": ("Trung vị các đơn vị", "Median of units"),
-    "actual": ("Thực hiện", "Actual"), "last_year": ("Cùng kỳ năm trước", "Same period last year"),
+    "median": ("Trung vị các đơn vị", "Median of units"), "actual": ("Thực hiện", "Actual"),
+    "last_year": ("Cùng kỳ năm trước", "Same period last year"), "no_data": (
+        "Không có số liệu", "No data"), "rank": ("Hạng {}/{}", "Rank {} of {}"),
 }
+_HALO = {"boxstyle": "square,pad=0.12", "fc": "white", "ec": "none"}
 
 F = TypeVar("F", bound=Callable[..., Figure])
 CHARTS: dict[str, Callable[..., Figure]] = {}
@@ -96,7 +95,28 @@ def style() -> Iterator[None]:
         yield
 
 
+def to_png(fig: Figure, path: str | Path | None = None, dpi: int = DPI) -> bytes:
+    """Render ``fig`` as PNG bytes (no version metadata, so bytes are stable); write ``path``."""
+    buf = io.BytesIO()
+    with style():
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_bytes(buf.getvalue())
+    return buf.getvalue()
+
+
+def show(fig: Figure, dpi: int = DPI) -> None:
+    """Display ``fig`` in a notebook as an embedded PNG that prints at its true width."""
+    from IPython.display import Image, display
+
+    display(Image(data=to_png(fig, dpi=dpi), width=round(fig.get_figwidth() * 96)))
+
+
+# -- helpers --------------------------------------------------------------------------------------
 def _styled(fn: F) -> F:
+    """Check ``lang`` and build the figure inside :func:`style`."""
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Figure:
         if kwargs.get("lang", "vi") not in fmt.LANGS:
@@ -107,64 +127,52 @@ def _styled(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-# -- output ---------------------------------------------------------------------------------------
-def to_png(fig: Figure, path: str | Path | None = None, dpi: int = DPI) -> bytes:
-    """Render ``fig`` as PNG bytes (no version metadata, so bytes are stable); write ``path``."""
-    buf = io.BytesIO()
-    with style():
-        fig.savefig(buf, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
-    data = buf.getvalue()
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_bytes(data)
-    return data
-
-
-def show(fig: Figure, dpi: int = DPI) -> None:
-    """Display ``fig`` in a notebook as an embedded PNG that prints at its true width."""
-    from IPython.display import Image, display
-
-    display(Image(data=to_png(fig, dpi=dpi), width=round(fig.get_figwidth() * 96)))
-
-
-# -- text helpers ---------------------------------------------------------------------------------
 def _w(key: str, lang: str) -> str:
-    vi, en = _WORDS[key]
-    return vi if lang == "vi" else en
-
-
-def _rank_text(rank: int, n: int, lang: str) -> str:
-    return f"Hạng {rank}/{n}" if lang == "vi" else f"Rank {rank} of {n}"
-
-
-def _places(x: float, scale: float) -> int:
-    v = abs(float(x) * scale)
-    return next((d for d in (0, 1) if abs(v - round(v, d)) < 1e-6 * max(1.0, v)), 2)
+    return _WORDS[key][0 if lang == "vi" else 1]
 
 
 def _tick(x: float, percent: bool, lang: str) -> str:
-    """Axis text: as few decimals as the value needs ("75%", "75,5%", "40.000")."""
-    if percent:
-        return fmt.percent(x, lang, _places(x, 100))
-    return fmt.number(x, lang, _places(x, 1))
+    """Axis text with as few decimals as the value needs: "75%", "75,5%", "40.000"."""
+    v = abs(float(x) * (100 if percent else 1))
+    places = next((d for d in (0, 1) if abs(v - round(v, d)) < 1e-6 * max(1.0, v)), 2)
+    return fmt.percent(x, lang, places) if percent else fmt.number(x, lang, places)
 
 
 def _value(x: float, percent: bool, lang: str) -> str:
-    """Data-label text: one decimal for percentages and non-whole numbers."""
+    """Data-label text: one decimal for percentages and for numbers that are not whole."""
     if percent:
         return fmt.percent(x, lang, 1)
     return fmt.number(x, lang, 0 if float(x).is_integer() else 1)
 
 
-def _formatter(percent: bool, lang: str) -> FuncFormatter:
-    return FuncFormatter(lambda x, _pos: _tick(x, percent, lang))
+def _value_axis(axis: Any, percent: bool, lang: str, n: int) -> None:
+    axis.set_major_locator(MaxNLocator(n, steps=[1, 2, 2.5, 5, 10]))
+    axis.set_major_formatter(FuncFormatter(lambda x, _pos: _tick(x, percent, lang)))
 
 
-def _locator(n: int = 5) -> MaxNLocator:
-    return MaxNLocator(n, steps=[1, 2, 2.5, 5, 10])
+def _hide_value_axis(ax: Axes, axis: str) -> None:
+    (ax.set_xticks if axis == "x" else ax.set_yticks)([])  # no tick text left behind
+    (ax.xaxis if axis == "x" else ax.yaxis).set_visible(False)
+    ax.spines["bottom" if axis == "x" else "left"].set_visible(False)
 
 
-def _suppression_note(threshold: int, lang: str, totals_hidden: bool = False) -> str:
+def _ref(x: float | None) -> float | None:
+    """A reference value (target, national) or None when it is missing."""
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def _missing_note(highlight: str | None, names: pd.Index, lang: str) -> list[str]:
+    """A footnote when the unit to highlight has no value (a chart, not an error, in batches)."""
+    if highlight is None or highlight in names:
+        return []
+    return [f"Không có số liệu của {highlight}." if lang == "vi" else f"No data for {highlight}."]
+
+
+def _small(v: float, threshold: int | None) -> bool:
+    return bool(threshold) and 0 < v < threshold  # type: ignore[operator]
+
+
+def _small_note(threshold: int | None, lang: str, totals_hidden: bool = False) -> str:
     if lang == "vi":
         extra = "; không ghi tổng của dòng có số này" if totals_hidden else ""
         return f"Số lượng dưới {threshold} được ghi “<{threshold}”{extra}."
@@ -172,13 +180,28 @@ def _suppression_note(threshold: int, lang: str, totals_hidden: bool = False) ->
     return f"Counts below {threshold} are shown as “<{threshold}”{extra}."
 
 
-def _is_small(v: float, threshold: int | None) -> bool:
-    return bool(threshold) and 0 < v < threshold  # type: ignore[operator]
+def _text_in(text: str, size: float) -> float:
+    """Rough width of ``text`` in inches (DejaVu Sans averages ~0.6 em a character; bold more)."""
+    return len(text) * size * 0.64 / 72
 
 
-def _text_width_in(text: str, size: float) -> float:
-    """Rough width of ``text`` in inches (DejaVu Sans averages ~0.6 em per character)."""
-    return len(text) * size * 0.6 / 72
+def _limits(values: Sequence[float], labels: Sequence[str], size: float, names: Sequence[Any],
+            floor: float = 0.0) -> tuple[float, float]:
+    """Axis limits leaving room for ``labels`` written beyond bars ending at ``values``."""
+    axis_in = WIDTH_IN - 0.2 - max(_text_in(str(n), size) for n in names)
+    frac = np.array([min(0.45, (_text_in(t, size) + 0.08) / axis_in) for t in labels])
+    v = np.asarray(values, dtype=float)
+    lo, hi = min(0.0, v.min()), max(floor, v.max(), 1e-9)
+    for _ in range(12):  # labels take a share of the whole span: converge on it
+        span = hi - lo
+        lo = min(0.0, (v - frac * span)[v < 0].min(initial=0.0))
+        hi = max(floor, (v + frac * span)[v >= 0].max(initial=0.0), 1e-9)
+    return lo, hi
+
+
+def _drawn(v: float, threshold: int | None) -> float:
+    """Bar size for a count: a small count is drawn at half the threshold, hiding its size."""
+    return threshold / 2 if _small(v, threshold) else v  # type: ignore[operator]
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:
@@ -189,12 +212,6 @@ def _runs(rows: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-def _ink_on(color: str) -> str:
-    r, g, b = to_rgb(color)
-    return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.6 else INK
-
-
-# -- layout ---------------------------------------------------------------------------------------
 def _figure(height: float) -> tuple[Figure, Axes]:
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout="constrained")
     fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06)  # type: ignore[union-attr]
@@ -205,33 +222,26 @@ def _finish(fig: Figure, title: str, footnote: str | None, notes: Sequence[str],
             sample: bool) -> Figure:
     """Title top-left; footnote and notes under the plot; the sample stamp bottom-right."""
     left = 0.06 / WIDTH_IN
-    fig.suptitle(title, x=left, ha="left", color=INK)
-    foot = " ".join(t for t in (footnote, *notes) if t)
-    lines = textwrap.wrap(foot, 92 if sample else 125)
+    fig.suptitle("\n".join(textwrap.wrap(title, 64)), x=left, ha="left", color=INK,
+                 linespacing=1.2)  # ~64 bold 10.5 pt characters fit in 16 cm
+    lines = textwrap.wrap(" ".join(t for t in (footnote, *notes) if t), 92 if sample else 118)
     if lines or sample:
         fig.supxlabel("\n".join(lines) or " ", x=left, ha="left", fontsize=6.5, color=MUTED,
                       linespacing=1.35)
     if sample:
-        where = blended_transform_factory(fig.transFigure, fig.dpi_scale_trans)
-        fig.text(1 - left, 0.09, STAMP, transform=where, ha="right", va="bottom",
-                 fontsize=6.5, fontweight="bold", color=ALERT,
+        fig.text(1 - left, 0.09, STAMP, ha="right", va="bottom", fontsize=6.5,
+                 transform=blended_transform_factory(fig.transFigure, fig.dpi_scale_trans),
+                 fontweight="bold", color=ALERT,
                  bbox={"boxstyle": "square,pad=0.35", "fc": "white", "ec": ALERT, "lw": 0.6})
     return fig
 
 
-def _value_axis_hidden(ax: Axes, axis: str = "x") -> None:
-    (ax.set_xticks if axis == "x" else ax.set_yticks)([])  # no tick text left behind
-    (ax.xaxis if axis == "x" else ax.yaxis).set_visible(False)
-    for side in ("bottom",) if axis == "x" else ("left",):
-        ax.spines[side].set_visible(False)
-
-
-def _room(values: Sequence[float], labels: Sequence[str], size: float, axis_in: float,
-          floor: float = 0.0) -> float:
-    """An axis limit leaving room for ``labels`` written after bars ending at ``values``."""
-    need = [v / max(0.3, 1 - (_text_width_in(t, size) + 0.08) / axis_in)
-            for v, t in zip(values, labels, strict=True) if v > 0]
-    return max([floor, *need, 1e-9])
+def _no_data(title: str, footnote: str | None, lang: str, sample: bool) -> Figure:
+    """A small placeholder, so one empty slice does not stop a batch of reports."""
+    fig, ax = _figure(1.5)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, _w("no_data", lang), ha="center", va="center", color=MUTED, fontsize=9)
+    return _finish(fig, title, footnote, [], sample)
 
 
 # -- charts ---------------------------------------------------------------------------------------
@@ -246,8 +256,11 @@ def trend(values: pd.Series, last_year: pd.Series | None = None, *, title: str,
     ``kind`` is "bar", "line" or "auto" (lines for percentages, bars for counts).
     ``last_year`` aligns on labels when all of them are in ``values``, else by position.
     """
-    cur = values.astype(float)
-    ly = None
+    if kind not in ("auto", "bar", "line"):
+        raise ValueError(f"Unknown trend kind {kind!r}; available: auto, bar, line")
+    cur, ly = values.astype(float), None
+    if cur.dropna().empty:
+        return _no_data(title, footnote, lang, sample)
     if last_year is not None:
         if last_year.index.isin(cur.index).all():
             ly = last_year.astype(float).reindex(cur.index)
@@ -255,7 +268,7 @@ def trend(values: pd.Series, last_year: pd.Series | None = None, *, title: str,
             ly = pd.Series(last_year.to_numpy(float), index=cur.index)
         else:
             raise ValueError("last_year matches values neither by label nor by length")
-    bars = kind == "bar" or (kind == "auto" and not percent)
+    bars, target = kind == "bar" or (kind == "auto" and not percent), _ref(target)
     fig, ax = _figure(3.1)
     x = np.arange(len(cur))
     if bars:
@@ -271,29 +284,25 @@ def trend(values: pd.Series, last_year: pd.Series | None = None, *, title: str,
                     label=_w("last_year", lang))
         ax.plot(x, cur.to_numpy(), color=ACCENT, lw=2, marker="o", ms=3.5,
                 label=_w("actual", lang))
+        ax.margins(y=0.15)
     if target is not None:
         ax.axhline(target, color=REF, lw=0.9, ls=(0, (4, 3)))
         ax.annotate(f"{_w('target', lang)} {_tick(target, percent, lang)}", (0, target),
-                    xycoords=("axes fraction", "data"), xytext=(2, 2),
-                    textcoords="offset points", ha="left", va="bottom", fontsize=7,
-                    color=REF, bbox=_HALO)
+                    xycoords=("axes fraction", "data"), xytext=(2, 2), bbox=_HALO,
+                    textcoords="offset points", va="bottom", fontsize=7, color=REF)
     known = cur.dropna()
-    if len(known):
-        i, v = cur.index.get_loc(known.index[-1]), float(known.iloc[-1])
-        other = float(ly.iloc[i]) if ly is not None else np.nan
-        below = not bars and other > v  # keep clear of last year's line
-        ax.annotate(_value(v, percent, lang), (i, np.nanmax([v, other]) if bars else v),
-                    xytext=(0, -7 if below else 5), textcoords="offset points", ha="center",
-                    va="top" if below else "bottom", fontsize=8, fontweight="bold",
-                    color=ACCENT, bbox=_HALO)
-    if not bars:
-        ax.margins(y=0.15)
-    step = -(-len(cur) // 13)
-    keep = {i for i in range(len(cur) - 1, -1, -step)}
-    ax.set_xticks(x, [str(s) if i in keep else "" for i, s in enumerate(cur.index)])
+    i, v = cur.index.get_loc(known.index[-1]), float(known.iloc[-1])
+    other = float(ly.iloc[i]) if ly is not None else np.nan
+    below = not bars and other > v  # keep clear of last year's line
+    ax.annotate(_value(v, percent, lang), (i, np.nanmax([v, other]) if bars else v),
+                xytext=(0, -7 if below else 5), textcoords="offset points", ha="center",
+                va="top" if below else "bottom", fontsize=8, fontweight="bold", color=ACCENT,
+                bbox=_HALO)
+    step = -(-len(cur) // 13)  # at most 13 period labels, always the latest
+    ax.set_xticks(x, [str(p) if (len(cur) - 1 - j) % step == 0 else ""
+                      for j, p in enumerate(cur.index)])
     ax.set_xlim(-0.6, len(cur) - 0.4)
-    ax.yaxis.set_major_locator(_locator(5))
-    ax.yaxis.set_major_formatter(_formatter(percent, lang))
+    _value_axis(ax.yaxis, percent, lang, 5)
     ax.grid(axis="y")
     ax.tick_params(axis="x", length=0)
     ax.spines["left"].set_visible(False)
@@ -317,56 +326,52 @@ def ranking(values: pd.Series, *, highlight: str | None, title: str, percent: bo
     under a gap. Ranks count ties as equal ("min" method) among units with a value.
     """
     s = values.dropna().astype(float).sort_values(ascending=lower_is_better, kind="stable")
-    if highlight is not None and highlight not in s.index:
-        raise ValueError(f"highlight {highlight!r} has no value in this ranking")
+    notes = _missing_note(highlight, s.index, lang)
+    if s.empty:
+        return _no_data(title, footnote, lang, sample)
+    national, target = _ref(national), _ref(target)
     ranks = s.rank(method="min", ascending=lower_is_better).astype(int)
     names = list(s.index)
-    gap = bool(max_units) and len(names) > max_units  # type: ignore[operator]
-    if gap:
+    if max_units and len(names) > max_units:
         names = names[:max_units]
-        if highlight is not None and highlight not in names:
+        if highlight in s.index and highlight not in names:
             names = [*names[:-1], highlight]
     ys = list(range(len(names)))
-    if gap and highlight == names[-1] and ranks[highlight] > len(names):
-        ys[-1] += 1
+    if names[-1] == highlight and ranks[highlight] > len(names):
+        ys[-1] += 1  # a gap row ("…") before the highlighted unit
     size = 7.5 if len(names) <= 35 else 6.5
-    row = min(0.26, max(0.135, 4.4 / len(names)))
-    fig, ax = _figure(len(names) * row + 1.0 + 0.15 * (national is not None))
+    fig, ax = _figure(len(names) * min(0.26, max(0.135, 4.4 / len(names))) + 1.0)
     vals = s[names].to_numpy()
-    colors = [ACCENT if n == highlight else OTHER for n in names]
-    ax.barh(ys, vals, height=0.72, color=colors, zorder=2)
+    ax.barh(ys, vals, height=0.72, color=[ACCENT if n == highlight else OTHER for n in names])
     labels = [_value(v, percent, lang) for v in vals]
-    if highlight is not None:
-        h = names.index(highlight)
-        labels[h] += f" · {_rank_text(int(ranks[highlight]), len(s), lang)}"
+    if highlight in s.index:
+        rank = _w("rank", lang).format(ranks[highlight], len(s))
+        labels[names.index(highlight)] += f" · {rank}"
     texts = [ax.annotate(t, (v, y), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
                          ha="left" if v >= 0 else "right", va="center", fontsize=size,
                          color=ACCENT if n == highlight else MUTED,
                          fontweight="bold" if n == highlight else "normal")
              for y, v, t, n in zip(ys, vals, labels, names, strict=True)]
-    axis_in = WIDTH_IN - 0.2 - max(_text_width_in(str(n), size) for n in names)
-    hi = _room(vals, labels, size, axis_in, max(national or 0, target or 0) * 1.05)
-    lo = -_room(-vals, labels, size, axis_in)
-    ax.set_xlim(min(0, lo), hi)
-    ax.set_ylim(max(ys) + 0.6, -0.6)
+    ax.set_xlim(*_limits(vals, labels, size, names, max(national or 0, target or 0) * 1.05))
+    ax.set_ylim(ys[-1] + 0.6, -0.6)
     ticks, tick_labels = ys, [str(n) for n in names]
     if ys[-1] != len(ys) - 1:
-        ticks, tick_labels = [*ys[:-1], ys[-1] - 1, ys[-1]], [*tick_labels[:-1], "…",
-                                                               tick_labels[-1]]
+        ticks, tick_labels = [*ys[:-1], ys[-1] - 1, ys[-1]], [*tick_labels[:-1], "…", highlight]
     ax.set_yticks(ticks, tick_labels, fontsize=size)
     for lab in ax.get_yticklabels():
         if lab.get_text() == highlight:
-            lab.set_color(ACCENT)
-            lab.set_fontweight("bold")
-    _value_axis_hidden(ax, "x")
+            lab.set(color=ACCENT, fontweight="bold")
+    _hide_value_axis(ax, "x")
+    ax.spines["left"].set_visible(False)
+    ax.axvline(0, color=RC["axes.edgecolor"], lw=0.6, zorder=2.5)  # the baseline, at zero
     refs = [(r, k) for r, k in ((national, "national"), (target, "target")) if r is not None]
     for ref, key in refs:
-        shown = _tick(ref, percent, lang) if key == "target" else _value(ref, percent, lang)
-        ax.annotate(f"{_w(key, lang)} {shown}", (ref, key == "national"),
-                    xycoords=("data", "axes fraction"), xytext=(0, 2 if key == "national" else -2),
-                    textcoords="offset points", ha="center",
-                    va="bottom" if key == "national" else "top", fontsize=size, color=REF)
-    _finish(fig, title, footnote, [], sample)
+        top = key == "national"
+        shown = _value(ref, percent, lang) if top else _tick(ref, percent, lang)
+        ax.annotate(f"{_w(key, lang)} {shown}", (ref, top), xycoords=("data", "axes fraction"),
+                    xytext=(0, 2 if top else -2), textcoords="offset points", ha="center",
+                    va="bottom" if top else "top", fontsize=size, color=REF)
+    _finish(fig, title, footnote, notes, sample)
     if refs:  # reference lines, broken where they would cross a value label
         fig.draw_without_rendering()
         boxes = {y: t.get_window_extent() for y, t in zip(ys, texts, strict=True)}
@@ -375,9 +380,9 @@ def ranking(values: pd.Series, *, highlight: str | None, title: str, percent: bo
             clear = [y for y in range(ys[-1] + 1)
                      if y not in boxes or not boxes[y].x0 - 3 < px < boxes[y].x1 + 3]
             for a, b in _runs(clear):
-                ax.vlines(ref, a - 0.5 if a else -0.6, b + 0.5 if b < ys[-1] else b + 0.6,
+                ax.vlines(ref, a - 0.5 if a else -0.6, b + (0.5 if b < ys[-1] else 0.6),
                           color=REF, lw=0.9, zorder=3,
-                          ls=(0, (4, 3)) if key == "target" else (0, (1, 1.5)))
+                          ls=(0, (1, 1.5)) if key == "national" else (0, (4, 3)))
     return fig
 
 
@@ -386,58 +391,57 @@ def ranking(values: pd.Series, *, highlight: str | None, title: str, percent: bo
 def composition(counts: pd.DataFrame | pd.Series, *, title: str, lang: str = "vi",
                 small_threshold: int | None = 3, sample: bool = False,
                 footnote: str | None = None) -> Figure:
-    """Counts by category (rows top to bottom in index order), stacked by column if a frame."""
+    """Counts by category (rows top to bottom in index order), stacked by column if a frame.
+
+    Row totals are not written for rows with a small count: they would reveal it.
+    """
     df = (counts.to_frame() if isinstance(counts, pd.Series) else counts).fillna(0).astype(float)
+    if df.empty:
+        return _no_data(title, footnote, lang, sample)
     stacked = df.shape[1] > 1
     fig, ax = _figure(0.3 * len(df) + (1.25 if stacked else 0.95))
-    y = np.arange(len(df))
-    left = np.zeros(len(df))
-    inside = []
+    y, left, inside = np.arange(len(df)), np.zeros(len(df)), []
     for j, col in enumerate(df.columns):
-        w = df[col].to_numpy()
         color = CATEGORICAL[j % len(CATEGORICAL)]
+        w = np.array([_drawn(v, small_threshold) for v in df[col]])
         bars = ax.barh(y, w, left=left, height=0.58, color=color, label=str(col),
                        edgecolor="white", linewidth=0.8 if stacked else 0)
-        if stacked:
-            for i, (bar, v) in enumerate(zip(bars, w, strict=True)):
-                if v > 0:
-                    t = ax.text(left[i] + v / 2, y[i], fmt.count_label(v, lang, small_threshold),
-                                ha="center", va="center", fontsize=7, color=_ink_on(color))
-                    inside.append((t, bar))
+        r, g, b = to_rgb(color)
+        ink = "white" if 0.299 * r + 0.587 * g + 0.114 * b < 0.6 else INK
+        inside += [(ax.text(left[i] + w[i] / 2, y[i], fmt.count_label(v, lang, small_threshold),
+                            ha="center", va="center", fontsize=7, color=ink), bar)
+                   for i, (bar, v) in enumerate(zip(bars, df[col], strict=True))
+                   if stacked and v > 0]
         left += w
     small = ((df > 0) & (df < (small_threshold or 0))).to_numpy()
-    totals = [fmt.count_label(t, lang, small_threshold) for t in left]
-    hidden = stacked and bool(small.any(axis=1).any())
+    totals = [fmt.count_label(t, lang, small_threshold) for t in df.sum(axis=1)]
     for i, t in enumerate(totals):
         if not (stacked and small[i].any()):
             ax.annotate(t, (left[i], y[i]), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize=7.5, fontweight="bold" if stacked else "normal")
-    names_in = max(_text_width_in(str(n), 7.5) for n in df.index)
-    ax.set_xlim(0, _room(left, totals, 7.5, WIDTH_IN - 0.2 - names_in))
+    ax.set_xlim(*_limits(left, totals, 7.5, df.index))
     ax.set_yticks(y, [str(n) for n in df.index])
     ax.set_ylim(len(df) - 0.5, -0.5)
-    _value_axis_hidden(ax, "x")
+    _hide_value_axis(ax, "x")
     if stacked:
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=min(df.shape[1], 4),
                   borderaxespad=0.3, handlelength=1, handleheight=1, columnspacing=1.4)
-    notes = [_suppression_note(small_threshold, lang, hidden)] if small.any() else []
-    _finish(fig, title, footnote, notes, sample)  # type: ignore[arg-type]
+    notes = [_small_note(small_threshold, lang, stacked)] if small.any() else []
+    _finish(fig, title, footnote, notes, sample)
     if inside:  # labels too wide for their segment go just above it, left to right
         fig.draw_without_rendering()
-        to_data = ax.transData.inverted()
         last_right: dict[float, float] = {}
         for t, bar in inside:
             box, seg = t.get_window_extent(), bar.get_window_extent()
             if box.width + 8 <= seg.width:
                 continue
-            row = bar.get_y()
-            t.set(y=row, va="bottom", fontsize=6.5, color=INK)
+            t.set(y=bar.get_y(), va="bottom", fontsize=6.5, color=INK)
             box = t.get_window_extent()
-            if box.x0 < last_right.get(row, -np.inf) + 4:
-                shift = last_right[row] + 4 - box.x0
-                t.set_x(to_data.transform((seg.x0 + seg.width / 2 + shift, 0))[0])
+            if box.x0 < last_right.get(bar.get_y(), -np.inf) + 4:
+                px = seg.x0 + seg.width / 2 + last_right[bar.get_y()] + 4 - box.x0
+                t.set_x(ax.transData.inverted().transform((px, 0))[0])
                 box = t.get_window_extent()
-            last_right[row] = box.x1
+            last_right[bar.get_y()] = box.x1
     return fig
 
 
@@ -447,21 +451,21 @@ def backlog(counts: pd.Series, *, title: str, lang: str = "vi", small_threshold:
             sample: bool = False, footnote: str | None = None) -> Figure:
     """Open items by age band (index in age order); colours ramp from neutral to alert."""
     s = counts.fillna(0).astype(float)
+    if s.empty:
+        return _no_data(title, footnote, lang, sample)
     ramp = LinearSegmentedColormap.from_list("age", AGE_RAMP)
-    colors = [ramp(p) for p in np.linspace(0, 1, len(s))] if len(s) > 1 else [OTHER]
     fig, ax = _figure(2.6)
-    x = np.arange(len(s))
-    ax.bar(x, s.to_numpy(), width=0.62, color=colors)
+    x, h = np.arange(len(s)), [_drawn(v, small_threshold) for v in s]
+    ax.bar(x, h, width=0.62, color=[ramp(p) for p in np.linspace(0, 1, len(s))])
     for i, v in enumerate(s):
-        ax.annotate(fmt.count_label(v, lang, small_threshold), (i, v), xytext=(0, 3),
-                    textcoords="offset points", ha="center", va="bottom", fontsize=8,
-                    fontweight="bold")
+        ax.annotate(fmt.count_label(v, lang, small_threshold), (i, h[i]), xytext=(0, 3),
+                    textcoords="offset points", ha="center", va="bottom", fontweight="bold")
     ax.set_xticks(x, [str(i) for i in s.index])
-    ax.set_ylim(0, max(float(s.max()), 1) * 1.18)
+    ax.set_ylim(0, max(*h, 1) * 1.18)
     ax.tick_params(axis="x", length=0)
-    _value_axis_hidden(ax, "y")
-    small = any(_is_small(v, small_threshold) for v in s)
-    notes = [_suppression_note(small_threshold, lang)] if small else []  # type: ignore[arg-type]
+    _hide_value_axis(ax, "y")
+    notes = [_small_note(small_threshold, lang)] if any(_small(v, small_threshold) for v in s) \
+        else []
     return _finish(fig, title, footnote, notes, sample)
 
 
@@ -472,12 +476,12 @@ def distribution(values: pd.Series, *, highlight: str | None = None, title: str,
                  footnote: str | None = None) -> Figure:
     """One indicator across units as a dot strip (one dot per unit), with the median marked."""
     s = values.dropna().astype(float).sort_values(kind="stable")
+    notes = _missing_note(highlight, s.index, lang)
+    if s.empty:
+        return _no_data(title, footnote, lang, sample)
     lo, hi = float(s.min()), float(s.max())
-    # dot diameter in data units
-    d = (hi - lo) / (26 if len(s) <= 40 else 34) or max(abs(hi) * 0.04, 0.004 if percent else 1)
-    if highlight is not None and highlight not in s.index:
-        raise ValueError(f"highlight {highlight!r} has no value in this distribution")
-    xs, levels = s.to_numpy(), np.zeros(len(s), dtype=int)
+    d = (hi - lo) / (26 if len(s) <= 40 else 34) or max(abs(hi) * 0.01, 0.001 if percent else 1)
+    xs, levels = s.to_numpy(), np.zeros(len(s), dtype=int)  # d: dot diameter in data units
     hl = [i for i, n in enumerate(s.index) if n == highlight]
     placed: list[int] = []
     for i in [i for i in range(len(s)) if i not in hl] + hl:  # the highlight tops its stack
@@ -485,34 +489,31 @@ def distribution(values: pd.Series, *, highlight: str | None = None, title: str,
         free = (j for j in range(len(s) + 1) if j not in used)
         levels[i] = max(used, default=-1) + 1 if i in hl else next(free)
         placed.append(i)
-    top = int(levels.max()) + 1
-    span = hi - lo + 2 * d
-    in_per_unit = (WIDTH_IN - 0.25) / (span / d)
-    fig, ax = _figure(min(4.0, 1.15 + (top + 2.4) * in_per_unit))
-    ms = in_per_unit * 72 * 0.86
-    colors = [ACCENT if n == highlight else OTHER for n in s.index]
-    ax.scatter(xs, levels, s=ms**2, c=colors, linewidths=0.5, edgecolors="white",
-               zorder=3)
+    label_y = int(levels.max()) + 2
+    across = max((hi - lo) / d + 2, 28.0)  # the x axis spans at least 28 dots
+    pad, in_per_dot = (across * d - (hi - lo)) / 2, (WIDTH_IN - 0.25) / across
+    fig, ax = _figure(min(4.0, 1.15 + (label_y + 1.4) * in_per_dot))
+    ms = in_per_dot * 72 * 0.86
+    ax.scatter(xs, levels, s=ms**2, c=[ACCENT if n == highlight else OTHER for n in s.index],
+               linewidths=0.5, edgecolors="white", zorder=3)
     med = float(s.median())
-    label_y = top + 1.0
     ax.plot([med, med], [-0.6, label_y - 0.3], color=REF, lw=0.9, ls=(0, (1, 1.5)), zorder=2)
-    right_side = highlight is None or float(s[highlight]) <= med
+    right = not hl or float(s.iloc[hl[0]]) <= med  # median label right of its line
     ax.annotate(f"{_w('median', lang)}: {_value(med, percent, lang)}", (med, label_y),
-                xytext=(3 if right_side else -3, 0), textcoords="offset points", va="center",
-                ha="left" if right_side else "right", fontsize=7, color=REF)
-    if highlight is not None:
-        hx, hy = float(s[highlight]), levels[hl[0]]
-        ax.annotate(f"{highlight}: {_value(hx, percent, lang)}", (hx, hy), (hx, label_y + 0.9),
-                    ha="right" if right_side else "left", va="bottom", fontsize=7.5,
-                    fontweight="bold", color=ACCENT,
+                xytext=(3 if right else -3, 0), textcoords="offset points", va="center",
+                ha="left" if right else "right", fontsize=7, color=REF)
+    if hl:
+        hx = float(s.iloc[hl[0]])
+        ax.annotate(f"{highlight}: {_value(hx, percent, lang)}", (hx, levels[hl[0]]),
+                    (hx, label_y + 0.9), ha="right" if right else "left", va="bottom",
+                    fontsize=7.5, fontweight="bold", color=ACCENT,
                     arrowprops={"arrowstyle": "-", "color": ACCENT, "lw": 0.7, "shrinkA": 0,
-                                "shrinkB": ms / 2, "relpos": (1 if right_side else 0, 0)})
-    ax.set_xlim(lo - d, hi + d)
+                                "shrinkB": ms / 2, "relpos": (1 if right else 0, 0)})
+    ax.set_xlim(lo - pad, hi + pad)
     ax.set_ylim(-0.7, label_y + 1.4)
-    ax.xaxis.set_major_locator(_locator(6))
-    ax.xaxis.set_major_formatter(_formatter(percent, lang))
-    _value_axis_hidden(ax, "y")
-    return _finish(fig, title, footnote, [], sample)
+    _value_axis(ax.xaxis, percent, lang, 6)
+    _hide_value_axis(ax, "y")
+    return _finish(fig, title, footnote, notes, sample)
 
 
 @register("flow")
@@ -521,28 +522,27 @@ def flow(stages: pd.Series, *, title: str, lang: str = "vi", small_threshold: in
          sample: bool = False, footnote: str | None = None) -> Figure:
     """Stages of handling (first = received), with counts and the share of received."""
     s = stages.fillna(0).astype(float)
-    received = float(s.iloc[0])
+    if s.empty:
+        return _no_data(title, footnote, lang, sample)
+    received, w = float(s.iloc[0]), [_drawn(v, small_threshold) for v in s]
+    full = max(*w, 1e-9)
     fig, ax = _figure(0.34 * len(s) + 0.95)
     y = np.arange(len(s))
-    full = max(float(s.max()), 1e-9)
-    ax.barh(y[1:], [received] * (len(s) - 1), height=0.62, color=TRACK)
-    ax.barh(y, s.to_numpy(), height=0.62, color=[OTHER, *[ACCENT] * (len(s) - 1)])
-    labels = []
+    ax.barh(y[1:], [w[0]] * (len(s) - 1), height=0.62, color=TRACK)
+    ax.barh(y, w, height=0.62, color=[OTHER, *[ACCENT] * (len(s) - 1)])
+    labels = [fmt.count_label(v, lang, small_threshold) for v in s]
     for i, v in enumerate(s):
-        text = fmt.count_label(v, lang, small_threshold)
-        if i and received > 0 and not _is_small(v, small_threshold) \
-                and not _is_small(received, small_threshold):
-            text += f"  ({fmt.percent(v / received, lang, 1)})"
-        labels.append(text)
-        ax.annotate(text, (full, i), xytext=(6, 0), textcoords="offset points", va="center",
-                    fontsize=7.5, fontweight="bold" if i == 0 else "normal")
-    names_in = max(_text_width_in(str(n), 7.5) for n in s.index)
-    ax.set_xlim(0, _room([full] * len(s), labels, 7.5, WIDTH_IN - 0.2 - names_in))
+        if i and received > 0 and not (_small(v, small_threshold)
+                                       or _small(received, small_threshold)):
+            labels[i] += f"  ({fmt.percent(v / received, lang, 1)})"
+        ax.annotate(labels[i], (full, i), xytext=(6, 0), textcoords="offset points",
+                    va="center", fontsize=7.5, fontweight="normal" if i else "bold")
+    ax.set_xlim(*_limits([full] * len(s), labels, 7.5, s.index))
     ax.set_yticks(y, [str(n) for n in s.index])
     ax.set_ylim(len(s) - 0.5, -0.5)
-    _value_axis_hidden(ax, "x")
+    _hide_value_axis(ax, "x")
     first = str(s.index[0])
     notes = [f"(%): tỷ lệ so với “{first}”." if lang == "vi" else f"(%): share of “{first}”."]
-    if any(_is_small(v, small_threshold) for v in s):
-        notes.append(_suppression_note(small_threshold, lang))  # type: ignore[arg-type]
+    if any(_small(v, small_threshold) for v in s):
+        notes.append(_small_note(small_threshold, lang))
     return _finish(fig, title, footnote, notes, sample)

@@ -90,7 +90,8 @@ def ingest(paths: tuple[Path, ...], dry_run: bool, warehouse: Path | None) -> No
     (file, row, column, value, rule) and the file is copied untouched to data/quarantine/
     with a report beside it. Files already loaded are skipped.
     """
-    from reportkit.ingest import format_problems, ingest as run_ingest
+    from reportkit.ingest import format_problems
+    from reportkit.ingest import ingest as run_ingest
     from reportkit.warehouse import Warehouse
 
     t0 = time.perf_counter()
@@ -112,7 +113,8 @@ def ingest(paths: tuple[Path, ...], dry_run: bool, warehouse: Path | None) -> No
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def summary(period: str, lang: str) -> None:
     """Print the national summary of key indicators for a period."""
-    from reportkit import fmt, indicators as I
+    from reportkit import fmt
+    from reportkit import indicators as I
     from reportkit.periods import Period
 
     p = Period.parse(period)
@@ -150,14 +152,9 @@ def run(notebook: Path, unit: str | None, period: str, lang: str, formats: tuple
     The report lands in OUT/<period>/<code>-<slug>/ (or OUT/<period>/national/); a failed run
     keeps the previous good report and leaves the failed notebook in _failed/.
     """
-    from reportkit.runner import run_report
+    from reportkit.runner import notebook_parameters, run_report
 
-    params = {}
-    for item in extra:
-        name, sep, value = item.partition("=")
-        if not sep:
-            _fail(f"--param takes NAME=VALUE, got {item!r}", EXIT_USAGE)
-        params[name.strip()] = value
+    params = _typed_params(notebook_parameters(notebook), extra)
     res = run_report(notebook, unit=unit, period=period, lang=lang, params=params,
                      output_root=out, formats=tuple(formats), cell_timeout=timeout,
                      raise_on_error=False)
@@ -199,6 +196,28 @@ def demo(out: Path, unit_names: str) -> None:
     click.echo(f"\nOpen the reports in a browser, e.g.: {out.resolve()}/")
     if failed:
         sys.exit(EXIT_FAILED)
+
+
+def _typed_params(specs: dict, items: tuple[str, ...]) -> dict[str, object]:
+    """NAME=VALUE pairs, typed like the parameter's default in the notebook: text stays text
+    (a code "007" is never a number); numbers, booleans and lists are read as YAML."""
+    import yaml
+
+    params: dict[str, object] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            _fail(f"--param takes NAME=VALUE, got {item!r}", EXIT_USAGE)
+        name = name.strip()
+        spec = specs.get(name)
+        if spec is not None and spec.type_name in ("int", "float", "bool", "list", "dict"):
+            try:
+                params[name] = yaml.safe_load(value)
+            except yaml.YAMLError:
+                params[name] = value  # the runner's type check names the problem
+        else:
+            params[name] = value
+    return params
 
 
 def _fail(msg: str, code: int = EXIT_CANNOT_RUN) -> None:

@@ -52,7 +52,8 @@ _VENDOR = _PACKAGE / "vendor" / "html-manager"
 _TEMPLATES = _PACKAGE / "templates"
 
 # Marks the rendered HTML as "widgets ready" once every displayed widget has a view and
-# every image has loaded, so the PDF printer knows when the page is complete.
+# every image has loaded, so the PDF printer knows when the page is complete; marks blocks
+# taller than a printed page so that print CSS lets only those break inside.
 _READY_JS = """<script>
 (function () {
   var root = document.documentElement;
@@ -80,6 +81,16 @@ _READY_JS = """<script>
     }
     return true;
   }
+  // Blocks taller than a printed page may break inside; shorter ones stay whole.
+  window.reportkitMarkTall = function (limit) {
+    limit = limit || 930;  // CSS px: an A4 page's printable height at reportkit's margins
+    var els = document.querySelectorAll(
+      '.jp-OutputArea-child, .jp-OutputArea-output, table, pre, .widget-output, figure');
+    for (var i = 0; i < els.length; i++) {
+      els[i].classList.toggle('reportkit-tall', els[i].getBoundingClientRect().height > limit);
+    }
+  };
+  window.addEventListener('beforeprint', function () { window.reportkitMarkTall(); });
   window.addEventListener('load', function () {
     var ids = stateIds(), start = Date.now(), streak = 0;
     (function poll() {

@@ -51,7 +51,9 @@ def _vs_last_year(r: IndicatorResult, lang: str) -> str:
         ch = fmt.change(d / r.last_year, lang, kind="percent")
     else:
         return ""
-    return f", {ch} so với cùng kỳ năm trước" if lang == "vi" else f", {ch} on the same period last year"
+    if lang == "vi":
+        return f", {ch} so với cùng kỳ năm trước"
+    return f", {ch} on the same period last year"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -36,6 +37,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 # Filing margins: wide left margin for binding.
 MARGINS = {"top": "20mm", "bottom": "18mm", "left": "25mm", "right": "15mm"}
+# The printable area of A4 at MARGINS in CSS pixels (96 per inch): 170 mm x 259 mm.
+PRINT_VIEWPORT = {"width": 643, "height": 979}
+# Confidentiality markings: internal circulation, and the three state-secret levels.
 MARKINGS = ("Lưu hành nội bộ", "Mật", "Tối mật", "Tuyệt mật")
 ALLOWED_SCHEMES = ("file:", "data:", "blob:", "about:")
 FONT = "'DejaVu Sans', 'Segoe UI', Arial, sans-serif"
@@ -55,6 +59,14 @@ class PrintJob:
     lang: str = "vi"
     office: str = ""
     marking: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.marking is not None:
+            marking = unicodedata.normalize("NFC", self.marking.strip())
+            if marking and marking not in MARKINGS:
+                raise ValueError(f"Unknown marking {self.marking!r}; use one of "
+                                 f"{', '.join(MARKINGS)} or None")
+            object.__setattr__(self, "marking", marking or None)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe form (for the printing subprocess)."""
@@ -233,8 +245,10 @@ class PdfPrinter:
         html_path = Path(job.html).resolve()
         if not html_path.is_file():
             raise FileNotFoundError(html_path)
+        # Lay the page out at the printed width, so what is measured is what is printed.
         context = self._browser.new_context(service_workers="block", java_script_enabled=True,
-                                            locale="vi-VN" if job.lang == "vi" else "en-GB")
+                                            locale="vi-VN" if job.lang == "vi" else "en-GB",
+                                            viewport=PRINT_VIEWPORT)
         try:
             page = context.new_page()
             page.set_default_timeout(self.timeout * 1000)
@@ -262,6 +276,9 @@ class PdfPrinter:
                 if state != "ready":
                     raise ExportError(f"the widgets did not render ({state}); "
                                       f"page errors: {errors[:3]}")
+            page.emulate_media(media="print")
+            page.evaluate("window.reportkitMarkTall && window.reportkitMarkTall("
+                          f"{PRINT_VIEWPORT['height'] * 0.95:.0f})")
             if job.title:
                 page.evaluate("t => { document.title = t; }", job.title)
             # The printer's margins win over whatever @page the document sets.

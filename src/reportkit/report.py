@@ -22,7 +22,10 @@ from typing import Any
 
 import pandas as pd
 
-from reportkit import fmt, indicators as I, narrative as N, units as U
+from reportkit import fmt
+from reportkit import indicators as I
+from reportkit import narrative as N
+from reportkit import units as U
 from reportkit.periods import Period
 from reportkit.schema import category_label
 from reportkit.warehouse import Warehouse, load
@@ -571,8 +574,10 @@ class NationalReport:
         pick = pick[~pick.index.duplicated()]
         return pd.DataFrame({
             ("Đơn vị" if vi else "Unit"): [self.names[c] for c in pick.index],
-            ("Kỳ trước" if vi else "Previous"): [fmt.percent(prev[c], self.lang) for c in pick.index],
-            ("Kỳ này" if vi else "This period"): [fmt.percent(cur[c], self.lang) for c in pick.index],
+            ("Kỳ trước" if vi else "Previous"):
+                [fmt.percent(prev[c], self.lang) for c in pick.index],
+            ("Kỳ này" if vi else "This period"):
+                [fmt.percent(cur[c], self.lang) for c in pick.index],
             ("Thay đổi" if vi else "Change"): [fmt.change(v, self.lang, kind="points")
                                                for v in pick.to_numpy()],
         })
@@ -599,7 +604,8 @@ class NationalReport:
         vals = self.values[indicator_id].rename(index=self.names).dropna()
         if not vals.empty:
             charts.show(charts.ranking(
-                vals, highlight=None, title=f"{ind.label(self.lang)}, {self.period.label(self.lang)}",
+                vals, highlight=None,
+                title=f"{ind.label(self.lang)}, {self.period.label(self.lang)}",
                 percent=ind.unit == I.PERCENT, national=nat, target=ind.target, lang=self.lang,
                 sample=self.sample))
         mv = self.movers(indicator_id)

@@ -9,7 +9,7 @@ personal-data fields are never copied into a problem.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,9 @@ class Field:
     categories: tuple[str, ...] = ()
     pii: bool = False  # personal data: stored, never shown in a report, a log or an error
     help_vi: str = ""
+    # A regular expression every non-empty value must match in full, and what it means.
+    pattern: str | None = None
+    pattern_text: tuple[str, str] = ("", "")  # (Vietnamese, English)
 
     def label(self, lang: str = "vi") -> str:
         return self.label_vi if lang == "vi" else self.label_en
@@ -199,6 +202,10 @@ ACTIVITY = Table(
                  "biên chế hiện có"),
         _rule_le("staff_postgraduate", "staff_university", "Số cán bộ sau đại học",
                  "số cán bộ trình độ đại học trở lên"),
+        Rule("submitted_on >= month", ("submitted_on", "month"),
+             "Ngày gửi báo cáo không được trước tháng báo cáo",
+             "the submission date must not be before the reporting month",
+             lambda df: (df["submitted_on"] < df["month"]).fillna(False).astype(bool)),
     ),
 )
 
@@ -300,7 +307,9 @@ PETITIONS = Table(
         Field("case_key", "Mã vụ việc", "Case key", ID, required=False),
         Field("petitioner_name", "Họ tên người gửi", "Petitioner's name", TEXT, pii=True),
         Field("petitioner_id", "Số CCCD", "Petitioner's ID number", TEXT, required=False,
-              pii=True),
+              pii=True, pattern=r"\d{12}|\d{9}",
+              pattern_text=("không phải số CCCD/CMND hợp lệ (12 hoặc 9 chữ số)",
+                            "not a valid ID number (12 or 9 digits)")),
         Field("petitioner_phone", "Số điện thoại", "Petitioner's phone", TEXT, required=False,
               pii=True),
         Field("petitioner_address", "Địa chỉ", "Petitioner's address", TEXT, required=False,
@@ -322,73 +331,123 @@ def table(name: str) -> Table:
         ) from None
 
 
+@dataclass(frozen=True)
+class Finding:
+    """The rows of a checked frame that break one rule in one column (vectorised form of
+    :class:`Problem`). ``positions`` are 0-based positions into the frame."""
+
+    rule: str
+    column: str | None
+    message: str
+    positions: Any  # numpy integer array
+    show_value: bool = True
+
+
+def find_problems(df: pd.DataFrame, tbl: Table | str, *, today: date | None = None,
+                  lang: str = "en", scope: tuple[str, ...] = (),
+                  skip_required: dict[str, Any] | None = None) -> list[Finding]:
+    """Every rule of a contract run over a typed frame, as :class:`Finding` records.
+
+    Args:
+        df: typed columns as ingest produces them (counts numeric, dates datetime64).
+        tbl: the table or its name.
+        today: dates after this day are "in the future" (default: today).
+        lang: "vi" or "en" messages.
+        scope: extra columns the key must be unique within (e.g. ``("_file",)``: a key may
+            repeat across files, not within one).
+        skip_required: column → boolean mask of rows not to report as empty (the cell was
+            already reported, e.g. it could not be read as a number).
+    """
+    import numpy as np
+    import pandas as pd
+
+    t = table(tbl) if isinstance(tbl, str) else tbl
+    today = today or date.today()
+    vi = lang == "vi"
+    skip_required = skip_required or {}
+    out: list[Finding] = []
+
+    def add(mask: Any, column: str | None, rule: str, message: str, show: bool = True) -> None:
+        pos = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if len(pos):
+            out.append(Finding(rule, column, message, pos, show and column not in t.pii_columns))
+
+    missing_cols = [f.name for f in t.fields if f.required and f.name not in df.columns]
+    for name in missing_cols:
+        out.append(Finding("column present", name,
+                           f"thiếu cột {name}" if vi else f"missing column {name}",
+                           np.array([], dtype=np.int64), False))
+    for f in t.fields:
+        if f.name not in df.columns:
+            continue
+        col = df[f.name]
+        if f.required:
+            if f.type in (TEXT, ID, CODE, CATEGORY):
+                empty = col.isna() | col.astype("string").str.strip().eq("").fillna(True)
+            else:
+                empty = col.isna()
+            empty = empty.to_numpy(dtype=bool)
+            if f.name in skip_required:
+                empty &= ~np.asarray(skip_required[f.name], dtype=bool)
+            add(empty, f.name, "required", "bắt buộc nhập" if vi else "a value is required",
+                show=False)
+        if f.type == COUNT:
+            num = pd.to_numeric(col, errors="coerce")
+            add((num < 0).fillna(False), f.name, "non-negative",
+                "không được là số âm" if vi else "must not be negative")
+            add((num % 1 != 0).fillna(False) & num.notna(), f.name, "whole number",
+                "phải là số nguyên" if vi else "must be a whole number")
+        elif f.type == CATEGORY:
+            bad = col.notna() & ~col.isin(f.categories)
+            add(bad, f.name, "category",
+                ("phải là một trong: " if vi else "must be one of: ") + ", ".join(f.categories))
+        elif f.type == CODE:
+            bad = col.notna() & ~col.astype("string").str.fullmatch(r"\d{2}").fillna(False)
+            add(bad, f.name, "unit code",
+                "mã đơn vị gồm 2 chữ số" if vi else "a unit code is two digits")
+        elif f.type in (DATE, MONTH):
+            dates = pd.to_datetime(col, errors="coerce")
+            add((dates > pd.Timestamp(today)).fillna(False), f.name, "not in the future",
+                "ngày ở tương lai" if vi else "date is in the future")
+        if f.pattern:
+            text = col.astype("string").str.strip()
+            bad = text.notna() & text.ne("") & ~text.str.fullmatch(f.pattern).fillna(False)
+            add(bad.fillna(False), f.name, "pattern",
+                f.pattern_text[0] if vi else f.pattern_text[1] or f"must match {f.pattern}")
+    if not missing_cols:
+        for rule in t.rules:
+            if not all(c in df.columns for c in rule.columns):
+                continue
+            add(rule.violations(df).to_numpy(dtype=bool), rule.columns[0], rule.name,
+                rule.text(lang))
+        key = [k for k in t.key if k in df.columns]
+        if key:
+            cols = [*[c for c in scope if c in df.columns], *key]
+            complete = df[key].notna().all(axis=1).to_numpy(dtype=bool)
+            dup = df.duplicated(subset=cols, keep="first").to_numpy(dtype=bool) & complete
+            add(dup, key[0], "unique key",
+                ("trùng khóa " if vi else "duplicate key ") + ", ".join(key))
+    return out
+
+
 def validate(df: pd.DataFrame, tbl: Table | str, *, today: date | None = None,
              lang: str = "en") -> list[Problem]:
     """Check a typed DataFrame against a contract and return every problem found.
 
     Expects the column types ingest produces (counts numeric, dates datetime64). Checks
-    required values, non-negative whole counts, categories, dates not in the future, key
-    uniqueness and every cross-field rule. Row numbers are DataFrame positions (0-based);
-    callers map them to file rows.
+    required values, non-negative whole counts, categories, dates not in the future, value
+    patterns, key uniqueness and every cross-field rule. Row numbers are DataFrame positions
+    (0-based); callers map them to file rows. Values of personal-data fields are never copied.
     """
-    import pandas as pd
-
     t = table(tbl) if isinstance(tbl, str) else tbl
-    today = today or date.today()
     problems: list[Problem] = []
-
-    def add(rows: Any, column: str | None, rule: str, message: str, show: bool = True) -> None:
-        pii = column is not None and column in t.pii_columns
-        for pos in rows:
-            value = None if (pii or not show or column is None) else df[column].iloc[pos]
-            problems.append(Problem(t.name, rule, message, row=int(pos), column=column,
-                                    value=value))
-
-    missing_cols = [f.name for f in t.fields if f.required and f.name not in df.columns]
-    for name in missing_cols:
-        problems.append(Problem(t.name, "column present", f"missing column {name}",
-                                column=name))
-    for f in t.fields:
-        if f.name not in df.columns:
+    for f in find_problems(df, t, today=today, lang=lang):
+        if not len(f.positions):
+            problems.append(Problem(t.name, f.rule, f.message, column=f.column))
             continue
-        col = df[f.name]
-        positions = pd.RangeIndex(len(df))
-        if f.required:
-            if f.type in (TEXT, ID, CODE, CATEGORY):
-                empty = col.isna() | col.astype("string").str.strip().eq("")
-            else:
-                empty = col.isna()
-            add(positions[empty.to_numpy(dtype=bool)], f.name, "required",
-                "Bắt buộc nhập" if lang == "vi" else "a value is required", show=False)
-        if f.type == COUNT:
-            num = pd.to_numeric(col, errors="coerce")
-            bad = num.notna() & ((num < 0) | (num % 1 != 0))
-            add(positions[bad.to_numpy(dtype=bool)], f.name, "non-negative whole number",
-                "phải là số nguyên không âm" if lang == "vi"
-                else "must be a whole number, 0 or more")
-        elif f.type == CATEGORY:
-            bad = col.notna() & ~col.isin(f.categories)
-            add(positions[bad.to_numpy(dtype=bool)], f.name, "category",
-                ("phải là một trong: " if lang == "vi" else "must be one of: ")
-                + ", ".join(f.categories))
-        elif f.type == CODE:
-            bad = col.notna() & ~col.astype("string").str.fullmatch(r"\d{2}").fillna(False)
-            add(positions[bad.to_numpy(dtype=bool)], f.name, "unit code",
-                "mã đơn vị gồm 2 chữ số" if lang == "vi" else "a unit code is two digits")
-        elif f.type in (DATE, MONTH):
-            dates = pd.to_datetime(col, errors="coerce")
-            bad = dates.notna() & (dates > pd.Timestamp(today))
-            add(positions[bad.to_numpy(dtype=bool)], f.name, "not in the future",
-                "ngày ở tương lai" if lang == "vi" else "date is in the future")
-    if not missing_cols:
-        for rule in t.rules:
-            if not all(c in df.columns for c in rule.columns):
-                continue
-            mask = rule.violations(df).to_numpy(dtype=bool)
-            add(pd.RangeIndex(len(df))[mask], rule.columns[0], rule.name, rule.text(lang))
-        key = [k for k in t.key if k in df.columns]
-        if key:
-            dup = df.duplicated(subset=key, keep="first").to_numpy(dtype=bool)
-            add(pd.RangeIndex(len(df))[dup], key[0], "unique key",
-                ("trùng khóa " if lang == "vi" else "duplicate key ") + ", ".join(key))
+        values = df[f.column].to_numpy() if f.show_value and f.column else None
+        for pos in f.positions:
+            problems.append(Problem(t.name, f.rule, f.message, row=int(pos), column=f.column,
+                                    value=None if values is None else values[pos]))
+    problems.sort(key=lambda p: (-1 if p.row is None else p.row))
     return problems
