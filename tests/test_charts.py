@@ -3,6 +3,7 @@ no global matplotlib state, and sample PNGs in test-artifacts/charts/ for a huma
 
 from __future__ import annotations
 
+import base64
 import logging
 import pickle
 import re
@@ -345,6 +346,19 @@ def test_show_embeds_a_png_at_print_width(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(IPython.display, "display", shown.append)
     charts.show(CASES["backlog"]())
     (image,) = shown
-    assert isinstance(image, IPython.display.Image)
-    assert image.format == "png" and image.width == 605
-    assert image.data.startswith(b"\x89PNG")
+    assert isinstance(image, IPython.display.HTML)
+    m = re.fullmatch(r'<img class="rk-chart" src="data:image/png;base64,([A-Za-z0-9+/=]+)" '
+                     r'width="(\d+)" alt="([^"]*)"/>', image.data)
+    assert m is not None
+    assert base64.b64decode(m.group(1)).startswith(b"\x89PNG")
+    assert m.group(2) == "605"
+    assert m.group(3)  # alternative text: the chart's title
+
+
+def test_show_escapes_alternative_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    import IPython.display
+
+    shown: list[object] = []
+    monkeypatch.setattr(IPython.display, "display", shown.append)
+    charts.show(CASES["backlog"](), alt='<b onmouseover="x">')
+    assert 'alt="&lt;b onmouseover=&quot;x&quot;&gt;"' in shown[0].data

@@ -250,6 +250,12 @@ def test_title_and_language_are_escaped_and_set(tmp_path: Path) -> None:
     assert path.stat().st_size < 600_000
 
 
+@pytest.mark.parametrize("lang", ['vi" onload="alert(1)', "VI", "", "vi_VN"])
+def test_language_must_be_a_tag(tmp_path: Path, lang: str) -> None:
+    with pytest.raises(ValueError, match="lang"):
+        export.write_html(new_notebook(), tmp_path / "a.html", title="x", lang=lang)
+
+
 def test_network_resources_are_refused(tmp_path: Path) -> None:
     nb = new_notebook(cells=[new_markdown_cell(
         'Nguồn: <a href="https://vanban.chinhphu.vn/">Cổng văn bản</a>\n\n'
@@ -348,6 +354,9 @@ def test_widgets_render_offline_in_chromium() -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     with browser_page() as (page, seen):
         open_report(page, path)
+        # The public-path shim is gone once the bundle has started.
+        assert page.evaluate("Object.getOwnPropertyDescriptor(document, 'currentScript')"
+                             " === undefined && document.currentScript === null")
         select = page.locator("select")
         assert select.count() == 1
         # ipywidgets writes the option texts with no-break spaces.
@@ -371,6 +380,21 @@ def test_widgets_render_offline_in_chromium() -> None:
         page.wait_for_timeout(100)
         assert visible_views(page) == [f"Đơn vị: {VIEWS[2]}"]
         assert seen == {"blocked": [], "errors": [], "dialogs": []}
+
+
+@pytest.mark.slow
+@needs_browser
+def test_inline_renderer_needs_the_public_path_shim(tmp_path: Path) -> None:
+    """Without the shim the inlined bundle throws at once (webpack's automatic publicPath)."""
+    text = exported_report().read_text(encoding="utf-8")
+    assert text.count(export._PUBLIC_PATH_SHIM) == 1
+    bare = tmp_path / "bare.html"
+    bare.write_text(text.replace(export._PUBLIC_PATH_SHIM, ""), encoding="utf-8")
+    with browser_page() as (page, seen):
+        page.goto(bare.as_uri(), wait_until="load")
+        page.wait_for_timeout(500)
+        assert any("Automatic publicPath is not supported" in e for e in seen["errors"])
+        assert page.locator("select").count() == 0
 
 
 @pytest.mark.slow

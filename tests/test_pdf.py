@@ -120,6 +120,21 @@ def test_print_many_runs_in_its_own_process(tmp_path: Path) -> None:
     assert "Trang 1/" in pdf_text(tmp_path / "b.pdf")
 
 
+def _print_in_worker(pair: tuple[str, str]) -> tuple[bool, int | None]:
+    result = pdf.print_many([pair], raise_on_error=False)[0]
+    return result.ok, result.pages
+
+
+def test_print_many_works_from_a_daemonic_pool_worker(tmp_path: Path) -> None:
+    import multiprocessing
+
+    page = tmp_path / "a.html"
+    page.write_text("<html><body><h1>Báo cáo</h1></body></html>", encoding="utf-8")
+    with multiprocessing.get_context("spawn").Pool(1) as pool:  # pool workers are daemonic
+        ok, pages = pool.apply(_print_in_worker, ((str(page), str(tmp_path / "a.pdf")),))
+    assert ok and pages == 1
+
+
 @needs_poppler
 def test_write_pdf_defaults_to_a_separate_process(tmp_path: Path) -> None:
     out = export.write_pdf(tx.exported_report(), tmp_path / "r.pdf", title=tx.TITLE,

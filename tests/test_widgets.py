@@ -54,7 +54,8 @@ def test_dropdown_explorer_links_a_stack_in_the_browser() -> None:
     hanoi, table, danang = (out.outputs for out in stack.children)
     assert all(isinstance(out, ipywidgets.Output) for out in stack.children)
     # Caption first, then what the function printed and drew.
-    assert 'class="reportkit-view-caption">Đơn vị: Hà Nội</p>' in hanoi[0]["data"]["text/html"]
+    assert hanoi[0]["data"]["text/html"] == ('<p class="reportkit-view-caption" '
+                                            'style="display:none">Đơn vị: Hà Nội</p>')
     assert hanoi[1] == {"output_type": "stream", "name": "stdout", "text": "Đã vẽ\n"}
     assert PNG in hanoi[2]["data"]
     assert base64.b64decode(hanoi[2]["data"][PNG])[:8] == b"\x89PNG\r\n\x1a\n"
@@ -127,3 +128,60 @@ def test_bad_arguments() -> None:
         widgets.explorer({}, label="x")
     with pytest.raises(ValueError, match="kind"):
         widgets.explorer({"a": "a"}, label="x", kind="slider")  # type: ignore[arg-type]
+
+
+def _embedded_notebook(widget: ipywidgets.Widget) -> object:
+    """A notebook showing ``widget``, with the state a kernel run would have stored."""
+    from ipywidgets.embed import embed_data
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    data = embed_data(views=[widget])
+    view = new_output("display_data", data={
+        "application/vnd.jupyter.widget-view+json": data["view_specs"][0],
+        "text/plain": repr(widget)})
+    nb = new_notebook(cells=[new_markdown_cell("## Theo kỳ báo cáo"),
+                             new_code_cell("", outputs=[view], execution_count=1)])
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json":
+                              data["manager_state"]}
+    return nb
+
+
+@pytest.mark.slow
+def test_tabs_explorer_works_offline_and_prints_one_view(tmp_path) -> None:  # noqa: ANN001
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import test_export as tx
+
+    if not Path(tx.CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {tx.CHROMIUM}")
+    from reportkit import export, pdf
+
+    tabs = widgets.explorer({"Quý II/2025": _figure("Quý II"),
+                             "Quý III/2025": pd.DataFrame({"Chỉ tiêu": ["Hội nghị"],
+                                                           "Số lượng": [12]}),
+                             "9 tháng năm 2025": "Tổng hợp 9 tháng"},
+                            label="Kỳ", kind="tabs")
+    html = export.write_html(_embedded_notebook(tabs), tmp_path / "tabs.html",
+                             title="Theo kỳ", lang="vi")
+    with tx.browser_page() as (page, seen):
+        tx.open_report(page, html)
+        titles = page.locator(".lm-TabBar-tabLabel").all_inner_texts()
+        assert [t.replace("\xa0", " ") for t in titles] == ["Quý II/2025", "Quý III/2025",
+                                                            "9 tháng năm 2025"]
+        assert tx.visible_views(page) == ["Kỳ: Quý II/2025"]
+        page.locator(".lm-TabBar-tab").nth(1).click()
+        page.wait_for_timeout(150)
+        assert tx.visible_views(page) == ["Kỳ: Quý III/2025"]
+        tx.ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(tx.ARTIFACTS / "widgets-tabs.png"))
+        assert seen == {"blocked": [], "errors": [], "dialogs": []}
+    with pdf.PdfPrinter() as printer:
+        out = printer.print(pdf.PrintJob(html, tmp_path / "tabs.pdf", title="Theo kỳ"))
+    import subprocess
+
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Kỳ: Quý II/2025" in text
+    assert "Quý III/2025" not in text and "9 tháng năm 2025" not in text

@@ -106,11 +106,21 @@ def to_png(fig: Figure, path: str | Path | None = None, dpi: int = DPI) -> bytes
     return buf.getvalue()
 
 
-def show(fig: Figure, dpi: int = DPI) -> None:
-    """Display ``fig`` in a notebook as an embedded PNG that prints at its true width."""
-    from IPython.display import Image, display
+def show(fig: Figure, dpi: int = DPI, alt: str | None = None) -> None:
+    """Display ``fig`` in a notebook as an embedded PNG that prints at its true width, with
+    alternative text (default: the chart's title) for screen readers."""
+    import base64
+    import html
 
-    display(Image(data=to_png(fig, dpi=dpi), width=round(fig.get_figwidth() * 96)))
+    from IPython.display import HTML, display
+
+    if alt is None:
+        title = fig._suptitle.get_text() if fig._suptitle is not None else ""
+        alt = " ".join(title.split())
+    data = base64.b64encode(to_png(fig, dpi=dpi)).decode("ascii")
+    width = round(fig.get_figwidth() * 96)
+    display(HTML(f'<img class="rk-chart" src="data:image/png;base64,{data}" width="{width}" '
+                 f'alt="{html.escape(alt, quote=True)}"/>'))
 
 
 # -- helpers --------------------------------------------------------------------------------------

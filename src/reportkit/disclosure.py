@@ -56,6 +56,7 @@ EXACT_MARK = "data-reportkit-exact-figures"
 
 _TRUE = {"1", "true", "yes", "on"}
 _INF = float("inf")
+_PASSES = 30  # propagation rounds; small cells (bounds 1..2) pin within a few
 
 
 class DisclosureError(ParameterError):
@@ -124,7 +125,7 @@ def _propagate(values: Mapping[Hashable, int], status: Mapping[Hashable, str],
         coef = {k: c for k, c in coef.items() if c}
         if coef:
             terms.append((coef, const))
-    for _ in range(100):
+    for _ in range(_PASSES):
         changed = False
         for coef, const in terms:
             # Each term b*x_j spans [tlo_j, thi_j]; sums keep infinities apart so that the
@@ -303,6 +304,7 @@ def protect_cells(values: Mapping[Hashable, int], equations: Iterable[Equation] 
               for k, v in vals.items()}
     stuck: set[Hashable] = set()
     while True:
+        _pair_lines(vals, status, eqs, threshold, frozen)
         risky = [k for k in exposed(vals, status, eqs, threshold) if k not in stuck]
         if not risky:
             break
@@ -314,6 +316,39 @@ def protect_cells(values: Mapping[Hashable, int], equations: Iterable[Equation] 
             break
         status[pick] = COMPLEMENT
     return ProtectedCells(vals, status, threshold, not stuck, eqs)
+
+
+def _pair_lines(vals: dict[Hashable, int], status: dict[Hashable, str], eqs: list[Equation],
+                threshold: int, frozen: set[Hashable]) -> None:
+    """The classic rule, applied until it holds: no equation has exactly one hidden cell
+    (it would be its total minus the rest). The complement chosen for a line is, first, one
+    that also completes another such line, then the smallest."""
+    def lone(members: Sequence[Hashable]) -> Hashable | None:
+        hidden = [m for m in members if status[m] in (SMALL, COMPLEMENT)
+                  or status[m] == UNPRINTED and sensitive(vals[m], threshold)]
+        n_hidden = sum(status[m] in HIDDEN for m in members)
+        return hidden[0] if len(hidden) == 1 and n_hidden == 1 else None
+
+    lines = [(t, *p) for t, p in eqs]
+    changed = True
+    while changed:
+        changed = False
+        for members in lines:
+            if lone(members) is None:
+                continue
+            free = [m for m in members if status[m] == SHOWN and vals[m] > 0
+                    and m not in frozen]
+            if not free:
+                continue
+
+            def closes(c: Hashable) -> int:
+                return sum(1 for other in lines if c in other and other is not members
+                           and lone(other) is not None)
+
+            parts = set(members[1:])
+            pick = min(free, key=lambda c: (-closes(c), c not in parts, vals[c]))
+            status[pick] = COMPLEMENT
+            changed = True
 
 
 def _complement(risky: list[Hashable], vals: dict[Hashable, int], status: dict[Hashable, str],

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("reportkit.export")
 
-__all__ = ["write_html", "write_pdf", "install_static", "external_references", "renderer_info"]
+__all__ = ["write_html", "write_pdf", "render_html", "install_static", "external_references",
+           "renderer_info"]
 
 Renderer = Literal["inline", "folder"]
 STATIC_DIR = "_static"
@@ -129,6 +130,8 @@ _RESOURCE_URL = re.compile(
 )
 _CSS_URL = re.compile(r"""(?:url\(|@import)\s*["']?\s*((?:https?:)?//[^)"'\s;]+)""",
                       re.IGNORECASE)
+_NO_ALT = "No description has been provided for this image"
+_LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 _MATH = re.compile(r"\$\$|\\\(|\\\[|(?<![\\$])\$[^$\s][^$]*\$")
 
 
@@ -335,6 +338,10 @@ def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
 
     if renderer not in ("inline", "folder"):
         raise ValueError(f"renderer must be 'inline' or 'folder', not {renderer!r}")
+    # nbconvert writes language_code into <html lang="..."> unescaped, and its validator
+    # checks the previous value rather than the new one.
+    if not _LANG.fullmatch(lang):
+        raise ValueError(f"lang must be a language tag such as 'vi' or 'en', not {lang!r}")
     nb = copy.deepcopy(nb)
     nb.metadata["title"] = title
     needs_renderer = _prune_widget_state(nb)
@@ -367,6 +374,8 @@ def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
         raise ExportError(f"{title}: the report would load {len(external)} resource(s) from the "
                           f"network, which offline readers cannot see: "
                           f"{', '.join(external[:5])}", urls=external)
+    if lang.startswith("vi"):  # nbconvert's stand-in alt text is English
+        body = body.replace(f'alt="{_NO_ALT}"', 'alt="Hình minh họa (không có mô tả)"')
     scripts = _renderer_html(renderer, static_href) if needs_renderer else _READY_JS
     return body.replace(placeholder, scripts)
 

@@ -10,6 +10,7 @@ last good report untouched and keeps its executed notebook in ``<unit dir>/_fail
 from __future__ import annotations
 
 import ast
+import json
 import logging
 import os
 import re
@@ -18,12 +19,9 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
-import papermill
 from jupyter_client.kernelspec import KernelSpecManager
-from papermill.exceptions import PapermillExecutionError
 
 from reportkit import units
 from reportkit.errors import (
@@ -35,6 +33,9 @@ from reportkit.errors import (
     UnitError,
 )
 from reportkit.periods import Period
+
+if TYPE_CHECKING:  # nbformat and papermill cost seconds to import; validation needs neither
+    import nbformat
 
 log = logging.getLogger("reportkit.runner")
 
@@ -97,13 +98,15 @@ class ReportResult:
 
 def notebook_parameters(notebook: Path) -> dict[str, ParamSpec]:
     """Parameters declared in the first cell tagged ``parameters``, in order."""
-    nb = _read(Path(notebook))
-    cell = next((c for c in nb.cells if "parameters" in c.metadata.get("tags", [])), None)
+    cells = _read(Path(notebook)).get("cells", [])
+    cell = next((c for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])),
+                None)
     if cell is None:
         raise ParameterError(f"{Path(notebook).name} has no cell tagged 'parameters'",
                              notebook=Path(notebook).name)
+    source = cell.get("source", "")
     try:
-        tree = ast.parse(cell.source)
+        tree = ast.parse(source if isinstance(source, str) else "".join(source))
     except SyntaxError as exc:
         raise ParameterError(f"The parameters cell of {Path(notebook).name} is not plain "
                              f"Python: {exc.msg} (line {exc.lineno})",
@@ -204,6 +207,9 @@ def resolve_kernel(name: str) -> str:
 def execute_staged(report: PreparedReport, staging: Path, *, kernel_name: str,
                    cell_timeout: int) -> nbformat.NotebookNode:
     """Execute into ``staging/<stem>.ipynb`` and check it; ExecutionError if it failed."""
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
     out = staging / f"{report.notebook.stem}.ipynb"
     try:
         nb = papermill.execute_notebook(
@@ -407,6 +413,8 @@ def _failure(report: PreparedReport, cell: int | None, count: int | None, ename:
 
 def _last_started_cell(path: Path) -> tuple[int | None, int | None]:
     """Index and execution count of the last cell papermill started, from its saved file."""
+    import nbformat
+
     try:
         nb = nbformat.read(path, as_version=4)
     except (OSError, ValueError):
@@ -416,9 +424,20 @@ def _last_started_cell(path: Path) -> tuple[int | None, int | None]:
     return started[-1] if started else (None, None)
 
 
-def _read(path: Path) -> nbformat.NotebookNode:
+def _read(path: Path) -> dict[str, Any]:
+    """The notebook as a dict: plain JSON for nbformat 4 (importing nbformat costs seconds,
+    and validating parameters must stay fast), nbformat's reader for older files."""
     if path.suffix != ".ipynb" or not path.is_file():
         raise ParameterError(f"No notebook at {path}", notebook=str(path))
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ParameterError(f"{path.name} is not a readable notebook: {exc}",
+                             notebook=path.name) from None
+    if isinstance(data, dict) and data.get("nbformat") == 4:
+        return data
+    import nbformat
+
     return nbformat.read(path, as_version=4)
 
 

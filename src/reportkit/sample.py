@@ -167,7 +167,7 @@ def _activity(prof: pd.DataFrame, seed: int) -> pd.DataFrame:
     network = rng.binomial(docs, share).astype(np.int64)
     network[in_cal] = _exact_round(docs[in_cal] * share[in_cal] + 1e-9,
                                    CALIBRATION["docs_sent_network"], rng, cap=docs[in_cal])
-    nonsecret = np.maximum(np.round(docs * rng.uniform(0.8, 0.9, n)).astype(np.int64), 0)
+    nonsecret = np.maximum(np.round(docs * rng.uniform(0.45, 0.6, n)).astype(np.int64), 0)
     nonsecret = np.minimum(nonsecret, docs)
     nonsec_el = np.minimum(nonsecret, network)
     due = rng.integers(3, 8, n)

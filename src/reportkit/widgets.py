@@ -184,7 +184,9 @@ def render_view(view: Callable[[], Any] | object) -> list[Output]:
 def _caption(label: str, name: str) -> Output:
     text = f"{label}: {name}" if label else name
     return {"output_type": "display_data", "metadata": {},
-            "data": {"text/html": f'<p class="{CAPTION_CLASS}">{html.escape(text)}</p>',
+            # Hidden on screen (the dropdown says it); reportkit's print CSS shows it.
+            "data": {"text/html": f'<p class="{CAPTION_CLASS}" style="display:none">'
+                                  f"{html.escape(text)}</p>",
                      "text/plain": ""}}
 
 

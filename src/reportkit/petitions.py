@@ -1,0 +1,1474 @@
+"""Petitions and citizen reception: following every letter (đơn, thư) to its result.
+
+Pure functions over a petitions DataFrame as returned by :func:`reportkit.warehouse.load`
+(personal data already dropped), a :class:`~reportkit.periods.Period` and a cut-off rule:
+
+* :func:`flow` — received → within jurisdiction or not → handled / transferred to the
+  competent agency → result updated, for petitions received in the period;
+* :func:`backlog`, :func:`backlog_trend` — petitions open at a period's end by age band;
+* :func:`handling_days` — median and 90th percentile of days from receipt to handling;
+* :func:`followup`, :func:`overdue_list` — transferred petitions with no result update yet;
+* :func:`hotspots`, :func:`rising_units` — topics and group petitions against the same period
+  last year, and the units where they rise most;
+* :func:`repeats`, :func:`repeat_summary` — the same case (``case_key``) submitted again.
+
+Definitions follow :mod:`reportkit.indicators`: a petition is *handled* by a day when its
+``handled_on`` is on or before that day; it is *open* at a period's end when it was received by
+the end and not handled by then (whatever period it was received in); *transferred* means
+handled by the end with status "transferred"; its *result is updated* when
+``result_updated_on`` is on or before the end. Period boundaries follow the rule ("calendar" or
+"decree09": the 15th of the month before to the 14th).
+
+:class:`PetitionsReport` loads what a unit's (or the national) report needs once and prints
+it: headings, Vietnamese or English sentences, charts and tables, with small numbers
+suppressed (:mod:`reportkit.disclosure`) unless ``publish=False`` in a live notebook.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory
+
+from reportkit import disclosure as D
+from reportkit import fmt
+from reportkit import units as U
+from reportkit.periods import Period, default_rule
+from reportkit.schema import TOPICS, category_label
+
+__all__ = [
+    "BANDS", "FlowResult", "HandlingDays", "RepeatSummary", "PetitionsReport", "Published",
+    "band_keys", "band_labels", "flow", "backlog", "backlog_trend", "handling_days",
+    "followup", "overdue_list", "hotspots", "rising_units", "repeats", "repeat_summary",
+    "delegations", "open_at", "received_in", "window", "stage_label", "clean_agency",
+    "chart_flow", "chart_bars", "chart_stacked", "chart_compare",
+]
+
+BANDS: tuple[int, ...] = (30, 60, 90)
+HISTORY_START = U.OLD_VALID_FROM  # no unit, and so no petition, is older
+COLUMNS = ["petition_id", "unit_code", "received_on", "kind", "topic", "is_group",
+           "within_jurisdiction", "status", "handled_on", "transferred_to",
+           "result_updated_on", "case_key"]
+HOT_TOPICS = ("land", "environment")
+GROUP = "group"  # the row of hotspots() counting group petitions (đông người)
+LIST_LIMIT = 20
+REPEAT_MIN = 3  # cases listed by name (case key) once submitted this many times
+
+_DIGITS = re.compile(r"\d[\d .\-]{5,}\d")  # phone or ID-card-like runs in free text
+
+
+# -- periods and selections ------------------------------------------------------------------
+def window(period: Period, rule: str | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last day (both inclusive) of ``period`` under ``rule``."""
+    return pd.Timestamp(period.start_date(rule)), pd.Timestamp(period.end_date(rule))
+
+
+def _day(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s).dt.normalize()
+
+
+def received_in(df: pd.DataFrame, period: Period, rule: str | None = None) -> pd.DataFrame:
+    """Petitions received within ``period`` (its days under ``rule``)."""
+    start, end = window(period, rule)
+    day = _day(df["received_on"])
+    return df[(day >= start) & (day <= end)]
+
+
+def _handled_by(df: pd.DataFrame, when: pd.Timestamp) -> pd.Series:
+    h = _day(df["handled_on"])
+    return (h.notna() & (h <= when)).astype(bool)
+
+
+def _updated_by(df: pd.DataFrame, when: pd.Timestamp) -> pd.Series:
+    u = _day(df["result_updated_on"])
+    return (u.notna() & (u <= when)).astype(bool)
+
+
+def _transferred(df: pd.DataFrame) -> pd.Series:
+    return df["status"].astype("string").eq("transferred").fillna(False).astype(bool)
+
+
+def open_at(df: pd.DataFrame, when: date | pd.Timestamp) -> pd.DataFrame:
+    """Petitions received on or before ``when`` and not handled by then."""
+    when = pd.Timestamp(when).normalize()
+    return df[(_day(df["received_on"]) <= when) & ~_handled_by(df, when)]
+
+
+def band_keys(bands: Sequence[int] = BANDS) -> list[str]:
+    """Age-band names: "≤30", "31–60", "61–90", ">90"."""
+    keys = [f"≤{bands[0]}"]
+    keys += [f"{a + 1}–{b}" for a, b in zip(bands[:-1], bands[1:], strict=True)]
+    return [*keys, f">{bands[-1]}"]
+
+
+def band_labels(bands: Sequence[int] = BANDS, lang: str = "vi") -> list[str]:
+    """Age-band labels with the unit: "≤ 30 ngày", "31–60 ngày", ..., "> 90 days"."""
+    word = "ngày" if lang == "vi" else "days"
+    return [k.replace("≤", "≤ ").replace(">", "> ") + f" {word}" for k in band_keys(bands)]
+
+
+def _bands(days: pd.Series, bands: Sequence[int]) -> pd.Series:
+    """The band key of each age in days (≤30 → first band, 31 → second, ...)."""
+    idx = np.searchsorted(np.asarray(bands), days.to_numpy(dtype="int64"), side="left")
+    keys = np.array(band_keys(bands), dtype=object)
+    return pd.Series(keys[idx], index=days.index, dtype=object)
+
+
+def _count_bands(days: pd.Series, bands: Sequence[int]) -> pd.Series:
+    keys = band_keys(bands)
+    return _bands(days, bands).value_counts().reindex(keys, fill_value=0).astype("int64")
+
+
+# -- flow ------------------------------------------------------------------------------------
+FLOW_STAGES = ("received", "within", "outside", "handled", "open", "handled_here",
+               "transferred", "result_updated", "awaiting_result")
+# Each group partitions its parent: parent = sum(parts).
+FLOW_EQUATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("received", ("within", "outside")),
+    ("received", ("handled", "open")),
+    ("handled", ("handled_here", "transferred")),
+    ("transferred", ("result_updated", "awaiting_result")),
+)
+_STAGE_LABELS = {
+    "received": ("Tiếp nhận", "Received"),
+    "within": ("Thuộc thẩm quyền", "Within jurisdiction"),
+    "outside": ("Không thuộc thẩm quyền", "Outside jurisdiction"),
+    "handled": ("Đã xử lý", "Handled"),
+    "open": ("Chưa xử lý", "Not yet handled"),
+    "handled_here": ("Giải quyết, lưu đơn", "Resolved or filed"),
+    "transferred": ("Chuyển cơ quan có thẩm quyền", "Transferred to the competent agency"),
+    "result_updated": ("Đã có kết quả", "Result recorded"),
+    "awaiting_result": ("Chưa có kết quả", "No result yet"),
+}
+
+
+def stage_label(stage: str, lang: str = "vi") -> str:
+    """The name of a flow stage."""
+    vi, en = _STAGE_LABELS[stage]
+    return vi if lang == "vi" else en
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    """Petitions received in a period and what had become of them by the period's end.
+
+    ``received = within + outside = handled + open``; ``handled = handled_here +
+    transferred``; ``transferred = result_updated + awaiting_result``.
+    """
+
+    received: int
+    within: int
+    outside: int
+    handled: int
+    open: int
+    handled_here: int
+    transferred: int
+    result_updated: int
+    awaiting_result: int
+
+    @staticmethod
+    def _rate(num: int, den: int) -> float | None:
+        return num / den if den else None
+
+    @property
+    def processing_rate(self) -> float | None:
+        """Handled by the period end over received."""
+        return self._rate(self.handled, self.received)
+
+    @property
+    def transfer_share(self) -> float | None:
+        """Transferred over handled."""
+        return self._rate(self.transferred, self.handled)
+
+    @property
+    def followup_rate(self) -> float | None:
+        """Transferred petitions whose result was recorded by the period end."""
+        return self._rate(self.result_updated, self.transferred)
+
+    def counts(self) -> dict[str, int]:
+        return {s: int(getattr(self, s)) for s in FLOW_STAGES}
+
+
+def flow(df: pd.DataFrame, period: Period, rule: str | None = None) -> FlowResult:
+    """The flow of petitions received in ``period`` as it stood at the period's end.
+
+    Args:
+        df: petitions (any superset of the period's: rows outside it are ignored).
+        period: the reporting period.
+        rule: "calendar" or "decree09" (default: the configured rule).
+    """
+    rule = rule or default_rule()
+    cur = received_in(df, period, rule)
+    _, end = window(period, rule)
+    handled = _handled_by(cur, end)
+    transferred = handled & _transferred(cur)
+    updated = transferred & _updated_by(cur, end)
+    within = cur["within_jurisdiction"].astype("boolean").fillna(False).astype(bool)
+    n = len(cur)
+    return FlowResult(
+        received=n, within=int(within.sum()), outside=int(n - within.sum()),
+        handled=int(handled.sum()), open=int(n - handled.sum()),
+        handled_here=int((handled & ~transferred).sum()), transferred=int(transferred.sum()),
+        result_updated=int(updated.sum()), awaiting_result=int((transferred & ~updated).sum()))
+
+
+# -- backlog and handling time -----------------------------------------------------------------
+def backlog(df: pd.DataFrame, period: Period, rule: str | None = None,
+            bands: Sequence[int] = BANDS) -> pd.Series:
+    """Petitions open at the period's end by age band (days from receipt to the end).
+
+    Args:
+        df: petitions received up to the period's end, from any earlier period too (a
+            petition received two years ago and still open belongs here).
+        period: the reporting period; its end date under ``rule`` is the reference day.
+        rule: "calendar" or "decree09".
+        bands: upper bounds of all bands but the last, in days.
+
+    Returns:
+        Counts indexed by :func:`band_keys` (every band, zeros included).
+    """
+    _, end = window(period, rule or default_rule())
+    op = open_at(df, end)
+    return _count_bands((end - _day(op["received_on"])).dt.days, bands)
+
+
+def backlog_trend(df: pd.DataFrame, periods: Sequence[Period], rule: str | None = None,
+                  bands: Sequence[int] = BANDS) -> pd.DataFrame:
+    """:func:`backlog` at the end of each period (rows: period codes, columns: bands)."""
+    rule = rule or default_rule()
+    rows = {str(p): backlog(df, p, rule, bands) for p in periods}
+    out = pd.DataFrame(rows).T.astype("int64")
+    out.columns = band_keys(bands)
+    return out
+
+
+@dataclass(frozen=True)
+class HandlingDays:
+    """Days from receipt to handling of the period's petitions handled by its end.
+
+    ``p90`` is the smallest number of days within which at least 90% were handled.
+    """
+
+    n: int
+    median: float | None
+    p90: float | None
+
+
+def handling_days(df: pd.DataFrame, period: Period, rule: str | None = None) -> HandlingDays:
+    """Median and 90th percentile of days to handling, for petitions received in the period
+    and handled by its end (the definition of the ``median_days_to_handle`` indicator)."""
+    rule = rule or default_rule()
+    cur = received_in(df, period, rule)
+    _, end = window(period, rule)
+    h = cur[_handled_by(cur, end)]
+    days = (_day(h["handled_on"]) - _day(h["received_on"])).dt.days.to_numpy(dtype="float64")
+    if not len(days):
+        return HandlingDays(0, None, None)
+    return HandlingDays(len(days), float(np.median(days)),
+                        float(np.quantile(days, 0.9, method="inverted_cdf")))
+
+
+# -- follow-up of transferred petitions ----------------------------------------------------------
+def clean_agency(value: Any) -> str:
+    """A receiving agency's name fit to print: trimmed, one line, at most 80 characters,
+    with digit runs that could be a phone or ID number masked."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "(không ghi)"
+    text = " ".join(str(value).split())
+    text = _DIGITS.sub("…", text)
+    return (text[:79] + "…") if len(text) > 80 else (text or "(không ghi)")
+
+
+def _awaiting(df: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Transferred by ``end`` with no result recorded by ``end``, with the days waited."""
+    tr = df[_transferred(df) & _handled_by(df, end) & ~_updated_by(df, end)].copy()
+    tr["transferred_on"] = _day(tr["handled_on"])
+    tr["days_waiting"] = (end - tr["transferred_on"]).dt.days.astype("int64")
+    return tr
+
+
+def followup(df: pd.DataFrame, period: Period, rule: str | None = None,
+             thresholds: Sequence[int] = BANDS, by: str = "transferred_to") -> pd.DataFrame:
+    """Transferred petitions still without a result at the period's end, by how long they have
+    waited since the transfer, per receiving agency (or per ``by`` column, e.g. unit_code).
+
+    Args:
+        df: petitions received up to the period's end (any earlier period too).
+        period: the reporting period; its end date under ``rule`` is the reference day.
+        rule: "calendar" or "decree09".
+        thresholds: band bounds in days (30, 60, 90 → ≤30, 31–60, 61–90, >90).
+        by: the column to group by; agency names are cleaned with :func:`clean_agency`.
+
+    Returns:
+        One row per agency, oldest waiting first: a count column per band (:func:`band_keys`),
+        ``total``, and ``oldest`` (the earliest transfer date still waiting).
+    """
+    _, end = window(period, rule or default_rule())
+    tr = _awaiting(df, end)
+    keys = band_keys(thresholds)
+    if tr.empty:
+        return pd.DataFrame(columns=[*keys, "total", "oldest"]).astype(
+            {**{k: "int64" for k in keys}, "total": "int64", "oldest": "datetime64[ms]"})
+    group = tr[by].map(clean_agency) if by == "transferred_to" else tr[by].astype(str)
+    band = _bands(tr["days_waiting"], thresholds)
+    out = pd.crosstab(group, band).reindex(columns=keys, fill_value=0).astype("int64")
+    out["total"] = out[keys].sum(axis=1)
+    out["oldest"] = tr.groupby(group)["transferred_on"].min()
+    out = out.sort_values(["oldest", "total"], ascending=[True, False], kind="stable")
+    out.index.name = by
+    out.columns.name = None
+    return out
+
+
+def overdue_list(df: pd.DataFrame, period: Period, rule: str | None = None, *,
+                 min_days: int = BANDS[0], limit: int | None = LIST_LIMIT) -> pd.DataFrame:
+    """Transferred petitions waiting more than ``min_days`` for a result at the period's end,
+    the longest-waiting first: ids, dates and the agency only, never personal data.
+
+    Returns:
+        Columns petition_id, unit_code, received_on, transferred_on, transferred_to,
+        days_waiting; ``attrs["total"]`` is the number before the ``limit`` cut.
+    """
+    _, end = window(period, rule or default_rule())
+    tr = _awaiting(df, end)
+    tr = tr[tr["days_waiting"] > min_days]
+    tr = tr.sort_values(["transferred_on", "received_on", "petition_id"], kind="stable")
+    out = pd.DataFrame({
+        "petition_id": tr["petition_id"].astype(str), "unit_code": tr["unit_code"].astype(str),
+        "received_on": _day(tr["received_on"]), "transferred_on": tr["transferred_on"],
+        "transferred_to": tr["transferred_to"].map(clean_agency),
+        "days_waiting": tr["days_waiting"]}).reset_index(drop=True)
+    total = len(out)
+    if limit is not None:
+        out = out.head(limit)
+    out.attrs["total"] = total
+    return out
+
+
+# -- hotspots --------------------------------------------------------------------------------
+def _change_frame(cur: pd.Series, ly: pd.Series) -> pd.DataFrame:
+    out = pd.DataFrame({"current": cur.astype("int64"), "last_year": ly.astype("int64")})
+    out["change"] = out["current"] - out["last_year"]
+    base = out["last_year"].astype(float)
+    out["change_pct"] = out["change"] / base.where(base > 0)
+    out["rising"] = out["change"] > 0
+    return out
+
+
+def _is_group(df: pd.DataFrame) -> pd.Series:
+    return df["is_group"].astype("boolean").fillna(False).astype(bool)
+
+
+def hotspots(cur: pd.DataFrame, last_year: pd.DataFrame,
+             topics: Sequence[str] = TOPICS) -> pd.DataFrame:
+    """Petitions by topic against the same period last year, and group petitions.
+
+    Args:
+        cur: petitions received in the period.
+        last_year: petitions received in the same period a year earlier.
+        topics: the topics to list (all of the contract's by default).
+
+    Returns:
+        Rows: each topic, then ``"group"`` (group petitions, đông người, of any topic; not part
+        of the topics' sum). Columns: current, last_year, change, change_pct (None when last
+        year had none), rising.
+    """
+    c = cur["topic"].astype(str).value_counts().reindex(list(topics), fill_value=0)
+    ly = last_year["topic"].astype(str).value_counts().reindex(list(topics), fill_value=0)
+    c.loc[GROUP] = int(_is_group(cur).sum())
+    ly.loc[GROUP] = int(_is_group(last_year).sum())
+    return _change_frame(c, ly)
+
+
+def rising_units(cur: pd.DataFrame, last_year: pd.DataFrame, *, topic: str | None = None,
+                 group: bool = False, n: int = 5) -> pd.DataFrame:
+    """Units where petitions (of ``topic``, or group petitions) rose most on last year.
+
+    Returns:
+        Up to ``n`` units with a rise, largest first (index: unit code; columns as
+        :func:`hotspots`).
+    """
+    def pick(df: pd.DataFrame) -> pd.Series:
+        mask = pd.Series(True, index=df.index)
+        if topic is not None:
+            mask &= df["topic"].astype(str).eq(topic)
+        if group:
+            mask &= _is_group(df)
+        return df.loc[mask, "unit_code"].astype(str).value_counts()
+
+    c, ly = pick(cur), pick(last_year)
+    codes = sorted(set(c.index) | set(ly.index))
+    out = _change_frame(c.reindex(codes, fill_value=0), ly.reindex(codes, fill_value=0))
+    out = out[out["change"] > 0].sort_values(["change", "current"], ascending=False,
+                                             kind="stable")
+    out.index.name = "unit_code"
+    return out.head(n)
+
+
+def delegations(activity: pd.DataFrame) -> pd.Series:
+    """Large-group delegations received (activity ``group_delegations``) per unit code."""
+    if activity.empty:
+        return pd.Series(dtype="int64")
+    return activity.groupby("unit_code")["group_delegations"].sum().astype("int64")
+
+
+# -- repeat petitions ------------------------------------------------------------------------
+def _ordered(df: pd.DataFrame) -> pd.DataFrame:
+    d = df[df["case_key"].notna() & df["case_key"].astype(str).str.strip().ne("")].copy()
+    d["case_key"] = d["case_key"].astype(str).str.strip()
+    d["_day"] = _day(d["received_on"])
+    d = d.sort_values(["case_key", "_day", "petition_id"], kind="stable")
+    d["_nth"] = d.groupby("case_key").cumcount() + 1
+    return d
+
+
+def _repeat_cases(d: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
+    in_p = d["_day"] >= start
+    g = d.assign(_in=in_p).groupby("case_key", sort=False)
+    out = pd.DataFrame({
+        "unit_code": g["unit_code"].last().astype(str), "topic": g["topic"].last().astype(str),
+        "submissions": g.size().astype("int64"), "in_period": g["_in"].sum().astype("int64"),
+        "first_received": g["_day"].min(), "last_received": g["_day"].max()})
+    out = out[(out["in_period"] > 0) & (out["submissions"] >= 2)]
+    out = out.sort_values(["submissions", "last_received"], ascending=[False, False],
+                          kind="stable")
+    out.index.name = "case_key"
+    return out
+
+
+def repeats(df: pd.DataFrame, period: Period, rule: str | None = None) -> pd.DataFrame:
+    """Cases (``case_key``) submitted again: at least one submission in the period and at
+    least two up to its end. Never carries anything about the person.
+
+    Args:
+        df: petitions received up to the period's end; earlier submissions count.
+        period: the reporting period.
+        rule: "calendar" or "decree09".
+
+    Returns:
+        One row per case, most submissions first: unit_code, topic (of the latest
+        submission), submissions (up to the period end), in_period, first_received,
+        last_received.
+    """
+    start, end = window(period, rule or default_rule())
+    return _repeat_cases(_ordered(df[_day(df["received_on"]) <= end]), start)
+
+
+@dataclass(frozen=True)
+class RepeatSummary:
+    """Petitions received in the period that repeat a case submitted before."""
+
+    received: int
+    repeat_petitions: int  # received in the period, with an earlier submission of the case
+    repeated_cases: int  # distinct cases among them
+    cases_3plus: int  # cases with a submission in the period and 3+ submissions in all
+
+
+def repeat_summary(df: pd.DataFrame, period: Period, rule: str | None = None) -> RepeatSummary:
+    """Counts of :func:`repeats` for the period."""
+    rule = rule or default_rule()
+    start, end = window(period, rule)
+    d = _ordered(df[_day(df["received_on"]) <= end])
+    again = d[(d["_day"] >= start) & (d["_nth"] >= 2)]
+    rep = _repeat_cases(d, start)
+    return RepeatSummary(
+        received=len(received_in(df, period, rule)), repeat_petitions=len(again),
+        repeated_cases=int(again["case_key"].nunique()),
+        cases_3plus=int((rep["submissions"] >= REPEAT_MIN).sum()))
+
+
+# -- charts (house style, suppression-aware) -------------------------------------------------------
+def _charts() -> Any:
+    from reportkit import charts
+
+    return charts
+
+
+def _figure(height: float) -> tuple[Figure, Axes]:
+    c = _charts()
+    fig = Figure(figsize=(c.WIDTH_IN, height), dpi=c.DPI, layout="constrained")
+    fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06)  # type: ignore[union-attr]
+    return fig, fig.add_subplot()
+
+
+def _finish(fig: Figure, title: str, notes: Sequence[str], sample: bool) -> Figure:
+    import textwrap
+
+    c = _charts()
+    left = 0.06 / c.WIDTH_IN
+    fig.suptitle(title, x=left, ha="left", color=c.INK)
+    lines = textwrap.wrap(" ".join(t for t in notes if t), 92 if sample else 125)
+    if lines or sample:
+        fig.supxlabel("\n".join(lines) or " ", x=left, ha="left", fontsize=6.5, color=c.MUTED,
+                      linespacing=1.35)
+    if sample:
+        where = blended_transform_factory(fig.transFigure, fig.dpi_scale_trans)
+        fig.text(1 - left, 0.09, c.STAMP, transform=where, ha="right", va="bottom",
+                 fontsize=6.5, fontweight="bold", color=c.ALERT,
+                 bbox={"boxstyle": "square,pad=0.35", "fc": "white", "ec": c.ALERT, "lw": 0.6})
+    return fig
+
+
+def _no_axis(ax: Axes, axis: str) -> None:
+    if axis == "x":
+        ax.set_xticks([])
+        ax.xaxis.set_visible(False)
+        ax.spines["bottom"].set_visible(False)
+    else:
+        ax.set_yticks([])
+        ax.yaxis.set_visible(False)
+        ax.spines["left"].set_visible(False)
+
+
+def _ramp(n: int) -> list[Any]:
+    c = _charts()
+    cmap = LinearSegmentedColormap.from_list("age", c.AGE_RAMP)
+    return [cmap(p) for p in np.linspace(0, 1, n)] if n > 1 else [c.OTHER]
+
+
+def chart_flow(items: Sequence[tuple[str, float | None, str, float | None]], groups: Sequence[int],
+               *, title: str, notes: Sequence[str] = (), sample: bool = False) -> Figure:
+    """Horizontal bars for flow stages; hidden values (None) are not drawn, only labelled.
+
+    Args:
+        items: (label, published value or None, printed text, parent's published value).
+        groups: the group number of each item; a gap separates groups.
+        title: chart title.
+        notes: footnotes.
+        sample: stamp the chart as sample data.
+    """
+    c = _charts()
+    with c.style():
+        ys, y, last = [], 0.0, None
+        for g in groups:
+            if last is not None and g != last:
+                y += 0.45
+            ys.append(y)
+            y += 1
+            last = g
+        fig, ax = _figure(0.3 * y + 1.0)
+        known = [x for _, v, _, p in items for x in (v, p) if x is not None]
+        full = max(known, default=1.0) or 1.0
+        for (_, v, text, parent), yy, g in zip(items, ys, groups, strict=True):
+            if parent is not None:
+                ax.barh(yy, parent, height=0.62, color=c.TRACK, zorder=1)
+            if v is not None:
+                ax.barh(yy, v, height=0.62, color=c.OTHER if g == 0 else c.ACCENT, zorder=2)
+            ax.annotate(text, (v if v is not None else 0, yy), xytext=(4, 0),
+                        textcoords="offset points", va="center", fontsize=7.5,
+                        color=c.INK if v is not None else c.MUTED,
+                        fontweight="bold" if g == 0 else "normal")
+        longest = max(len(t) for _, _, t, _ in items)
+        ax.set_xlim(0, full * (1 + min(0.9, longest * 0.012)))
+        ax.set_yticks(ys, [label for label, _, _, _ in items])
+        ax.set_ylim(max(ys) + 0.6, -0.6)
+        _no_axis(ax, "x")
+        return _finish(fig, title, notes, sample)
+
+
+def chart_bars(values: Sequence[float | None], texts: Sequence[str], labels: Sequence[str], *,
+               title: str, notes: Sequence[str] = (), sample: bool = False,
+               ramp: bool = True) -> Figure:
+    """Vertical bars (e.g. open petitions by age band); hidden values are not drawn."""
+    c = _charts()
+    with c.style():
+        fig, ax = _figure(2.6)
+        x = np.arange(len(values))
+        colors = _ramp(len(values)) if ramp else [c.ACCENT] * len(values)
+        vals = [np.nan if v is None else float(v) for v in values]
+        ax.bar(x, np.nan_to_num(vals), width=0.62, color=colors)
+        top = max([v for v in vals if not np.isnan(v)], default=1.0) or 1.0
+        for i, (v, t) in enumerate(zip(vals, texts, strict=True)):
+            ax.annotate(t, (i, 0 if np.isnan(v) else v), xytext=(0, 3),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=8,
+                        fontweight="bold", color=c.MUTED if np.isnan(v) else c.INK)
+        ax.set_xticks(x, list(labels))
+        ax.set_ylim(0, top * 1.2)
+        ax.tick_params(axis="x", length=0)
+        _no_axis(ax, "y")
+        return _finish(fig, title, notes, sample)
+
+
+def chart_stacked(values: pd.DataFrame, totals: Sequence[str], *, title: str,
+                  legend: Sequence[str], notes: Sequence[str] = (),
+                  sample: bool = False) -> Figure:
+    """Stacked vertical bars (rows = x positions, columns = segments, NaN = hidden, not
+    drawn) with each bar's printed total above it."""
+    c = _charts()
+    with c.style():
+        fig, ax = _figure(3.0)
+        x = np.arange(len(values))
+        bottom = np.zeros(len(values))
+        colors = _ramp(values.shape[1])
+        for j, col in enumerate(values.columns):
+            v = values[col].to_numpy(dtype=float)
+            ax.bar(x, np.nan_to_num(v), bottom=bottom, width=0.62, color=colors[j],
+                   edgecolor="white", linewidth=0.5, label=legend[j])
+            bottom += np.nan_to_num(v)
+        for i, t in enumerate(totals):
+            ax.annotate(t, (i, bottom[i]), xytext=(0, 2), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(x, [str(i) for i in values.index])
+        ax.set_ylim(0, max(float(bottom.max(initial=0)), 1.0) * 1.18)
+        ax.tick_params(axis="x", length=0)
+        _no_axis(ax, "y")
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=len(legend), borderaxespad=0.3,
+                  handlelength=1, handleheight=1, columnspacing=1.4)
+        return _finish(fig, title, notes, sample)
+
+
+def chart_compare(labels: Sequence[str], current: Sequence[float | None],
+                  last_year: Sequence[float | None], texts: Sequence[str], *, title: str,
+                  legend: tuple[str, str], notes: Sequence[str] = (),
+                  sample: bool = False) -> Figure:
+    """Horizontal bars: this period (accent) over the same period last year (wide, light);
+    hidden values are not drawn."""
+    c = _charts()
+    with c.style():
+        fig, ax = _figure(0.3 * len(labels) + 1.1)
+        y = np.arange(len(labels))
+        cur = np.array([np.nan if v is None else float(v) for v in current])
+        ly = np.array([np.nan if v is None else float(v) for v in last_year])
+        ax.barh(y, np.nan_to_num(ly), height=0.78, color=c.LAST_YEAR, alpha=0.42, lw=0,
+                label=legend[1])
+        ax.barh(y, np.nan_to_num(cur), height=0.42, color=c.ACCENT, label=legend[0])
+        ends = np.fmax(np.nan_to_num(cur), np.nan_to_num(ly))
+        for i, t in enumerate(texts):
+            ax.annotate(t, (ends[i], i), xytext=(4, 0), textcoords="offset points",
+                        va="center", fontsize=7.5)
+        full = max(float(ends.max(initial=0)), 1.0)
+        longest = max((len(t) for t in texts), default=1)
+        ax.set_xlim(0, full * (1 + min(0.9, longest * 0.014)))
+        ax.set_yticks(y, list(labels))
+        ax.set_ylim(len(labels) - 0.5, -0.5)
+        _no_axis(ax, "x")
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=2, borderaxespad=0.3,
+                  handlelength=1, handleheight=1, columnspacing=1.4)
+        return _finish(fig, title, notes, sample)
+
+
+# -- the report ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Published:
+    """One published figure: ``value`` is None when it is hidden (small or complementary)."""
+
+    value: float | None
+    text: str
+
+
+_CSS = """<style>
+.rk .rk-exact { border: 2px solid #b5121b; color: #7a0c12; background: #fdecea;
+                padding: .35rem .7rem; margin: .5rem 0; font-weight: bold; text-align: center; }
+.rk table.rk-t td.mono { font-family: "DejaVu Sans Mono", monospace; font-size: .8rem; }
+</style>"""
+
+
+class PetitionsReport:
+    """The petitions report of one unit (or all units when ``unit`` is None) for a period.
+
+    Loads, once, every petition received up to the period's end (no personal data) and the
+    office-activity rows of the period and the same period last year; every figure is derived
+    from those. With ``publish=True`` (the default, and the only value allowed when
+    ``REPORTKIT_PUBLISHING`` is set) every count printed is suppressed below ``threshold``.
+
+    Args:
+        unit: a unit code or name (resolved at the period's end), or None for national.
+        period: a period or its code.
+        lang: "vi" or "en".
+        publish: False shows exact figures in a live notebook.
+        rule: "calendar" or "decree09" (default: the configured rule).
+        root: the warehouse folder (default: the configured one).
+        threshold: counts ``0 < n < threshold`` are hidden.
+        list_limit: rows of record lists (overdue petitions, repeated cases).
+    """
+
+    def __init__(self, unit: str | U.Unit | None, period: str | Period, *, lang: str = "vi",
+                 publish: bool = True, rule: str | None = None, root: Path | str | None = None,
+                 threshold: int = D.THRESHOLD, list_limit: int = LIST_LIMIT) -> None:
+        from reportkit.report import is_sample_data
+        from reportkit.warehouse import load
+
+        self.publish = D.check_publish(publish)
+        if lang not in fmt.LANGS:
+            raise ValueError(f"Unknown language {lang!r}; available: {', '.join(fmt.LANGS)}")
+        self.period = period if isinstance(period, Period) else Period.parse(period)
+        self.unit = (None if unit is None else unit if isinstance(unit, U.Unit)
+                     else U.resolve(unit, at=self.period.last))
+        self.lang, self.rule, self.root = lang, rule or default_rule(), root
+        self.threshold, self.list_limit = threshold, list_limit
+        self.start, self.end = window(self.period, self.rule)
+        self.ly_period = self.period.same_period_last_year()
+        self.history = load("petitions", self.unit, Period.range(HISTORY_START, self.period.last),
+                            rule=self.rule, root=root, columns=COLUMNS)
+        self.current = received_in(self.history, self.period, self.rule)
+        self.last_year = received_in(self.history, self.ly_period, self.rule)
+        act = load("activity", self.unit, Period.range(self.ly_period.first, self.period.last),
+                   root=root, columns=["unit_code", "month", "group_delegations"])
+        months = pd.to_datetime(act["month"])
+        self.activity = act[months >= pd.Timestamp(self.period.first)]
+        self.activity_ly = act[(months >= pd.Timestamp(self.ly_period.first))
+                               & (months <= pd.Timestamp(self.ly_period.last))]
+        self.sample = is_sample_data(root)
+        self.names = {u.code: u.name for u in U.units_at(self.period.last)}
+        self.national = self.unit is None
+
+    # -- small helpers -------------------------------------------------------------------------
+    @property
+    def vi(self) -> bool:
+        return self.lang == "vi"
+
+    def _t(self, vi: str, en: str) -> str:
+        return vi if self.vi else en
+
+    def _n(self, x: float | None) -> str:
+        return fmt.number(x, self.lang)
+
+    def _pct(self, num: float | None, den: float | None) -> str:
+        if num is None or den is None or not den:
+            return fmt.MISSING
+        return fmt.percent(num / den, self.lang)
+
+    def _date(self, d: Any) -> str:
+        return fmt.date_short(None if pd.isna(d) else pd.Timestamp(d).date(), self.lang)
+
+    def _count(self, n: int) -> Published:
+        """A lone count (no total next to it): hidden as "<3" when small."""
+        if self.publish and D.sensitive(n, self.threshold):
+            return Published(None, f"<{self.threshold}")
+        return Published(float(n), self._n(n))
+
+    def _words(self, text: str) -> str:
+        """A printed count inside a sentence: "*" reads "một số" / "some"."""
+        if text == D.COMPLEMENT_MARK:
+            return self._t("một số", "some")
+        if text.startswith("<"):
+            return self._t(f"dưới {text[1:]}", f"fewer than {text[1:]}")
+        return text
+
+    @property
+    def who(self) -> str:
+        if self.unit is None:
+            return self._t("các văn phòng cấp ủy", "the Party committee offices")
+        return self.unit.office_name(self.lang, at=self.period.last)
+
+    @property
+    def where(self) -> str:
+        if self.unit is None:
+            return self._t("Toàn quốc", "All units")
+        return self.unit.name
+
+    def _unit_name(self, code: str) -> str:
+        return self.names.get(str(code), str(code))
+
+    def _notes(self, *protected: D.Protected | D.ProtectedCells) -> list[str]:
+        if not self.publish:
+            return []
+        hidden = any(p.any_hidden for p in protected)
+        comp = any(p.any_complement for p in protected)
+        return [D.note(self.lang, self.threshold, comp)] if hidden else []
+
+    def _display(self, markup: str) -> None:
+        from reportkit.report import display_html
+
+        display_html(markup)
+
+    def _section(self, number: int | None, title: str, body: str) -> str:
+        from reportkit.report import esc, wrap
+
+        head = f"{number}. {title}" if number is not None else title
+        return wrap(f"<h2>{esc(head)}</h2>{body}")
+
+    # -- heading ---------------------------------------------------------------------------
+    def heading_html(self) -> str:
+        from reportkit.report import CSS, esc, wrap
+
+        title = self._t("TIẾP CÔNG DÂN, XỬ LÝ ĐƠN, THƯ", "CITIZEN RECEPTION AND PETITIONS")
+        sub = f"{self.where} — {self.period.label(self.lang)}"
+        start, end = (fmt.date_short(d.date(), self.lang) for d in (self.start, self.end))
+        rule = self._t(f"Số liệu từ {start} đến {end}", f"Figures from {start} to {end}")
+        if self.rule == "decree09":
+            rule += self._t(" (kỳ báo cáo theo Nghị định 09/2019/NĐ-CP).",
+                            " (reporting period under Decree 09/2019).")
+        else:
+            rule += "."
+        out = f"<h1>{esc(title)}</h1><p class=\"rk-sub\">{esc(sub)}</p>" \
+              f'<p class="rk-note" style="text-align:center">{esc(rule)}</p>'
+        if self.sample:
+            out += '<div class="rk-sample">DỮ LIỆU MẪU — sample data: ' + self._t(
+                "số liệu tổng hợp, không phải số liệu thật",
+                "synthetic figures, not real data") + "</div>"
+        if not self.publish:
+            out += (f'<div class="rk-exact" {D.EXACT_MARK}="1">' + esc(self._t(
+                "SỐ LIỆU CHÍNH XÁC — CHỈ ĐỂ PHÂN TÍCH, KHÔNG CÔNG BỐ (publish=False)",
+                "EXACT FIGURES — FOR ANALYSIS ONLY, NOT FOR PUBLICATION (publish=False)"))
+                    + "</div>")
+        return wrap(CSS + _CSS + out)
+
+    def show_heading(self) -> None:
+        self._display(self.heading_html())
+
+    # -- 1. flow ---------------------------------------------------------------------------
+    @cached_property
+    def flow(self) -> FlowResult:
+        return flow(self.current, self.period, self.rule)
+
+    @cached_property
+    def flow_protected(self) -> D.ProtectedCells:
+        """The flow's counts after suppression; ``received`` is never a complement (it is
+        the total other tables print)."""
+        return D.protect_cells(self.flow.counts(), FLOW_EQUATIONS, threshold=self.threshold,
+                               fixed=[] if D.sensitive(self.flow.received, self.threshold)
+                               else ["received"])
+
+    def _flow_fig(self, stage: str) -> Published:
+        p = self.flow_protected
+        if not self.publish:
+            return Published(float(p.values[stage]), self._n(p.values[stage]))
+        return Published(p.value(stage), p.text(stage, self.lang))
+
+    def _flow_rate(self, num: str, den: str) -> str:
+        a, b = self._flow_fig(num), self._flow_fig(den)
+        return self._pct(a.value, b.value)
+
+    def flow_table(self) -> pd.DataFrame:
+        """Stages with printed counts and rates (of the parent stage)."""
+        parent = {"within": "received", "outside": "received", "handled": "received",
+                  "open": "received", "handled_here": "handled", "transferred": "handled",
+                  "result_updated": "transferred", "awaiting_result": "transferred"}
+        rows = []
+        for s in FLOW_STAGES:
+            rows.append({
+                self._t("Nội dung", "Stage"): stage_label(s, self.lang),
+                self._t("Số đơn", "Petitions"): self._flow_fig(s).text,
+                self._t("Tỷ lệ", "Share"): self._flow_rate(s, parent[s]) if s in parent
+                else "",
+                self._t("So với", "Of"): stage_label(parent[s], self.lang) if s in parent
+                else ""})
+        return pd.DataFrame(rows)
+
+    def flow_text(self) -> str:
+        f = {s: self._words(self._flow_fig(s).text) for s in FLOW_STAGES}
+        end = fmt.date_short(self.end.date(), self.lang)
+        rate = self._flow_rate("handled", "received")
+        frate = self._flow_rate("result_updated", "transferred")
+        lead = self._period_lead()
+        if self.vi:
+            return (f"{lead}, {self.who} tiếp nhận {f['received']} đơn, thư; trong đó "
+                    f"{f['within']} đơn thuộc thẩm quyền, {f['outside']} đơn không thuộc thẩm "
+                    f"quyền. Đến ngày {end}, đã xử lý {f['handled']} đơn (tỷ lệ {rate}), "
+                    f"trong đó chuyển {f['transferred']} đơn đến cơ quan có thẩm quyền; "
+                    f"{f['result_updated']} đơn đã chuyển được cập nhật kết quả (tỷ lệ {frate})."
+                    f" Còn {f['open']} đơn chưa xử lý.")
+        return (f"{lead}, {self.who} received {f['received']} petitions and letters: "
+                f"{f['within']} within its jurisdiction and {f['outside']} outside it. By "
+                f"{end}, {f['handled']} had been handled (rate {rate}), {f['transferred']} of them "
+                f"transferred to the competent agency; the result of {f['result_updated']} "
+                f"transferred petitions had been recorded ({frate}). {f['open']} were not yet "
+                "handled.")
+
+    def _period_lead(self) -> str:
+        from reportkit.narrative import in_period
+
+        return in_period(self.period, self.lang)
+
+    def flow_chart(self) -> Figure:
+        groups = {"received": 0, "within": 1, "outside": 1, "handled": 2, "open": 2,
+                  "handled_here": 3, "transferred": 3, "result_updated": 4,
+                  "awaiting_result": 4}
+        parent = {"within": "received", "outside": "received", "handled": "received",
+                  "open": "received", "handled_here": "handled", "transferred": "handled",
+                  "result_updated": "transferred", "awaiting_result": "transferred"}
+        items = []
+        for s in FLOW_STAGES:
+            fig = self._flow_fig(s)
+            text = fig.text
+            rate = self._flow_rate(s, parent[s]) if s in parent else fmt.MISSING
+            if rate != fmt.MISSING:
+                text += f"  ({rate})"
+            par = self._flow_fig(parent[s]).value if s in parent else None
+            items.append((stage_label(s, self.lang), fig.value, text, par))
+        notes = [self._t(
+            "Tỷ lệ so với nhóm cấp trên: số đơn tiếp nhận; “Giải quyết, lưu đơn” và “Chuyển cơ "
+            "quan có thẩm quyền” so với số đơn đã xử lý; “Đã có kết quả”, “Chưa có kết quả” so "
+            "với số đơn đã chuyển.",
+            "Shares are of the stage above: received; “Resolved or filed” and “Transferred” of "
+            "handled; “Result recorded” and “No result yet” of transferred."),
+            *self._notes(self.flow_protected)]
+        return chart_flow(items, [groups[s] for s in FLOW_STAGES],
+                          title=self._t("Tiếp nhận và xử lý đơn, thư", "Petitions received and "
+                                        "handled") + f" — {self.where}, "
+                          f"{self.period.label(self.lang)}", notes=notes, sample=self.sample)
+
+    def show_flow(self, number: int | None = 1) -> None:
+        """Section: received → jurisdiction → handled / transferred → result updated."""
+        from reportkit import charts
+        from reportkit.report import esc, html_table
+
+        title = self._t("Tiếp nhận, xử lý đơn, thư", "Petitions received and handled")
+        self._display(self._section(number, title, f"<p>{esc(self.flow_text())}</p>"))
+        if self.flow.received:
+            charts.show(self.flow_chart())
+        df = self.flow_table()
+        from reportkit.report import wrap
+
+        notes = " ".join(self._notes(self.flow_protected))
+        self._display(wrap(html_table(df, numeric=list(df.columns[1:3]), caption=notes or None)))
+
+    # -- 2. backlog --------------------------------------------------------------------------
+    @cached_property
+    def trend_periods(self) -> list[Period]:
+        from reportkit.report import trend_periods
+
+        ps = trend_periods(self.period)
+        first = _day(self.history["received_on"]).min() if len(self.history) else None
+        if first is not None and not pd.isna(first):
+            ps = [p for p in ps if pd.Timestamp(p.end_date(self.rule)) >= first] or [self.period]
+        return ps
+
+    @cached_property
+    def backlog_trend(self) -> pd.DataFrame:
+        return backlog_trend(self.history, self.trend_periods, self.rule)
+
+    @cached_property
+    def backlog_protected(self) -> D.Protected:
+        """Open petitions by band at each trend period's end (the last row is this period),
+        with row totals: one suppression for the chart, the trend and the sentence."""
+        return D.protect(self.backlog_trend, self.threshold, row_total="total")
+
+    def _bp(self, row: str, col: str) -> Published:
+        p = self.backlog_protected
+        v = int(p.counts.at[row, col])
+        if not self.publish:
+            return Published(float(v), self._n(v))
+        hidden = bool(p.hidden().at[row, col])
+        return Published(None if hidden else float(v),
+                       D.cell_text(v, p.status.at[row, col], self.lang, self.threshold))
+
+    @cached_property
+    def handling(self) -> HandlingDays:
+        return handling_days(self.current, self.period, self.rule)
+
+    def backlog_text(self) -> str:
+        cur = str(self.period)
+        total = self._words(self._bp(cur, "total").text)
+        over90 = self._words(self._bp(cur, band_keys()[-1]).text)
+        end = fmt.date_short(self.end.date(), self.lang)
+        h = self.handling
+        enough = h.n >= self.threshold or not self.publish
+        if self.vi:
+            s = (f"Đến ngày {end}, còn {total} đơn chưa xử lý (kể cả đơn nhận từ các kỳ trước), "
+                 f"trong đó {over90} đơn đã quá 90 ngày kể từ ngày nhận.")
+            if enough and h.median is not None:
+                s += (f" Đơn nhận trong kỳ và đã xử lý: trung vị "
+                      f"{fmt.number(h.median, 'vi', 1 if h.median % 1 else 0)} ngày từ khi nhận "
+                      f"đến khi xử lý; 90% số đơn được xử lý trong {self._n(h.p90)} ngày.")
+            elif h.n:
+                s += " Số đơn đã xử lý quá ít để tính thời gian xử lý."
+            return s
+        s = (f"On {end}, {total} petitions were still not handled (including those received in "
+             f"earlier periods), {over90} of them more than 90 days after receipt.")
+        if enough and h.median is not None:
+            s += (f" Petitions received in the period and handled: median "
+                  f"{fmt.number(h.median, 'en', 1 if h.median % 1 else 0)} days from receipt to "
+                  f"handling; 90% were handled within {self._n(h.p90)} days.")
+        elif h.n:
+            s += " Too few petitions were handled to compute handling times."
+        return s
+
+    def backlog_table(self) -> pd.DataFrame:
+        """This period's open petitions by age band, as printed."""
+        cur = str(self.period)
+        keys = [*band_keys(), "total"]
+        labels = [*band_labels(lang=self.lang), self._t("Tổng số", "Total")]
+        return pd.DataFrame({
+            self._t("Thời gian từ khi nhận", "Time since receipt"): labels,
+            self._t("Số đơn chưa xử lý", "Open petitions"): [self._bp(cur, k).text
+                                                               for k in keys]})
+
+    def show_backlog(self, number: int | None = 2) -> None:
+        """Section: open petitions at the period end by age band, their trend, handling time."""
+        from reportkit import charts
+        from reportkit.report import esc, short_label
+
+        title = self._t("Đơn tồn đọng, thời gian xử lý", "Backlog and handling time")
+        self._display(self._section(number, title, f"<p>{esc(self.backlog_text())}</p>"))
+        cur = str(self.period)
+        keys = band_keys()
+        notes = self._notes(self.backlog_protected)
+        charts.show(chart_bars(
+            [self._bp(cur, k).value for k in keys], [self._bp(cur, k).text for k in keys],
+            band_labels(lang=self.lang),
+            title=self._t("Đơn chưa xử lý đến cuối kỳ, theo thời gian từ khi nhận",
+                          "Petitions open at the period end, by time since receipt")
+            + f" — {self.where}", notes=notes, sample=self.sample))
+        if len(self.trend_periods) > 1:
+            p = self.backlog_protected
+            vals = p.values(self.publish)[keys]
+            vals.index = [short_label(q, self.lang) for q in self.trend_periods]
+            totals = [self._bp(str(q), "total").text for q in self.trend_periods]
+            charts.show(chart_stacked(
+                vals, totals, legend=band_labels(lang=self.lang),
+                title=self._t("Đơn chưa xử lý cuối mỗi kỳ", "Open petitions at each period end")
+                + f" — {self.where}", notes=notes, sample=self.sample))
+
+    # -- 3. follow-up ------------------------------------------------------------------------
+    @cached_property
+    def followup(self) -> pd.DataFrame:
+        by = "unit_code" if self.national else "transferred_to"
+        return followup(self.history, self.period, self.rule, by=by)
+
+    @cached_property
+    def followup_protected(self) -> D.Protected:
+        keys = band_keys()
+        counts = self.followup[keys]
+        total = self._t("Tổng số", "Total")
+        counts = counts.rename(index=self._unit_name) if self.national else counts
+        if counts.index.has_duplicates:
+            counts = counts.groupby(level=0, sort=False).sum()
+        return D.protect(counts, self.threshold, row_total="total", col_total=total)
+
+    def followup_table(self) -> pd.DataFrame:
+        """Waiting transferred petitions per agency (unit when national), as printed."""
+        p = self.followup_protected
+        text = p.text(self.lang, self.publish)
+        first = self._t("Đơn vị", "Unit") if self.national else self._t("Cơ quan nhận đơn",
+                                                                           "Receiving agency")
+        out = pd.DataFrame({first: list(text.index)})
+        for k, label in zip(band_keys(), band_labels(lang=self.lang), strict=True):
+            out[label] = text[k].to_list()
+        out[self._t("Tổng số", "Total")] = text["total"].to_list()
+        oldest = self.followup["oldest"]
+        if self.national:
+            oldest = oldest.rename(index=self._unit_name).groupby(level=0, sort=False).min()
+        out[self._t("Chuyển sớm nhất", "Earliest transfer")] = [
+            self._date(oldest.get(i)) if i in oldest.index else "" for i in text.index]
+        return out
+
+    def followup_text(self) -> str:
+        p = self.followup_protected
+        if p.counts.empty:
+            return self._t(
+                f"Đến ngày {fmt.date_short(self.end.date(), 'vi')}, mọi đơn đã chuyển cơ quan có "
+                "thẩm quyền đều đã được cập nhật kết quả.",
+                f"By {fmt.date_short(self.end.date(), 'en')}, the result of every transferred "
+                "petition had been recorded.")
+        total_row = p.counts.index[-1]
+        tot = self._words(D.cell_text(p.counts.at[total_row, "total"],
+                                      p.status.at[total_row, "total"] if self.publish else "",
+                                      self.lang, self.threshold))
+        k90 = band_keys()[-1]
+        over90 = self._words(D.cell_text(p.counts.at[total_row, k90],
+                                         p.status.at[total_row, k90] if self.publish else "",
+                                         self.lang, self.threshold))
+        end = fmt.date_short(self.end.date(), self.lang)
+        if self.vi:
+            return (f"Đến ngày {end}, còn {tot} đơn đã chuyển cơ quan có thẩm quyền nhưng chưa "
+                    f"được cập nhật kết quả, trong đó {over90} đơn đã quá 90 ngày kể từ ngày "
+                    "chuyển. Danh sách dưới đây chỉ ghi số hiệu đơn và các mốc ngày để đôn đốc.")
+        return (f"On {end}, the result of {tot} transferred petitions had not been recorded, "
+                f"{over90} of them more than 90 days after the transfer. The list below gives "
+                "petition ids and dates only, for chasing.")
+
+    @cached_property
+    def overdue(self) -> pd.DataFrame:
+        return overdue_list(self.history, self.period, self.rule, limit=self.list_limit)
+
+    def overdue_table(self) -> pd.DataFrame:
+        """The longest-waiting transferred petitions: ids, dates and the agency only."""
+        o = self.overdue
+        out = pd.DataFrame({
+            self._t("Số hiệu đơn", "Petition id"): o["petition_id"].to_list(),
+            self._t("Ngày nhận", "Received"): [self._date(d) for d in o["received_on"]],
+            self._t("Ngày chuyển", "Transferred"): [self._date(d) for d in o["transferred_on"]],
+            self._t("Số ngày chờ", "Days waiting"): [self._n(d) for d in o["days_waiting"]],
+        })
+        if self.national:
+            out.insert(1, self._t("Đơn vị", "Unit"), [self._unit_name(c) for c in o["unit_code"]])
+        out[self._t("Cơ quan nhận đơn", "Receiving agency")] = o["transferred_to"].to_list()
+        return out
+
+    def show_followup(self, number: int | None = 3) -> None:
+        """Section: transferred petitions with no result after 30/60/90 days."""
+        from reportkit.report import esc, html_table, wrap
+
+        title = self._t("Theo dõi kết quả giải quyết đơn đã chuyển",
+                        "Following up transferred petitions")
+        self._display(self._section(number, title, f"<p>{esc(self.followup_text())}</p>"))
+        if self.followup.empty:
+            return
+        df = self.followup_table()
+        cap = self._t("Số ngày tính từ ngày chuyển đơn đến cuối kỳ; xếp theo đơn chờ lâu nhất. ",
+                      "Days from the transfer to the period end; oldest waiting first. ")
+        cap += " ".join(self._notes(self.followup_protected))
+        self._display(wrap(html_table(df, numeric=list(df.columns[1:-1]), total=True,
+                                      caption=cap)))
+        o = self.overdue
+        if o.empty:
+            return
+        total = o.attrs.get("total", len(o))
+        head = self._t(f"Đơn chờ kết quả quá {BANDS[0]} ngày, lâu nhất trước",
+                       f"Petitions waiting over {BANDS[0]} days, longest first")
+        if total > len(o):
+            head += self._t(f" ({len(o)} đơn đầu danh sách)", f" (first {len(o)})")
+        lst = self.overdue_table()
+        self._display(wrap(f"<p><b>{esc(head)}</b></p>" + html_table(
+            lst, numeric=[self._t("Số ngày chờ", "Days waiting")])))
+
+    # -- 4. hotspots -------------------------------------------------------------------------
+    @cached_property
+    def hotspots(self) -> pd.DataFrame:
+        return hotspots(self.current, self.last_year)
+
+    @cached_property
+    def hotspots_protected(self) -> D.ProtectedCells:
+        """Topics this period and last year with their totals, and group petitions (whose
+        complement, non-group petitions, is protected though not printed)."""
+        h = self.hotspots
+        values: dict[Any, int] = {}
+        eqs: list[D.Equation] = []
+        for col in ("current", "last_year"):
+            topics = [(col, t) for t in TOPICS]
+            values.update({(col, t): int(h.at[t, col]) for t in TOPICS})
+            values[(col, "total")] = sum(values[k] for k in topics)
+            values[(col, GROUP)] = int(h.at[GROUP, col])
+            values[(col, "non_group")] = values[(col, "total")] - values[(col, GROUP)]
+            eqs += [((col, "total"), topics), ((col, "total"), [(col, GROUP), (col, "non_group")])]
+        fixed = [] if D.sensitive(values[("current", "total")], self.threshold) else [
+            ("current", "total")]
+        return D.protect_cells(values, eqs, threshold=self.threshold, fixed=fixed,
+                               unprinted=[("current", "non_group"), ("last_year", "non_group")])
+
+    def _hp(self, col: str, row: str) -> Published:
+        p = self.hotspots_protected
+        if not self.publish:
+            return Published(float(p.values[(col, row)]), self._n(p.values[(col, row)]))
+        return Published(p.value((col, row)), p.text((col, row), self.lang))
+
+    def _change(self, cur: Published, ly: Published) -> tuple[str, str]:
+        if cur.value is None or ly.value is None:
+            return fmt.MISSING, fmt.MISSING
+        d = cur.value - ly.value
+        ch = ("+" if d > 0 else "") + self._n(d) if d else "0"
+        pct = fmt.change(d / ly.value, self.lang, kind="percent") if ly.value else fmt.MISSING
+        return ch, pct
+
+    def hotspots_table(self) -> pd.DataFrame:
+        rows = []
+        for t in [*TOPICS, "total", GROUP]:
+            cur, ly = self._hp("current", t), self._hp("last_year", t)
+            ch, pct = self._change(cur, ly)
+            label = (category_label("topic", t, self.lang) if t in TOPICS
+                     else self._t("Tổng số", "Total") if t == "total"
+                     else self._t("Đơn đông người (mọi lĩnh vực)", "Group petitions (any topic)"))
+            rows.append({self._t("Lĩnh vực", "Topic"): label,
+                         self._t("Cùng kỳ năm trước", "Same period last year"): ly.text,
+                         self._t("Kỳ này", "This period"): cur.text,
+                         self._t("Tăng, giảm", "Change"): ch,
+                         self._t("Tỷ lệ tăng, giảm", "Change (%)"): pct})
+        return pd.DataFrame(rows)
+
+    @cached_property
+    def delegations(self) -> tuple[pd.Series, pd.Series]:
+        return delegations(self.activity), delegations(self.activity_ly)
+
+    def hotspots_text(self) -> str:
+        parts = []
+        for t in (*HOT_TOPICS, GROUP):
+            cur, ly = self._hp("current", t), self._hp("last_year", t)
+            name = (category_label("topic", t, self.lang).lower() if t in TOPICS
+                    else self._t("đơn đông người", "group petitions"))
+            if cur.value is None or ly.value is None:
+                parts.append(self._t(f"{name}: {self._words(cur.text)} đơn (cùng kỳ "
+                                     f"{self._words(ly.text)})",
+                                     f"{name}: {self._words(cur.text)} (last year "
+                                     f"{self._words(ly.text)})"))
+                continue
+            ch, pct = self._change(cur, ly)
+            trend = fmt.change(cur.value - ly.value, self.lang, kind="number")
+            parts.append(self._t(f"{name}: {cur.text} đơn, {trend} đơn so với cùng kỳ"
+                                 + (f" ({pct})" if pct != fmt.MISSING else ""),
+                                 f"{name}: {cur.text}, {trend} on last year"
+                                 + (f" ({pct})" if pct != fmt.MISSING else "")))
+        cur_d, ly_d = self.delegations
+        d_cur = self._count(int(cur_d.sum())) if len(cur_d) else Published(None, fmt.MISSING)
+        d_ly = self._count(int(ly_d.sum())) if len(ly_d) else Published(None, fmt.MISSING)
+        s = self._t("So với cùng kỳ năm trước, ", "Against the same period last year, ") \
+            + "; ".join(parts) + ". "
+        s += self._t(f"Tiếp {self._words(d_cur.text)} đoàn đông người (cùng kỳ năm trước "
+                     f"{self._words(d_ly.text)}).",
+                     f"{self._words(d_cur.text)} large-group delegations were received (same "
+                     f"period last year {self._words(d_ly.text)}).")
+        return s
+
+    def hotspots_chart(self) -> Figure:
+        labels, cur, ly, texts = [], [], [], []
+        for t in [*TOPICS, GROUP]:
+            c, y = self._hp("current", t), self._hp("last_year", t)
+            labels.append(category_label("topic", t, self.lang) if t in TOPICS
+                          else self._t("Đơn đông người", "Group petitions"))
+            cur.append(c.value)
+            ly.append(y.value)
+            ch, _ = self._change(c, y)
+            texts.append(c.text + (f"  ({ch})" if ch != fmt.MISSING else ""))
+        notes = [self._t("Nhãn: số đơn kỳ này (tăng, giảm so với cùng kỳ). Đơn đông người "
+                         "thuộc mọi lĩnh vực.",
+                         "Labels: this period (change on last year). Group petitions are of "
+                         "any topic."), *self._notes(self.hotspots_protected)]
+        return chart_compare(
+            labels, cur, ly, texts,
+            title=self._t("Đơn, thư theo lĩnh vực so với cùng kỳ năm trước",
+                          "Petitions by topic against the same period last year")
+            + f" — {self.where}",
+            legend=(self._t("Kỳ này", "This period"),
+                    self._t("Cùng kỳ năm trước", "Same period last year")),
+            notes=notes, sample=self.sample)
+
+    def rising_table(self, n: int = 5) -> pd.DataFrame:
+        """National view: the units where land, environment and group petitions rose most."""
+        rows = []
+        for t in (*HOT_TOPICS, GROUP):
+            r = rising_units(self.current, self.last_year, topic=None if t == GROUP else t,
+                             group=t == GROUP, n=n)
+            name = (category_label("topic", t, self.lang) if t in TOPICS
+                    else self._t("Đơn đông người", "Group petitions"))
+            for code, row in r.iterrows():
+                cur, ly = self._count(int(row["current"])), self._count(int(row["last_year"]))
+                ch, pct = self._change(cur, ly)
+                rows.append({self._t("Lĩnh vực", "Topic"): name,
+                             self._t("Đơn vị", "Unit"): self._unit_name(str(code)),
+                             self._t("Cùng kỳ năm trước", "Same period last year"): ly.text,
+                             self._t("Kỳ này", "This period"): cur.text,
+                             self._t("Tăng", "Rise"): ch, self._t("Tỷ lệ", "Change (%)"): pct})
+        return pd.DataFrame(rows)
+
+    def delegations_table(self, n: int = 10) -> pd.DataFrame:
+        """National view: the units that received the most large-group delegations."""
+        cur, ly = self.delegations
+        top = cur[cur > 0].sort_values(ascending=False, kind="stable").head(n)
+        rows = []
+        for code, v in top.items():
+            c, y = self._count(int(v)), self._count(int(ly.get(code, 0)))
+            rows.append({self._t("Đơn vị", "Unit"): self._unit_name(str(code)),
+                         self._t("Cùng kỳ năm trước", "Same period last year"): y.text,
+                         self._t("Kỳ này", "This period"): c.text})
+        return pd.DataFrame(rows)
+
+    def show_hotspots(self, number: int | None = 4) -> None:
+        """Section: topics and group petitions against last year; delegations; rising units."""
+        from reportkit import charts
+        from reportkit.report import esc, html_table, wrap
+
+        title = self._t("Lĩnh vực nổi cộm, đơn đông người",
+                        "Hotspots: topics and group petitions")
+        self._display(self._section(number, title, f"<p>{esc(self.hotspots_text())}</p>"))
+        if self.flow.received or len(self.last_year):
+            charts.show(self.hotspots_chart())
+        df = self.hotspots_table()
+        cap = " ".join(self._notes(self.hotspots_protected)) or None
+        self._display(wrap(html_table(df, numeric=list(df.columns[1:]), caption=cap)))
+        if self.national:
+            r = self.rising_table()
+            if not r.empty:
+                head = self._t("Các đơn vị có số đơn tăng nhiều nhất so với cùng kỳ",
+                               "Units where petitions rose most on last year")
+                self._display(wrap(f"<p><b>{esc(head)}</b></p>"
+                                   + html_table(r, numeric=list(r.columns[2:]))))
+            dl = self.delegations_table()
+            if not dl.empty:
+                head = self._t("Các đơn vị tiếp nhiều đoàn đông người nhất",
+                               "Units receiving the most large-group delegations")
+                self._display(wrap(f"<p><b>{esc(head)}</b></p>"
+                                   + html_table(dl, numeric=list(dl.columns[1:]))))
+
+    # -- 5. repeats --------------------------------------------------------------------------
+    @cached_property
+    def repeats(self) -> pd.DataFrame:
+        return repeats(self.history, self.period, self.rule)
+
+    @cached_property
+    def repeat_summary(self) -> RepeatSummary:
+        return repeat_summary(self.history, self.period, self.rule)
+
+    @cached_property
+    def repeats_protected(self) -> D.ProtectedCells:
+        s = self.repeat_summary
+        values = {"received": s.received, "repeat": s.repeat_petitions,
+                  "first": s.received - s.repeat_petitions}
+        fixed = [] if D.sensitive(s.received, self.threshold) else ["received"]
+        return D.protect_cells(values, [("received", ["repeat", "first"])],
+                               threshold=self.threshold, fixed=fixed, unprinted=["first"])
+
+    def repeats_text(self) -> str:
+        p = self.repeats_protected
+        rep = p.text("repeat", self.lang, self.publish)
+        cases = self._count(self.repeat_summary.repeated_cases).text
+        many = self._count(self.repeat_summary.cases_3plus).text
+        rep, cases, many = (self._words(x) for x in (rep, cases, many))
+        if self.vi:
+            return (f"Trong số đơn nhận trong kỳ, {rep} đơn là đơn gửi lại vụ việc đã gửi trước "
+                    f"đó ({cases} vụ việc); {many} vụ việc đã gửi từ {REPEAT_MIN} lần trở lên. "
+                    "Đơn được nhận diện là cùng vụ việc theo mã vụ việc; báo cáo không ghi thông "
+                    "tin về người gửi.")
+        return (f"Of the petitions received in the period, {rep} concerned a case submitted "
+                f"before ({cases} cases); {many} cases have been submitted {REPEAT_MIN} times or "
+                "more. Submissions are matched on the case key; nothing about the petitioner is "
+                "shown.")
+
+    def repeats_table(self) -> pd.DataFrame:
+        """Cases submitted at least :data:`REPEAT_MIN` times: case key, topic, counts, dates."""
+        r = self.repeats[self.repeats["submissions"] >= REPEAT_MIN].head(self.list_limit)
+        out = pd.DataFrame({
+            self._t("Mã vụ việc", "Case key"): list(r.index.astype(str)),
+            self._t("Lĩnh vực", "Topic"): [category_label("topic", t, self.lang)
+                                           for t in r["topic"]],
+            self._t("Số lần gửi", "Submissions"): [self._n(v) for v in r["submissions"]],
+            self._t("Lần đầu", "First"): [self._date(d) for d in r["first_received"]],
+            self._t("Gần nhất", "Latest"): [self._date(d) for d in r["last_received"]],
+        })
+        if self.national:
+            out.insert(1, self._t("Đơn vị", "Unit"), [self._unit_name(c) for c in r["unit_code"]])
+        return out
+
+    def show_repeats(self, number: int | None = 5) -> None:
+        """Section: the same case submitted again (matched on case_key)."""
+        from reportkit.report import esc, html_table, wrap
+
+        title = self._t("Đơn gửi nhiều lần", "Repeat petitions")
+        self._display(self._section(number, title, f"<p>{esc(self.repeats_text())}</p>"))
+        df = self.repeats_table()
+        if not df.empty:
+            head = self._t(f"Vụ việc gửi đơn từ {REPEAT_MIN} lần trở lên (nhiều lần nhất trước)",
+                           f"Cases submitted {REPEAT_MIN} times or more (most first)")
+            self._display(wrap(f"<p><b>{esc(head)}</b></p>" + html_table(
+                df, numeric=[self._t("Số lần gửi", "Submissions")])))
+
+    # -- method note -----------------------------------------------------------------------
+    def method_text(self) -> list[str]:
+        rule = (self._t("từ ngày 15 tháng trước đến ngày 14 tháng cuối kỳ (Nghị định 09/2019)",
+                        "the 15th of the month before to the 14th (Decree 09/2019)")
+                if self.rule == "decree09" else self._t("theo tháng dương lịch",
+                                                        "calendar months"))
+        items = [self._t(
+            f"Kỳ báo cáo tính {rule}. Đơn “đã xử lý” là đơn có ngày xử lý đến hết kỳ; đơn "
+            "“chưa xử lý” cuối kỳ gồm cả đơn nhận từ các kỳ trước.",
+            f"The period runs over {rule}. A petition is handled when its handling date is "
+            "on or before the period end; open petitions include those received earlier.")]
+        if self.publish:
+            items.append(D.note(self.lang, self.threshold, True) + self._t(
+                " Biểu đồ không vẽ các số được ẩn.", " Charts do not draw hidden numbers."))
+        else:
+            items.append(self._t("Chế độ phân tích: số liệu chính xác, không dùng để công bố.",
+                                 "Analysis mode: exact figures, not for publication."))
+        return items
+
+    def show_method(self) -> None:
+        from reportkit.report import esc, wrap
+
+        title = self._t("Ghi chú về số liệu", "About the figures")
+        lis = "".join(f"<li>{esc(t)}</li>" for t in self.method_text())
+        self._display(wrap(f'<h2>{esc(title)}</h2><ul class="rk-note">{lis}</ul>'))
+
+    # -- for the province report ---------------------------------------------------------------
+    def summary(self) -> dict[str, Published]:
+        """Key published figures for the province report (None values are hidden)."""
+        cur = str(self.period)
+        p = self.followup_protected
+        k90 = band_keys()[-1]
+        if p.counts.empty:
+            await90 = Published(0.0, self._n(0))
+        else:
+            tr = p.counts.index[-1]
+            st = p.status.at[tr, k90] if self.publish else ""
+            v = int(p.counts.at[tr, k90])
+            await90 = Published(None if st in D.HIDDEN else float(v),
+                              D.cell_text(v, st, self.lang, self.threshold))
+        h = self.handling
+        enough = h.n >= self.threshold or not self.publish
+        out = {s: self._flow_fig(s) for s in FLOW_STAGES}
+        out.update({
+            "open_at_end": self._bp(cur, "total"), "open_over_90": self._bp(cur, k90),
+            "awaiting_result_over_90": await90,
+            "median_days": Published(h.median if enough else None,
+                                   fmt.number(h.median if enough else None, self.lang, 1)),
+            "p90_days": Published(h.p90 if enough else None,
+                                fmt.number(h.p90 if enough else None, self.lang)),
+            "group_petitions": self._hp("current", GROUP),
+            "group_petitions_last_year": self._hp("last_year", GROUP),
+            "repeat_petitions": Published(self.repeats_protected.value("repeat") if self.publish
+                                        else float(self.repeat_summary.repeat_petitions),
+                                        self.repeats_protected.text("repeat", self.lang,
+                                                                    self.publish)),
+            "cases_3plus": self._count(self.repeat_summary.cases_3plus),
+        })
+        return out
+
+    def limitations(self) -> list[str]:
+        """"Hạn chế" sentences drawn from the petitions figures (published values only)."""
+        s = self.summary()
+        out = []
+        a90 = s["awaiting_result_over_90"]
+        if a90.value is None or a90.value > 0:
+            out.append(self._t(
+                f"Việc theo dõi, đôn đốc, cập nhật kết quả giải quyết đơn, thư đã chuyển cơ quan "
+                f"có thẩm quyền chưa chặt chẽ: còn {self._words(a90.text)} đơn quá 90 ngày chưa "
+                "có kết quả.",
+                f"Following up petitions transferred to the competent agencies is incomplete: "
+                f"the result of {self._words(a90.text)} has not been recorded after 90 days."))
+        o90 = s["open_over_90"]
+        if o90.value is None or o90.value > 0:
+            out.append(self._t(f"Còn {self._words(o90.text)} đơn tồn đọng quá 90 ngày.",
+                               f"{self._words(o90.text)} petitions have been open for over 90 "
+                               "days."))
+        for t in (*HOT_TOPICS, GROUP):
+            cur, ly = self._hp("current", t), self._hp("last_year", t)
+            if cur.value is None or ly.value is None or cur.value <= ly.value:
+                continue
+            name = (category_label("topic", t, self.lang).lower() if t in TOPICS
+                    else self._t("đơn đông người", "group petitions"))
+            ch = fmt.change(cur.value - ly.value, self.lang, kind="number")
+            out.append(self._t(f"Đơn về {name} {ch} đơn so với cùng kỳ năm trước; cần giải "
+                               "quyết kịp thời tại cơ sở, không để phát sinh khiếu kiện đông "
+                               "người, vượt cấp.",
+                               f"Petitions on {name} are {ch} on last year; they need to be "
+                               "dealt with locally in time, before they grow into group "
+                               "delegations to the Centre.")
+                       if t != GROUP else
+                       self._t(f"Đơn đông người {ch} đơn so với cùng kỳ năm trước.",
+                               f"Group petitions are {ch} on last year."))
+        c3 = s["cases_3plus"]
+        if c3.value is None or c3.value > 0:
+            out.append(self._t(f"Có {self._words(c3.text)} vụ việc gửi đơn từ {REPEAT_MIN} lần "
+                               "trở lên.",
+                               f"{self._words(c3.text)} cases have been submitted "
+                               f"{REPEAT_MIN} times or more."))
+        return out
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every table as printed (strings), e.g. to write published CSV files."""
+        return {"flow": self.flow_table(), "backlog": self.backlog_table(),
+                "followup": self.followup_table() if not self.followup.empty
+                else pd.DataFrame(), "overdue": self.overdue_table(),
+                "hotspots": self.hotspots_table(), "repeats": self.repeats_table()}
+
+    def write_csv(self, folder: Path | str) -> list[Path]:
+        """Write :meth:`tables` as UTF-8 CSV files (with BOM, for Excel); published values."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        out = []
+        for name, df in self.tables().items():
+            path = folder / f"petitions_{name}.csv"
+            df.to_csv(path, index=False, encoding="utf-8-sig")
+            out.append(path)
+        return out
+
