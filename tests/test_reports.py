@@ -165,3 +165,17 @@ def test_data_text_is_escaped(sample_dirs: dict[str, Path], tmp_path: Path,
     assert "<script>alert" not in text
     assert "<img src=x onerror" not in text
     assert "&lt;script&gt;alert(" in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+def test_reports_are_self_contained_and_small(rendered: dict[str, str]) -> None:
+    """Offline readers get everything in the file: widget state and renderer, no URL."""
+    from reportkit.export import external_references
+
+    for key in ("laocai_q3", "national_pub"):
+        doc = rendered[key]
+        assert external_references(doc) == [], key
+        assert "application/vnd.jupyter.widget-state+json" in doc, key
+        assert len(doc.encode("utf-8")) < 3_000_000, key
+    # Two explorers in the province report, one per key indicator in the national summary.
+    assert rendered["laocai_q3"].count("reportkit-explorer-control") >= 2
+    assert rendered["national_pub"].count("reportkit-explorer-control") >= 6

@@ -95,15 +95,30 @@ def style() -> Iterator[None]:
         yield
 
 
-def to_png(fig: Figure, path: str | Path | None = None, dpi: int = DPI) -> bytes:
-    """Render ``fig`` as PNG bytes (no version metadata, so bytes are stable); write ``path``."""
+def to_png(fig: Figure, path: str | Path | None = None, dpi: int = DPI,
+           palette: int | None = 64) -> bytes:
+    """Render ``fig`` as PNG bytes (no version metadata, so bytes are stable); write ``path``.
+
+    With ``palette`` (default 64 colours) the image is reduced to an indexed palette without
+    dithering: charts have few colours, the file is about 4× smaller (reports with many
+    pre-rendered views stay small enough to travel) and it costs about 10 ms.
+    """
     buf = io.BytesIO()
     with style():
         fig.savefig(buf, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
+    data = buf.getvalue()
+    if palette:
+        from PIL import Image
+
+        img = Image.open(io.BytesIO(data)).convert("RGB").quantize(
+            colors=palette, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        out = io.BytesIO()
+        img.save(out, format="PNG", dpi=(dpi, dpi))
+        data = out.getvalue()
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_bytes(buf.getvalue())
-    return buf.getvalue()
+        Path(path).write_bytes(data)
+    return data
 
 
 def show(fig: Figure, dpi: int = DPI, alt: str | None = None) -> None:

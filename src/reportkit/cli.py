@@ -83,28 +83,68 @@ def sample(out: Path, seed: int | None, if_missing: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
 @click.option("--warehouse", type=click.Path(path_type=Path), default=None,
               help="Warehouse folder (default: data/warehouse).")
-def ingest(paths: tuple[Path, ...], dry_run: bool, warehouse: Path | None) -> None:
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="en", show_default=True,
+              help="Language of the problem messages.")
+@click.option("--show", type=int, default=20, show_default=True,
+              help="Problems listed per rejected file (all are in the report).")
+def ingest(paths: tuple[Path, ...], dry_run: bool, warehouse: Path | None, lang: str,
+           show: int) -> None:
     """Validate submissions (.csv/.xlsx files or folders) and load them into the warehouse.
 
-    Each file is loaded whole or rejected whole; every problem in a rejected file is listed
-    (file, row, column, value, rule) and the file is copied untouched to data/quarantine/
-    with a report beside it. Files already loaded are skipped.
+    Each file is loaded whole or rejected whole, and every problem in a rejected file is
+    listed (file, sheet, row, column, value, rule; personal data is never shown). A rejected
+    file is copied untouched to data/quarantine/ with a CSV and a JSON report beside it (the
+    source stays where it is); an accepted original is kept in data/archive/. Files already
+    loaded are skipped; a corrected resubmission replaces the earlier figures and the
+    replacement is logged.
+
+    \b
+    Exit codes: 0 all loaded (or unchanged) · 1 some files rejected · 4 could not run
     """
-    from reportkit.ingest import format_problems
+    from reportkit.ingest import discover, format_problems
     from reportkit.ingest import ingest as run_ingest
     from reportkit.warehouse import Warehouse
 
-    t0 = time.perf_counter()
-    rep = run_ingest(paths, warehouse=Warehouse(warehouse) if warehouse else None,
-                     dry_run=dry_run)
+    if not discover(paths):
+        _fail(f"no .csv or .xlsx files in {', '.join(map(str, paths))}", EXIT_CANNOT_RUN)
+    try:
+        rep = run_ingest(paths, warehouse=Warehouse(warehouse) if warehouse else None,
+                         dry_run=dry_run, lang=lang)
+    except OSError as exc:
+        _fail(f"could not run: {exc}", EXIT_CANNOT_RUN)
     for f in rep.files:
         if f.status == "rejected":
-            click.echo(format_problems(f), err=True)
+            click.echo(format_problems(f, limit=show, lang=lang), err=True)
     verb = "would load" if dry_run else "loaded"
-    click.echo(f"{verb} {rep.count('loaded')} file(s), rejected {rep.count('rejected')}, "
-               f"skipped {rep.count('skipped')} unchanged, in {time.perf_counter() - t0:.1f}s")
+    rows = sum(f.rows for f in rep.files if f.status == "loaded")
+    changed = sum(f.changed_rows for f in rep.files)
+    click.echo(f"{verb} {rep.count('loaded')} file(s) ({rows:,} rows), "
+               f"rejected {rep.count('rejected')}, skipped {rep.count('skipped')} unchanged"
+               + (f", {changed} row(s) replaced with new figures" if changed else "")
+               + f", in {rep.seconds:.1f}s")
     if not rep.ok:
         sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.option("--unit", required=True, help='Unit code or name, e.g. "Lào Cai" or 15.')
+@click.option("--period", required=True, help="Period code, e.g. 2025-Q3 or 2025-07.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              help="Language of the first header line and the instructions.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The .xlsx to write (default: outputs/templates/<period>/<code>-<slug>_"
+                   "<period>.xlsx); the petition CSV template goes beside it.")
+def template(unit: str, period: str, lang: str, out: Path | None) -> None:
+    """Write the XLSX form a province fills in, and a petition-records CSV template.
+
+    The unit and period are pre-filled and locked; input cells are validated (whole numbers
+    ≥ 0, dropdowns for categories); an instructions sheet explains every column.
+    """
+    from reportkit.forms import write_template
+
+    t = write_template(unit, period, out, lang=lang)
+    click.echo(str(t.xlsx))
+    click.echo(str(t.csv))
 
 
 @main.command()

@@ -341,12 +341,18 @@ def _pair_lines(vals: dict[Hashable, int], status: dict[Hashable, str], eqs: lis
             if not free:
                 continue
 
-            def closes(c: Hashable) -> int:
+            def closes(c: Hashable, members: tuple[Hashable, ...] = members) -> int:
                 return sum(1 for other in lines if c in other and other is not members
                            and lone(other) is not None)
 
+            def pins(c: Hashable, members: tuple[Hashable, ...] = members) -> bool:
+                # "<3" + "*" = 4 pins both: a complement must leave the line some slack.
+                trial = {**status, c: COMPLEMENT}
+                b = _propagate(vals, trial, [(members[0], members[1:])], threshold)
+                return any(lo == hi for k, (lo, hi) in b.items() if sensitive(vals[k], threshold))
+
             parts = set(members[1:])
-            pick = min(free, key=lambda c: (-closes(c), c not in parts, vals[c]))
+            pick = min(free, key=lambda c: (pins(c), -closes(c), c not in parts, vals[c]))
             status[pick] = COMPLEMENT
             changed = True
 
@@ -385,10 +391,21 @@ def _complement(risky: list[Hashable], vals: dict[Hashable, int], status: dict[H
         return None
     linked = {c for t, p in eqs for c in (t, *p)
               if any(status[x] in HIDDEN for x in (t, *p))}
-    for c in sorted((c for c in vals if free(c) and c in linked), key=lambda c: vals[c]):
-        if helps(c):
-            return c
-    return min(near, key=lambda c: vals[c]) if near else None
+    pool = sorted({c for c in vals if free(c) and c in linked} | set(near),
+                  key=lambda c: vals[c])
+    if not pool:
+        return None
+
+    def score(c: Hashable) -> tuple[int, float, int]:
+        # Fewest exposed cells, then the most room left to the small ones, then smallest.
+        trial = {**status, c: COMPLEMENT}
+        after = exposed(vals, trial, eqs, threshold)
+        bounds = _propagate(vals, trial, eqs, threshold)
+        room = sum(min(hi, 1e6) - lo for k, (lo, hi) in bounds.items()
+                   if sensitive(vals[k], threshold))
+        return len(after), -room, vals[c]
+
+    return min(pool, key=score)
 
 
 # -- tables --------------------------------------------------------------------------------

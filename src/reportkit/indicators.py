@@ -81,7 +81,7 @@ def get(indicator_id: str) -> Indicator:
 for _ind in (
     Indicator("docs_sent", "Văn bản, báo cáo gửi lên Trung ương",
               "Documents and reports sent to the Centre", COUNT, "docs_sent",
-              aggregation=SUM, area="information"),
+              aggregation=SUM, direction=0, area="information"),
     Indicator("network_share", "Tỷ lệ văn bản gửi qua mạng thông tin diện rộng",
               "Share sent over the wide-area network", PERCENT, "docs_sent_network",
               "docs_sent", area="information"),

@@ -601,10 +601,15 @@ def chart_bars(values: Sequence[float | None], texts: Sequence[str], labels: Seq
 
 
 def chart_stacked(values: pd.DataFrame, totals: Sequence[str], *, title: str,
-                  legend: Sequence[str], notes: Sequence[str] = (),
-                  sample: bool = False) -> Figure:
+                  legend: Sequence[str], notes: Sequence[str] = (), sample: bool = False,
+                  hidden_sum: Sequence[float | None] | None = None,
+                  hidden_label: str = "") -> Figure:
     """Stacked vertical bars (rows = x positions, columns = segments, NaN = hidden, not
-    drawn) with each bar's printed total above it."""
+    drawn) with each bar's printed total above it.
+
+    ``hidden_sum`` gives, per bar, the sum of its hidden segments when a reader can work it
+    out anyway (printed total minus printed segments); it is drawn hatched on top.
+    """
     c = _charts()
     with c.style():
         fig, ax = _figure(3.0)
@@ -616,6 +621,11 @@ def chart_stacked(values: pd.DataFrame, totals: Sequence[str], *, title: str,
             ax.bar(x, np.nan_to_num(v), bottom=bottom, width=0.62, color=colors[j],
                    edgecolor="white", linewidth=0.5, label=legend[j])
             bottom += np.nan_to_num(v)
+        if hidden_sum is not None and any(h for h in hidden_sum):
+            h = np.array([h or 0.0 for h in hidden_sum], dtype=float)
+            ax.bar(x, h, bottom=bottom, width=0.62, color="white", edgecolor=c.MUTED,
+                   hatch="////", linewidth=0.5, label=hidden_label)
+            bottom += h
         for i, t in enumerate(totals):
             ax.annotate(t, (i, bottom[i]), xytext=(0, 2), textcoords="offset points",
                         ha="center", va="bottom", fontsize=7)
@@ -623,8 +633,8 @@ def chart_stacked(values: pd.DataFrame, totals: Sequence[str], *, title: str,
         ax.set_ylim(0, max(float(bottom.max(initial=0)), 1.0) * 1.18)
         ax.tick_params(axis="x", length=0)
         _no_axis(ax, "y")
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=len(legend), borderaxespad=0.3,
-                  handlelength=1, handleheight=1, columnspacing=1.4)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=len(legend) + 1,
+                  borderaxespad=0.3, handlelength=1, handleheight=1, columnspacing=1.4)
         return _finish(fig, title, notes, sample)
 
 
@@ -1017,16 +1027,22 @@ class PetitionsReport:
             vals = p.values(self.publish)[keys]
             vals.index = [short_label(q, self.lang) for q in self.trend_periods]
             totals = [self._bp(str(q), "total").text for q in self.trend_periods]
+            rest = [None if self._bp(str(q), "total").value is None else
+                    float(self._bp(str(q), "total").value or 0) - float(np.nansum(row))
+                    for q, row in zip(self.trend_periods, vals.to_numpy(), strict=True)]
             charts.show(chart_stacked(
-                vals, totals, legend=band_labels(lang=self.lang),
+                vals, totals, legend=band_labels(lang=self.lang), hidden_sum=rest,
+                hidden_label=self._t("Số được ẩn", "Hidden counts"),
                 title=self._t("Đơn chưa xử lý cuối mỗi kỳ", "Open petitions at each period end")
                 + f" — {self.where}", notes=notes, sample=self.sample))
 
     # -- 3. follow-up ------------------------------------------------------------------------
     @cached_property
     def followup(self) -> pd.DataFrame:
-        by = "unit_code" if self.national else "transferred_to"
-        return followup(self.history, self.period, self.rule, by=by)
+        if not self.national:
+            return followup(self.history, self.period, self.rule)
+        f = followup(self.history, self.period, self.rule, by="unit_code")
+        return f.sort_values([band_keys()[-1], "total"], ascending=False, kind="stable")
 
     @cached_property
     def followup_protected(self) -> D.Protected:
@@ -1072,20 +1088,29 @@ class PetitionsReport:
                                          p.status.at[total_row, k90] if self.publish else "",
                                          self.lang, self.threshold))
         end = fmt.date_short(self.end.date(), self.lang)
+        listed = self._overdue_shown()
         if self.vi:
             return (f"Đến ngày {end}, còn {tot} đơn đã chuyển cơ quan có thẩm quyền nhưng chưa "
                     f"được cập nhật kết quả, trong đó {over90} đơn đã quá 90 ngày kể từ ngày "
-                    "chuyển. Danh sách dưới đây chỉ ghi số hiệu đơn và các mốc ngày để đôn đốc.")
+                    "chuyển." + (" Danh sách dưới đây chỉ ghi số hiệu đơn và các mốc ngày để "
+                                 "đôn đốc." if listed else ""))
         return (f"On {end}, the result of {tot} transferred petitions had not been recorded, "
-                f"{over90} of them more than 90 days after the transfer. The list below gives "
-                "petition ids and dates only, for chasing.")
+                f"{over90} of them more than 90 days after the transfer."
+                + (" The list below gives petition ids and dates only, for chasing."
+                   if listed else ""))
+
+    def _overdue_shown(self) -> bool:
+        total = self.overdue.attrs.get("total", len(self.overdue))
+        return bool(total) and not (self.publish and total < self.threshold)
 
     @cached_property
     def overdue(self) -> pd.DataFrame:
         return overdue_list(self.history, self.period, self.rule, limit=self.list_limit)
 
     def overdue_table(self) -> pd.DataFrame:
-        """The longest-waiting transferred petitions: ids, dates and the agency only."""
+        """The longest-waiting transferred petitions: ids and dates only (and the unit in the
+        national view). The agency is left out on purpose: with it, a complete list would
+        rebuild the suppressed table by agency."""
         o = self.overdue
         out = pd.DataFrame({
             self._t("Số hiệu đơn", "Petition id"): o["petition_id"].to_list(),
@@ -1093,9 +1118,8 @@ class PetitionsReport:
             self._t("Ngày chuyển", "Transferred"): [self._date(d) for d in o["transferred_on"]],
             self._t("Số ngày chờ", "Days waiting"): [self._n(d) for d in o["days_waiting"]],
         })
-        if self.national:
+        if self.national:  # the unit is also the first part of the id
             out.insert(1, self._t("Đơn vị", "Unit"), [self._unit_name(c) for c in o["unit_code"]])
-        out[self._t("Cơ quan nhận đơn", "Receiving agency")] = o["transferred_to"].to_list()
         return out
 
     def show_followup(self, number: int | None = 3) -> None:
@@ -1108,15 +1132,18 @@ class PetitionsReport:
         if self.followup.empty:
             return
         df = self.followup_table()
-        cap = self._t("Số ngày tính từ ngày chuyển đơn đến cuối kỳ; xếp theo đơn chờ lâu nhất. ",
-                      "Days from the transfer to the period end; oldest waiting first. ")
+        cap = (self._t("Số ngày tính từ ngày chuyển đơn đến cuối kỳ; xếp theo số đơn quá 90 ngày. ",
+                       "Days from the transfer to the period end; most waiting over 90 days "
+                       "first. ") if self.national else
+               self._t("Số ngày tính từ ngày chuyển đơn đến cuối kỳ; xếp theo đơn chờ lâu nhất. ",
+                       "Days from the transfer to the period end; oldest waiting first. "))
         cap += " ".join(self._notes(self.followup_protected))
         self._display(wrap(html_table(df, numeric=list(df.columns[1:-1]), total=True,
                                       caption=cap)))
         o = self.overdue
-        if o.empty:
-            return
         total = o.attrs.get("total", len(o))
+        if not self._overdue_shown():
+            return  # nothing to list, or a list of one or two would print a small count
         head = self._t(f"Đơn chờ kết quả quá {BANDS[0]} ngày, lâu nhất trước",
                        f"Petitions waiting over {BANDS[0]} days, longest first")
         if total > len(o):
@@ -1163,20 +1190,33 @@ class PetitionsReport:
         pct = fmt.change(d / ly.value, self.lang, kind="percent") if ly.value else fmt.MISSING
         return ch, pct
 
+    def _compare_row(self, label: str, cur: Published, ly: Published,
+                     first: str) -> dict[str, str]:
+        ch, pct = self._change(cur, ly)
+        return {first: label, self._t("Cùng kỳ năm trước", "Same period last year"): ly.text,
+                self._t("Kỳ này", "This period"): cur.text, self._t("Tăng, giảm", "Change"): ch,
+                self._t("Tỷ lệ tăng, giảm", "Change (%)"): pct}
+
     def hotspots_table(self) -> pd.DataFrame:
-        rows = []
-        for t in [*TOPICS, "total", GROUP]:
-            cur, ly = self._hp("current", t), self._hp("last_year", t)
-            ch, pct = self._change(cur, ly)
-            label = (category_label("topic", t, self.lang) if t in TOPICS
-                     else self._t("Tổng số", "Total") if t == "total"
-                     else self._t("Đơn đông người (mọi lĩnh vực)", "Group petitions (any topic)"))
-            rows.append({self._t("Lĩnh vực", "Topic"): label,
-                         self._t("Cùng kỳ năm trước", "Same period last year"): ly.text,
-                         self._t("Kỳ này", "This period"): cur.text,
-                         self._t("Tăng, giảm", "Change"): ch,
-                         self._t("Tỷ lệ tăng, giảm", "Change (%)"): pct})
+        """Petitions by topic, this period against last year, with the total (last row)."""
+        first = self._t("Lĩnh vực", "Topic")
+        rows = [self._compare_row(category_label("topic", t, self.lang), self._hp("current", t),
+                                  self._hp("last_year", t), first) for t in TOPICS]
+        rows.append(self._compare_row(self._t("Tổng số", "Total"), self._hp("current", "total"),
+                                      self._hp("last_year", "total"), first))
         return pd.DataFrame(rows)
+
+    def crowd_table(self) -> pd.DataFrame:
+        """Group petitions (đông người) and large-group delegations against last year."""
+        cur_d, ly_d = self.delegations
+        first = self._t("Nội dung", "Item")
+        return pd.DataFrame([
+            self._compare_row(self._t("Đơn đông người (mọi lĩnh vực)",
+                                      "Group petitions (any topic)"),
+                              self._hp("current", GROUP), self._hp("last_year", GROUP), first),
+            self._compare_row(self._t("Đoàn đông người đến tiếp", "Large-group delegations"),
+                              self._count(int(cur_d.sum())), self._count(int(ly_d.sum())),
+                              first)])
 
     @cached_property
     def delegations(self) -> tuple[pd.Series, pd.Series]:
@@ -1275,8 +1315,10 @@ class PetitionsReport:
         if self.flow.received or len(self.last_year):
             charts.show(self.hotspots_chart())
         df = self.hotspots_table()
+        self._display(wrap(html_table(df, numeric=list(df.columns[1:]), total=True)))
+        crowd = self.crowd_table()
         cap = " ".join(self._notes(self.hotspots_protected)) or None
-        self._display(wrap(html_table(df, numeric=list(df.columns[1:]), caption=cap)))
+        self._display(wrap(html_table(crowd, numeric=list(crowd.columns[1:]), caption=cap)))
         if self.national:
             r = self.rising_table()
             if not r.empty:
@@ -1311,6 +1353,11 @@ class PetitionsReport:
 
     def repeats_text(self) -> str:
         p = self.repeats_protected
+        if p.values["repeat"] == 0:
+            return self._t("Trong kỳ không có đơn gửi lại vụ việc đã gửi trước đó (đối chiếu "
+                           "theo mã vụ việc).",
+                           "No petition received in the period concerned a case submitted "
+                           "before (matched on the case key).")
         rep = p.text("repeat", self.lang, self.publish)
         cases = self._count(self.repeat_summary.repeated_cases).text
         many = self._count(self.repeat_summary.cases_3plus).text
@@ -1326,8 +1373,15 @@ class PetitionsReport:
                 "shown.")
 
     def repeats_table(self) -> pd.DataFrame:
-        """Cases submitted at least :data:`REPEAT_MIN` times: case key, topic, counts, dates."""
-        r = self.repeats[self.repeats["submissions"] >= REPEAT_MIN].head(self.list_limit)
+        """Cases submitted at least :data:`REPEAT_MIN` times: case key, topic, counts, dates.
+
+        Empty when publishing and there are fewer than ``threshold`` such cases (the list
+        would print a small count).
+        """
+        r = self.repeats[self.repeats["submissions"] >= REPEAT_MIN]
+        if self.publish and D.sensitive(len(r), self.threshold):
+            r = r.iloc[0:0]
+        r = r.head(self.list_limit)
         out = pd.DataFrame({
             self._t("Mã vụ việc", "Case key"): list(r.index.astype(str)),
             self._t("Lĩnh vực", "Topic"): [category_label("topic", t, self.lang)

@@ -441,6 +441,38 @@ class ProvinceReport:
             df = self.staffing_table()
             display_html(wrap(html_table(df, numeric=list(df.columns[1:]))))
 
+    EXPLORE: Sequence[str] = ("network_share", "nonsecret_electronic_share",
+                              "reporting_timeliness", "programme_completion", "processing_rate",
+                              "transfer_followup_rate")
+
+    def explorers(self) -> list[Any]:
+        """Two explorers that work without a kernel: this unit's trend of an indicator of the
+        reader's choice, and its place among all units for that indicator."""
+        from reportkit import charts
+        from reportkit.widgets import explorer
+
+        vi = self.lang == "vi"
+        label = "Chỉ tiêu" if vi else "Indicator"
+        trend_views = {I.get(i).label(self.lang):
+                       (lambda i=i: charts.show(self._trend_chart(i))) for i in self.EXPLORE}
+        rank_views = {I.get(i).label(self.lang):
+                      (lambda i=i: charts.show(self._ranking_chart(i))) for i in self.EXPLORE}
+        return [explorer(trend_views, label), explorer(rank_views, label)]
+
+    def show_explorers(self, number: int) -> None:
+        from IPython.display import display
+
+        vi = self.lang == "vi"
+        trend, rank = self.explorers()
+        title = "Khám phá số liệu" if vi else "Explore the figures"
+        over_time = ("Diễn biến của chỉ tiêu được chọn qua các kỳ:" if vi
+                     else "The chosen indicator over time:")
+        compared = "So sánh với các đơn vị khác:" if vi else "Compared with the other units:"
+        display_html(wrap(f"<h2>{number}. {title}</h2><p>{over_time}</p>"))
+        display(trend)
+        display_html(wrap(f"<p>{compared}</p>"))
+        display(rank)
+
     def show_limitations(self, number: int) -> None:
         display_html(self.limitations_html(number))
 
@@ -587,9 +619,7 @@ class NationalReport:
         display_html(self.key_figures_html())
 
     def show_indicator(self, indicator_id: str, number: int) -> None:
-        """Distribution chart, top and bottom units, and movers for one key indicator."""
-        from reportkit import charts
-
+        """The national figure, an explorer (ranking, distribution, trend) and the movers."""
         ind = I.get(indicator_id)
         vi = self.lang == "vi"
         nat = self.national[indicator_id]
@@ -603,16 +633,43 @@ class NationalReport:
         display_html(wrap(f"<h2>{number}. {esc(ind.label(self.lang))}</h2><p>{esc(text)}</p>"))
         vals = self.values[indicator_id].rename(index=self.names).dropna()
         if not vals.empty:
-            charts.show(charts.ranking(
-                vals, highlight=None,
-                title=f"{ind.label(self.lang)}, {self.period.label(self.lang)}",
-                percent=ind.unit == I.PERCENT, national=nat, target=ind.target, lang=self.lang,
-                sample=self.sample))
+            from IPython.display import display
+
+            display(self.explorer(indicator_id))
         mv = self.movers(indicator_id)
         if mv is not None and not mv.empty:
             cap = ("Các đơn vị thay đổi nhiều nhất so với kỳ trước (điểm phần trăm)." if vi
                    else "Largest changes since the previous period (percentage points).")
             display_html(wrap(html_table(mv, numeric=list(mv.columns[1:]), caption=cap)))
+
+    def explorer(self, indicator_id: str) -> Any:
+        """Three pre-rendered views of one indicator: all units ranked, the distribution
+        across units, and the national figure over time."""
+        from reportkit import charts
+        from reportkit.widgets import explorer
+
+        ind = I.get(indicator_id)
+        vi = self.lang == "vi"
+        pct = ind.unit == I.PERCENT
+        vals = self.values[indicator_id].rename(index=self.names).dropna()
+        nat = self.national[indicator_id]
+        label = f"{ind.label(self.lang)}, {self.period.label(self.lang)}"
+        periods = trend_periods(self.period)
+        national = I.series(indicator_id, None, periods, rule=self.rule, root=self.root)
+        national.index = [short_label(p, self.lang) for p in periods]
+        views = {
+            ("Xếp hạng các đơn vị" if vi else "Units ranked"): lambda: charts.show(
+                charts.ranking(vals, highlight=None, title=label, percent=pct, national=nat,
+                               target=ind.target, lang=self.lang, sample=self.sample)),
+            ("Phân bố" if vi else "Distribution"): lambda: charts.show(
+                charts.distribution(vals, title=label, percent=pct, lang=self.lang,
+                                    sample=self.sample)),
+            ("Toàn quốc qua các kỳ" if vi else "National over time"): lambda: charts.show(
+                charts.trend(national, title=f"{ind.label(self.lang)}: "
+                             + ("toàn quốc" if vi else "national"), percent=pct,
+                             target=ind.target, lang=self.lang, sample=self.sample)),
+        }
+        return explorer(views, "Xem" if vi else "View")
 
     def show_full_processing(self, number: int) -> None:
         vi = self.lang == "vi"

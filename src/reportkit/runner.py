@@ -242,12 +242,43 @@ def check_executed(nb: nbformat.NotebookNode, report: PreparedReport) -> None:
                            "the notebook stopped before this cell")
 
 
+_TITLES = {
+    "province_report": ("Báo cáo kết quả công tác văn phòng cấp ủy",
+                        "Party committee office report"),
+    "national_summary": ("Tổng hợp kết quả công tác văn phòng tỉnh ủy, thành ủy",
+                         "National summary of the provincial offices"),
+    "petitions": ("Tình hình tiếp nhận, xử lý đơn, thư", "Petitions and letters"),
+    "data_quality": ("Tình hình gửi số liệu", "Data quality"),
+}
+
+
+def report_title(report: PreparedReport) -> str:
+    """A reader's title: "Báo cáo kết quả công tác văn phòng cấp ủy – Lào Cai – quý III/2025"."""
+    vi, en = _TITLES.get(report.notebook.stem, (report.notebook.stem, report.notebook.stem))
+    who = report.unit.name if report.unit else ("Toàn quốc" if report.lang == "vi" else "National")
+    return " – ".join((vi if report.lang == "vi" else en, who, report.period.label(report.lang)))
+
+
+def issuing_office(report: PreparedReport) -> str:
+    """The office named in a printed report's page header."""
+    if report.unit is not None:
+        return report.unit.office_name(report.lang, at=report.period.last)
+    return "Văn phòng Trung ương Đảng" if report.lang == "vi" else "Central Party Office"
+
+
+def _marking(report: PreparedReport) -> str | None:
+    """The confidentiality marking: the ``marking`` parameter, or the notebook's default."""
+    if "marking" in report.params:
+        return report.params["marking"] or None
+    spec = notebook_parameters(report.notebook).get("marking")
+    return (spec.default or None) if spec is not None and isinstance(spec.default, str) else None
+
+
 def export_staged(report: PreparedReport, nb: nbformat.NotebookNode,
                   staging: Path) -> dict[str, Path]:
     """Write the requested formats next to the staged notebook."""
     export, stem = _export(), report.notebook.stem
-    title = " – ".join(x for x in (stem, report.unit and report.unit.name, str(report.period))
-                       if x)
+    title = report_title(report)
     files = {"ipynb": staging / f"{stem}.ipynb"}
     fmt = "html"
     try:
@@ -257,7 +288,9 @@ def export_staged(report: PreparedReport, nb: nbformat.NotebookNode,
         if "pdf" in report.formats:
             fmt = "pdf"
             files["pdf"] = export.write_pdf(files["html"], staging / f"{stem}.pdf",
-                                            title=title, lang=report.lang)
+                                            title=title, lang=report.lang,
+                                            office=issuing_office(report),
+                                            marking=_marking(report))
     except ExportError:
         raise
     except Exception as exc:
