@@ -177,5 +177,6 @@ def test_reports_are_self_contained_and_small(rendered: dict[str, str]) -> None:
         assert "application/vnd.jupyter.widget-state+json" in doc, key
         assert len(doc.encode("utf-8")) < 3_000_000, key
     # Two explorers in the province report, one per key indicator in the national summary.
-    assert rendered["laocai_q3"].count("reportkit-explorer-control") >= 2
-    assert rendered["national_pub"].count("reportkit-explorer-control") >= 6
+    control = re.compile(r'"_dom_classes":\s*\[\s*"reportkit-explorer-control"')
+    assert len(control.findall(rendered["laocai_q3"])) == 2
+    assert len(control.findall(rendered["national_pub"])) == 6
