@@ -38,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -258,12 +258,16 @@ def split_period(p: Period, every: str | None) -> list[Period]:
     size = {"quarter": 3, "half": 6, "year": 12}[every]
     out = []
     for m in months:
-        if (m.month - 1) % size == 0:
-            sub = {"quarter": lambda: Period.quarter(m.year, (m.month + 2) // 3),
-                   "half": lambda: Period.half(m.year, 1 if m.month == 1 else 2),
-                   "year": lambda: Period.year(m.year)}[every]()
-            if p.covers(sub):
-                out.append(sub)
+        if (m.month - 1) % size:
+            continue
+        if every == "quarter":
+            sub = Period.quarter(m.year, (m.month + 2) // 3)
+        elif every == "half":
+            sub = Period.half(m.year, 1 if m.month == 1 else 2)
+        else:
+            sub = Period.year(m.year)
+        if p.covers(sub):
+            out.append(sub)
     if not out:
         raise PeriodError(f"{p} holds no whole {every}", period=str(p))
     return out
@@ -295,6 +299,7 @@ class Job:
     input_hash: str
     inputs: dict[str, Any]
     notebook_bytes: bytes = field(repr=False)
+    marking: str | None = None  # the PDF header's confidentiality marking
 
     @property
     def key(self) -> str:
@@ -538,7 +543,10 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
                 rel = f"{final.name}/{nb.path.stem}"
                 sha = hashlib.sha256(nb_bytes[nb.path]).hexdigest()
                 inputs = job_inputs(rep, sha, data, kernel=kernel)
-                job = Job(rep, rel, period_dir, input_hash(inputs), inputs, nb_bytes[nb.path])
+                marking = (rep.params["marking"] if "marking" in rep.params
+                           else specs["marking"].default if "marking" in specs else None)
+                job = Job(rep, rel, period_dir, input_hash(inputs), inputs, nb_bytes[nb.path],
+                          marking if isinstance(marking, str) and marking else None)
                 other = jobs.get(job.key)
                 if other is not None and other.input_hash != job.input_hash:
                     bad.setdefault(f"two jobs write {job.key} with different inputs "
@@ -578,6 +586,8 @@ class RunConfig:
     force: bool = False
     extra_env: dict[str, str] = field(default_factory=dict)
     pdf_timeout: float = 60.0
+    kill_grace: float = KILL_GRACE
+    default_cwd: Path | None = None  # where spare kernels start (the notebooks' folder)
 
     @property
     def staging(self) -> Path:
@@ -1018,15 +1028,17 @@ def _export(job: Job, nb: nbformat.NotebookNode, staging: Path,
     files: dict[str, Path] = {}
     fmt = "html"
     try:
-        files["html"] = export.write_html(nb, staging / f"{stem}.html", title=report.title(),
+        title = runner.report_title(report)
+        files["html"] = export.write_html(nb, staging / f"{stem}.html", title=title,
                                           lang=report.lang)
         if "pdf" in report.formats:
             from reportkit.pdf import PrintJob
 
             fmt = "pdf"
             files["pdf"] = staging / f"{stem}.pdf"
-            (printer or Printer()).print(PrintJob(html=files["html"], pdf=files["pdf"],
-                                                  title=report.title(), lang=report.lang))
+            (printer or Printer()).print(PrintJob(
+                html=files["html"], pdf=files["pdf"], title=title, lang=report.lang,
+                office=runner.issuing_office(report), marking=job.marking))
             if not files["pdf"].is_file():
                 raise ExportError("the printer wrote no PDF", format="pdf")
     except ExportError as exc:
@@ -1172,7 +1184,8 @@ def _worker_main(slot: int, conn: Any, config: RunConfig, print_requests: Any,
 
 
 def _default_cwd(config: RunConfig) -> Path:
-    return Path(os.environ.get("REPORTKIT_BATCH_CWD") or config.project / "notebooks")
+    cwd = config.default_cwd or config.project / "notebooks"
+    return cwd if cwd.is_dir() else config.project
 
 
 @dataclass
@@ -1190,10 +1203,12 @@ class _Slot:
 class LocalPool:
     """N long-lived worker processes (spawned), each with a warm spare kernel."""
 
-    def __init__(self, config: RunConfig, workers: int, *, pdf: bool = False) -> None:
+    def __init__(self, config: RunConfig, workers: int, *, pdf: bool = False,
+                 target: Callable[..., None] | None = None) -> None:
         import multiprocessing
 
         self.config, self.n = config, workers
+        self.target = target or _worker_main
         self.ctx = multiprocessing.get_context("spawn")
         self.slots: list[_Slot] = []
         self.stats: list[dict[str, Any]] = []
@@ -1210,7 +1225,7 @@ class LocalPool:
 
     def _spawn(self, index: int) -> _Slot:
         parent_conn, child_conn = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_worker_main, name=f"reportkit-worker-{index}",
+        proc = self.ctx.Process(target=self.target, name=f"reportkit-worker-{index}",
                                 args=(index, child_conn, self.config, self.print_requests,
                                       self.print_replies[index]), daemon=True)
         proc.start()
@@ -1244,7 +1259,7 @@ class LocalPool:
                                     slot.process = None
                 now = time.monotonic()
                 for slot in self.slots:
-                    limit = self.config.job_timeout + max(KILL_GRACE, 0.1 * self.config.job_timeout)
+                    limit = self.config.job_timeout + self.config.kill_grace
                     if slot.job is not None and now - slot.started > limit:
                         self._kill(slot)
                         self._lost(slot, "JobTimeout", f"the job ran longer than its limit of "
@@ -1493,6 +1508,8 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
     # National reports first: they are the longest, starting them early shortens the run.
     todo = sorted((d.job for d in plan.decisions if d.action == "run"),
                   key=lambda j: j.unit is not None)
+    folders = Counter(j.report.notebook.parent for j in todo).most_common(1)
+    config = replace(config, default_cwd=folders[0][0] if folders else None)
     result = BatchResult(config.run_id, [], 0.0,
                          period_dirs=sorted({d.job.period_dir for d in plan.decisions}))
     bar = Progress(len(todo), bar=progress)
@@ -1589,9 +1606,11 @@ def summary_table(result: BatchResult, *, max_rows: int = 100) -> str:
     if hidden:
         text += f"\n({hidden} unchanged report(s) skipped, not listed)"
     counts = ", ".join(f"{result.count(s)} {s}" for s in STATUSES if result.count(s))
-    text += f"\n{len(result.outcomes)} job(s): {counts}; {result.seconds:.1f}s (run {result.run_id})"
+    text += (f"\n{len(result.outcomes)} job(s): {counts}; {result.seconds:.1f}s "
+             f"(run {result.run_id})")
     if result.interrupted:
-        text += "\ninterrupted: finished reports are kept; run the same command again to do the rest"
+        text += ("\ninterrupted: finished reports are kept; run the same command again to do "
+                 "the rest")
     return text
 
 

@@ -33,7 +33,8 @@ from typing import Any
 
 from reportkit.errors import ConfigError
 
-__all__ = ["MANIFEST", "INDEX", "RUNS", "file_info", "load_manifest", "record", "files_intact",
+__all__ = ["MANIFEST", "INDEX", "RUNS", "file_info", "load_manifest", "record", "append_event",
+           "read_runs", "files_intact",
            "verify", "verify_tree", "write_index", "write_root_index", "VerifyReport"]
 
 MANIFEST = "manifest.json"
@@ -135,12 +136,23 @@ def record(period_dir: Path, rel: str, update: Callable[[dict[str, Any] | None],
                       json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8"))
         write_index(period_dir, manifest)
         if event is not None:
-            line = json.dumps({"time": now_iso(), "key": rel, **event}, ensure_ascii=False)
-            with open(period_dir / RUNS, "a", encoding="utf-8") as fh:
-                fh.write(line + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+            _append(period_dir, rel, event)
     return entry
+
+
+def append_event(period_dir: Path, rel: str, event: dict[str, Any]) -> None:
+    """Append one attempt to runs.jsonl (under the lock) without touching the manifest."""
+    period_dir = Path(period_dir)
+    with _locked(period_dir):
+        _append(period_dir, rel, event)
+
+
+def _append(period_dir: Path, rel: str, event: dict[str, Any]) -> None:
+    line = json.dumps({"time": now_iso(), "key": rel, **event}, ensure_ascii=False)
+    with open(period_dir / RUNS, "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def read_runs(period_dir: Path) -> list[dict[str, Any]]:
@@ -164,7 +176,9 @@ def _file_ok(info: dict[str, Any], base: Path, quick: bool) -> str | None:
     if quick and st.st_mtime_ns == info.get("mtime_ns"):
         return None
     got = sha256_file(path)
-    return None if got == info["sha256"] else f"sha256 {got[:12]}… instead of {info['sha256'][:12]}…"
+    if got == info["sha256"]:
+        return None
+    return f"sha256 {got[:12]}… instead of {info['sha256'][:12]}…"
 
 
 def files_intact(entry: dict[str, Any], period_dir: Path, *, quick: bool = True) -> bool:
@@ -259,7 +273,7 @@ def _page(title: str, body: str) -> bytes:
     return (f'<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{_e(title)}</title><style>{_CSS}</style></head>\n<body>\n{body}\n"
-            f"</body></html>\n").encode("utf-8")
+            f"</body></html>\n").encode()
 
 
 def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:

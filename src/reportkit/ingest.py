@@ -154,8 +154,8 @@ _M: dict[str, tuple[str, str]] = {
                   "no header row found: expected column headers such as {examples}"),
     "no_data_sheet": ("không trang tính nào có các cột tiêu đề cần thiết (các trang: {sheets})",
                       "no sheet has the expected column headers (sheets: {sheets})"),
-    "hidden_only": ("dữ liệu nằm ở trang tính ẩn {sheet!r}: hãy bỏ ẩn trang",
-                    "the data is on the hidden sheet {sheet!r}: unhide it"),
+    "hidden_only": ("dữ liệu nằm ở trang tính ẩn {name!r}: hãy bỏ ẩn trang",
+                    "the data is on the hidden sheet {name!r}: unhide it"),
     "no_rows": ("tệp có tiêu đề nhưng không có dòng dữ liệu",
                 "the file has headers but no data rows"),
     "missing_col": ("thiếu cột {label} ({name})", "missing column {label} ({name})"),
@@ -463,6 +463,8 @@ class RawPart:
     rows: np.ndarray
     sheet: str | None = None
     missing: list[str] = field(default_factory=list)
+    reported: dict[int, set[str]] = field(default_factory=dict)  # row index → fields already
+    # reported by the reader (e.g. a formula without a saved value): not reported again
 
     @property
     def n(self) -> int:
@@ -891,12 +893,19 @@ class _XlsxReader(_Reader):
             wb.close()
         return self.out
 
-    def _read_failed(self, exc: Exception) -> None:
-        name = type(exc).__name__
-        if "Forbidden" in name or "DTD" in name or "Entities" in name:
-            self.problem("xml_dtd", name="?")
-        else:
-            self.problem("read_error", error=f"{name}: {str(exc)[:120]}")
+    def _read_failed(self, exc: BaseException) -> None:
+        """Word a failure of openpyxl; defusedxml's refusals (possibly wrapped) as XML bombs."""
+        chain: list[BaseException] = []
+        e: BaseException | None = exc
+        while e is not None and len(chain) < 10:
+            chain.append(e)
+            e = e.__cause__ or e.__context__
+        for e in chain:
+            if type(e).__module__.startswith("defusedxml"):
+                self.problem("xml_dtd", name=getattr(e, "sysid", None) or "?")
+                return
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        self.problem("read_error", error=f"{type(exc).__name__}: {first[:120]}")
 
     def _read_sheets(self, wb: Any) -> None:
         """Every visible sheet whose header names a table's fields is a data part; hidden
@@ -911,7 +920,7 @@ class _XlsxReader(_Reader):
                 hidden.append(ws.title)
         if not self.out.parts and len(self.out.problems) == before:
             if hidden:
-                self.problem("hidden_only", sheet=hidden[0])
+                self.problem("hidden_only", name=hidden[0])
             else:
                 self.problem("no_data_sheet", sheets=", ".join(repr(s) for s in wb.sheetnames))
 
@@ -1017,10 +1026,13 @@ class _XlsxReader(_Reader):
             for r in range(cr.min_row + 1, cr.max_row + 1):
                 if r in row_pos and not cols[i][row_pos[r]]:
                     cols[i][row_pos[r]] = top
+        reported: dict[int, set[str]] = {}
         for r, i in sorted(formulas):
             if r > header_row and i in hm.fields:
                 self.problem("formula", row=r, sheet=sheet, column=hm.fields[i],
                              table_name=tbl.name, rule="formula value")
+                if r in row_pos:
+                    reported.setdefault(row_pos[r], set()).add(hm.fields[i])
         for i in sorted(unknown_data):
             if i not in hm.unknown and normalize_header(head[-1][1][i] if i < len(head[-1][1])
                                                         else "") not in _IGNORED_HEADERS:
@@ -1030,7 +1042,7 @@ class _XlsxReader(_Reader):
         missing = self.header_problems(hm, lambda i: i in unknown_data, header_row, sheet)
         columns = {hm.fields[i]: pa.array(v, type=pa.string()) for i, v in cols.items()}
         self.out.parts.append(RawPart(tbl.name, columns, np.array(rows, dtype=np.int64), sheet,
-                                      missing))
+                                      missing, reported))
         return True
 
 
@@ -1261,6 +1273,10 @@ class _Batch:
                 ctx = item.read.context.unit
                 cols["_ctx_unit"] = (pa.array([ctx] * part.n, type=pa.string()) if ctx
                                      else pa.nulls(part.n, pa.string()))
+                cols["_skip"] = pa.array(
+                    [",".join(sorted(part.reported[i])) if i in part.reported else None
+                     for i in range(part.n)], type=pa.string()) if part.reported else pa.nulls(
+                    part.n, pa.string())
                 cols["_file"] = pa.array(np.full(part.n, fi, dtype=np.int32))
                 cols["_part"] = pa.array(np.full(part.n, pi, dtype=np.int32))
                 cols["_row"] = pa.array(part.rows)
@@ -1336,6 +1352,10 @@ class _Batch:
         failed: dict[str, np.ndarray] = {}
         for f in findings:
             failed.setdefault(f.column or "", np.zeros(n, dtype=bool))[f.positions] = True
+        skip = raw["_skip"]
+        for pos in np.flatnonzero(skip.notna().to_numpy(dtype=bool)):
+            for col in str(skip.iloc[pos]).split(","):
+                failed.setdefault(col, np.zeros(n, dtype=bool))[pos] = True
         # A file that lacks a required column gets one problem at its header, not one per row.
         files = typed["_file"].to_numpy()
         for fi, item in enumerate(self.items):
@@ -1345,10 +1365,19 @@ class _Batch:
                         failed.setdefault(col, np.zeros(n, dtype=bool))
                         failed[col] |= files == fi
         findings += self._units(raw, typed, tbl, failed)
+        rules = {r.name: r.columns for r in tbl.rules}
         for f in find_problems(typed, tbl, today=self.today, lang=lang, scope=("_file",),
                                skip_required=failed):
             if f.rule == "required" and f.column and tbl.field(f.column).type == COUNT:
                 f = replace(f, message=_t("required_count", lang))
+            if f.rule in rules:  # a cell that could not be read is not judged by a rule
+                bad = np.zeros(len(f.positions), dtype=bool)
+                for col in rules[f.rule]:
+                    if col in failed:
+                        bad |= failed[col][f.positions]
+                if bad.all():
+                    continue
+                f = replace(f, positions=f.positions[~bad])
             findings.append(f)
         findings += self._periods(typed, tbl)
         if tbl.name == "petitions":

@@ -52,6 +52,10 @@ def _activity(p: Period, activity: pd.DataFrame | None, root: Path | str | None,
         activity = wh.read("activity", keys or [], columns=sorted(set(columns) | {
             "unit_code", "month"}))
     df = activity.copy()
+    for c in set(columns) | {"unit_code", "month"}:
+        if c not in df.columns:
+            df[c] = pd.Series(dtype="datetime64[ns]" if c in ("month", "submitted_on")
+                              else object)
     df["month"] = pd.to_datetime(df["month"]).dt.to_period("M").dt.to_timestamp()
     df = df[(df["month"] >= first) & (df["month"] <= pd.Timestamp(p.last))]
     df["unit_code"] = df["unit_code"].astype(str).str.zfill(2)

@@ -42,6 +42,8 @@ log = logging.getLogger("reportkit.runner")
 LANGS = ("vi", "en")
 FORMATS = ("ipynb", "html", "pdf")  # the executed .ipynb is always kept
 STAGING = ".staging"
+# Kernels log errors only: ipykernel 7 warns on every start that local TCP is unencrypted.
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 FAILED = "_failed"
 _PASSABLE = (str, int, float, bool, list, dict, type(None))  # what papermill can inject
 _CODE_RE = re.compile(r"[0-9]{1,3}")
@@ -215,7 +217,7 @@ def execute_staged(report: PreparedReport, staging: Path, *, kernel_name: str,
         nb = papermill.execute_notebook(
             _literal(report.notebook), _literal(out), parameters=report.params,
             kernel_name=kernel_name, progress_bar=False, log_output=False,
-            execution_timeout=cell_timeout,
+            execution_timeout=cell_timeout, extra_arguments=KERNEL_ARGS,
             # Kernel cwd through nbclient: papermill's own cwd= calls os.chdir in this process.
             resources={"metadata": {"path": str(report.notebook.parent)}})
     except PapermillExecutionError as exc:

@@ -386,7 +386,7 @@ def find_problems(df: pd.DataFrame, tbl: Table | str, *, today: date | None = No
                 empty = col.isna() | col.astype("string").str.strip().eq("").fillna(True)
             else:
                 empty = col.isna()
-            empty = empty.to_numpy(dtype=bool)
+            empty = empty.to_numpy(dtype=bool, copy=True)
             if f.name in skip_required:
                 empty &= ~np.asarray(skip_required[f.name], dtype=bool)
             add(empty, f.name, "required", "bắt buộc nhập" if vi else "a value is required",

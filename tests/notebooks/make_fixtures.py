@@ -55,6 +55,35 @@ FIXTURES: dict[str, list[tuple[str, str]]] = {
         ("code", "import time\n\ntime.sleep(60)"),
         ("code", 'print("never printed")'),
     ],
+    # A per-unit report for batch tests: prints its parameters and a token unique to the
+    # execution, sleeps `delay`, fails for `fail_unit`, and fails if anything from another
+    # report is still around (a variable, or an attribute set on an imported module).
+    "unit_report": [
+        ("parameters", UNIT_PERIOD + '\nlang = "vi"\ndelay = 0.0\nfail_unit = ""'),
+        ("markdown", "# Báo cáo đơn vị"),
+        ("code", 'import os\nimport string\nimport time\nimport uuid\n\n'
+                 'assert "TOKEN" not in globals(), "a variable leaked from another report"\n'
+                 'assert not hasattr(string, "reportkit_leak"), (\n'
+                 '    f"module state leaked from unit {string.reportkit_leak}")\n'
+                 "string.reportkit_leak = unit\n"
+                 "TOKEN = uuid.uuid4().hex\n"
+                 'print(f"unit={unit!r} period={period!r} lang={lang!r} token={TOKEN} "\n'
+                 '      f"pid={os.getpid()}")'),
+        ("code", "time.sleep(delay)\nif unit == fail_unit:\n"
+                 '    raise ValueError(f"boom for unit {unit}")'),
+        ("code", 'print(f"done {TOKEN}")'),
+    ],
+    # Kills the process that started its kernel (a batch worker), to test that a batch
+    # survives a dead worker. Refuses unless REPORTKIT_FIXTURE_KILL_PARENT=1, so that it can
+    # never kill a test runner that executes it directly.
+    "kills_its_worker": [
+        ("parameters", PERIOD_ONLY),
+        ("code", "import os\nimport signal\n\n"
+                 'if os.environ.get("REPORTKIT_FIXTURE_KILL_PARENT") != "1":\n'
+                 '    raise RuntimeError("set REPORTKIT_FIXTURE_KILL_PARENT=1 to run this")\n'
+                 "os.kill(os.getppid(), signal.SIGKILL)"),
+        ("code", 'print("never printed")'),
+    ],
 }
 
 

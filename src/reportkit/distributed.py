@@ -1,0 +1,173 @@
+"""Batch jobs as tasks on an existing Dask distributed cluster (``reportkit batch --scheduler``).
+
+Each job becomes one task, keyed ``reportkit-<period>-<unit>-<notebook>-<input hash>``: a
+re-run after the data or the notebook changed has new keys and really executes. A task runs
+:func:`reportkit.batch.render` on the worker: it first checks whether the report already
+carries its input hash (a retry after a worker died must not render twice), renders with a
+fresh, pre-warmed kernel of that worker, promotes with ``os.replace`` and updates the period's
+manifest under a file lock. The workers must therefore reach the output folder and the
+warehouse at the paths the batch was given: a shared folder mounted at the same path on every
+machine, or ``--out``/``--warehouse`` paths that are valid on the workers. The notebook itself
+travels with the task (the bytes that were hashed).
+
+Run workers with ``--nthreads 1`` (one report at a time per worker process; each report has
+its own kernel process anyway) and as many processes as the machine has cores.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import resource
+import socket
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from reportkit import __version__
+from reportkit.batch import (
+    Job,
+    Outcome,
+    Printer,
+    RunConfig,
+    WarmKernels,
+    _jsonable,
+    record_failed,
+    render,
+)
+from reportkit.errors import ConfigError, ExecutionError
+
+log = logging.getLogger("reportkit.batch")
+
+__all__ = ["run_on_dask", "dask_render", "check_workers"]
+
+_local = threading.local()
+_all_kernels: list[WarmKernels] = []
+_registry_lock = threading.Lock()
+
+
+def _kernels(config: RunConfig) -> WarmKernels:
+    """This worker thread's warm kernels (one spare per thread, reused across tasks)."""
+    kernels = getattr(_local, "kernels", None)
+    if kernels is None or (kernels.kernel_name, kernels.warm) != (config.kernel, config.warm):
+        if kernels is not None:
+            kernels.close()
+        kernels = WarmKernels(config.kernel, config.warm)
+        _local.kernels = kernels
+        with _registry_lock:
+            _all_kernels.append(kernels)
+    return kernels
+
+
+@atexit.register
+def close_spares() -> int:
+    """Stop the spare kernels of this worker process; returns how many were open."""
+    with _registry_lock:
+        open_ = [k for k in _all_kernels if k.spare is not None]
+        for kernels in _all_kernels:
+            kernels.close()
+    return len(open_)
+
+
+def dask_render(job: Job, config: RunConfig) -> Outcome:
+    """The task: render one report on this worker (see :func:`reportkit.batch.render`)."""
+    return render(job, config, kernels=_kernels(config), printer=Printer())
+
+
+def _probe(output_root: str, warehouse: str) -> dict[str, Any]:
+    """What a worker sees: its reportkit version and whether the shared paths exist."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "reportkit": __version__,
+            "output_root": os.access(output_root, os.W_OK),
+            "warehouse": Path(warehouse, "catalog.json").is_file()}
+
+
+def _stats() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid(),
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "kernel_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            "spares_closed": close_spares()}
+
+
+def check_workers(client: Any, config: RunConfig, *, timeout: float = 60) -> None:
+    """Fail early unless every worker runs this reportkit version and can reach the output
+    folder (writable) and the warehouse.
+
+    Raises:
+        ConfigError: no worker joined within ``timeout`` seconds, or some cannot run jobs.
+    """
+    config.output_root.mkdir(parents=True, exist_ok=True)
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+    except TimeoutError:
+        raise ConfigError(f"No Dask worker joined the scheduler within {timeout:.0f}s",
+                          scheduler=str(client.scheduler.address)) from None
+    seen = client.run(_probe, str(config.output_root), str(config.warehouse))
+    problems = []
+    for address, info in seen.items():
+        if info["reportkit"] != __version__:
+            problems.append(f"{address} runs reportkit {info['reportkit']}, not {__version__}")
+        if not info["output_root"]:
+            problems.append(f"{address} cannot write {config.output_root}")
+        if not info["warehouse"]:
+            problems.append(f"{address} sees no warehouse at {config.warehouse}")
+    if problems:
+        raise ConfigError("Some Dask workers cannot run these jobs (they need the same "
+                          "reportkit and the output folder and warehouse at the same paths: "
+                          "a shared folder, or --out/--warehouse paths valid on the workers): "
+                          + "; ".join(problems), problems=problems)
+
+
+def run_on_dask(jobs: list[Job], config: RunConfig, address: str,
+                on_outcome: Callable[[Outcome], None], *,
+                connect_timeout: float = 30) -> list[dict[str, Any]]:
+    """Submit ``jobs`` to the scheduler at ``address``; call ``on_outcome`` as each ends.
+
+    A task lost with its worker is rescheduled by Dask (``distributed.scheduler.
+    allowed-failures``); one that still fails is recorded as failed here. Ctrl-C cancels
+    the tasks not yet started.
+
+    Returns:
+        Per-worker peak memory (resident set size, MB) of the worker and its kernels.
+    """
+    from distributed import Client, as_completed
+
+    try:
+        client = Client(address, timeout=connect_timeout, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise ConfigError(f"Cannot reach the Dask scheduler at {address}: {exc}",
+                          scheduler=address) from None
+    futures: dict[Any, Job] = {}
+    try:
+        check_workers(client, config)
+        futures = {client.submit(dask_render, job, config, key=job.task_key(), pure=False):
+                   job for job in jobs}
+        for future in as_completed(list(futures)):
+            job = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # KilledWorker after too many worker deaths, ...
+                outcome = _lost(job, config, exc)
+            on_outcome(outcome)
+        with contextlib.suppress(Exception):
+            return [{"worker": address, **s} for address, s in client.run(_stats).items()]
+        return []
+    except BaseException:
+        with contextlib.suppress(Exception):
+            client.cancel(list(futures))
+        raise
+    finally:
+        with contextlib.suppress(Exception):
+            client.close()
+
+
+def _lost(job: Job, config: RunConfig, exc: BaseException) -> Outcome:
+    from reportkit import runner
+
+    error: ExecutionError = runner._failure(job.report, None, None, type(exc).__name__,
+                                            str(exc))
+    record_failed(job, config, error, {}, started="", seconds=0.0, worker="dask")
+    return Outcome.of(job, "failed", error=error.message, fields=_jsonable(error.fields),
+                      worker="dask")
