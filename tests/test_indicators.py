@@ -150,3 +150,20 @@ def test_registry_lookup_lists_what_exists() -> None:
         I.get("nope")
     assert "No indicator named 'nope'; available:" in str(exc.value)
     assert "processing_rate" in str(exc.value)
+
+
+def test_incomplete_data_is_announced(wh: Warehouse) -> None:
+    from datetime import date
+
+    from reportkit.report import completeness_warning
+    from reportkit.units import resolve
+
+    hau_giang = resolve("Hậu Giang", at=date(2025, 6, 1))
+    text = completeness_warning(Period.parse("2025-Q2"), hau_giang, "vi", root=wh.root)
+    assert "Số liệu chưa đầy đủ" in text
+    assert "Hậu Giang mới gửi 1/3 báo cáo tháng của kỳ" in text
+    assert "0/63 đơn vị gửi đủ báo cáo" in text
+    en = completeness_warning(Period.parse("2025-Q3"), resolve("Cần Thơ", at=date(2025, 9, 1)),
+                              "en", root=wh.root)
+    assert "Cần Thơ sent" not in en  # Cần Thơ sent all three months of Q3
+    assert "1 of 34 units sent every report" in en

@@ -180,3 +180,13 @@ def test_reports_are_self_contained_and_small(rendered: dict[str, str]) -> None:
     control = re.compile(r'"_dom_classes":\s*\[\s*"reportkit-explorer-control"')
     assert len(control.findall(rendered["laocai_q3"])) == 2
     assert len(control.findall(rendered["national_pub"])) == 6
+
+
+def test_complete_sample_has_no_incomplete_warning(sample_env: Path) -> None:
+    from reportkit.periods import Period
+    from reportkit.report import completeness_warning
+    from reportkit.units import resolve
+
+    p = Period.parse("2025-Q3")
+    assert completeness_warning(p, resolve("Lào Cai", at=p.last), "vi") == ""
+    assert completeness_warning(p, None, "vi") == ""

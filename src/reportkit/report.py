@@ -136,6 +136,41 @@ def short_label(p: Period, lang: str = "vi") -> str:
     return s
 
 
+def completeness_warning(period: Period, unit: U.Unit | None, lang: str,
+                         root: Path | str | None = None) -> str:
+    """A warning for the top of a report built on incomplete data, or "" when complete.
+
+    Completeness is DHIS2's reporting rate: monthly activity reports received over those
+    expected from the units in force (see :mod:`reportkit.quality`).
+    """
+    from reportkit.quality import submission_status
+
+    st = submission_status(period, root=root)
+    vi = lang == "vi"
+    parts = []
+    if unit is not None:
+        mine = st[st["unit_key"] == unit.key]
+        got, exp = int(mine["submitted"].sum()), len(mine)
+        if exp and got < exp:
+            parts.append(f"{unit.name} mới gửi {got}/{exp} báo cáo tháng của kỳ" if vi else
+                         f"{unit.name} sent {got} of {exp} monthly reports for the period")
+    by_unit = st.groupby("unit_key")["submitted"].all()
+    missing = sorted({n for k, n in zip(st["unit_key"], st["unit_name"], strict=True)
+                      if not by_unit[k]}, key=U.normalize_name)
+    if missing:
+        n_units = st["unit_key"].nunique()
+        names = ", ".join(missing[:8]) + ("…" if len(missing) > 8 else "")
+        parts.append(
+            f"{n_units - len(missing)}/{n_units} đơn vị gửi đủ báo cáo (chưa đủ: {names}); "
+            "số liệu toàn quốc và xếp hạng có thể thay đổi" if vi else
+            f"{n_units - len(missing)} of {n_units} units sent every report (incomplete: "
+            f"{names}); national figures and ranks may change")
+    if not parts:
+        return ""
+    head = "Số liệu chưa đầy đủ: " if vi else "Incomplete data: "
+    return f'<div class="rk-warn">{esc(head + "; ".join(parts) + ".")}</div>'
+
+
 @dataclass
 class KeyFigure:
     label: str
@@ -198,6 +233,7 @@ class ProvinceReport:
             out += '<div class="rk-sample">DỮ LIỆU MẪU — sample data: ' + (
                 "số liệu tổng hợp, không phải số liệu thật" if lang == "vi" else
                 "synthetic figures, not real data") + "</div>"
+        out += completeness_warning(self.period, self.unit, lang, self.root)
         return wrap(CSS + out)
 
     def show_heading(self) -> None:
@@ -532,6 +568,7 @@ class NationalReport:
             out += '<div class="rk-sample">DỮ LIỆU MẪU — sample data: ' + (
                 "số liệu tổng hợp, không phải số liệu thật" if vi else
                 "synthetic figures, not real data") + "</div>"
+        out += completeness_warning(self.period, None, self.lang, self.root)
         return wrap(CSS + out)
 
     def overview_text(self) -> str:
