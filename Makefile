@@ -35,8 +35,17 @@ report: setup
 test: setup system
 	$(BIN)/python -m pytest
 
+# JupyterLab on the project's kernel ("reportkit", in the venv: --sys-prefix), with
+# REPORTKIT_HOME set so the notebooks find data/warehouse; builds the sample warehouse first
+# when there is none (and REPORTKIT_WAREHOUSE does not point elsewhere).
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	@test -f $(VENV)/share/jupyter/kernels/reportkit/kernel.json || $(BIN)/python -m ipykernel \
+	  install --sys-prefix --name reportkit --display-name "Python (reportkit)" >/dev/null
+	@if [ -z "$$REPORTKIT_WAREHOUSE" ] && [ ! -f data/warehouse/catalog.json ]; then \
+	  $(BIN)/reportkit sample --if-missing && $(BIN)/reportkit ingest data/sample; fi
+	REPORTKIT_HOME="$(CURDIR)" JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab \
+	  --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=reportkit \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: setup
 	$(BIN)/python bench/run_all.py

@@ -88,7 +88,7 @@ BAD = [
     pytest.param("ok", {"params": {"colour": "red"}},
                  "unknown parameter(s) 'colour'; ok.ipynb takes: unit, period, lang, code, "
                  "threshold", id="unknown-parameter"),
-    pytest.param("ok", {"unit": None}, "missing 'unit'", id="missing"),
+    pytest.param("ok", {"period": None}, "missing 'period'", id="missing"),
     pytest.param("ok", {"params": {"code": 7}}, "code must be a str", id="int-for-str"),
     pytest.param("ok", {"params": {"threshold": "0.5"}}, "threshold must be a float",
                  id="str-for-float"),

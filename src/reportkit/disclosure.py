@@ -10,8 +10,8 @@ What the reader is assumed to know when auditing:
 
 * every printed number, and every additive relation between printed figures (a row and its
   total, a column and its total, a stage of a flow and its sub-stages);
-* that "<3" means 1 or 2 (zero is printed as "0"), and that "*" means at least 3 (a smaller
-  number would have been printed "<3").
+* that "<3" means 1 or 2 (zero is printed as "0"), that "*" means at least 3 (a smaller
+  number would have been printed "<3"), and nothing about "x".
 
 A small cell counts as recovered when those facts leave it a single possible value. The audit
 combines exact linear algebra (a hidden cell fixed by the equations alone) with interval
@@ -19,9 +19,12 @@ propagation (a hidden cell pinned by the bounds, e.g. "<3" + "<3" = 4 gives 2 an
 the standard textbook auditing short of integer programming; it is exact for one row or column
 and for the flows and two-way tables reportkit prints.
 
-Complements are chosen greedily: the smallest printed non-zero cell in an equation with the
-exposed cell that removes the exposure (or, failing that, the smallest one), then the
-equation's total, unless that total is *fixed*, i.e. printed elsewhere in the same report.
+Complements ("*") are chosen greedily: first so that no equation is left with a single hidden
+cell, preferring a cell that completes two such equations, then the smallest; then, for what
+the audit still finds, the printed cell that best removes the exposure. A total that is
+*fixed* (printed elsewhere in the same report) is never chosen. When nothing can protect a
+cell (a total of 2 made of 1 + 1), the cells of its equations are withheld ("x": the reader
+learns no bound at all).
 
 Exact figures in a live notebook: ``publish=False`` shows every number as it is, for the
 analyst. It is refused whenever the environment variable ``REPORTKIT_PUBLISHING`` is set to
@@ -45,10 +48,12 @@ from reportkit.errors import ParameterError
 THRESHOLD = 3
 PUBLISHING_ENV = "REPORTKIT_PUBLISHING"
 COMPLEMENT_MARK = "*"
+WITHHELD_MARK = "x"
 
 # Cell status.
-SHOWN, SMALL, COMPLEMENT, UNPRINTED = "", "small", "complement", "unprinted"
-HIDDEN = (SMALL, COMPLEMENT, UNPRINTED)
+SHOWN, SMALL, COMPLEMENT, UNPRINTED, WITHHELD = (
+    "", "small", "complement", "unprinted", "withheld")
+HIDDEN = (SMALL, COMPLEMENT, UNPRINTED, WITHHELD)
 
 # Marks the output of a notebook that showed exact figures (``publish=False``); an exporter
 # can refuse any notebook whose outputs contain it (see :func:`shows_exact_figures`).
@@ -104,7 +109,7 @@ def _bounds_of(status: str, threshold: int) -> tuple[float, float]:
         return 1.0, float(threshold - 1)
     if status == COMPLEMENT:
         return float(threshold), _INF
-    return 0.0, _INF  # unprinted: nothing is known
+    return 0.0, _INF  # unprinted or withheld: nothing is known
 
 
 def _propagate(values: Mapping[Hashable, int], status: Mapping[Hashable, str],
@@ -204,7 +209,7 @@ def exposed(values: Mapping[Hashable, int], status: Mapping[Hashable, str],
 
     Args:
         values: every cell's true count.
-        status: every cell's status (SHOWN, SMALL, COMPLEMENT or UNPRINTED).
+        status: every cell's status (SHOWN, SMALL, COMPLEMENT, UNPRINTED or WITHHELD).
         equations: (total, parts) relations between cells that a reader knows.
         threshold: counts ``0 < n < threshold`` are sensitive.
 
@@ -252,19 +257,25 @@ class ProtectedCells:
 
     @property
     def any_hidden(self) -> bool:
-        return any(s in (SMALL, COMPLEMENT) for s in self.status.values())
+        return any(s in (SMALL, COMPLEMENT, WITHHELD) for s in self.status.values())
 
     @property
     def any_complement(self) -> bool:
         return any(s == COMPLEMENT for s in self.status.values())
 
+    @property
+    def any_withheld(self) -> bool:
+        return any(s == WITHHELD for s in self.status.values())
+
 
 def cell_text(value: Any, status: str, lang: str = "vi", threshold: int = THRESHOLD) -> str:
-    """A count as printed for its status: "12", "<3", "*" (UNPRINTED cells print "–")."""
+    """A count as printed for its status: "12", "<3", "*", "x" (UNPRINTED cells print "–")."""
     if status == SMALL:
         return f"<{threshold}"
     if status == COMPLEMENT:
         return COMPLEMENT_MARK
+    if status == WITHHELD:
+        return WITHHELD_MARK
     if status == UNPRINTED:
         return fmt.MISSING
     return fmt.number(value, lang)
@@ -285,7 +296,12 @@ def protect_cells(values: Mapping[Hashable, int], equations: Iterable[Equation] 
             remainder); they are protected like printed ones when small.
 
     Returns:
-        Every cell's status (SHOWN, SMALL, COMPLEMENT or UNPRINTED) and the audit verdict.
+        Every cell's status (SHOWN, SMALL, COMPLEMENT, UNPRINTED or WITHHELD) and the audit
+        verdict.
+
+    When no complement can protect an exposed cell (a total of 2 made of 1 + 1, or small
+    cells pinned by a fixed total), the parts of the equation that pins it are withheld ("x":
+    no bound known to the reader) as a last resort.
     """
     vals = {k: int(v) for k, v in values.items()}
     eqs = [(t, tuple(p)) for t, p in equations]
@@ -310,11 +326,25 @@ def protect_cells(values: Mapping[Hashable, int], equations: Iterable[Equation] 
             break
         stuck.update(k for k in risky if status[k] not in HIDDEN)  # small and fixed
         risky = [k for k in risky if status[k] in HIDDEN]
+        if not risky:
+            continue
         pick = _complement(risky, vals, status, eqs, threshold, frozen)
-        if pick is None:
+        if pick is not None:
+            status[pick] = COMPLEMENT
+            continue
+        changed = False
+        for k in risky:
+            around = [(t, p) for t, p in eqs if k == t or k in p]
+            # Where the total is itself small or fixed, the parts are what gives them away.
+            inherent = [(t, p) for t, p in around if status[t] == SMALL or t in frozen]
+            for _, parts in inherent or around:
+                for m in parts:
+                    if m not in frozen and (status[m] in (SMALL, COMPLEMENT)
+                                            or status[m] == SHOWN and vals[m] > 0):
+                        status[m] = WITHHELD
+                        changed = True
+        if not changed:
             stuck.update(risky)
-            break
-        status[pick] = COMPLEMENT
     return ProtectedCells(vals, status, threshold, not stuck, eqs)
 
 
@@ -324,7 +354,7 @@ def _pair_lines(vals: dict[Hashable, int], status: dict[Hashable, str], eqs: lis
     (it would be its total minus the rest). The complement chosen for a line is, first, one
     that also completes another such line, then the smallest."""
     def lone(members: Sequence[Hashable]) -> Hashable | None:
-        hidden = [m for m in members if status[m] in (SMALL, COMPLEMENT)
+        hidden = [m for m in members if status[m] in (SMALL, COMPLEMENT, WITHHELD)
                   or status[m] == UNPRINTED and sensitive(vals[m], threshold)]
         n_hidden = sum(status[m] in HIDDEN for m in members)
         return hidden[0] if len(hidden) == 1 and n_hidden == 1 else None
@@ -449,21 +479,32 @@ class Protected:
 
     def note(self, lang: str = "vi") -> str:
         """The footnote explaining the marks used, or "" if nothing is hidden."""
-        return note(lang, self.threshold, self.any_complement) if self.any_hidden else ""
+        if not self.any_hidden:
+            return ""
+        return note(lang, self.threshold, self.any_complement, self.any_withheld)
+
+    @property
+    def any_withheld(self) -> bool:
+        return bool((self.status == WITHHELD).to_numpy().any())
 
 
-def note(lang: str = "vi", threshold: int = THRESHOLD, complement: bool = True) -> str:
+def note(lang: str = "vi", threshold: int = THRESHOLD, complement: bool = True,
+         withheld: bool = False) -> str:
     """The footnote for suppressed outputs."""
     if lang == "vi":
         s = f"“<{threshold}”: dưới {threshold} đơn (không ghi số cụ thể)."
         if complement:
             s += (f" “{COMPLEMENT_MARK}”: số được ẩn thêm để không thể suy ra số dưới "
                   f"{threshold} từ tổng.")
+        if withheld:
+            s += (f" “{WITHHELD_MARK}”: không công bố vì số liệu quá nhỏ để chia chi tiết.")
         return s
     s = f"“<{threshold}”: fewer than {threshold} petitions (number not shown)."
     if complement:
         s += (f" “{COMPLEMENT_MARK}”: also hidden, so that a count under {threshold} cannot be "
               "worked out from the totals.")
+    if withheld:
+        s += f" “{WITHHELD_MARK}”: not published, the numbers being too small to break down."
     return s
 
 

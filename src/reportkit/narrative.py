@@ -177,7 +177,7 @@ _NOT_IN_LIMITATIONS = frozenset({"backlog_over_30", "backlog_over_60"})
 
 
 def limitations(r: Results, lang: str = "vi", *, bottom: int = 5,
-                min_points: float = 0.01) -> list[str]:
+                min_points: float = 0.01, followup: bool = True) -> list[str]:
     """Limitations found from the indicators, one sentence per weak indicator: below target,
     worse than the same period last year (by at least ``min_points``), in the bottom
     ``bottom`` of the ranking; then transferred petitions without a result update."""
@@ -203,7 +203,7 @@ def limitations(r: Results, lang: str = "vi", *, bottom: int = 5,
         if clauses:
             verb = "đạt" if lang == "vi" else "was"
             out.append(f"{ind.label(lang)} {verb} {_shown(res, lang)}, {', '.join(clauses)}.")
-    fu = r.get("transfer_followup_rate")
+    fu = r.get("transfer_followup_rate") if followup else None
     if fu is not None and fu.denominator and fu.numerator is not None:
         missing = int(fu.denominator - fu.numerator)
         if missing > 0:

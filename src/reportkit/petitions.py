@@ -760,7 +760,7 @@ class PetitionsReport:
 
     def _words(self, text: str) -> str:
         """A printed count inside a sentence: "*" reads "một số" / "some"."""
-        if text == D.COMPLEMENT_MARK:
+        if text in (D.COMPLEMENT_MARK, D.WITHHELD_MARK):
             return self._t("một số", "some")
         if text.startswith("<"):
             return self._t(f"dưới {text[1:]}", f"fewer than {text[1:]}")
@@ -770,7 +770,8 @@ class PetitionsReport:
     def who(self) -> str:
         if self.unit is None:
             return self._t("các văn phòng cấp ủy", "the Party committee offices")
-        return self.unit.office_name(self.lang, at=self.period.last)
+        office = self.unit.office_name(self.lang, at=self.period.last)
+        return office if self.vi else f"the {office}"
 
     @property
     def where(self) -> str:
@@ -786,7 +787,8 @@ class PetitionsReport:
             return []
         hidden = any(p.any_hidden for p in protected)
         comp = any(p.any_complement for p in protected)
-        return [D.note(self.lang, self.threshold, comp)] if hidden else []
+        withheld = any(p.any_withheld for p in protected)
+        return [D.note(self.lang, self.threshold, comp, withheld)] if hidden else []
 
     def _display(self, markup: str) -> None:
         from reportkit.report import display_html
@@ -834,12 +836,48 @@ class PetitionsReport:
         return flow(self.current, self.period, self.rule)
 
     @cached_property
+    def _flow_and_backlog(self) -> D.ProtectedCells:
+        """One suppression for the flow and the backlog, which overlap: the period's open
+        petitions and the open ones aged up to 30 days are the same set in a 31-day period,
+        one holds the other otherwise, and both sit inside all open petitions. The remainders
+        are protected though never printed. ``received`` is never a complement (it is the
+        total other tables print)."""
+        flow_counts = self.flow.counts()
+        trend = self.backlog_trend
+        cur, b1 = str(self.period), band_keys()[0]
+        values: dict[Any, int] = dict(flow_counts)
+        eqs: list[D.Equation] = list(FLOW_EQUATIONS)
+        for row in trend.index:
+            cells = [(row, k) for k in trend.columns]
+            values.update({(row, k): int(trend.at[row, k]) for k in trend.columns})
+            values[(row, "total")] = int(trend.loc[row].sum())
+            eqs.append(((row, "total"), cells))
+        days = (self.end - self.start).days + 1
+        young, total = values[(cur, b1)], values[(cur, "total")]
+        unprinted = ["older_open"]
+        values["older_open"] = total - values["open"]  # open, received before the period
+        eqs.append(((cur, "total"), ["open", "older_open"]))
+        if days == BANDS[0] + 1:
+            eqs.append(("open", [(cur, b1)]))
+        elif days > BANDS[0] + 1:  # the young ones are all in the period
+            values["open_early"] = values["open"] - young
+            eqs.append(("open", [(cur, b1), "open_early"]))
+            unprinted.append("open_early")
+        else:  # the young ones include some received before the period
+            values["young_before"] = young - values["open"]
+            eqs.append(((cur, b1), ["open", "young_before"]))
+            unprinted.append("young_before")
+        fixed = [] if D.sensitive(self.flow.received, self.threshold) else ["received"]
+        return D.protect_cells(values, eqs, threshold=self.threshold, fixed=fixed,
+                               unprinted=unprinted)
+
+    @cached_property
     def flow_protected(self) -> D.ProtectedCells:
-        """The flow's counts after suppression; ``received`` is never a complement (it is
-        the total other tables print)."""
-        return D.protect_cells(self.flow.counts(), FLOW_EQUATIONS, threshold=self.threshold,
-                               fixed=[] if D.sensitive(self.flow.received, self.threshold)
-                               else ["received"])
+        """The flow's counts after suppression (see :attr:`_flow_and_backlog`)."""
+        j = self._flow_and_backlog
+        return D.ProtectedCells({k: j.values[k] for k in FLOW_STAGES},
+                                {k: j.status[k] for k in FLOW_STAGES}, j.threshold, j.secure,
+                                list(FLOW_EQUATIONS))
 
     def _flow_fig(self, stage: str) -> Published:
         p = self.flow_protected
@@ -870,21 +908,24 @@ class PetitionsReport:
     def flow_text(self) -> str:
         f = {s: self._words(self._flow_fig(s).text) for s in FLOW_STAGES}
         end = fmt.date_short(self.end.date(), self.lang)
-        rate = self._flow_rate("handled", "received")
-        frate = self._flow_rate("result_updated", "transferred")
+        def paren(rate: str, word: str) -> str:
+            return "" if rate == fmt.MISSING else f" ({word}{rate})"
+
+        rate = paren(self._flow_rate("handled", "received"), self._t("tỷ lệ ", "rate "))
+        frate = paren(self._flow_rate("result_updated", "transferred"), self._t("tỷ lệ ", ""))
         lead = self._period_lead()
         if self.vi:
             return (f"{lead}, {self.who} tiếp nhận {f['received']} đơn, thư; trong đó "
                     f"{f['within']} đơn thuộc thẩm quyền, {f['outside']} đơn không thuộc thẩm "
-                    f"quyền. Đến ngày {end}, đã xử lý {f['handled']} đơn (tỷ lệ {rate}), "
+                    f"quyền. Đến ngày {end}, đã xử lý {f['handled']} đơn{rate}, "
                     f"trong đó chuyển {f['transferred']} đơn đến cơ quan có thẩm quyền; "
-                    f"{f['result_updated']} đơn đã chuyển được cập nhật kết quả (tỷ lệ {frate})."
+                    f"{f['result_updated']} đơn đã chuyển được cập nhật kết quả{frate}."
                     f" Còn {f['open']} đơn chưa xử lý.")
         return (f"{lead}, {self.who} received {f['received']} petitions and letters: "
                 f"{f['within']} within its jurisdiction and {f['outside']} outside it. By "
-                f"{end}, {f['handled']} had been handled (rate {rate}), {f['transferred']} of them "
+                f"{end}, {f['handled']} had been handled{rate}, {f['transferred']} of them "
                 f"transferred to the competent agency; the result of {f['result_updated']} "
-                f"transferred petitions had been recorded ({frate}). {f['open']} were not yet "
+                f"transferred petitions had been recorded{frate}. {f['open']} were not yet "
                 "handled.")
 
     def _period_lead(self) -> str:
@@ -954,7 +995,12 @@ class PetitionsReport:
     def backlog_protected(self) -> D.Protected:
         """Open petitions by band at each trend period's end (the last row is this period),
         with row totals: one suppression for the chart, the trend and the sentence."""
-        return D.protect(self.backlog_trend, self.threshold, row_total="total")
+        j = self._flow_and_backlog
+        counts = self.backlog_trend.copy()
+        counts["total"] = counts.sum(axis=1)
+        status = pd.DataFrame([[j.status[(r, c)] for c in counts.columns] for r in counts.index],
+                              index=counts.index, columns=counts.columns)
+        return D.Protected(counts, status, j.threshold, j.secure)
 
     def _bp(self, row: str, col: str) -> Published:
         p = self.backlog_protected
@@ -1006,10 +1052,24 @@ class PetitionsReport:
             self._t("Số đơn chưa xử lý", "Open petitions"): [self._bp(cur, k).text
                                                                for k in keys]})
 
+    def backlog_trend_table(self) -> pd.DataFrame:
+        """Open petitions by age band at each trend period's end (this period last), as
+        printed."""
+        from reportkit.report import short_label
+
+        text = self.backlog_protected.text(self.lang, self.publish)
+        out = pd.DataFrame({self._t("Cuối kỳ", "Period end"): [
+            short_label(q, self.lang) for q in self.trend_periods]})
+        for k, label in zip([*band_keys(), "total"],
+                            [*band_labels(lang=self.lang), self._t("Tổng số", "Total")],
+                            strict=True):
+            out[label] = text[k].to_list()
+        return out
+
     def show_backlog(self, number: int | None = 2) -> None:
         """Section: open petitions at the period end by age band, their trend, handling time."""
         from reportkit import charts
-        from reportkit.report import esc, short_label
+        from reportkit.report import esc, html_table, short_label, wrap
 
         title = self._t("Đơn tồn đọng, thời gian xử lý", "Backlog and handling time")
         self._display(self._section(number, title, f"<p>{esc(self.backlog_text())}</p>"))
@@ -1035,6 +1095,9 @@ class PetitionsReport:
                 hidden_label=self._t("Số được ẩn", "Hidden counts"),
                 title=self._t("Đơn chưa xử lý cuối mỗi kỳ", "Open petitions at each period end")
                 + f" — {self.where}", notes=notes, sample=self.sample))
+        df = self.backlog_trend_table()
+        self._display(wrap(html_table(df, numeric=list(df.columns[1:]), highlight=None,
+                                      caption=" ".join(notes) or None)))
 
     # -- 3. follow-up ------------------------------------------------------------------------
     @cached_property
@@ -1045,14 +1108,39 @@ class PetitionsReport:
         return f.sort_values([band_keys()[-1], "total"], ascending=False, kind="stable")
 
     @cached_property
-    def followup_protected(self) -> D.Protected:
+    def followup_rows(self) -> tuple[pd.DataFrame, pd.Series]:
+        """Counts by band per printed row, and each row's earliest waiting transfer.
+
+        Rows are units (national) or agencies; agencies with fewer than ``threshold`` waiting
+        petitions are merged into one "other agencies" row (with the next smallest until that
+        row reaches the threshold), as statistical tables do.
+        """
         keys = band_keys()
-        counts = self.followup[keys]
-        total = self._t("Tổng số", "Total")
-        counts = counts.rename(index=self._unit_name) if self.national else counts
-        if counts.index.has_duplicates:
-            counts = counts.groupby(level=0, sort=False).sum()
-        return D.protect(counts, self.threshold, row_total="total", col_total=total)
+        f = self.followup
+        counts, oldest = f[keys].copy(), f["oldest"].copy()
+        if self.national:
+            counts.index = oldest.index = [self._unit_name(c) for c in counts.index]
+            return counts, oldest
+        if self.publish and len(counts) > 1:
+            totals = counts.sum(axis=1)
+            small = list(totals[totals < self.threshold].index)
+            rest = totals.drop(small).sort_values(kind="stable")
+            while small and totals[small].sum() < self.threshold and len(rest) > 1:
+                small.append(rest.index[0])
+                rest = rest.iloc[1:]
+            if len(small) > 1:
+                other = self._t("Các cơ quan khác", "Other agencies")
+                merged = counts.loc[small].sum().to_frame(other).T
+                counts = pd.concat([counts.drop(small), merged])
+                oldest = pd.concat([oldest.drop(small),
+                                    pd.Series({other: oldest[small].min()})])
+        return counts, oldest
+
+    @cached_property
+    def followup_protected(self) -> D.Protected:
+        counts, _ = self.followup_rows
+        return D.protect(counts, self.threshold, row_total="total",
+                         col_total=self._t("Tổng số", "Total"))
 
     def followup_table(self) -> pd.DataFrame:
         """Waiting transferred petitions per agency (unit when national), as printed."""
@@ -1064,16 +1152,14 @@ class PetitionsReport:
         for k, label in zip(band_keys(), band_labels(lang=self.lang), strict=True):
             out[label] = text[k].to_list()
         out[self._t("Tổng số", "Total")] = text["total"].to_list()
-        oldest = self.followup["oldest"]
-        if self.national:
-            oldest = oldest.rename(index=self._unit_name).groupby(level=0, sort=False).min()
+        _, oldest = self.followup_rows
         out[self._t("Chuyển sớm nhất", "Earliest transfer")] = [
             self._date(oldest.get(i)) if i in oldest.index else "" for i in text.index]
         return out
 
     def followup_text(self) -> str:
         p = self.followup_protected
-        if p.counts.empty:
+        if self.followup.empty:
             return self._t(
                 f"Đến ngày {fmt.date_short(self.end.date(), 'vi')}, mọi đơn đã chuyển cơ quan có "
                 "thẩm quyền đều đã được cập nhật kết quả.",
@@ -1435,11 +1521,14 @@ class PetitionsReport:
 
     # -- for the province report ---------------------------------------------------------------
     def summary(self) -> dict[str, Published]:
-        """Key published figures for the province report (None values are hidden)."""
+        """Key published figures for the province report (a None value is hidden; print
+        ``text``). Keys: the flow stages (:data:`FLOW_STAGES`), open_at_end, open_over_90,
+        awaiting_result_over_90, median_days, p90_days, group_petitions,
+        group_petitions_last_year, repeat_petitions, cases_3plus."""
         cur = str(self.period)
         p = self.followup_protected
         k90 = band_keys()[-1]
-        if p.counts.empty:
+        if self.followup.empty:
             await90 = Published(0.0, self._n(0))
         else:
             tr = p.counts.index[-1]
@@ -1509,11 +1598,20 @@ class PetitionsReport:
         return out
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every table as printed (strings), e.g. to write published CSV files."""
-        return {"flow": self.flow_table(), "backlog": self.backlog_table(),
-                "followup": self.followup_table() if not self.followup.empty
-                else pd.DataFrame(), "overdue": self.overdue_table(),
-                "hotspots": self.hotspots_table(), "repeats": self.repeats_table()}
+        """Every table as printed (strings, suppressed when publishing), e.g. for CSV files.
+
+        Record lists (overdue, repeats) are empty when the report would not print them.
+        """
+        out = {"flow": self.flow_table(), "backlog": self.backlog_table(),
+               "backlog_trend": self.backlog_trend_table(),
+               "followup": self.followup_table() if not self.followup.empty
+               else pd.DataFrame(),
+               "overdue": self.overdue_table() if self._overdue_shown() else pd.DataFrame(),
+               "hotspots": self.hotspots_table(), "crowd": self.crowd_table(),
+               "repeats": self.repeats_table()}
+        if self.national:
+            out.update({"rising": self.rising_table(), "delegations": self.delegations_table()})
+        return out
 
     def write_csv(self, folder: Path | str) -> list[Path]:
         """Write :meth:`tables` as UTF-8 CSV files (with BOM, for Excel); published values."""

@@ -13,6 +13,7 @@ not used for that reason. Personal data of petitioners is never loaded.
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -348,8 +349,18 @@ class ProvinceReport:
         return pd.Series([b30 - b60, b60 - b90, b90], index=labels, dtype="float64")
 
     # -- limitations and appendix --------------------------------------------------------------
+    @functools.cached_property
+    def petitions_report(self) -> Any:
+        """The petitions analysis (flow, backlog, follow-up) for this unit and period."""
+        from reportkit.petitions import PetitionsReport
+
+        return PetitionsReport(self.unit, self.period, lang=self.lang, publish=True,
+                               rule=self.rule, root=self.root)
+
     def limitations_html(self, number: int) -> str:
-        items = N.limitations(self.results, self.lang)
+        # The petitions analysis words the follow-up gap itself (published counts only).
+        items = N.limitations(self.results, self.lang, followup=False)
+        items += self.petitions_report.limitations()
         if not items:
             items = ["Không phát hiện hạn chế nổi bật từ các chỉ tiêu." if self.lang == "vi"
                      else "The indicators show no notable weakness."]
@@ -456,22 +467,16 @@ class ProvinceReport:
             df = self.meetings_table()
             display_html(wrap(html_table(df, numeric=list(df.columns[1:]), total=True)))
         elif key == "petitions":
+            pr = self.petitions_report
+            pr.show_flow(None)
             comp = self.composition()
             if not comp.empty:
                 charts.show(charts.composition(
                     comp, title=("Đơn, thư theo lĩnh vực và loại đơn" if vi
                                  else "Petitions by topic and kind"),
                     lang=self.lang, small_threshold=3, sample=self.sample))
-            charts.show(charts.backlog(
-                self.backlog_bands(),
-                title=("Đơn tồn đọng cuối kỳ theo thời gian" if vi
-                       else "Open petitions at the period end, by age"),
-                lang=self.lang, small_threshold=3, sample=self.sample))
-            agencies = self.agencies_table()
-            if not agencies.empty:
-                cap = ("Số dưới 3 được ghi “<3”." if vi else "Counts under 3 are shown as “<3”.")
-                display_html(wrap(html_table(agencies, numeric=list(agencies.columns[1:]),
-                                             caption=cap)))
+            pr.show_backlog(None)
+            pr.show_followup(None)
             charts.show(self._ranking_chart("processing_rate"))
         elif key == "staffing":
             df = self.staffing_table()

@@ -42,6 +42,7 @@ log = logging.getLogger("reportkit.runner")
 LANGS = ("vi", "en")
 FORMATS = ("ipynb", "html", "pdf")  # the executed .ipynb is always kept
 STAGING = ".staging"
+PUBLISHING_ENV = "REPORTKIT_PUBLISHING"  # see reportkit.disclosure
 # Kernels log errors only: ipykernel 7 warns on every start that local TCP is unencrypted.
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 FAILED = "_failed"
@@ -213,6 +214,8 @@ def execute_staged(report: PreparedReport, staging: Path, *, kernel_name: str,
     from papermill.exceptions import PapermillExecutionError
 
     out = staging / f"{report.notebook.stem}.ipynb"
+    # Kernels started from here render published reports: exact small counts are refused.
+    os.environ[PUBLISHING_ENV] = "1"
     try:
         nb = papermill.execute_notebook(
             _literal(report.notebook), _literal(out), parameters=report.params,
@@ -380,8 +383,9 @@ def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any
     if unknown:
         problems.append(f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
                         f"{notebook.name} takes: {', '.join(specs) or 'nothing'}")
+    # A None default means "required", except ``unit``: None there means the whole country.
     problems += [f"missing {name!r} (its default is None)" for name, spec in specs.items()
-                 if spec.default is None and params.get(name) is None]
+                 if spec.default is None and params.get(name) is None and name != "unit"]
     if period_text is not None:
         try:
             period = Period.parse(period_text)
