@@ -167,3 +167,15 @@ def test_incomplete_data_is_announced(wh: Warehouse) -> None:
                               "en", root=wh.root)
     assert "Cần Thơ sent" not in en  # Cần Thơ sent all three months of Q3
     assert "1 of 34 units sent every report" in en
+
+
+def test_data_quality_report_counts_expected_and_received(wh: Warehouse) -> None:
+    from reportkit.report import DataQualityReport
+
+    rep = DataQualityReport("2025-Q3", root=wh.root, lang="en")
+    # 34 units × 3 months expected; Cần Thơ sent 3 (on time), Hà Nội 1.
+    assert rep.overall["expected"] == 102 and rep.overall["actual"] == 4
+    table = rep.units_table()
+    row = table[table["Unit"] == "Cần Thơ"].iloc[0]
+    assert (row["Received"], row["Reporting rate"]) == ("3", "100.0%")
+    assert table.iloc[-1]["Unit"] == "Cần Thơ"  # lowest timeliness first, Cần Thơ the best

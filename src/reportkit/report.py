@@ -763,3 +763,121 @@ def value_text_plain(ind: I.Indicator, v: float | None, lang: str) -> str:
     if ind.unit == I.PERCENT:
         return fmt.percent(v, lang)
     return fmt.number(v, lang, decimals=1 if ind.unit == I.DAYS else 0)
+
+
+class DataQualityReport:
+    """Who submitted for a period, on time or late; what was rejected and why; which figures
+    look suspicious against the unit's own history (see :mod:`reportkit.quality`)."""
+
+    def __init__(self, period: str | Period, *, lang: str = "vi", days: int = 15,
+                 root: Path | str | None = None, report_date: date | None = None) -> None:
+        from reportkit import quality as Q
+
+        self.period = period if isinstance(period, Period) else Period.parse(period)
+        self.lang, self.days, self.root = lang, days, root
+        self.report_date = report_date or date.today()
+        self.by_unit = Q.reporting_rates(self.period, root=root, days=days, by="unit")
+        self.overall = Q.reporting_rates(self.period, root=root, days=days, by="all").iloc[0]
+        self.rejected = Q.rejections(self.period, root=root)
+        self.reasons = Q.rejection_reasons(self.period, root=root)
+        self.outliers = Q.outliers(self.period, root=root)
+        self.sample = is_sample_data(root)
+
+    def _t(self, vi: str, en: str) -> str:
+        return vi if self.lang == "vi" else en
+
+    def show_heading(self) -> None:
+        lang, o = self.lang, self.overall
+        sub = self._t(f"Tình hình gửi số liệu {self.period.label('vi')}",
+                      f"Data submissions, {self.period.label('en')}")
+        text = self._t(
+            f"Trong kỳ, các đơn vị phải gửi {fmt.number(o['expected'], lang)} báo cáo tháng; đã "
+            f"nhận {fmt.number(o['actual'], lang)} báo cáo (tỷ lệ báo cáo "
+            f"{fmt.percent(o['reporting_rate'], lang)}), trong đó "
+            f"{fmt.number(o['on_time'], lang)} báo cáo đúng hạn trong {self.days} ngày sau khi "
+            f"kết thúc tháng (tỷ lệ đúng hạn {fmt.percent(o['timeliness'], lang)}).",
+            f"Units owed {fmt.number(o['expected'], lang)} monthly reports for the period; "
+            f"{fmt.number(o['actual'], lang)} arrived (reporting rate "
+            f"{fmt.percent(o['reporting_rate'], lang)}), {fmt.number(o['on_time'], lang)} of "
+            f"them within {self.days} days of the month's end (timeliness "
+            f"{fmt.percent(o['timeliness'], lang)}).")
+        sample = ('<div class="rk-sample">DỮ LIỆU MẪU — sample data</div>'
+                  if self.sample else "")
+        display_html(wrap(CSS + f"<h1>{esc(self._t('BÁO CÁO', 'REPORT'))}</h1>"
+                          f'<p class="rk-sub">{esc(sub)}</p>{sample}<p>{esc(text)}</p>'))
+
+    def units_table(self) -> pd.DataFrame:
+        df = self.by_unit.sort_values(["timeliness", "reporting_rate", "unit_code"])
+        lang = self.lang
+        return pd.DataFrame({
+            self._t("Đơn vị", "Unit"): df["unit_name"].astype(str),
+            self._t("Phải gửi", "Expected"): [fmt.number(v, lang) for v in df["expected"]],
+            self._t("Đã gửi", "Received"): [fmt.number(v, lang) for v in df["actual"]],
+            self._t("Đúng hạn", "On time"): [fmt.number(v, lang) for v in df["on_time"]],
+            self._t("Tỷ lệ báo cáo", "Reporting rate"):
+                [fmt.percent(v, lang) for v in df["reporting_rate"]],
+            self._t("Tỷ lệ đúng hạn", "Timeliness"):
+                [fmt.percent(v, lang) for v in df["timeliness"]],
+        })
+
+    def show_submissions(self, number: int) -> None:
+        from reportkit import charts
+
+        title = self._t("Tỷ lệ báo cáo và đúng hạn của các đơn vị",
+                        "Reporting rate and timeliness by unit")
+        display_html(wrap(f"<h2>{number}. {esc(title)}</h2>"))
+        vals = self.by_unit.set_index("unit_name")["timeliness"].dropna()
+        if not vals.empty:
+            charts.show(charts.ranking(
+                vals, highlight=None, percent=True, lang=self.lang, sample=self.sample,
+                national=float(self.overall["timeliness"]),
+                title=self._t(f"Tỷ lệ báo cáo đúng hạn, {self.period.label('vi')}",
+                              f"Reports on time, {self.period.label('en')}")))
+        df = self.units_table()
+        cap = self._t("Xếp từ đơn vị có tỷ lệ đúng hạn thấp nhất.",
+                      "Lowest timeliness first.")
+        display_html(wrap(html_table(df, numeric=list(df.columns[1:]), caption=cap)))
+
+    def show_rejections(self, number: int) -> None:
+        title = self._t("Tệp bị từ chối và lý do", "Rejected files and why")
+        if self.rejected.empty:
+            none = self._t("Không có tệp nào bị từ chối trong kỳ.",
+                           "No file was rejected for this period.")
+            body = f"<p>{esc(none)}</p>"
+        else:
+            df = pd.DataFrame({
+                self._t("Tệp", "File"): [Path(str(f)).name for f in self.rejected["file"]],
+                self._t("Đơn vị", "Units"): self.rejected["units"],
+                self._t("Số lỗi", "Problems"):
+                    [fmt.number(v, self.lang) for v in self.rejected["problems"]],
+                self._t("Lý do", "Reasons"): self.rejected["reasons"],
+                self._t("Đã gửi lại", "Resubmitted"):
+                    [self._t("có", "yes") if v else self._t("chưa", "no")
+                     for v in self.rejected["loaded_later"]],
+            })
+            body = html_table(df, numeric=[df.columns[2]])
+        display_html(wrap(f"<h2>{number}. {esc(title)}</h2>{body}"))
+
+    def show_outliers(self, number: int) -> None:
+        title = self._t("Số liệu bất thường so với lịch sử của đơn vị",
+                        "Figures unusual for the unit's own history")
+        intro = self._t(
+            "Số văn bản gửi lên Trung ương trong tháng lệch xa so với 24 tháng trước của chính "
+            "đơn vị (|z| > 3,5, z-score bền vững); cần kiểm tra lại trước khi sử dụng.",
+            "Documents sent in a month far from the unit's previous 24 months (robust "
+            "z-score beyond 3.5); check before use.")
+        out = self.outliers.head(30)
+        if out.empty:
+            none = self._t("Không phát hiện số liệu bất thường.", "No unusual figure found.")
+            body = f"<p>{esc(none)}</p>"
+        else:
+            df = pd.DataFrame({
+                self._t("Đơn vị", "Unit"): out["unit_name"].astype(str),
+                self._t("Tháng", "Month"): [f"{m.month}/{m.year}" for m in out["month"]],
+                self._t("Giá trị", "Value"): [fmt.number(v, self.lang) for v in out["value"]],
+                self._t("Trung vị 24 tháng", "24-month median"):
+                    [fmt.number(v, self.lang, 1) for v in out["median"]],
+                "z": [fmt.number(v, self.lang, 1) for v in out["z"]],
+            })
+            body = html_table(df, numeric=list(df.columns[2:]))
+        display_html(wrap(f"<h2>{number}. {esc(title)}</h2><p>{esc(intro)}</p>{body}"))
