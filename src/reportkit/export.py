@@ -130,6 +130,7 @@ _RESOURCE_URL = re.compile(
 )
 _CSS_URL = re.compile(r"""(?:url\(|@import)\s*["']?\s*((?:https?:)?//[^)"'\s;]+)""",
                       re.IGNORECASE)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _NO_ALT = "No description has been provided for this image"
 _LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 _MATH = re.compile(r"\$\$|\\\(|\\\[|(?<![\\$])\$[^$\s][^$]*\$")
@@ -238,7 +239,9 @@ def external_references(html: str) -> list[str]:
     Plain ``<a href>`` links are not counted: they load nothing until clicked.
     """
     found = [m.group(1) for m in _RESOURCE_URL.finditer(html)]
-    found += [m.group(1) for m in _CSS_URL.finditer(html)]
+    # A URL inside a CSS comment (the vendored renderer carries a commented-out @import of a
+    # web font) is never fetched.
+    found += [m.group(1) for m in _CSS_URL.finditer(_CSS_COMMENT.sub("", html))]
     return list(dict.fromkeys(found))
 
 
