@@ -165,7 +165,8 @@ def test_tampered_period_is_caught(tmp_path: Path, form: Any) -> None:
     res = run(tmp_path, form.xlsx).files[0]
     assert res.status == "rejected"
     assert {p.message for p in res.problems if p.sheet == "Báo cáo"} == {
-        f"{m}/2025 is outside the form's period 2025-Q4 (Q4 2025)" for m in ("07", "08", "09")}
+        f"{m}/2025 is outside the form's period 2025-Q4 (Q4 2025; cell B4)"
+        for m in ("07", "08", "09")}
 
 
 def test_filled_csv_template_takes_unit_and_period_from_its_name(tmp_path: Path,
@@ -185,7 +186,8 @@ def test_filled_csv_template_takes_unit_and_period_from_its_name(tmp_path: Path,
     assert len(header) == len(PETITIONS.fields)
     res = run(tmp_path, form.csv).files[0]
     assert [(p.row, p.column, p.message) for p in res.problems] == [
-        (3, "received_on", "02/10/2025 is outside the form's period 2025-Q3 (Q3 2025)")]
+        (3, "received_on",
+         "02/10/2025 is outside the form's period 2025-Q3 (Q3 2025; from the file name)")]
     lines = form.csv.read_text(encoding="utf-8-sig").splitlines()
     form.csv.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8-sig")
     res = run(tmp_path, form.csv).files[0]

@@ -306,6 +306,21 @@ def test_dates_in_vietnamese_style_and_bad_dates(run: Runner, tmp_path: Path) ->
     assert "not a date" in p.message
 
 
+@pytest.mark.parametrize(("cell", "stored"), [
+    ("KHÔNG", False), ("Có", True), ("yes", True), ("x", True), ("0", False), ("FALSE", False),
+    ("maybe", None),
+])
+def test_yes_no_in_any_case(run: Runner, tmp_path: Path, cell: str, stored: bool | None) -> None:
+    res = run.one(write_csv(tmp_path / "p.csv", [pet("p1", is_group=cell)]))
+    if stored is None:
+        (p,) = res.problems
+        assert (p.column, p.value, p.message) == ("is_group", "maybe", "not yes/no (Có/Không)")
+        return
+    assert res.status == "loaded", messages(res)
+    got = run.wh.read("petitions", ["15@2025-07-01"], columns=["is_group"])
+    assert got["is_group"].tolist() == [stored]
+
+
 # -- cross-field rules, future dates ------------------------------------------------------------
 @pytest.mark.parametrize(("changes", "column", "rule"), [
     ({"docs_nonsecret_electronic": "16"}, "docs_nonsecret_electronic",
@@ -743,6 +758,13 @@ def test_oversized_file_is_not_read_or_copied(run: Runner, tmp_path: Path) -> No
     assert report["copy"] is None and "source is kept" in report["note"]
 
 
+def test_xlsx_cell_limit(run: Runner, tmp_path: Path) -> None:
+    f = write_xlsx(tmp_path / "a.xlsx", header_and_rows([act(m) for m in ("2025-07",
+                                                                            "2025-08")]))
+    res = run.one(f, limits=Limits(max_xlsx_cells=30))
+    assert res.problems[0].message == "the workbook has more than 30 cells (the limit)"
+
+
 def test_too_many_columns(run: Runner, tmp_path: Path) -> None:
     row = act()
     header = [*row, *[f"x{i}" for i in range(300)]]
@@ -813,10 +835,12 @@ def test_file_name_period_and_unit_are_checked(run: Runner, tmp_path: Path) -> N
     assert run.one(ok).status == "loaded"
     bad = write_csv(tmp_path / "x" / "15-lao-cai_2025-Q3.csv", [act("2025-10")])
     (p,) = run.one(bad).problems
-    assert p.message == "10/2025 is outside the form's period 2025-Q3 (Q3 2025)"
+    assert p.message == ("10/2025 is outside the form's period 2025-Q3 (Q3 2025; from the file "
+                         "name)")
     other = write_csv(tmp_path / "y" / "15-lao-cai_2025-Q3.csv", [act(code="01", name=None)])
     (p,) = run.one(other).problems
-    assert "the row's unit (01) is not the form's unit (Lào Cai, code 15)" == p.message
+    assert p.message == ("the row's unit (01) is not the form's unit (Lào Cai, code 15; from "
+                         "the file name)")
 
 
 def test_form_cells_give_unit_by_name_and_period(run: Runner, tmp_path: Path) -> None:

@@ -270,7 +270,8 @@ def _form_sheet(ws: Any, tbl: Table, fields: list[Field], unit: U.Unit, period: 
         dv: DataValidation | None = None
         if f.type == COUNT:
             if f.name in le:
-                other_col, rule = le[f.name]
+                other, rule = le[f.name]
+                other_col = col_of[other]
                 formula = (f"AND(ISNUMBER({col}{r0}),INT({col}{r0})={col}{r0},{col}{r0}>=0,"
                            f"{col}{r0}<=${other_col}{r0})")
                 dv = DataValidation(type="custom", formula1=formula, allow_blank=True)

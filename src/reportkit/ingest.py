@@ -38,6 +38,7 @@ import shutil
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -67,15 +68,18 @@ from reportkit.schema import (
     find_problems,
     table,
 )
-from reportkit.warehouse import TIME_COLUMN, Warehouse, partition_keys, project_root
+from reportkit.warehouse import TIME_COLUMN, Warehouse, project_root
 
 log = logging.getLogger("reportkit.ingest")
 
 SUFFIXES = (".csv", ".xlsx")
 REPLACEMENTS_FILE = "replacements.jsonl"
 _MISSING = {"", "na", "n/a", "#n/a", "nan", "none", "null", "-", "—", "–", "..", "..."}
+_MISSING_CASES = sorted({v for m in _MISSING for v in (m, m.upper(), m.capitalize())})
 _TRUE = {"1", "true", "yes", "y", "có", "co", "x", "đúng", "dung", "t"}
 _FALSE = {"0", "false", "no", "n", "không", "khong", "sai", "f"}
+_TRUE_CASES = sorted({v for m in _TRUE for v in (m, m.upper(), m.capitalize())})
+_FALSE_CASES = sorted({v for m in _FALSE for v in (m, m.upper(), m.capitalize())})
 _EXCEL_ERRORS = {"#null!", "#div/0!", "#value!", "#ref!", "#name?", "#num!", "#n/a",
                  "#getting_data", "#spill!", "#calc!"}
 _IGNORED_HEADERS = {"stt", "tt", "no", "số tt", "so tt", "số thứ tự", "so thu tu"}
@@ -188,10 +192,12 @@ _M: dict[str, tuple[str, str]] = {
                       "mã đơn vị {code}",
                       "unit name {name!r} is {other} (code {other_code}) on {when}, not unit "
                       "code {code}"),
-    "form_unit": ("đơn vị của dòng ({code}) khác đơn vị của biểu mẫu ({unit}, mã {form_code})",
-                  "the row's unit ({code}) is not the form's unit ({unit}, code {form_code})"),
-    "outside_period": ("ngày {when} nằm ngoài kỳ báo cáo của biểu mẫu {period} ({label})",
-                       "{when} is outside the form's period {period} ({label})"),
+    "form_unit": ("đơn vị của dòng ({code}) khác đơn vị của biểu mẫu ({unit}, mã {form_code}; "
+                  "{source})",
+                  "the row's unit ({code}) is not the form's unit ({unit}, code {form_code}; "
+                  "{source})"),
+    "outside_period": ("{when} nằm ngoài kỳ báo cáo của biểu mẫu {period} ({label}; {source})",
+                       "{when} is outside the form's period {period} ({label}; {source})"),
     "bad_period": ("kỳ báo cáo {text!r} của biểu mẫu không hợp lệ (ví dụ 2025-Q3)",
                    "the form's period {text!r} is not a period code (e.g. 2025-Q3)"),
     "dup_id_call": ("số hiệu đơn trùng với đơn của đơn vị khác ({others})",
@@ -283,9 +289,15 @@ def discover(paths: Iterable[Path | str]) -> list[Path]:
 
 def is_sample_file(path: Path) -> bool:
     """Whether a file lies in a folder written by the sample generator."""
+    return _sample_folder(Path(path).resolve().parent)
+
+
+@functools.lru_cache(maxsize=4096)
+def _sample_folder(folder: Path) -> bool:
     from reportkit.sample import MARKER_FILE
 
-    return any((d / MARKER_FILE).exists() for d in Path(path).resolve().parents)
+    return (folder / MARKER_FILE).exists() or (
+        folder.parent != folder and _sample_folder(folder.parent))
 
 
 def sha256_of(path: Path) -> str:
@@ -299,7 +311,8 @@ def sha256_of(path: Path) -> str:
 def sniff(data: bytes) -> str:
     """What the bytes are: "zip", "ole", "pdf", "html", "utf16", "binary", "empty" or "text"."""
     head = data[:2048]
-    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+    blank = b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"
+    if not head.strip(blank) and (len(data) <= 2048 or not data.strip(blank)):
         return "empty"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return "zip"
@@ -449,9 +462,16 @@ class FormContext:
     from a file name such as ``15-lao-cai_2025-Q3.csv``)."""
 
     unit: str | None = None
-    unit_source: str = ""
+    unit_source: str = ""  # "file" (the file name) or a cell reference such as "D3"
     period: Period | None = None
     period_source: str = ""
+
+    @staticmethod
+    def where(source: str, lang: str) -> str:
+        """Where a value came from, in words: "cell B4", "from the file name"."""
+        if source == "file":
+            return "theo tên tệp" if lang == "vi" else "from the file name"
+        return f"ô {source}" if lang == "vi" else f"cell {source}"
 
 
 @dataclass
@@ -465,6 +485,7 @@ class RawPart:
     missing: list[str] = field(default_factory=list)
     reported: dict[int, set[str]] = field(default_factory=dict)  # row index → fields already
     # reported by the reader (e.g. a formula without a saved value): not reported again
+    context: FormContext = field(default_factory=FormContext)
 
     @property
     def n(self) -> int:
@@ -491,15 +512,17 @@ class _Reader:
 
     def problem(self, key: str, *, row: int | None = None, column: str | None = None,
                 value: Any = None, sheet: str | None = None, table_name: str = "?",
-                rule: str = "file", **kw: Any) -> None:
-        self.out.problems.append(Problem(table_name, rule, _t(key, self.lang, **kw), row=row,
-                                         column=column, value=value, file=str(self.path),
-                                         sheet=sheet))
+                rule: str = "file", hint: str = "", **kw: Any) -> None:
+        """Record a problem worded by message ``key`` (``hint`` is appended)."""
+        self.out.problems.append(Problem(table_name, rule, _t(key, self.lang, **kw) + hint,
+                                         row=row, column=column, value=value,
+                                         file=str(self.path), sheet=sheet))
 
-    def context_from(self, rows: list[tuple[int, list[str]]], sheet: str | None) -> None:
-        """Read "Đơn vị / Unit: …", "Mã đơn vị / Unit code: …" and "Kỳ báo cáo / Period: …"
-        from the cells above the header (they override what the file name says)."""
-        ctx = self.out.context
+    def context_from(self, rows: list[tuple[int, list[str]]], sheet: str | None
+                     ) -> FormContext:
+        """The unit and period of one sheet: "Đơn vị / Unit: …", "Mã đơn vị / Unit code: …"
+        and "Kỳ báo cáo / Period: …" above the header override what the file name says."""
+        ctx = replace(self.out.context)
         unit: tuple[int, str, str] | None = None  # (priority: code 2, name 1), value, where
         for rnum, cells in rows:
             for i, cell in enumerate(cells):
@@ -512,7 +535,7 @@ class _Reader:
                 if kind is None or j is None:
                     continue
                 value = cells[j].strip()
-                where = (f"sheet {sheet!r}, " if sheet else "") + f"cell {_column_letter(j)}{rnum}"
+                where = f"{_column_letter(j)}{rnum}"
                 if kind == "period":
                     period = parse_period_text(value)
                     if period is None:
@@ -523,9 +546,10 @@ class _Reader:
                     unit = (2 if kind == "code" else 1, value, where)
         if unit is not None:
             ctx.unit, ctx.unit_source = unit[1], unit[2]
+        return ctx
 
     def header_problems(self, hm: HeaderMatch, data_in: Callable[[int], bool], header_row: int,
-                        sheet: str | None) -> list[str]:
+                        sheet: str | None, ctx: FormContext) -> list[str]:
         """Problems of the header row; returns the required fields that are missing."""
         tbl = table(hm.table)
         for name, a, b in hm.duplicates:
@@ -533,43 +557,28 @@ class _Reader:
                          rule="known column", name=name, a=_column_letter(a),
                          b=_column_letter(b))
         present = set(hm.fields.values())
-        ctx = self.out.context
         has_unit = ctx.unit is not None or "unit_name" in present
         missing = [f for f in tbl.fields if f.required and f.name not in present
                    and not (f.name == "unit_code" and has_unit)]
         unknown = {i: h for i, h in hm.unknown.items() if data_in(i)}
         labels = {normalize_header(x): f for f in missing for x in (f.label_vi, f.label_en,
                                                                      f.name)}
-        for f in missing:
-            guess = difflib.get_close_matches(
-                normalize_header(f.label_vi), [normalize_header(h) for h in unknown.values()],
-                n=1, cutoff=0.6) or difflib.get_close_matches(
-                normalize_header(f.label_en), [normalize_header(h) for h in unknown.values()],
-                n=1, cutoff=0.6)
-            hint = ""
-            if guess:
-                header = next(h for h in unknown.values() if normalize_header(h) == guess[0])
-                hint = _t("did_you_mean", self.lang, header=header)
+        heads = {normalize_header(h): h for h in unknown.values()}
+        for f in missing:  # a renamed column shows up as missing + unknown: pair them
+            guess = (difflib.get_close_matches(normalize_header(f.label_vi), heads, 1, 0.6)
+                     or difflib.get_close_matches(normalize_header(f.label_en), heads, 1, 0.6))
+            hint = _t("did_you_mean", self.lang, header=heads[guess[0]]) if guess else ""
             self.problem("missing_col", row=header_row, column=f.name, sheet=sheet,
                          table_name=tbl.name, rule="column present", name=f.name,
-                         label=f.label(self.lang))
-            if hint:
-                p = self.out.problems[-1]
-                self.out.problems[-1] = Problem(p.table, p.rule, p.message + hint, p.row,
-                                                p.column, p.value, p.file, p.sheet)
+                         label=f.label(self.lang), hint=hint)
         for i, header in unknown.items():
-            guess = difflib.get_close_matches(normalize_header(header), list(labels), n=1,
-                                              cutoff=0.6)
+            guess = difflib.get_close_matches(normalize_header(header), list(labels), 1, 0.6)
             hint = ""
             if guess:
                 f = labels[guess[0]]
                 hint = _t("suggest_col", self.lang, label=f.label(self.lang), name=f.name)
             self.problem("unknown_col", row=header_row, column=_column_letter(i), sheet=sheet,
-                         table_name=tbl.name, rule="known column", header=header)
-            if hint:
-                p = self.out.problems[-1]
-                self.out.problems[-1] = Problem(p.table, p.rule, p.message + hint, p.row,
-                                                p.column, p.value, p.file, p.sheet)
+                         table_name=tbl.name, rule="known column", header=header, hint=hint)
         return [f.name for f in missing]
 
 
@@ -604,7 +613,7 @@ def _context_from_name(path: Path) -> FormContext:
     period = parse_period_text(m["period"])
     if period is None:
         return FormContext()
-    return FormContext(m["code"], f"file name {path.name}", period, f"file name {path.name}")
+    return FormContext(m["code"], "file", period, "file")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -624,20 +633,22 @@ def _decode(data: bytes, kind: str) -> tuple[bytes, str] | None:
     if data.startswith(codecs.BOM_UTF8):
         data, enc = data[3:], "utf-8-sig"
     if not data.isascii():
-        dec = codecs.getincrementaldecoder("utf-8")()
+        # The prefix tells UTF-8 from Windows-1258; Arrow checks the rest of a UTF-8 file.
         try:
-            for i in range(0, len(data), 1 << 22):
-                dec.decode(data[i:i + (1 << 22)])
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1258")
-            except UnicodeDecodeError:
-                return None
-            return unicodedata.normalize("NFC", text).encode("utf-8"), "windows-1258"
+            data[:65536].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < 65536 - 4:
+                try:
+                    text = data.decode("cp1258")
+                except UnicodeDecodeError:
+                    return None
+                return unicodedata.normalize("NFC", text).encode("utf-8"), "windows-1258"
         # Combining marks (U+0300-U+036F, bytes CC/CD): NFD text, or tone marks typed apart.
         if b"\xcc" in data or b"\xcd" in data:
-            text = data.decode("utf-8")
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                return None
             if not unicodedata.is_normalized("NFC", text):
                 data = unicodedata.normalize("NFC", text).encode("utf-8")
                 enc += " (NFD)"
@@ -710,7 +721,7 @@ class _CsvReader(_Reader):
         if len(header_cells) > self.limits.max_columns:
             self.problem("too_many_cols", n=len(header_cells), limit=self.limits.max_columns)
             return self.out
-        self.context_from([(rec[0], rec[3]) for rec in head[:at]], None)
+        ctx = self.context_from([(rec[0], rec[3]) for rec in head[:at]], None)
         last = at
         if at + 1 < len(head) and _is_label_line(head[at + 1][3], best):
             last = at + 1
@@ -718,7 +729,7 @@ class _CsvReader(_Reader):
         cols, rows = self._parse(buf, offset, delim, len(header_cells), head[last][1] + 1,
                                  best.table)
         if cols is not None:
-            self._finish(best, header_cells, cols, rows, head[at][0])
+            self._finish(best, header_cells, cols, rows, head[at][0], ctx)
         return self.out
 
     def _parse(self, buf: bytes, offset: int, delim: str, width: int, first_line: int,
@@ -751,13 +762,20 @@ class _CsvReader(_Reader):
             if not bad and tbl.num_rows == buf.count(b"\n", offset, end) + 1:
                 rows = np.arange(first_line, first_line + tbl.num_rows, dtype=np.int64)
                 return [tbl.column(i).combine_chunks() for i in range(width)], rows
-        except pa.ArrowInvalid:
-            pass
+        except pa.ArrowInvalid as exc:
+            if "utf8" in str(exc).lower():
+                self.problem("encoding")
+                return None, np.array([], dtype=np.int64)
         return self._parse_slow(bytes(body), delim, width, first_line, tname)
 
     def _parse_slow(self, body: bytes, delim: str, width: int, first_line: int,
                     tname: str) -> tuple[list[pa.Array] | None, np.ndarray]:
-        reader = csv.reader(io.StringIO(body.decode("utf-8"), newline=""), delimiter=delim)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            self.problem("encoding")
+            return None, np.array([], dtype=np.int64)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
         cols: list[list[str]] = [[] for _ in range(width)]
         rows: list[int] = []
         last = first_line - 1
@@ -779,7 +797,7 @@ class _CsvReader(_Reader):
         return [pa.array(c, type=pa.string()) for c in cols], np.array(rows, dtype=np.int64)
 
     def _finish(self, hm: HeaderMatch, header: list[str], cols: list[pa.Array],
-                rows: np.ndarray, header_line: int) -> None:
+                rows: np.ndarray, header_line: int, ctx: FormContext) -> None:
         tbl = table(hm.table)
 
         def has_data(i: int) -> bool:
@@ -790,9 +808,9 @@ class _CsvReader(_Reader):
             if not header[i].strip() and has_data(i):
                 self.problem("unnamed_col", row=header_line, column=_column_letter(i),
                              table_name=tbl.name, rule="known column", letter=_column_letter(i))
-        missing = self.header_problems(hm, has_data, header_line, None)
+        missing = self.header_problems(hm, has_data, header_line, None, ctx)
         columns = {name: cols[i] for i, name in hm.fields.items()}
-        self.out.parts.append(RawPart(tbl.name, columns, rows, None, missing))
+        self.out.parts.append(RawPart(tbl.name, columns, rows, None, missing, context=ctx))
 
 
 def _examples(lang: str) -> str:
@@ -937,12 +955,15 @@ class _XlsxReader(_Reader):
 
         sheet = ws.title
         lim = self.limits
+        # openpyxl's own streaming parser (3.1), fed as its read-only worksheet feeds it, so the
+        # formula flag and the merged ranges come out of the same single pass.
         src = wb._archive.open(ws._worksheet_path)
         parser = Parser(src, wb.shared_strings, data_only=True, epoch=wb.epoch,
                         date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
         head: list[tuple[int, list[str]]] = []
         formulas: set[tuple[int, int]] = set()
         hm: HeaderMatch | None = None
+        ctx = self.out.context
         cols: dict[int, list[str]] = {}
         rows: list[int] = []
         header_row = start_row = 0
@@ -979,7 +1000,7 @@ class _XlsxReader(_Reader):
                         hm, header_row, start_row = cand, idx, idx + 1
                         if only_probe:
                             return True
-                        self.context_from(head[:-1], sheet)
+                        ctx = self.context_from(head[:-1], sheet)
                         cols = {i: [] for i in cand.fields}
                     continue
                 if idx == start_row:
@@ -1039,10 +1060,10 @@ class _XlsxReader(_Reader):
                 self.problem("unnamed_col", row=header_row, sheet=sheet,
                              column=_column_letter(i), table_name=tbl.name,
                              rule="known column", letter=_column_letter(i))
-        missing = self.header_problems(hm, lambda i: i in unknown_data, header_row, sheet)
+        missing = self.header_problems(hm, lambda i: i in unknown_data, header_row, sheet, ctx)
         columns = {hm.fields[i]: pa.array(v, type=pa.string()) for i, v in cols.items()}
         self.out.parts.append(RawPart(tbl.name, columns, np.array(rows, dtype=np.int64), sheet,
-                                      missing, reported))
+                                      missing, reported, ctx))
         return True
 
 
@@ -1129,17 +1150,15 @@ def coerce(raw: pd.DataFrame, tbl: Table, *, lang: str = "en") -> tuple[pd.DataF
     for f in tbl.fields:
         text = raw[f.name] if f.name in raw.columns else pd.Series(pd.NA, index=raw.index,
                                                                     dtype="str")
-        low = text.str.lower()
-        marker = low.isin(_MISSING).to_numpy(dtype=bool) & text.notna().to_numpy(dtype=bool)
+        marker = text.isin(_MISSING_CASES).to_numpy(dtype=bool)
         if marker.any():
             text = text.mask(marker)
-            low = low.mask(marker)
         present = text.notna().to_numpy(dtype=bool)
 
-        def bad(mask: np.ndarray, key: str, name: str = f.name, low: pd.Series = low) -> None:
+        def bad(mask: np.ndarray, key: str, name: str = f.name, text: pd.Series = text) -> None:
             pos = np.flatnonzero(mask)
             if len(pos):
-                err = low.iloc[pos].isin(_EXCEL_ERRORS).to_numpy(dtype=bool)
+                err = text.iloc[pos].str.lower().isin(_EXCEL_ERRORS).to_numpy(dtype=bool)
                 if err.any():
                     findings.append(Finding("type", name, _t("excel_error", lang), pos[err]))
                     pos = pos[~err]
@@ -1156,23 +1175,32 @@ def coerce(raw: pd.DataFrame, tbl: Table, *, lang: str = "en") -> tuple[pd.DataF
                 "not_month" if f.type == MONTH else "not_date")
             out[f.name] = val
         elif f.type == BOOL:
-            val = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-            val[low.isin(_TRUE).to_numpy(dtype=bool)] = True
-            val[low.isin(_FALSE).to_numpy(dtype=bool)] = False
-            bad(present & val.isna().to_numpy(dtype=bool), "not_bool")
-            out[f.name] = val
+            yes = text.isin(_TRUE_CASES).to_numpy(dtype=bool, copy=True)
+            no = text.isin(_FALSE_CASES).to_numpy(dtype=bool, copy=True)
+            other = present & ~yes & ~no
+            if other.any():  # odd capitalisation ("KhÔng")
+                low = text[other].str.lower()
+                yes[other] = low.isin(_TRUE).to_numpy(dtype=bool)
+                no[other] = low.isin(_FALSE).to_numpy(dtype=bool)
+            val = pd.array(np.where(yes, True, False), dtype="boolean")
+            val[~yes & ~no] = pd.NA
+            bad(present & ~yes & ~no, "not_bool")
+            out[f.name] = pd.Series(val, index=raw.index)
         elif f.type == CODE:
             out[f.name] = text.where(~text.str.fullmatch(r"\d").fillna(False), "0" + text)
         elif f.type == CATEGORY:
-            known = low.isin(f.categories).fillna(False).to_numpy(dtype=bool)
-            val = low.copy()
+            known = text.isin(f.categories).to_numpy(dtype=bool)
+            val = text.copy()
             other = present & ~known
             if other.any():
                 labels = {normalize_header(lab): key
                           for key, pair in CATEGORY_LABELS.get(f.name, {}).items()
                           for lab in (*pair, key)}
-                val.iloc[np.flatnonzero(other)] = [
-                    labels.get(normalize_header(v), v) for v in text.iloc[np.flatnonzero(other)]]
+                pos = np.flatnonzero(other)
+                uniq, inv = np.unique(text.iloc[pos].to_numpy(dtype=object), return_inverse=True)
+                mapped = np.array([labels.get(normalize_header(v), v) for v in uniq],
+                                  dtype=object)
+                val.iloc[pos] = mapped[inv.reshape(-1)]
             out[f.name] = val
         else:  # TEXT, ID
             out[f.name] = text
@@ -1181,6 +1209,21 @@ def coerce(raw: pd.DataFrame, tbl: Table, *, lang: str = "en") -> tuple[pd.DataF
 
 # ------------------------------------------------------------------------------------------------
 # Units
+def _not_in_force(codes: pd.Series, when: pd.Series) -> np.ndarray:
+    """Rows whose two-digit code names no unit in force at the row's date (the warehouse's
+    partition keys, plus the rule that the 63-unit list starts on 1 August 2008)."""
+    f, uniq = pd.factorize(codes)
+    era = _era(when)
+    old = {u.code for u in U.units_at(U.OLD_VALID_TO)}
+    new = {u.code for u in U.units_at(U.MERGER_DATE)}
+    ok_old = np.array([c in old for c in uniq] + [False])
+    ok_new = np.array([c in new for c in uniq] + [False])
+    valid = np.where(era == 2, ok_new[f], np.where(era == 1, ok_old[f], False))
+    checkable = (f >= 0) & when.notna().to_numpy(dtype=bool) & codes.str.fullmatch(
+        r"\d{2}").fillna(False).to_numpy(dtype=bool)
+    return checkable & ~valid
+
+
 def _era(dates: pd.Series) -> np.ndarray:
     d = dates.to_numpy(dtype="datetime64[ns]")
     return (d >= _ERA_BOUNDS[0]).astype(np.int8) + (d >= _ERA_BOUNDS[1]).astype(np.int8)
@@ -1210,30 +1253,27 @@ def _resolve_many(texts: pd.Series, dates: pd.Series, lang: str
 
     Returns the code (NA where unresolved), the unit name, and the error message (NA if ok).
     """
-    ok = texts.notna().to_numpy(dtype=bool) & dates.notna().to_numpy(dtype=bool)
-    code = pd.Series(pd.NA, index=texts.index, dtype="str")
-    name = pd.Series(pd.NA, index=texts.index, dtype="str")
-    err = pd.Series(pd.NA, index=texts.index, dtype="str")
-    if not ok.any():
-        return code, name, err
-    sub = pd.DataFrame({"t": texts[ok].to_numpy(), "e": _era(dates[ok]),
-                        "d": dates[ok].to_numpy()})
-    firsts = sub.drop_duplicates(["t", "e"])
-    found = []
-    for t, e, d in zip(firsts["t"], firsts["e"], firsts["d"], strict=True):
+    n = len(texts)
+    codes, uniques = pd.factorize(texts)
+    ok = (codes >= 0) & dates.notna().to_numpy(dtype=bool)
+    key = np.where(ok, codes.astype(np.int64) * 3 + _era(dates), -1)
+    keys, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    found: list[tuple[Any, Any, Any]] = []
+    when = dates.to_numpy(dtype="datetime64[ns]")
+    for k, pos in zip(keys, first, strict=True):
+        if k < 0:
+            found.append((None, None, None))
+            continue
+        text = uniques[k // 3]
         try:
-            u = U.resolve(t, at=pd.Timestamp(d).date())
-            found.append((t, e, u.code, u.name, None))
+            u = U.resolve(text, at=pd.Timestamp(when[pos]).date())
+            found.append((u.code, u.name, None))
         except ReportkitError as exc:
-            found.append((t, e, None, None, _unit_error_text(exc, lang, t)))
-    table_ = pd.DataFrame(found, columns=["t", "e", "code", "name", "err"], dtype=object)
-    table_["e"] = table_["e"].astype(sub["e"].dtype)
-    hit = sub[["t", "e"]].merge(table_, on=["t", "e"], how="left")
-    idx = np.flatnonzero(ok)
-    code.iloc[idx] = hit["code"].to_numpy()
-    name.iloc[idx] = hit["name"].to_numpy()
-    err.iloc[idx] = hit["err"].to_numpy()
-    return code, name, err
+            found.append((None, None, _unit_error_text(exc, lang, text)))
+    cols = [np.array([f[i] for f in found], dtype=object)[inverse.reshape(-1)]
+            for i in range(3)]
+    return tuple(pd.Series(c if n else [], index=texts.index, dtype="str")  # type: ignore
+                 for c in cols)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -1260,7 +1300,7 @@ class _Batch:
     # -- concatenation -------------------------------------------------------------------------
     def _concat(self, tbl: Table) -> pd.DataFrame | None:
         """One frame of stripped text cells (blank = NA) with ``_file``, ``_part``, ``_row``
-        and ``_ctx_unit`` (the form's unit); rows with no value at all are dropped."""
+        and ``_index`` (the row's index within its part); rows with no value are dropped."""
         tables = []
         for fi, item in enumerate(self.items):
             for part in item.read.parts:
@@ -1270,20 +1310,16 @@ class _Batch:
                 self.parts.append(part)
                 cols = {f: part.columns.get(f, pa.nulls(part.n, pa.string()))
                         for f in tbl.columns}
-                ctx = item.read.context.unit
-                cols["_ctx_unit"] = (pa.array([ctx] * part.n, type=pa.string()) if ctx
-                                     else pa.nulls(part.n, pa.string()))
-                cols["_skip"] = pa.array(
-                    [",".join(sorted(part.reported[i])) if i in part.reported else None
-                     for i in range(part.n)], type=pa.string()) if part.reported else pa.nulls(
-                    part.n, pa.string())
+                cols["_index"] = pa.array(np.arange(part.n, dtype=np.int32))
                 cols["_file"] = pa.array(np.full(part.n, fi, dtype=np.int32))
                 cols["_part"] = pa.array(np.full(part.n, pi, dtype=np.int32))
                 cols["_row"] = pa.array(part.rows)
                 tables.append(pa.table(cols))
+                part.columns = {}  # the concatenation holds the cells from here on
         if not tables:
             return None
         big = pa.concat_tables(tables)
+        del tables
         arrays = {}
         for name in big.column_names:
             col = big.column(name)
@@ -1291,7 +1327,9 @@ class _Batch:
                 col = pc.utf8_trim_whitespace(col)
                 col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
             arrays[name] = col
+        del big
         df = pa.table(arrays).to_pandas()
+        del arrays
         blank = np.logical_and.reduce([df[c].isna().to_numpy(dtype=bool) for c in tbl.columns])
         if blank.any():
             df = df[~blank].reset_index(drop=True)
@@ -1352,22 +1390,24 @@ class _Batch:
         failed: dict[str, np.ndarray] = {}
         for f in findings:
             failed.setdefault(f.column or "", np.zeros(n, dtype=bool))[f.positions] = True
-        skip = raw["_skip"]
-        for pos in np.flatnonzero(skip.notna().to_numpy(dtype=bool)):
-            for col in str(skip.iloc[pos]).split(","):
-                failed.setdefault(col, np.zeros(n, dtype=bool))[pos] = True
-        # A file that lacks a required column gets one problem at its header, not one per row.
-        files = typed["_file"].to_numpy()
-        for fi, item in enumerate(self.items):
-            for part in item.read.parts:
-                if part.table == tbl.name:
-                    for col in part.missing:
-                        failed.setdefault(col, np.zeros(n, dtype=bool))
-                        failed[col] |= files == fi
+        # Cells the reader already reported (formulas without a saved value).
+        parts, index = raw["_part"].to_numpy(), raw["_index"].to_numpy()
+        for pi in {int(p) for p in np.unique(parts) if self.parts[p].reported}:
+            where = np.flatnonzero(parts == pi)
+            for i, cols in self.parts[pi].reported.items():
+                for pos in where[index[where] == i]:
+                    for col in cols:
+                        failed.setdefault(col, np.zeros(n, dtype=bool))[pos] = True
+        # A sheet that lacks a required column gets one problem at its header, not one per row.
+        for pi, part in enumerate(self.parts):
+            if part.table == tbl.name:
+                for col in part.missing:
+                    failed.setdefault(col, np.zeros(n, dtype=bool))
+                    failed[col] |= parts == pi
         findings += self._units(raw, typed, tbl, failed)
         rules = {r.name: r.columns for r in tbl.rules}
         for f in find_problems(typed, tbl, today=self.today, lang=lang, scope=("_file",),
-                               skip_required=failed):
+                               skip_required=failed, stripped=True):
             if f.rule == "required" and f.column and tbl.field(f.column).type == COUNT:
                 f = replace(f, message=_t("required_count", lang))
             if f.rule in rules:  # a cell that could not be read is not judged by a rule
@@ -1379,7 +1419,7 @@ class _Batch:
                     continue
                 f = replace(f, positions=f.positions[~bad])
             findings.append(f)
-        findings += self._periods(typed, tbl)
+        findings += self._periods(raw, typed, tbl)
         if tbl.name == "petitions":
             findings += self._petition_ids(typed)
         return typed, findings
@@ -1391,7 +1431,7 @@ class _Batch:
         lang = self.lang
         out: list[Finding] = []
         when = typed[TIME_COLUMN[tbl.name]]
-        code = typed["unit_code"].astype(object)
+        code = typed["unit_code"].astype(object)  # NA-tolerant while codes are filled in
         reported = np.zeros(len(typed), dtype=bool)
         files = typed["_file"].to_numpy()
 
@@ -1408,7 +1448,9 @@ class _Batch:
             return (a.notna() & b.notna() & a.ne(b)).to_numpy(dtype=bool)
 
         # The form's own unit (cells above the header, or the file name).
-        ctx = raw["_ctx_unit"]
+        part_units = np.array([p.context.unit for p in self.parts], dtype=object)
+        sources = np.array([p.context.unit_source for p in self.parts], dtype=object)
+        ctx = pd.Series(part_units[raw["_part"].to_numpy()], index=typed.index, dtype="str")
         if ctx.notna().any():
             c_code, c_name, c_err = _resolve_many(ctx, when, lang)
             has_err = c_err.notna().to_numpy(dtype=bool)
@@ -1426,7 +1468,9 @@ class _Batch:
                 msgs = pd.Series("", index=code.index, dtype=object)
                 for p in np.flatnonzero(bad):
                     msgs.iloc[p] = _t("form_unit", lang, code=code.iloc[p],
-                                      unit=c_name.iloc[p], form_code=c_code.iloc[p])
+                                      unit=c_name.iloc[p], form_code=c_code.iloc[p],
+                                      source=FormContext.where(
+                                          sources[raw["_part"].iloc[p]], lang))
                 add(bad, msgs)
                 reported |= bad
         # A unit_name column.
@@ -1449,72 +1493,72 @@ class _Batch:
         code = code.astype("str")
         typed["unit_code"] = code.where(~code.str.fullmatch(r"\d").fillna(False), "0" + code)
         # Codes not in force at the row's date ("... was merged into ... on 1 July 2025").
-        ok = (typed["unit_code"].str.fullmatch(r"\d{2}").fillna(False)
-              & when.notna()).to_numpy(dtype=bool) & ~reported
-        if ok.any():
-            idx = np.flatnonzero(ok)
-            gone = np.zeros(len(typed), dtype=bool)
-            gone[idx[partition_keys(typed.iloc[idx], tbl).isna().to_numpy()]] = True
-            if gone.any():
-                _, _, g_err = _resolve_many(typed["unit_code"].where(gone), when, lang)
-                add(gone, g_err)
-                reported |= gone
+        gone = _not_in_force(typed["unit_code"], when) & ~reported
+        if gone.any():
+            _, _, g_err = _resolve_many(typed["unit_code"].where(gone), when, lang)
+            add(gone, g_err)
+            reported |= gone
         failed["unit_code"] = failed.get("unit_code", np.zeros(len(typed), dtype=bool)) | reported
         return out
 
-    def _periods(self, typed: pd.DataFrame, tbl: Table) -> list[Finding]:
-        """Rows dated outside the form's period (from a form cell or the file name). Activity
-        months must lie in the period; petitions may start from the Decree 09 cut-off."""
-        nf = len(self.items)
-        lo = np.full(nf, np.datetime64("NaT"), dtype="datetime64[ns]")
+    def _periods(self, raw: pd.DataFrame, typed: pd.DataFrame, tbl: Table) -> list[Finding]:
+        """Rows dated outside their form's period (from a form cell or the file name).
+        Activity months must lie in the period; petitions may start from the Decree 09
+        cut-off (the 15th of the month before)."""
+        n = len(self.parts)
+        lo = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
         hi = lo.copy()
-        for fi, item in enumerate(self.items):
-            p = item.read.context.period
-            if p is not None:
+        for pi, part in enumerate(self.parts):
+            p = part.context.period
+            if p is not None and part.table == tbl.name:
                 a = p.first if tbl.name == "activity" else p.start_date("decree09")
                 b = p.last if tbl.name == "activity" else p.end_date("calendar")
-                lo[fi], hi[fi] = np.datetime64(a, "ns"), np.datetime64(b, "ns")
-        files = typed["_file"].to_numpy()
+                lo[pi], hi[pi] = np.datetime64(a, "ns"), np.datetime64(b, "ns")
+        parts = raw["_part"].to_numpy()
         when = typed[TIME_COLUMN[tbl.name]].to_numpy(dtype="datetime64[ns]")
-        flo, fhi = lo[files], hi[files]
-        with np.errstate(invalid="ignore"):
-            outside = ~np.isnat(flo) & ~np.isnat(when) & ((when < flo) | (when > fhi))
+        plo, phi = lo[parts], hi[parts]
+        outside = ~np.isnat(plo) & ~np.isnat(when) & ((when < plo) | (when > phi))
         out: list[Finding] = []
         pos = np.flatnonzero(outside)
         if not len(pos):
             return out
-        keys = pd.DataFrame({"f": files[pos], "d": when[pos], "p": pos})
-        for (fi, d), group in keys.groupby(["f", "d"], sort=True):
-            p = self.items[int(fi)].read.context.period
+        keys = pd.DataFrame({"part": parts[pos], "d": when[pos], "p": pos})
+        for (pi, d), group in keys.groupby(["part", "d"], sort=True):
+            p = self.parts[int(pi)].context.period
             assert p is not None
             ts = pd.Timestamp(d)
             shown = f"{ts:%m/%Y}" if tbl.name == "activity" else f"{ts:%d/%m/%Y}"
             out.append(Finding("period", TIME_COLUMN[tbl.name], _t(
                 "outside_period", self.lang, when=shown, period=str(p),
-                label=p.label(self.lang)), group["p"].to_numpy()))
+                label=p.label(self.lang), source=FormContext.where(
+                    self.parts[int(pi)].context.period_source, self.lang)),
+                group["p"].to_numpy()))
         return out
 
     def _petition_ids(self, typed: pd.DataFrame) -> list[Finding]:
         """Petition ids used by two units: within this call, or against the warehouse."""
         out: list[Finding] = []
-        ids = typed[["petition_id", "unit_code", "_file"]].dropna(subset=["petition_id",
-                                                                          "unit_code"])
-        pairs = ids.drop_duplicates(["petition_id", "unit_code"])
-        clash = set(pairs["petition_id"][pairs["petition_id"].duplicated(keep=False)])
-        if clash:
-            hit = ids[ids["petition_id"].isin(clash)]
+        pid, pids = pd.factorize(typed["petition_id"])
+        unit, _ = pd.factorize(typed["unit_code"])
+        ok = (pid >= 0) & (unit >= 0)
+        pairs = np.unique(pid[ok].astype(np.int64) * (unit.max() + 2) + unit[ok])
+        per_id = np.bincount(pairs // (unit.max() + 2), minlength=len(pids))
+        clash = ok & (per_id[np.where(pid >= 0, pid, 0)] > 1)
+        if clash.any():
+            hit = typed.loc[clash, ["petition_id", "unit_code", "_file"]]
             units_of = hit.groupby("petition_id")["unit_code"].agg(lambda s: sorted(set(s)))
             files_of = hit.groupby("petition_id")["_file"].agg(lambda s: sorted(set(s)))
             msgs = {}
-            for pos, pid, code in zip(hit.index, hit["petition_id"], hit["unit_code"],
-                                      strict=True):
-                others = ", ".join(u for u in units_of[pid] if u != code)
-                where = ", ".join(self.items[f].result.path.name for f in files_of[pid])
+            for pos, p_id, code in zip(np.flatnonzero(clash), hit["petition_id"],
+                                       hit["unit_code"], strict=True):
+                others = ", ".join(u for u in units_of[p_id] if u != code)
+                where = ", ".join(self.items[f].result.path.name for f in files_of[p_id])
                 msgs[pos] = _t("dup_id_call", self.lang, others=f"{others}: {where}")
             s = pd.Series(msgs)
             for msg, group in pd.Series(s.index).groupby(s.to_numpy(), sort=False):
                 out.append(Finding("unique petition id", "petition_id", str(msg),
                                    group.to_numpy()))
+        ids = typed.loc[ok, ["petition_id", "unit_code"]]
         if self.wh is not None and self.wh.partitions("petitions"):
             have = self.wh.read("petitions", list(self.wh.partitions("petitions")),
                                 columns=["petition_id", "unit_code"])
@@ -1566,7 +1610,9 @@ class _Batch:
 
     def _problems(self, entries: list[tuple[Any, ...]], res: FileResult) -> list[Problem]:
         file = str(res.path)
-        rows = sorted((e for e in entries if e[0] == "row"), key=lambda e: (e[5], e[3] or ""))
+        order = {(t, c): i for t, tb in TABLES.items() for i, c in enumerate(tb.columns)}
+        rows = sorted((e for e in entries if e[0] == "row"),
+                      key=lambda e: (e[5], order.get((e[1], e[3]), 999), e[3] or ""))
         # Many empty required cells in one row: one problem for the row.
         required: dict[int, list[str]] = {}
         for e in rows:
@@ -1632,8 +1678,7 @@ def _validate(paths: Iterable[Path | str], *, wh: Warehouse | None, today: date 
     batch.validate()
     for item in batch.items:
         if item.result.status == "rejected":
-            log.warning("rejected %s: %d problem(s)", item.result.path,
-                        len(item.result.problems))
+            log.info("rejected %s: %d problem(s)", item.result.path, len(item.result.problems))
     return report, batch
 
 
@@ -1684,11 +1729,16 @@ def ingest(paths: Iterable[Path | str], *, warehouse: Warehouse | None = None,
     stamp = datetime.now().isoformat(timespec="seconds")
     who = user or _user()
     replacements = _write(batch, wh, stamp, who)
-    for r in report.files:
+    _sample_folder.cache_clear()
+
+    def keep(r: FileResult) -> None:
         if r.status == "rejected":
             r.quarantined = _quarantine(r, quarantine, stamp, limits)
         elif r.status == "loaded":
             r.archived = _archive(r, archive)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:  # file copies wait on the disk, not the CPU
+        list(pool.map(keep, report.files))
     wh.append_ledger(_ledger_entry(r, stamp, who) for r in report.files if r.status != "skipped")
     if replacements:
         with (wh.root / REPLACEMENTS_FILE).open("a", encoding="utf-8") as fh:
@@ -1881,10 +1931,13 @@ def _ledger_entry(r: FileResult, stamp: str, who: str) -> dict[str, Any]:
 
 
 def _archive(res: FileResult, folder: Path) -> Path:
+    """Keep an accepted original, named by its hash (the same bytes are kept once)."""
     dest = folder / res.sha256[:2] / f"{res.sha256[:12]}-{res.path.name}"
     if not dest.exists():
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(res.path, dest)
+        tmp = dest.with_name(f".{dest.name}.part")
+        shutil.copy2(res.path, tmp)
+        tmp.replace(dest)
     return dest
 
 
@@ -1917,7 +1970,7 @@ def format_problems(res: FileResult, limit: int = 20, lang: str = "en") -> str:
              f"{'lỗi' if vi else 'problem(s)'}"]
     for p in res.problems[:limit]:
         where = ", ".join(x for x in (
-            f"sheet {p.sheet!r}" if p.sheet else None,
+            (f"trang {p.sheet!r}" if vi else f"sheet {p.sheet!r}") if p.sheet else None,
             (f"dòng {p.row}" if vi else f"row {p.row}") if p.row is not None else None,
             (f"cột {p.column}" if vi else f"column {p.column}") if p.column else None) if x)
         shown = "" if p.value is None else f" ({'giá trị' if vi else 'value'}: {p.value!r})"

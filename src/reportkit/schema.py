@@ -345,7 +345,8 @@ class Finding:
 
 def find_problems(df: pd.DataFrame, tbl: Table | str, *, today: date | None = None,
                   lang: str = "en", scope: tuple[str, ...] = (),
-                  skip_required: dict[str, Any] | None = None) -> list[Finding]:
+                  skip_required: dict[str, Any] | None = None,
+                  stripped: bool = False) -> list[Finding]:
     """Every rule of a contract run over a typed frame, as :class:`Finding` records.
 
     Args:
@@ -357,6 +358,8 @@ def find_problems(df: pd.DataFrame, tbl: Table | str, *, today: date | None = No
             repeat across files, not within one).
         skip_required: column → boolean mask of rows not to report as empty (the cell was
             already reported, e.g. it could not be read as a number).
+        stripped: text is already stripped and blank cells are NA (as ingest makes them), so
+            emptiness is just NA.
     """
     import numpy as np
     import pandas as pd
@@ -382,7 +385,7 @@ def find_problems(df: pd.DataFrame, tbl: Table | str, *, today: date | None = No
             continue
         col = df[f.name]
         if f.required:
-            if f.type in (TEXT, ID, CODE, CATEGORY):
+            if f.type in (TEXT, ID, CODE, CATEGORY) and not stripped:
                 empty = col.isna() | col.astype("string").str.strip().eq("").fillna(True)
             else:
                 empty = col.isna()
@@ -410,7 +413,7 @@ def find_problems(df: pd.DataFrame, tbl: Table | str, *, today: date | None = No
             add((dates > pd.Timestamp(today)).fillna(False), f.name, "not in the future",
                 "ngày ở tương lai" if vi else "date is in the future")
         if f.pattern:
-            text = col.astype("string").str.strip()
+            text = col if stripped else col.astype("string").str.strip()
             bad = text.notna() & text.ne("") & ~text.str.fullmatch(f.pattern).fillna(False)
             add(bad.fillna(False), f.name, "pattern",
                 f.pattern_text[0] if vi else f.pattern_text[1] or f"must match {f.pattern}")

@@ -1,0 +1,239 @@
+"""Benchmark: ``reportkit ingest`` against a naive row-by-row validator.
+
+Two workloads:
+
+1. the whole sample (``reportkit sample``: ~1,400 CSV files, ~404k petition rows);
+2. one 2-million-row petition CSV (the sample's petitions repeated with fresh ids).
+
+For each, reportkit is timed validating only (``dry_run=True``) and loading into a fresh
+warehouse; the naive approach reads every file with ``csv.DictReader`` and checks each row in
+Python (types, categories, cross-field rules, unit in force, duplicate keys), writing nothing.
+The ratio printed is naive seconds / reportkit seconds (validation only, like for like).
+
+Usage::
+
+    .venv/bin/python bench/bench_ingest.py [--sample data/sample] [--rows 2000000] [--keep]
+
+Wall-clock and CPU seconds are both printed: on a shared machine CPU time is the steadier one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from reportkit import units as U
+from reportkit.ingest import discover, ingest
+from reportkit.schema import (
+    BOOL,
+    CATEGORY,
+    CATEGORY_LABELS,
+    CODE,
+    COUNT,
+    DATE,
+    MONTH,
+    TABLES,
+    Table,
+)
+from reportkit.warehouse import Warehouse
+
+TODAY = date.today()
+
+
+# ------------------------------------------------------------------------------------------------
+# The naive approach: one dict per row, every check in Python.
+@functools.cache
+def _unit_ok(code: str, year: int, month: int) -> bool:
+    try:
+        U.get(code, date(year, month, 1))
+        return True
+    except Exception:
+        return False
+
+
+def _count(text: str) -> int | None:
+    t = text.strip().replace(" ", "")
+    if t.count(".") >= 1 and all(len(p) == 3 for p in t.split(".")[1:]):
+        t = t.replace(".", "")
+    v = float(t)
+    if v < 0 or v != int(v):
+        raise ValueError(text)
+    return int(v)
+
+
+def _date(text: str) -> date:
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            pass
+    raise ValueError(text)
+
+
+def _month(text: str) -> date:
+    t = text.strip()
+    if len(t) == 7:
+        t += "-01"
+    return _date(t)
+
+
+def naive_validate_file(path: Path) -> int:
+    """Validate one CSV row by row; return the number of problems."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        tbl: Table = TABLES["petitions" if "petition_id" in header else "activity"]
+        labels = {f.name: {lab.lower(): k for k, pair in CATEGORY_LABELS.get(f.name, {}).items()
+                           for lab in (*pair, k)} for f in tbl.fields if f.type == CATEGORY}
+        problems = 0
+        seen: set[tuple[str, ...]] = set()
+        for row in reader:
+            typed: dict[str, Any] = {}
+            for f in tbl.fields:
+                text = (row.get(f.name) or "").strip()
+                if not text:
+                    if f.required:
+                        problems += 1
+                    typed[f.name] = None
+                    continue
+                try:
+                    if f.type == COUNT:
+                        typed[f.name] = _count(text)
+                    elif f.type == DATE:
+                        typed[f.name] = _date(text)
+                        if typed[f.name] > TODAY:
+                            problems += 1
+                    elif f.type == MONTH:
+                        typed[f.name] = _month(text)
+                    elif f.type == BOOL:
+                        typed[f.name] = text.lower() in ("true", "1", "yes", "có")
+                    elif f.type == CATEGORY:
+                        typed[f.name] = labels[f.name].get(text.lower())
+                        if typed[f.name] is None:
+                            problems += 1
+                    elif f.type == CODE:
+                        typed[f.name] = text.zfill(2)
+                    else:
+                        typed[f.name] = text
+                except ValueError:
+                    problems += 1
+                    typed[f.name] = None
+            for rule in tbl.rules:
+                a, b = (typed.get(c) for c in rule.columns)
+                if rule.name.endswith(">= received_on") and a and b and a < b:
+                    problems += 1
+                elif "<=" in rule.name and a is not None and b is not None and a > b:
+                    problems += 1
+            when = typed.get("month") or typed.get("received_on")
+            code = typed.get("unit_code")
+            if code and when and not _unit_ok(code, when.year, when.month):
+                problems += 1
+            key = tuple(str(typed.get(k)) for k in tbl.key)
+            if key in seen:
+                problems += 1
+            seen.add(key)
+    return problems
+
+
+def naive(paths: list[Path]) -> int:
+    return sum(naive_validate_file(p) for p in paths)
+
+
+# ------------------------------------------------------------------------------------------------
+def timed(label: str, fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(f"  {label:<44} {wall:8.2f} s wall {cpu:8.2f} s cpu", flush=True)
+    return wall, cpu, out
+
+
+def big_petition_csv(sample: Path, rows: int, out: Path) -> Path:
+    """The sample's petition rows repeated (ids made unique) up to ``rows`` rows."""
+    files = sorted((sample / "petitions").rglob("*.csv"))
+    names = files[0].read_text(encoding="utf-8").split("\n", 1)[0].split(",")
+    opts = pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                strings_can_be_null=False)  # codes and ID numbers stay text
+    base = pa.concat_tables([pacsv.read_csv(f, convert_options=opts) for f in files])
+    parts, k = [], 0
+    while sum(t.num_rows for t in parts) < rows:
+        ids = pa.array([f"{x}-r{k}" for x in base.column("petition_id").to_pylist()])
+        parts.append(base.set_column(0, "petition_id", ids))
+        k += 1
+    table = pa.concat_tables(parts).slice(0, rows)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pacsv.write_csv(table, out, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    return out
+
+
+def run(sample: Path, rows: int, work: Path) -> None:
+    files = discover([sample])
+    print(f"sample: {len(files)} files in {sample}")
+    print("\n1. the whole sample")
+    rk_dry, rk_dry_cpu, rep = timed("reportkit ingest --dry-run (validate)", lambda: ingest(
+        [sample], warehouse=Warehouse(work / "wh-dry"), dry_run=True))
+    assert rep.ok, "the sample should validate"
+    rk_full, rk_full_cpu, rep = timed("reportkit ingest (validate + load)", lambda: ingest(
+        [sample], warehouse=Warehouse(work / "wh"), quarantine=work / "q",
+        archive=work / "a"))
+    assert rep.ok and rep.count("loaded") == len(files)
+    nv, nv_cpu, _ = timed("naive csv.DictReader row by row (validate)", lambda: naive(files))
+    print(f"  rows: {sum(f.rows for f in rep.files):,}; naive / reportkit (validate): "
+          f"{nv / rk_dry:.1f}x wall, {nv_cpu / rk_dry_cpu:.1f}x cpu")
+
+    print(f"\n2. one petition CSV of {rows:,} rows")
+    t0 = time.perf_counter()
+    big = big_petition_csv(sample, rows, work / "big" / "petitions_national.csv")
+    print(f"  (written in {time.perf_counter() - t0:.1f} s, {big.stat().st_size / 2**20:.0f} MB)")
+    rk_dry, rk_dry_cpu, rep = timed("reportkit ingest --dry-run (validate)", lambda: ingest(
+        [big], warehouse=Warehouse(work / "wh-big-dry"), dry_run=True))
+    assert rep.ok, [str(p) for p in rep.files[0].problems[:5]]
+    rk_full, rk_full_cpu, rep = timed("reportkit ingest (validate + load)", lambda: ingest(
+        [big], warehouse=Warehouse(work / "wh-big"), quarantine=work / "q",
+        archive=work / "a"))
+    assert rep.ok and rep.files[0].rows == rows
+    nv, nv_cpu, _ = timed("naive csv.DictReader row by row (validate)", lambda: naive([big]))
+    print(f"  naive / reportkit (validate): {nv / rk_dry:.1f}x wall, "
+          f"{nv_cpu / rk_dry_cpu:.1f}x cpu")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sample", type=Path, default=None,
+                    help="an existing sample folder (default: generate one in a temp folder)")
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--keep", action="store_true", help="keep the temp folder")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    try:
+        sample = args.sample
+        if sample is None:
+            from reportkit import sample as S
+
+            t0 = time.perf_counter()
+            S.generate(work / "sample")
+            sample = work / "sample"
+            print(f"generated the sample in {time.perf_counter() - t0:.1f} s")
+        run(sample, args.rows, work)
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
