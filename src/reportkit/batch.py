@@ -65,7 +65,7 @@ log = logging.getLogger("reportkit.batch")
 
 __all__ = ["Schedule", "Job", "Decision", "Plan", "RunConfig", "Outcome", "BatchResult",
            "load_schedule", "plan_batch", "execute_plan", "render", "input_hash",
-           "summary_table", "plan_table"]
+           "summary_table", "plan_table", "worker_lines"]
 
 DEFAULT_WARM = ("pandas", "matplotlib", "matplotlib.pyplot", "reportkit.report",
                 "reportkit.charts")
@@ -511,12 +511,14 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
     jobs: dict[str, Job] = {}
     specs_cache: dict[Path, dict[str, runner.ParamSpec]] = {}
     nb_bytes: dict[Path, bytes] = {}
+    nb_sha: dict[Path, str] = {}
     dv_cache: dict[tuple[str, str], str] = {}
     manifests: dict[Path, dict[str, Any]] = {}
     for nb in schedule.notebooks:
         try:
             specs_cache[nb.path] = runner.notebook_parameters(nb.path)
             nb_bytes[nb.path] = nb.path.read_bytes()
+            nb_sha[nb.path] = hashlib.sha256(nb_bytes[nb.path]).hexdigest()
         except ParameterError as exc:
             problems.append(str(exc))
     if problems:
@@ -541,8 +543,7 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
                 final = rep.output_dir(root)
                 period_dir = final.parent
                 rel = f"{final.name}/{nb.path.stem}"
-                sha = hashlib.sha256(nb_bytes[nb.path]).hexdigest()
-                inputs = job_inputs(rep, sha, data, kernel=kernel)
+                inputs = job_inputs(rep, nb_sha[nb.path], data, kernel=kernel)
                 marking = (rep.params["marking"] if "marking" in rep.params
                            else specs["marking"].default if "marking" in specs else None)
                 job = Job(rep, rel, period_dir, input_hash(inputs), inputs, nb_bytes[nb.path],
@@ -698,8 +699,10 @@ def already_rendered(job: Job, config: RunConfig) -> Outcome | None:
 
     The manifest is checked first; if it has no matching entry, the promoted notebook's
     metadata (written last, after the HTML and PDF whose sha256 it records) is: a worker that
-    died between promotion and the manifest update must not make a retry render it twice.
-    With ``force``, only output from this same run counts.
+    died between promotion and the manifest update must not make a retry render it twice,
+    and a report whose inputs went back to those of the report in place (a notebook fix
+    reverted, a failed attempt with other parameters) is adopted, not rendered again. With
+    ``force``, only output from this same run counts.
     """
     def fresh(run_id: str | None) -> bool:
         return not config.force or run_id == config.run_id
@@ -720,9 +723,11 @@ def already_rendered(job: Job, config: RunConfig) -> Outcome | None:
         if not path.is_file() or catalog.sha256_file(path) != sha:
             return None
         files[fmt] = path
+    shutil.rmtree(job.final_dir / runner.FAILED, ignore_errors=True)  # as promotion does
     record_ok(job, config, files, started=md.get("started", ""), seconds=0.0,
-              worker=_worker_id(), event_status="repaired")
-    return Outcome.of(job, "skipped", reason="already rendered (manifest repaired)",
+              worker=_worker_id(), event_status="adopted")
+    return Outcome.of(job, "skipped", reason="the report in place already has these inputs "
+                                             f"(run {md.get('run_id')}); manifest updated",
                       files={k: str(v) for k, v in files.items()})
 
 
@@ -1212,6 +1217,7 @@ class LocalPool:
         self.ctx = multiprocessing.get_context("spawn")
         self.slots: list[_Slot] = []
         self.stats: list[dict[str, Any]] = []
+        self.start_failures = 0
         self.printer = None
         self.print_requests = None
         self.print_replies: list[Any] = [None] * workers
@@ -1247,16 +1253,21 @@ class LocalPool:
                     for slot in live:
                         if ready is slot.conn:
                             self._drain(slot, pending, on_outcome)
-                        elif ready == slot.process.sentinel and slot.process is not None:
+                        elif slot.process is not None and ready == slot.process.sentinel:
                             self._drain(slot, pending, on_outcome)
-                            if not slot.process.is_alive():
-                                code = slot.process.exitcode
-                                self._lost(slot, "WorkerDied", f"the worker process running "
-                                           f"it died (exit code {code})", on_outcome)
-                                if pending:
-                                    self.slots[slot.index] = self._spawn(slot.index)
-                                else:
-                                    slot.process = None
+                            if slot.process.is_alive():
+                                continue
+                            code = slot.process.exitcode
+                            if not slot.ready:
+                                self.start_failures += 1
+                            self._lost(slot, "WorkerDied", f"the worker process running it "
+                                       f"died (exit code {code})", on_outcome)
+                            if self.start_failures >= 3:
+                                self._give_up(pending, code, on_outcome)
+                            if pending:
+                                self.slots[slot.index] = self._spawn(slot.index)
+                            else:
+                                slot.process = None
                 now = time.monotonic()
                 for slot in self.slots:
                     limit = self.config.job_timeout + self.config.kill_grace
@@ -1271,6 +1282,18 @@ class LocalPool:
             self.terminate()
             raise
         self.close()
+
+    def _give_up(self, pending: deque[Job], code: int | None,
+                 on_outcome: Callable[[Outcome], None]) -> None:
+        """Workers die before they can take a job: fail what is left instead of looping."""
+        while pending:
+            job = pending.popleft()
+            error = runner._failure(job.report, None, None, "WorkerStartError",
+                                    f"batch workers could not start (exit code {code}); "
+                                    "see the log above")
+            record_failed(job, self.config, error, {}, started="", seconds=0.0, worker="")
+            on_outcome(Outcome.of(job, "failed", error=error.message,
+                                  fields=_jsonable(error.fields)))
 
     def in_flight(self) -> list[Job]:
         """Jobs running right now."""
@@ -1540,10 +1563,10 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
                     result.workers = pool.stats
     except KeyboardInterrupt:
         result.interrupted = True
-        running = set(pool.in_flight() if pool else [])
+        running = {j.key for j in (pool.in_flight() if pool else [])}
         for job in todo:
             if job.key not in outcomes:
-                status = "interrupted" if job in running else "not run"
+                status = "interrupted" if job.key in running else "not run"
                 outcomes[job.key] = Outcome.of(job, status, reason="the batch was interrupted")
                 if status == "interrupted":
                     catalog.append_event(job.period_dir, job.rel, {
@@ -1614,14 +1637,24 @@ def summary_table(result: BatchResult, *, max_rows: int = 100) -> str:
     return text
 
 
+def worker_lines(result: BatchResult) -> list[str]:
+    """One line per worker: reports rendered and peak memory (worker, largest kernel)."""
+    lines = []
+    for w in result.workers:
+        where = w.get("worker") or f"{w.get('host', socket.gethostname())}:{w.get('pid')}"
+        jobs = f"{w['jobs']} report(s), " if "jobs" in w else ""
+        lines.append(f"worker {where}: {jobs}peak RSS {w['peak_rss_mb']:.0f} MB, largest "
+                     f"kernel {w['kernel_peak_rss_mb']:.0f} MB")
+    return lines
+
+
 def plan_table(plan: Plan) -> str:
     """The dry-run listing: what would run or be skipped, and why."""
     rows = [[d.job.stem, _unit_cell(d.job.unit, d.job.unit_name), d.job.period,
-             {"run": "run", "skip": "skip", "carry": "failed"}[d.action], d.reason,
-             str(d.job.final_dir.relative_to(plan.output_root))]
+             {"run": "run", "skip": "skip", "carry": "failed"}[d.action],
+             str(d.job.final_dir.relative_to(plan.output_root)), d.reason]
             for d in plan.decisions]
-    text = _table(["report", "unit", "period", "action", "why", "folder"], rows,
-                  wrap_last=False)
+    text = _table(["report", "unit", "period", "action", "folder", "why"], rows)
     return (f"{text}\n{len(plan.decisions)} job(s): {plan.count('run')} to run, "
             f"{plan.count('skip')} unchanged, {plan.count('carry')} failed before and "
             f"unchanged; output {plan.output_root}; warehouse {plan.warehouse}")

@@ -233,6 +233,7 @@ def verify(folder: Path) -> VerifyReport:
     for path in sorted(folder.rglob("*")):
         rel_path = path.relative_to(folder).as_posix()
         if (path.is_file() and path.suffix in REPORT_SUFFIXES and rel_path not in listed
+                and rel_path != INDEX
                 and not any(part.startswith(".") for part in path.relative_to(folder).parts)):
             rep.unlisted.append(rel_path)
     return rep
@@ -255,12 +256,21 @@ _CSS = """body{font-family:'DejaVu Sans',Arial,sans-serif;margin:2em;color:#222}
 h1{font-size:1.4em}table{border-collapse:collapse;width:100%;font-size:.92em}
 th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
 th{background:#f2f2f2}td.n{text-align:right}.ok{color:#17612a;font-weight:bold}
-.failed{color:#a31515;font-weight:bold}.err{font-family:monospace;font-size:.85em;
-white-space:pre-wrap;max-width:40em}.muted{color:#777}"""
+.failed{color:#a31515;font-weight:bold}.err{font-size:.85em;white-space:pre-wrap;
+max-width:40em}.muted{color:#777}"""  # no monospace: DejaVu Sans Mono lacks Vietnamese letters
 
 
 def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
+
+
+def _when(iso: str | None) -> str:
+    """"2025-10-05T06:30:12+07:00" → "2025-10-05 06:30"."""
+    return (iso or "")[:16].replace("T", " ")
+
+
+def _secs(value: Any) -> str:
+    return f"{value:.1f}" if isinstance(value, int | float) and value else ""
 
 
 def _link(info: dict[str, Any] | None, label: str) -> str:
@@ -291,7 +301,7 @@ def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:
         note = ""
         if status == "failed" and files:
             note = ('<br><span class="muted">báo cáo trước vẫn giữ / previous report kept '
-                    f'({_e((e.get("report_run") or {}).get("finished"))})</span>')
+                    f'({_e(_when((e.get("report_run") or {}).get("finished")))})</span>')
         unit = f'{_e(e.get("unit"))} {_e(e.get("unit_name"))}' if e.get("unit") else "Toàn quốc"
         links = " · ".join(x for x in (
             _link(files.get("html"), "HTML"), _link(files.get("pdf"), "PDF"),
@@ -300,13 +310,13 @@ def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:
         rows.append(
             f'<tr><td>{_e(e.get("notebook"))}</td><td>{unit}</td><td>{_e(e.get("period"))}</td>'
             f'<td class="{_e(status)}">{_e(_STATUS_LABEL.get(status, status))}{note}</td>'
-            f"<td>{links}</td><td>{_e(e.get('finished'))}</td>"
-            f'<td class="n">{_e(e.get("seconds"))}</td>'
+            f"<td>{links}</td><td>{_e(_when(e.get('finished')))}</td>"
+            f'<td class="n">{_e(_secs(e.get("seconds")))}</td>'
             f'<td class="err">{_e(e.get("error"))}</td></tr>')
     counts = {s: sum(e.get("status") == s for e in entries) for s in ("ok", "failed")}
     body = (f"<h1>Danh mục báo cáo / Reports — {_e(period)}</h1>"
             f"<p>{len(entries)} báo cáo / reports: {counts['ok']} ok, {counts['failed']} "
-            f"lỗi / failed. Cập nhật / updated {_e(manifest.get('updated'))}. "
+            f"lỗi / failed. Cập nhật / updated {_e(_when(manifest.get('updated')))}. "
             f'Chi tiết / details: <a href="{MANIFEST}">{MANIFEST}</a>.</p>'
             "<table><thead><tr><th>Báo cáo / Report</th><th>Đơn vị / Unit</th>"
             "<th>Kỳ / Period</th><th>Trạng thái / Status</th><th>Tệp / Files</th>"

@@ -47,6 +47,8 @@ def main(verbose: int) -> None:
       reportkit ingest data/sample     validate and load submissions into data/warehouse/
       reportkit summary --period 2016-07..2018-12
       reportkit run notebooks/province_report.ipynb --unit "Lào Cai" --period 2025-Q3
+      reportkit batch params/quarterly.yaml     every province, in parallel, incremental
+      reportkit verify outputs/2025-Q3          check the reports against the manifest
 
     \b
     Exit codes: 0 ok · 1 some files rejected / reports failed · 2 usage ·
@@ -265,6 +267,90 @@ def _fail(msg: str, code: int = EXIT_CANNOT_RUN) -> None:
     sys.exit(code)
 
 
+@main.command()
+@click.argument("schedule", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--period", default=None,
+              help="Replace the schedule's period: 2025-Q3, 2025-07, last-month, last-quarter.")
+@click.option("--units", default=None,
+              help='Replace the schedule\'s units: all, old, new or "Lào Cai,92,...".')
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local worker processes (default: the schedule's, else one per core).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the jobs on this Dask scheduler, e.g. tcp://10.0.0.5:8786.")
+@click.option("--force", is_flag=True, help="Render every job, even unchanged ones.")
+@click.option("--retry-failed", is_flag=True,
+              help="Run again the jobs that failed last time with the same inputs.")
+@click.option("--dry-run", is_flag=True, help="Validate and print the plan; run nothing.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Output root (default: the schedule's `out`, else <project>/outputs).")
+@click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Warehouse folder (default: $REPORTKIT_WAREHOUSE, else "
+                   "<project>/data/warehouse); Dask workers must reach the same path.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Resolve relative periods as on this day (default: today).")
+@click.option("--cell-timeout", type=click.IntRange(min=1), default=None,
+              help="Seconds a single cell may run (default: the schedule's, else 300).")
+@click.option("--job-timeout", type=click.IntRange(min=1), default=None,
+              help="Seconds a whole report may take (default: the schedule's, else 1800).")
+def batch(schedule: Path, period: str | None, units: str | None, workers: int | None,
+          scheduler: str | None, force: bool, retry_failed: bool, dry_run: bool,
+          out: Path | None, warehouse: Path | None, today: object, cell_timeout: int | None,
+          job_timeout: int | None) -> None:
+    """Render every report of a schedule (params/*.yaml), in parallel and incrementally.
+
+    \b
+    Every job (notebook × unit × period) is validated before the first kernel starts.
+    A job whose inputs did not change (notebook, parameters, data version, reportkit
+    version, export options) is skipped. Each report runs in a fresh kernel; kernels are
+    started and warmed ahead of need. A failed, timed-out or crashed job fails alone: the
+    previous good report stays, the failed notebook is kept in _failed/. Each period folder
+    gets manifest.json, index.html and runs.jsonl. Ctrl-C or kill, then the same command
+    again: finished reports are kept and only the rest run.
+
+    \b
+    Exit code 0 only when every job succeeded or was skipped; 1 otherwise.
+    """
+    from reportkit import batch as B
+
+    logging.getLogger("reportkit.batch").setLevel(logging.INFO)
+    day = today.date() if today is not None else None  # type: ignore[attr-defined]
+    plan = B.plan_batch(schedule, period=period, units=units, out=out, warehouse=warehouse,
+                        today=day, force=force, retry_failed=retry_failed)
+    if dry_run:
+        click.echo(B.plan_table(plan))
+        return
+    result = B.execute_plan(plan, workers=workers, scheduler=scheduler, force=force,
+                            cell_timeout=cell_timeout, job_timeout=job_timeout)
+    click.echo(B.summary_table(result))
+    for line in B.worker_lines(result):
+        click.echo(line)
+    indexes = [f / "index.html" for f in result.period_dirs if (f / "index.html").is_file()]
+    if len(indexes) > 3 and (plan.output_root / "index.html").is_file():
+        indexes = [plan.output_root / "index.html"]
+    for index in indexes:
+        click.echo(f"catalogue: {index}")
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def verify(folder: Path) -> None:
+    """Check every report file of outputs/<period> (or of every period under outputs/)
+    against its manifest.json: sha256 and size. Exit code 1 if any file is missing or
+    changed."""
+    from reportkit.catalog import verify_tree
+
+    bad = 0
+    for rep in verify_tree(folder):
+        for problem in rep.problems:
+            click.echo(f"MISMATCH {rep.folder / problem}")
+        for path in rep.unlisted:
+            click.echo(f"unlisted {rep.folder / path} (not in the manifest)")
+        state = "ok" if rep.ok else f"{len(rep.problems)} problem(s)"
+        click.echo(f"{rep.folder}: {rep.checked} file(s) checked, {state}")
+        bad += not rep.ok
+    if bad:
+        sys.exit(EXIT_FAILED)
 
 
 if __name__ == "__main__":  # pragma: no cover

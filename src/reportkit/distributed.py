@@ -144,7 +144,7 @@ def run_on_dask(jobs: list[Job], config: RunConfig, address: str,
         check_workers(client, config)
         futures = {client.submit(dask_render, job, config, key=job.task_key(), pure=False):
                    job for job in jobs}
-        for future in as_completed(list(futures)):
+        for future in as_completed(list(futures), loop=client.loop):
             job = futures[future]
             try:
                 outcome = future.result()
