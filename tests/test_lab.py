@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from reportkit import indicators as I
 
@@ -326,10 +327,23 @@ def test_live_dashboard_in_jupyterlab(lab: Lab) -> None:
             panel.locator(".jp-KernelName").filter(has_text=KERNEL_DISPLAY).wait_for(
                 timeout=PAGE_MS)
 
-            page.locator(".lm-MenuBar-item").filter(
-                has_text=re.compile(r"^\s*Run\s*$")).first.click()
-            page.locator(".lm-Menu-item").filter(
-                has_text=re.compile(r"^\s*Run All Cells")).first.click()
+            # Run → Run All Cells. On a loaded machine the first click can land before the
+            # Lab has wired its commands: retry until a cell shows it started ([*] or [n]).
+            for attempt in range(3):
+                page.locator(".lm-MenuBar-item").filter(
+                    has_text=re.compile(r"^\s*Run\s*$")).first.click()
+                page.locator(".lm-Menu-item").filter(
+                    has_text=re.compile(r"^\s*Run All Cells")).first.click()
+                try:
+                    page.wait_for_function(
+                        """() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+                                 .some(e => /\\[(\\*|\\d+)\\]/.test(e.innerText))""",
+                        timeout=60_000)
+                    break
+                except PlaywrightTimeout:
+                    if attempt == 2:
+                        raise
+                    page.keyboard.press("Escape")
             dashboard = panel.locator(".reportkit-dashboard")
             dashboard.wait_for(timeout=RUN_ALL_MS)
             page.wait_for_function(

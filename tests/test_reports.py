@@ -198,3 +198,36 @@ def test_complete_sample_has_no_incomplete_warning(sample_env: Path) -> None:
     p = Period.parse("2025-Q3")
     assert completeness_warning(p, resolve("Lào Cai", at=p.last), "vi") == ""
     assert completeness_warning(p, None, "vi") == ""
+
+
+def test_batch_outputs_carry_no_personal_data(sample_dirs: dict[str, Path], tmp_path: Path,
+                                              raw: dict[str, pd.DataFrame],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file a batch writes (reports, executed notebooks, manifest, catalogue) is free
+    of every petitioner's name, ID number, phone and address in the sample."""
+    import yaml
+
+    from reportkit import batch
+
+    monkeypatch.setenv("REPORTKIT_HOME", str(sample_dirs["base"]))
+    monkeypatch.setenv("REPORTKIT_WAREHOUSE", str(sample_dirs["warehouse"]))
+    sched = tmp_path / "pii.yaml"
+    sched.write_text(yaml.safe_dump({
+        "notebooks": [str(PROVINCE), str(ROOT / "notebooks" / "petitions.ipynb")],
+        "units": ["Lào Cai", "Cần Thơ"], "period": "2025-Q3", "formats": ["html"],
+        "warm": [],
+    }, allow_unicode=True), encoding="utf-8")
+    plan = batch.plan_batch(sched, out=tmp_path / "out", warehouse=sample_dirs["warehouse"])
+    result = batch.execute_plan(plan, workers=2, progress=False)
+    assert {o.status for o in result.outcomes} == {"ok"}, [o.error for o in result.outcomes]
+    files = [f for f in (tmp_path / "out").rglob("*") if f.is_file()]
+    assert len([f for f in files if f.suffix == ".html" and f.name != "index.html"]) == 4
+    pet = raw["petitions"]
+    ids = set(pet["petitioner_id"]) | set(pet["petitioner_phone"])
+    names = set(pet["petitioner_name"])
+    for f in files:
+        text = visible(f.read_text(encoding="utf-8", errors="replace"))
+        assert not ids & set(re.findall(r"\d{9,12}", text)), f
+        words = re.findall(r"[^\W\d_]+", text)
+        assert not names & {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}, f
+        assert not re.search(r"Số \d+, đường ", text), f

@@ -121,21 +121,26 @@ def to_png(fig: Figure, path: str | Path | None = None, dpi: int = DPI,
     return data
 
 
-def show(fig: Figure, dpi: int = DPI, alt: str | None = None) -> None:
-    """Display ``fig`` in a notebook as an embedded PNG that prints at its true width, with
+def img_html(fig: Figure, dpi: int = DPI, alt: str | None = None) -> str:
+    """``fig`` as an ``<img>`` with an embedded PNG that prints at its true width, with
     alternative text (default: the chart's title) for screen readers."""
     import base64
     import html
-
-    from IPython.display import HTML, display
 
     if alt is None:
         title = fig._suptitle.get_text() if fig._suptitle is not None else ""
         alt = " ".join(title.split())
     data = base64.b64encode(to_png(fig, dpi=dpi)).decode("ascii")
     width = round(fig.get_figwidth() * 96)
-    display(HTML(f'<img class="rk-chart" src="data:image/png;base64,{data}" width="{width}" '
-                 f'alt="{html.escape(alt, quote=True)}"/>'))
+    return (f'<img class="rk-chart" src="data:image/png;base64,{data}" width="{width}" '
+            f'alt="{html.escape(alt, quote=True)}"/>')
+
+
+def show(fig: Figure | str, dpi: int = DPI, alt: str | None = None) -> None:
+    """Display a figure (or the markup :func:`img_html` made of one) in a notebook."""
+    from IPython.display import HTML, display
+
+    display(HTML(fig if isinstance(fig, str) else img_html(fig, dpi=dpi, alt=alt)))
 
 
 # -- helpers --------------------------------------------------------------------------------------

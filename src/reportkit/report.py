@@ -395,6 +395,15 @@ class ProvinceReport:
                                                            caption=note))
 
     # -- one call per section ------------------------------------------------------------------
+    @functools.cache  # noqa: B019 - one report object per notebook run
+    def _chart(self, kind: str, indicator_id: str) -> str:
+        """A section's chart as ``<img>`` markup, rendered once: the explorers reuse it."""
+        from reportkit import charts
+
+        fig = (self._trend_chart(indicator_id) if kind == "trend"
+               else self._ranking_chart(indicator_id))
+        return charts.img_html(fig)
+
     def _trend_chart(self, indicator_id: str) -> Any:
         from reportkit import charts
 
@@ -459,10 +468,10 @@ class ProvinceReport:
         display_html(self.section_html(key, number))
         vi = self.lang == "vi"
         if key == "advising":
-            charts.show(self._trend_chart("programme_completion"))
+            charts.show(self._chart("trend", "programme_completion"))
         elif key == "information":
-            charts.show(self._trend_chart("network_share"))
-            charts.show(self._ranking_chart("network_share"))
+            charts.show(self._chart("trend", "network_share"))
+            charts.show(self._chart("ranking", "network_share"))
         elif key == "meetings":
             df = self.meetings_table()
             display_html(wrap(html_table(df, numeric=list(df.columns[1:]), total=True)))
@@ -477,14 +486,14 @@ class ProvinceReport:
                     lang=self.lang, small_threshold=3, sample=self.sample))
             pr.show_backlog(None)
             pr.show_followup(None)
-            charts.show(self._ranking_chart("processing_rate"))
+            charts.show(self._chart("ranking", "processing_rate"))
         elif key == "staffing":
             df = self.staffing_table()
             display_html(wrap(html_table(df, numeric=list(df.columns[1:]))))
 
-    EXPLORE: Sequence[str] = ("network_share", "nonsecret_electronic_share",
-                              "reporting_timeliness", "programme_completion", "processing_rate",
-                              "transfer_followup_rate")
+    # The explorers' indicators; the sections' own charts are among them and are reused.
+    EXPLORE: Sequence[str] = ("network_share", "programme_completion", "processing_rate",
+                              "reporting_timeliness", "transfer_followup_rate")
 
     def explorers(self) -> list[Any]:
         """Two explorers that work without a kernel: this unit's trend of an indicator of the
@@ -495,9 +504,9 @@ class ProvinceReport:
         vi = self.lang == "vi"
         label = "Chỉ tiêu" if vi else "Indicator"
         trend_views = {I.get(i).label(self.lang):
-                       (lambda i=i: charts.show(self._trend_chart(i))) for i in self.EXPLORE}
+                       (lambda i=i: charts.show(self._chart("trend", i))) for i in self.EXPLORE}
         rank_views = {I.get(i).label(self.lang):
-                      (lambda i=i: charts.show(self._ranking_chart(i))) for i in self.EXPLORE}
+                      (lambda i=i: charts.show(self._chart("ranking", i))) for i in self.EXPLORE}
         return [explorer(trend_views, label), explorer(rank_views, label)]
 
     def show_explorers(self, number: int) -> None:
