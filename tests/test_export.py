@@ -215,9 +215,8 @@ def test_html_has_no_code_no_network_and_fits() -> None:
     page, bundle = _split_bundle(text)
     assert not re.search(r"url\(\s*[\"']?\s*https?://", page)
     assert export.external_references(page) == []
-    # Inside the vendored bundle the only match is an @import that upstream commented out.
-    assert export.external_references(bundle) == [
-        "https://fonts.googleapis.com/css?family=Roboto+Mono"]
+    # The vendored bundle's only URL is an @import that upstream commented out: not a reference.
+    assert export.external_references(bundle) == []
     assert "/* @import url('https://fonts.googleapis.com/css?family=Roboto+Mono'); */" in bundle
     for needle in ("cdnjs", "unpkg.com", "jsdelivr", "require.min.js", "text/x-mathjax-config",
                    "MathJax.Hub", "mermaid.esm"):
@@ -271,6 +270,7 @@ def test_external_references_finds_loads_not_links() -> None:
     html = ('<a href="https://a.example/">a</a><img src="//b.example/x.png">'
             '<link rel="stylesheet" href="http://c.example/s.css">'
             '<style>@import "https://d.example/i.css"; p{background:url(https://e.example/e)}'
+            "/* @import url('https://g.example/commented-out.css'); */"
             '</style><script src="https://f.example/f.js"></script>')
     found = export.external_references(html)
     assert found == ["//b.example/x.png", "http://c.example/s.css", "https://f.example/f.js",
