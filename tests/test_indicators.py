@@ -179,3 +179,63 @@ def test_data_quality_report_counts_expected_and_received(wh: Warehouse) -> None
     row = table[table["Unit"] == "Cần Thơ"].iloc[0]
     assert (row["Received"], row["Reporting rate"]) == ("3", "100.0%")
     assert table.iloc[-1]["Unit"] == "Cần Thơ"  # lowest timeliness first, Cần Thơ the best
+
+
+# -- the disk cache of aggregates --------------------------------------------------------------
+def _fresh(monkeypatch: pytest.MonkeyPatch, *, core_allowed: bool) -> None:
+    """Forget everything held in memory, as a new kernel would; optionally forbid the core."""
+    I._aggregates_cached.cache_clear()
+    I._core.cache_clear()
+    if not core_allowed:
+        def no_core(*_a: object) -> None:
+            raise AssertionError("the records were read although the cache holds the answer")
+        monkeypatch.setattr(I, "_core", no_core)
+
+
+def test_aggregates_are_cached_on_disk_per_data_version(wh: Warehouse,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    _fresh(monkeypatch, core_allowed=True)
+    computed = I.aggregates(Q3, root=wh.root, rule="calendar")
+    files = list((wh.root / I.CACHE_DIR).rglob("*.parquet"))
+    assert [f.name for f in files] == ["2025-Q3.calendar.current.parquet"]
+    _fresh(monkeypatch, core_allowed=False)  # a new kernel: answered from the disk
+    pd.testing.assert_frame_equal(I.aggregates(Q3, root=wh.root, rule="calendar"), computed)
+    assert I.values(Q3, root=wh.root, rule="calendar").loc["92", "processing_rate"] == 0.75
+    monkeypatch.undo()
+
+    # New data: a fifth Cần Thơ petition, handled. The old cache is not consulted.
+    wh.upsert("petitions", pd.DataFrame([petition("a5", "92", "2025-09-02", "2025-09-03")]))
+    _fresh(monkeypatch, core_allowed=True)
+    assert I.values(Q3, root=wh.root, rule="calendar").loc["92", "processing_rate"] == 4 / 5
+    assert len(list((wh.root / I.CACHE_DIR).iterdir())) == 2  # one folder per data version
+
+
+def test_a_damaged_cache_file_is_recomputed_not_trusted(wh: Warehouse,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _fresh(monkeypatch, core_allowed=True)
+    computed = I.aggregates(Q3, root=wh.root, rule="calendar")
+    (cached,) = (wh.root / I.CACHE_DIR).rglob("*.parquet")
+    cached.write_bytes(cached.read_bytes()[:100])  # truncated
+    _fresh(monkeypatch, core_allowed=True)
+    pd.testing.assert_frame_equal(I.aggregates(Q3, root=wh.root, rule="calendar"), computed)
+    assert pd.read_parquet(cached).equals(computed)  # and rewritten whole
+
+
+def test_no_cache_switch_and_read_only_warehouse(wh: Warehouse,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    _fresh(monkeypatch, core_allowed=True)
+    monkeypatch.setenv(I.ENV_NO_CACHE, "1")
+    first = I.aggregates(Q3, root=wh.root, rule="calendar")
+    assert not (wh.root / I.CACHE_DIR).exists()
+    monkeypatch.delenv(I.ENV_NO_CACHE)
+    I._aggregates_cached.cache_clear()
+    (wh.root / "cache").write_text("not a folder")  # writing the cache fails: still an answer
+    pd.testing.assert_frame_equal(I.aggregates(Q3, root=wh.root, rule="calendar"), first)
+
+
+def test_old_data_versions_are_pruned(wh: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(I.CACHE_KEEP + 2):
+        wh.upsert("petitions", pd.DataFrame([petition(f"p{i}", "01", "2025-08-01")]))
+        _fresh(monkeypatch, core_allowed=True)
+        I.aggregates(Q3, root=wh.root, rule="calendar")
+    assert len(list((wh.root / I.CACHE_DIR).iterdir())) == I.CACHE_KEEP

@@ -240,15 +240,85 @@ def _compute(core: _Core, period: Period, rule: str, code_col: str) -> pd.DataFr
     return out
 
 
+# ------------------------------------------------------------------------------------------------
+# The disk cache: a fresh kernel per report (batch runs) would otherwise read every petition and
+# recompute the same all-unit aggregates for every report. Aggregates are small (one row per
+# unit), so they are kept per data version under ``<warehouse>/cache/aggregates/`` as Parquet
+# (never pickle: nothing in the warehouse folder is executed). The key also carries this
+# module's source, so a change to the computation never reads stale figures. Best effort: an
+# unreadable, half-written or unwritable cache only means computing again.
+CACHE_DIR = "cache/aggregates"
+CACHE_KEEP = 6  # data versions kept; older ones are removed when a new one is written
+ENV_NO_CACHE = "REPORTKIT_NO_CACHE"
+
+
+@lru_cache(maxsize=1)
+def _code_hash() -> str:
+    import hashlib
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+def _cache_file(root: str, version: str, period: Period, rule: str, grouping: str) -> Path:
+    import hashlib
+
+    folder = hashlib.sha256(f"{version}|{_code_hash()}".encode()).hexdigest()[:20]
+    name = f"{str(period).replace('..', '_to_')}.{rule}.{grouping}.parquet"
+    return Path(root) / CACHE_DIR / folder / name
+
+
+def _cache_read(path: Path) -> pd.DataFrame | None:
+    try:
+        return pd.read_parquet(path)
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a damaged cache file is recomputed, never trusted
+        import logging
+
+        logging.getLogger(__name__).debug("ignoring unreadable cache file %s", path)
+        return None
+
+
+def _cache_write(path: Path, df: pd.DataFrame) -> None:
+    import contextlib
+    import io
+    import shutil
+
+    from reportkit.warehouse import _atomic_write_bytes
+
+    try:
+        fresh_folder = not path.parent.exists()
+        buf = io.BytesIO()
+        df.to_parquet(buf)
+        _atomic_write_bytes(path, buf.getvalue())
+        if fresh_folder:  # prune the oldest data versions
+            folders = sorted((p for p in path.parent.parent.iterdir() if p.is_dir()),
+                             key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in folders[CACHE_KEEP:]:
+                with contextlib.suppress(OSError):
+                    shutil.rmtree(old)
+    except OSError:  # a read-only warehouse: compute every time
+        pass
+
+
 @lru_cache(maxsize=512)
 def _aggregates_cached(period: Period, rule: str, root: str, version: str,
                        grouping: str) -> pd.DataFrame:
+    import os
+
+    use_disk = not os.environ.get(ENV_NO_CACHE)
+    path = _cache_file(root, version, period, rule, grouping)
+    if use_disk and (hit := _cache_read(path)) is not None:
+        return hit
     out = _compute(_core(root, version), period, rule, f"{grouping}_code")
     if grouping == "current":
         wanted = [u.code for u in U.units_at(max(period.last, U.MERGER_DATE))]
     else:
         wanted = [u.code for u in U.units_at(period.last)]
-    return out.reindex(wanted)
+    out = out.reindex(wanted)
+    if use_disk:
+        _cache_write(path, out)
+    return out
 
 
 def aggregates(period: Period | str, *, units: list[U.Unit] | None = None,
