@@ -157,6 +157,7 @@ def main() -> int:
     naive_codes = codes[:args.naive_limit] if args.naive_limit else codes
     naive_out = WORK / "naive"
     shutil.rmtree(naive_out, ignore_errors=True)
+    shutil.rmtree(wh / "cache", ignore_errors=True)  # both arms start with a cold cache
     naive_out.mkdir()
     script = naive_out / "loop.sh"
     script.write_text(naive_script(naive_codes, args.period, naive_out, notebooks))
@@ -186,6 +187,7 @@ def main() -> int:
     sched.write_text(json.dumps(spec, indent=1))  # JSON is YAML
     out = WORK / "batch-out"
     shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(wh / "cache", ignore_errors=True)
     cmd = [str(BIN / "reportkit"), "batch", str(sched), "--out", str(out), "--warehouse",
            str(wh)]
     if args.workers:

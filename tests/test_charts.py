@@ -362,3 +362,44 @@ def test_show_escapes_alternative_text(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(IPython.display, "display", shown.append)
     charts.show(CASES["backlog"](), alt='<b onmouseover="x">')
     assert 'alt="&lt;b onmouseover=&quot;x&quot;&gt;"' in shown[0].data
+
+
+@pytest.mark.parametrize("case", ["ranking_34", "trend_percent", "composition", "flow"])
+def test_palette_png_has_the_full_render_pixels(case: str) -> None:
+    """The palette image is made from the raw canvas: the same pixels as the full PNG
+    (quantized), at the figure's size, so nothing is cropped or shifted."""
+    import io
+
+    from PIL import Image
+
+    fig = CASES[case]()
+    full = Image.open(io.BytesIO(charts.to_png(fig, palette=None))).convert("RGB")
+    small = Image.open(io.BytesIO(charts.to_png(fig)))
+    assert small.mode == "P" and small.size == full.size
+    assert len(small.getcolors()) <= 64
+    expected = full.quantize(colors=64, method=Image.Quantize.FASTOCTREE,
+                             dither=Image.Dither.NONE).convert("RGB")
+    assert small.convert("RGB").tobytes() == expected.tobytes()
+
+
+def test_ranking_reference_lines_skip_the_value_labels() -> None:
+    """The layout is run once and kept: the national line is broken around the value labels
+    it would cross, and the saved image has the layout the breaks were computed for."""
+    s = pd.Series({f"Tỉnh {i}": 0.30 + i / 100 for i in range(34)})
+    fig = charts.ranking(s, highlight="Tỉnh 5", title="x", percent=True, national=0.47)
+    ax = fig.axes[0]
+    before = ax.get_position().bounds
+    values = [t for t in ax.texts if isinstance(getattr(t, "xy", None), tuple)
+              and t.xycoords == "data"]
+    assert len(values) == 34
+    px = ax.transData.transform((0.47, 0))[0]
+    crossed = {round(t.xy[1]) for t in values
+               if t.get_window_extent().x0 - 3 < px < t.get_window_extent().x1 + 3}
+    assert crossed, "the case must have labels on the national line"
+    segments = [seg for coll in ax.collections for seg in coll.get_segments()]
+    assert len(segments) >= 2  # broken at least once
+    covered = {y for seg in segments for y in range(34)
+               if min(seg[0][1], seg[1][1]) < y < max(seg[0][1], seg[1][1])}
+    assert not covered & crossed and len(covered) + len(crossed) == 34
+    charts.to_png(fig)
+    assert ax.get_position().bounds == before

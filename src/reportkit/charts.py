@@ -104,17 +104,29 @@ def to_png(fig: Figure, path: str | Path | None = None, dpi: int = DPI,
     pre-rendered views stay small enough to travel) and it costs about 10 ms.
     """
     buf = io.BytesIO()
-    with style():
-        fig.savefig(buf, format="png", dpi=dpi, facecolor="white", metadata={"Software": None})
-    data = buf.getvalue()
-    if palette:
+    if palette:  # raw pixels straight to the palette image: one PNG encode, not two
         from PIL import Image
 
-        img = Image.open(io.BytesIO(data)).convert("RGB").quantize(
-            colors=palette, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        with style():
+            fig.savefig(buf, format="rgba", dpi=dpi, facecolor="white")
+        size = (int(fig.get_figwidth() * dpi), int(fig.get_figheight() * dpi))
+        if buf.getbuffer().nbytes != size[0] * size[1] * 4:  # not the canvas size expected
+            buf = io.BytesIO()
+            with style():
+                fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+            img = Image.open(buf)
+        else:
+            img = Image.frombuffer("RGBA", size, buf.getbuffer(), "raw", "RGBA", 0, 1)
+        img = img.convert("RGB").quantize(colors=palette, method=Image.Quantize.FASTOCTREE,
+                                          dither=Image.Dither.NONE)
         out = io.BytesIO()
         img.save(out, format="PNG", dpi=(dpi, dpi))
         data = out.getvalue()
+    else:
+        with style():
+            fig.savefig(buf, format="png", dpi=dpi, facecolor="white",
+                        metadata={"Software": None})
+        data = buf.getvalue()
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_bytes(data)
@@ -246,6 +258,17 @@ def _figure(height: float) -> tuple[Figure, Axes]:
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout="constrained")
     fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06)  # type: ignore[union-attr]
     return fig, fig.add_subplot()
+
+
+def _lay_out(fig: Figure) -> None:
+    """Run the constrained layout now and keep it: positions are final for placing labels,
+    and saving the figure does not lay it out (the costly part of a draw) a second time.
+
+    Only for charts whose later additions stay inside the axes."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine("none")
 
 
 def _finish(fig: Figure, title: str, footnote: str | None, notes: Sequence[str],
@@ -403,7 +426,7 @@ def ranking(values: pd.Series, *, highlight: str | None, title: str, percent: bo
                     va="bottom" if top else "top", fontsize=size, color=REF)
     _finish(fig, title, footnote, notes, sample)
     if refs:  # reference lines, broken where they would cross a value label
-        fig.draw_without_rendering()
+        _lay_out(fig)
         boxes = {y: t.get_window_extent() for y, t in zip(ys, texts, strict=True)}
         for ref, key in refs:
             px = ax.transData.transform((ref, 0))[0]
