@@ -26,7 +26,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from reportkit import batch, catalog, units
+from reportkit import batch, catalog, runner, units
 from reportkit.cli import main
 from reportkit.errors import ConfigError, ExecutionError, ParameterError
 
@@ -364,7 +364,6 @@ def test_jobs_outcomes_and_errors_cross_processes(project: Path) -> None:
     job = _job(project)
     copy = pickle.loads(pickle.dumps(job))
     assert copy.key == job.key and copy.input_hash == job.input_hash
-    from reportkit import runner
 
     err = runner._failure(job.report, 3, 4, "ValueError", "boom\nmore")
     assert isinstance(err, ExecutionError)
@@ -491,7 +490,7 @@ def test_summary_table_and_exit_code(project: Path) -> None:
 
 @pytest.mark.slow
 def test_kernels_are_fresh_started_ahead_and_warmed(tmp_path: Path) -> None:
-    from nbclient import NotebookClient
+    from jupyter_core.utils import run_sync
 
     kernels = batch.WarmKernels("python3", ("colorsys",))
     env = {"REPORTKIT_HOME": str(tmp_path)}
@@ -502,13 +501,19 @@ def test_kernels_are_fresh_started_ahead_and_warmed(tmp_path: Path) -> None:
         first.shutdown()
         second = kernels.take(NB, env)
         assert second is spare  # started and warmed while the first one was in use
-        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
-            "import os, sys\nprint('colorsys' in sys.modules, sorted(k for k in globals() "
-            "if 'reportkit' in k), os.getcwd(), os.environ['REPORTKIT_HOME'])")])
-        client = NotebookClient(nb, km=second.km, timeout=30)
-        client.kc = second.kc
-        client.execute()
-        out = nb.cells[0].outputs[0]["text"]
+        code = ("import os, sys\nprint('colorsys' in sys.modules, sorted(k for k in globals() "
+                "if 'reportkit' in k), os.getcwd(), os.environ['REPORTKIT_HOME'])")
+        texts: list[str] = []
+
+        def hook(msg: dict) -> None:
+            if msg["msg_type"] == "stream":
+                texts.append(msg["content"]["text"])
+
+        # Waits for the kernel to go idle (not a fixed 4 s for outputs, as nbclient does), so
+        # a loaded machine cannot lose the printed line.
+        reply = run_sync(second.kc.execute_interactive)(code, timeout=60, output_hook=hook)
+        assert reply["content"]["status"] == "ok"
+        out = "".join(texts)
         assert out.split()[:2] == ["True", "[]"]  # imported, and no name left behind
         assert str(NB) in out and str(tmp_path) in out
         second.shutdown()
@@ -583,7 +588,8 @@ def test_batch_isolates_every_kind_of_failure(project: Path,
 def test_one_worker_gives_each_report_a_fresh_kernel(project: Path) -> None:
     path = schedule(project, **unit_report(["15", "01", "92", "46"]))
     result = run(plan(project, path), workers=1)
-    assert set(statuses(result).values()) == {"ok"}  # the notebook fails on leaked state
+    # the notebook fails on leaked state
+    assert set(statuses(result).values()) == {"ok"}, [o.error for o in result.outcomes]
     pids = set()
     for o in result.outcomes:
         text = text_of(Path(o.files["ipynb"]))

@@ -1006,6 +1006,8 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
             if not isinstance(exc, ExecutionError | ExportError):  # a bug: still isolated
                 log.exception("unexpected error rendering %s", job.label())
                 exc = runner._failure(report, None, None, type(exc).__name__, str(exc))
+            if _ORPHANED.is_set():  # the batch was killed and this worker stopped the kernel:
+                os._exit(1)         # not the job's failure; the next run renders it again
             seconds = round(time.monotonic() - t0, 3)
             failed = runner.keep_failed(staged_nb, job.final_dir)
             record_failed(job, config, exc, failed, started=started, seconds=seconds,
@@ -1125,6 +1127,9 @@ class _ConnHandler(logging.Handler):
             self.send(("log", record.name, record.levelno, self.format(record)))
 
 
+_ORPHANED = threading.Event()  # set in a worker process whose batch (parent) has gone
+
+
 def _worker_main(slot: int, conn: Any, config: RunConfig, print_requests: Any,
                  print_replies: Any) -> None:
     """A worker process: keeps a warm spare kernel, renders the jobs the parent sends."""
@@ -1148,6 +1153,7 @@ def _worker_main(slot: int, conn: Any, config: RunConfig, print_requests: Any,
     def watchdog() -> None:  # an orphaned worker stops its kernels and exits
         while parent is None or parent.is_alive():
             time.sleep(1.0)
+        _ORPHANED.set()  # before the kernels die, so their death is not recorded as a failure
         for pid in kernels.pids() + current:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
