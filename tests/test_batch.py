@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import queue
 import signal
 import subprocess
 import sys
@@ -501,21 +502,27 @@ def test_kernels_are_fresh_started_ahead_and_warmed(tmp_path: Path) -> None:
         first.shutdown()
         second = kernels.take(NB, env)
         assert second is spare  # started and warmed while the first one was in use
-        code = ("import os, sys\nprint('colorsys' in sys.modules, sorted(k for k in globals() "
-                "if 'reportkit' in k), os.getcwd(), os.environ['REPORTKIT_HOME'])")
-        texts: list[str] = []
-
-        def hook(msg: dict) -> None:
-            if msg["msg_type"] == "stream":
-                texts.append(msg["content"]["text"])
-
-        # Waits for the kernel to go idle (not a fixed 4 s for outputs, as nbclient does), so
-        # a loaded machine cannot lose the printed line.
-        reply = run_sync(second.kc.execute_interactive)(code, timeout=60, output_hook=hook)
-        assert reply["content"]["status"] == "ok"
-        out = "".join(texts)
-        assert out.split()[:2] == ["True", "[]"]  # imported, and no name left behind
-        assert str(NB) in out and str(tmp_path) in out
+        out_file = tmp_path / "seen.json"
+        code = ("import json, os, sys\n"
+                f"open({str(out_file)!r}, 'w').write(json.dumps(['colorsys' in sys.modules, "
+                "sorted(k for k in globals() if 'reportkit' in k), os.getcwd(), "
+                "os.environ['REPORTKIT_HOME']]))")
+        # The kernel writes what it sees to a file and the test waits for the execute reply on
+        # the shell channel: no dependence on output messages arriving in time on a loaded machine.
+        msg_id = second.kc.execute(code, allow_stdin=False)
+        deadline = time.monotonic() + 120
+        while True:
+            assert time.monotonic() < deadline, "no execute reply from the kernel"
+            try:
+                reply = run_sync(second.kc.get_shell_msg)(timeout=1.0)
+            except queue.Empty:
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        assert reply["content"]["status"] == "ok", reply["content"]
+        imported, names, cwd, home = json.loads(out_file.read_text(encoding="utf-8"))
+        assert imported is True and names == []  # imported, and no name left behind
+        assert cwd == str(NB) and home == str(tmp_path)
         second.shutdown()
     finally:
         kernels.close()
