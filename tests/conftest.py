@@ -39,3 +39,36 @@ def sample_env(sample_dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) ->
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture()
+def kernel_eval(tmp_path: Path):  # noqa: ANN201 - returns a helper
+    """``kernel_eval(kernel, expr, setup="")``: run ``setup`` then evaluate ``expr`` in a
+    reportkit.batch.Kernel and return its value (JSON). The kernel writes the value to a file
+    and the helper waits for the execute reply on the shell channel, so no output message
+    timing is involved."""
+    import json
+    import queue
+    import time
+
+    from jupyter_core.utils import run_sync
+
+    counter = iter(range(1_000_000))
+
+    def evaluate(kernel, expr: str, setup: str = "", timeout: float = 120) -> object:  # noqa: ANN001
+        out = tmp_path / f"kernel-eval-{next(counter)}.json"
+        code = f"{setup}\nopen({str(out)!r}, 'w').write(__import__('json').dumps({expr}))"
+        msg_id = kernel.kc.execute(code, allow_stdin=False)
+        deadline = time.monotonic() + timeout
+        while True:
+            assert time.monotonic() < deadline, "no execute reply from the kernel"
+            try:
+                reply = run_sync(kernel.kc.get_shell_msg)(timeout=1.0)
+            except queue.Empty:
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return json.loads(out.read_text(encoding="utf-8"))
+
+    return evaluate

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import queue
 import signal
 import subprocess
 import sys
@@ -490,39 +489,27 @@ def test_summary_table_and_exit_code(project: Path) -> None:
 
 
 @pytest.mark.slow
-def test_kernels_are_fresh_started_ahead_and_warmed(tmp_path: Path) -> None:
-    from jupyter_core.utils import run_sync
-
-    kernels = batch.WarmKernels("python3", ("colorsys",))
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "started"])
+def test_kernels_are_fresh_started_ahead_and_warmed(tmp_path: Path, fork: bool,
+                                                    kernel_eval: Any) -> None:
+    kernels = batch.WarmKernels("python3", ("colorsys",), fork=fork)
     env = {"REPORTKIT_HOME": str(tmp_path)}
     try:
         first = kernels.take(NB, env)
+        assert first.forked is fork
         spare = kernels.spare
         assert spare is not None and spare.pid not in (None, first.pid)
+        first_pid = kernel_eval(first, "os.getpid()", "import os\nleft_behind = 42")
         first.shutdown()
         second = kernels.take(NB, env)
         assert second is spare  # started and warmed while the first one was in use
-        out_file = tmp_path / "seen.json"
-        code = ("import json, os, sys\n"
-                f"open({str(out_file)!r}, 'w').write(json.dumps(['colorsys' in sys.modules, "
-                "sorted(k for k in globals() if 'reportkit' in k), os.getcwd(), "
-                "os.environ['REPORTKIT_HOME']]))")
-        # The kernel writes what it sees to a file and the test waits for the execute reply on
-        # the shell channel: no dependence on output messages arriving in time on a loaded machine.
-        msg_id = second.kc.execute(code, allow_stdin=False)
-        deadline = time.monotonic() + 120
-        while True:
-            assert time.monotonic() < deadline, "no execute reply from the kernel"
-            try:
-                reply = run_sync(second.kc.get_shell_msg)(timeout=1.0)
-            except queue.Empty:
-                continue
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
-        assert reply["content"]["status"] == "ok", reply["content"]
-        imported, names, cwd, home = json.loads(out_file.read_text(encoding="utf-8"))
-        assert imported is True and names == []  # imported, and no name left behind
-        assert cwd == str(NB) and home == str(tmp_path)
+        seen = kernel_eval(second, "['colorsys' in sys.modules, sorted(k for k in globals() if "
+                                   "'reportkit' in k or k == 'left_behind'), os.getcwd(), "
+                                   "os.environ['REPORTKIT_HOME'], os.getpid()]",
+                           "import os, sys")
+        imported, names, cwd, home, pid = seen
+        assert imported is True and names == []  # imported, and nothing left behind
+        assert cwd == str(NB) and home == str(tmp_path) and pid != first_pid
         second.shutdown()
     finally:
         kernels.close()

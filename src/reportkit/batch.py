@@ -45,7 +45,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reportkit import __version__, catalog, runner
+from reportkit import __version__, catalog, forkserver, runner
 from reportkit import units as U
 from reportkit.errors import (
     ConfigError,
@@ -56,6 +56,7 @@ from reportkit.errors import (
     ReportkitError,
     UnitError,
 )
+from reportkit.forkserver import ForkServer
 from reportkit.periods import Period, default_rule
 
 if TYPE_CHECKING:
@@ -735,13 +736,13 @@ class Kernel:
     """A started kernel whose warm-up (imports only) was sent; not yet known to be ready."""
 
     def __init__(self, kernel_name: str, cwd: Path, env: dict[str, str],
-                 warm: tuple[str, ...]) -> None:
-        from jupyter_client.manager import AsyncKernelManager
+                 warm: tuple[str, ...], server: ForkServer | None = None) -> None:
         from jupyter_core.utils import run_sync
 
         self._run = run_sync
         self.cwd, self.env = str(cwd), dict(env)
-        self.km = AsyncKernelManager(kernel_name=kernel_name)
+        self.forked = server is not None
+        self.km = _kernel_manager(kernel_name, server)
         run_sync(self.km.start_kernel)(cwd=self.cwd, env={**os.environ, **env},
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.kc = self.km.client()
@@ -778,9 +779,34 @@ class Kernel:
                     raise RuntimeError("the kernel died while starting") from None
                 continue
             if msg["parent_header"].get("msg_id") == self._warm_id:
-                self._warm_id = None
+                warm_id, self._warm_id = self._warm_id, None
                 if msg["content"].get("status") != "ok":
                     log.debug("warm-up failed in kernel %s: %s", self.pid, msg["content"])
+                probe, wait = warm_id, 0.1  # its messages are in by now if it was connected
+                while not self._iopub_saw(probe, wait):  # output not connected yet: ask again
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("the kernel's output channel did not connect within "
+                                           f"{timeout:.0f}s")
+                    probe, wait = self.kc.kernel_info(), 0.5
+
+    def _iopub_saw(self, msg_id: str, wait: float = 0.5) -> bool:
+        """Whether the output channel saw request ``msg_id`` finish (drained up to there).
+
+        A subscriber only gets what is published after its subscription reached the kernel: a
+        kernel that answers quickly (a forked one) can reply on the shell channel before the
+        output channel is connected, and the first cell's output would be lost. nbclient checks
+        this in ``wait_for_ready``, which a pre-started kernel skips.
+        """
+        deadline = time.monotonic() + wait
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                msg = self._run(self.kc.get_iopub_msg)(timeout=left)
+            except queue.Empty:
+                return False
+            if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                    and msg["content"].get("execution_state") == "idle"):
+                return True
+        return False
 
     def shutdown(self) -> None:
         """Stop the kernel now and close its channels."""
@@ -788,6 +814,38 @@ class Kernel:
             self.kc.stop_channels()
         with contextlib.suppress(Exception):
             self._run(self.km.shutdown_kernel)(now=True)
+
+
+def _kernel_manager(kernel_name: str, server: ForkServer | None) -> Any:
+    """A kernel manager; with ``server``, its kernel is forked by that fork server."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    if server is None:
+        return AsyncKernelManager(kernel_name=kernel_name)
+
+    class ForkedKernelManager(AsyncKernelManager):  # runs the launcher instead of the kernel
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            spec = self.kernel_spec
+            assert spec is not None
+            argv = spec.argv
+            spec.argv = server.launcher_argv()
+            try:
+                return super().format_kernel_cmd(extra_arguments)
+            finally:
+                spec.argv = argv
+
+    return ForkedKernelManager(kernel_name=kernel_name)
+
+
+def _kernel_argv(kernel_name: str) -> list[str]:
+    """The kernelspec's command, with a bare ``python`` made this interpreter (as jupyter does)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    argv = list(KernelSpecManager().get_kernel_spec(kernel_name).argv)
+    if argv and argv[0] in {"python", f"python{sys.version_info[0]}",
+                            "python{}.{}".format(*sys.version_info[:2])}:
+        argv[0] = sys.executable
+    return argv
 
 
 def _warm_code(modules: tuple[str, ...]) -> str:
@@ -804,21 +862,60 @@ def _warm_code(modules: tuple[str, ...]) -> str:
 
 
 class WarmKernels:
-    """One spare kernel, started and warmed ahead of need; each job takes a fresh one."""
+    """One spare kernel, started and warmed ahead of need; each job takes a fresh one.
+
+    Kernels are forked from a fork server that has the ``warm`` modules imported (see
+    :mod:`reportkit.forkserver`), so neither interpreter start-up nor imports are paid per
+    report; where that is not possible (not Linux, a kernelspec that is not ipykernel's, a
+    server that fails, ``REPORTKIT_NO_FORK=1``) each kernel starts as a new process.
+    """
 
     def __init__(self, kernel_name: str, warm: tuple[str, ...],
-                 startup_timeout: float = STARTUP_TIMEOUT) -> None:
+                 startup_timeout: float = STARTUP_TIMEOUT, *, fork: bool | None = None) -> None:
         self.kernel_name, self.warm, self.startup_timeout = kernel_name, warm, startup_timeout
         self.spare: Kernel | None = None
+        if fork is None:
+            fork = os.environ.get("REPORTKIT_NO_FORK", "") in ("", "0")
+        self.fork = fork and forkserver.available()
+        self.server: ForkServer | None = None
 
     def prime(self, cwd: Path, env: dict[str, str]) -> None:
         """Start the spare now (before the first job arrives)."""
         if self.spare is None:
             self.spare = self._start(cwd, env)
 
+    def _server(self, cwd: Path, env: dict[str, str]) -> ForkServer | None:
+        """The fork server for ``env`` (started on first use), or None to start kernels plainly."""
+        if not self.fork:
+            return None
+        if self.server is not None and (not self.server.matches(env) or not self.server.alive()):
+            self.server.close()
+            self.server = None
+        if self.server is None:
+            try:
+                argv = forkserver.server_argv(_kernel_argv(self.kernel_name))
+                if argv is None:
+                    log.info("kernel %r is not forkable: each kernel starts a new process",
+                             self.kernel_name)
+                    self.fork = False
+                    return None
+                self.server = ForkServer(argv, cwd, env, self.warm, self.startup_timeout)
+                self.server.wait_ready()
+            except Exception as exc:
+                log.warning("no fork server (%s: %s): each kernel starts a new process",
+                            type(exc).__name__, exc)
+                if self.server is not None:
+                    self.server.close()
+                self.server, self.fork = None, False
+                return None
+        return self.server
+
+    def _kernel(self, cwd: Path, env: dict[str, str]) -> Kernel:
+        return Kernel(self.kernel_name, cwd, env, self.warm, self._server(cwd, env))
+
     def _start(self, cwd: Path, env: dict[str, str]) -> Kernel | None:
         try:
-            return Kernel(self.kernel_name, cwd, env, self.warm)
+            return self._kernel(cwd, env)
         except Exception as exc:  # the job that needs it reports the error
             log.warning("could not start a spare kernel: %s: %s", type(exc).__name__, exc)
             return None
@@ -834,9 +931,21 @@ class WarmKernels:
             kernel.shutdown()
             kernel = None
         if kernel is None:
-            kernel = Kernel(self.kernel_name, cwd, env, self.warm)
+            kernel = self._kernel(cwd, env)
         try:
             kernel.wait_ready(self.startup_timeout)
+        except Exception as exc:
+            kernel.shutdown()
+            if not kernel.forked:
+                raise
+            # e.g. the fork server was killed: start another (or a plain kernel) once more
+            log.warning("a forked kernel did not start (%s); starting another", exc)
+            kernel = self._kernel(cwd, env)
+            try:
+                kernel.wait_ready(self.startup_timeout)
+            except BaseException:
+                kernel.shutdown()
+                raise
         except BaseException:
             kernel.shutdown()
             raise
@@ -849,10 +958,13 @@ class WarmKernels:
         return [self.spare.pid] if self.spare and self.spare.pid else []
 
     def close(self) -> None:
-        """Stop the spare."""
+        """Stop the spare and the fork server."""
         if self.spare is not None:
             self.spare.shutdown()
             self.spare = None
+        if self.server is not None:
+            self.server.close()
+            self.server = None
 
 
 class Printer:

@@ -81,7 +81,13 @@ FIXTURES: dict[str, list[tuple[str, str]]] = {
         ("code", "import os\nimport signal\n\n"
                  'if os.environ.get("REPORTKIT_FIXTURE_KILL_PARENT") != "1":\n'
                  '    raise RuntimeError("set REPORTKIT_FIXTURE_KILL_PARENT=1 to run this")\n'
-                 "os.kill(os.getppid(), signal.SIGKILL)"),
+                 "worker = os.getppid()\n"
+                 "with open(f'/proc/{worker}/cmdline', 'rb') as f:  # forked by a fork server?\n"
+                 "    forked = b'reportkit.forkserver' in f.read()\n"
+                 "if forked:  # then the worker is the server's parent\n"
+                 "    with open(f'/proc/{worker}/stat') as f:\n"
+                 "        worker = int(f.read().rsplit(')', 1)[1].split()[1])\n"
+                 "os.kill(worker, signal.SIGKILL)"),
         ("code", 'print("never printed")'),
     ],
 }

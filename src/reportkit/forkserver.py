@@ -1,0 +1,305 @@
+"""Fresh kernels forked from a pre-imported template process (a fork server).
+
+Starting a Python kernel and importing pandas, matplotlib and reportkit costs about a second of
+CPU. A batch renders hundreds of reports, each on a fresh kernel, so that second is paid for every
+report. A fork server pays it once: one template process imports the ``warm`` modules (and runs no
+report code), then forks a child for every kernel. The child starts an ordinary ``IPKernelApp``;
+nothing a report computes is ever in the template, so no state passes from one report to the next.
+
+The pieces, and why each is there::
+
+    jupyter_client (KernelManager)        starts, signals and kills the *launcher* as usual
+      └─ launcher  (python -S _forklaunch.py SOCKET -f conn.json)   stdlib only, ~20 ms
+            │  AF_UNIX: argv, cwd, environment, and its stdin/stdout/stderr (SCM_RIGHTS)
+            ▼
+         fork server (python -m reportkit.forkserver SOCKET, warm modules imported)
+            └─ kernel  (fork → IPKernelApp on conn.json, in the launcher's cwd and environment)
+
+* The launcher lives exactly as long as the kernel: the server tells it the kernel's pid, then
+  its exit status. Signals sent to the launcher (interrupt, terminate) are passed on.
+* Killing the launcher (``shutdown_kernel(now=True)``, a job timeout, an orphaned worker)
+  closes its connection: the server kills that kernel at once.
+* The server exits, killing its kernels, when its parent goes (its stdin reaches EOF); a kernel
+  also dies with the server (``PR_SET_PDEATHSIG``).
+
+Only kernelspecs that run ``python ... -m ipykernel_launcher -f {connection_file}`` are forked
+(Linux); anything else, or a server that will not start, falls back to an ordinary kernel start.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import logging
+import os
+import selectors
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("reportkit.batch")
+
+__all__ = ["ForkServer", "server_argv", "available"]
+
+LAUNCHER = Path(__file__).with_name("_forklaunch.py")
+READY = b"ready\n"
+MAX_REQUEST = 4 << 20  # bytes of argv + cwd + environment a launcher may send
+POLL = 0.2  # seconds between checks for kernels that exited
+
+
+def available() -> bool:
+    """Whether kernels can be forked here (Linux: fork, SCM_RIGHTS, PR_SET_PDEATHSIG)."""
+    return sys.platform.startswith("linux") and hasattr(socket, "send_fds")
+
+
+def server_argv(kernel_argv: list[str]) -> list[str] | None:
+    """The command of a fork server for a kernelspec's ``argv``, or None if it cannot fork it.
+
+    ``[python, *options, "-m", "ipykernel_launcher", "-f", "{connection_file}"]`` becomes
+    ``[python, *options, "-m", "reportkit.forkserver"]`` (same interpreter, same options).
+    """
+    try:
+        i = kernel_argv.index("-m")
+    except ValueError:
+        return None
+    if kernel_argv[i + 1:] != ["ipykernel_launcher", "-f", "{connection_file}"]:
+        return None
+    if any(not a.startswith("-X") and a not in ("-E", "-s", "-u", "-B") for a in kernel_argv[1:i]):
+        return None
+    return [*kernel_argv[:i], "-m", "reportkit.forkserver"]
+
+
+class ForkServer:
+    """A running fork server for one kernelspec, working folder and environment."""
+
+    def __init__(self, argv: list[str], cwd: str | Path, env: dict[str, str],
+                 warm: tuple[str, ...], start_timeout: float = 120.0) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="reportkit-fork-"))
+        self.socket_path = str(self.folder / "s")
+        self.python = argv[0]
+        self.cwd, self.env = str(cwd), dict(env)
+        self.proc = subprocess.Popen(
+            [*argv, self.socket_path, *warm], cwd=self.cwd, env={**os.environ, **env},
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            start_new_session=True)  # Ctrl-C on the terminal is the batch's to handle
+        self._deadline = time.monotonic() + start_timeout
+        self._ready = False
+
+    def matches(self, env: dict[str, str]) -> bool:
+        """Whether this server's modules were imported under that environment (the folder
+        does not matter: each kernel moves to its own)."""
+        return self.env == env
+
+    def wait_ready(self) -> None:
+        """Wait until the server has imported its modules and listens.
+
+        Raises:
+            RuntimeError: it exited or did not get ready in time.
+        """
+        if self._ready:
+            return
+        assert self.proc.stdout is not None
+        sel = selectors.DefaultSelector()
+        sel.register(self.proc.stdout, selectors.EVENT_READ)
+        try:
+            left = self._deadline - time.monotonic()
+            if left <= 0 or not sel.select(left):
+                raise RuntimeError("the fork server did not get ready in time")
+            if self.proc.stdout.readline() != READY:
+                raise RuntimeError(f"the fork server exited (status {self.proc.wait()})")
+        finally:
+            sel.close()
+        self._ready = True
+
+    def launcher_argv(self) -> list[str]:
+        """The kernel command jupyter_client runs: the launcher, connected to this server."""
+        return [self.python, "-S", str(LAUNCHER), self.socket_path, "-f", "{connection_file}"]
+
+    def alive(self) -> bool:
+        """Whether the server process still runs."""
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        """Stop the server and, with it, any kernel it forked."""
+        with contextlib.suppress(OSError):
+            if self.proc.stdin:
+                self.proc.stdin.close()  # EOF: the server kills its kernels and exits
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.socket_path)
+        with contextlib.suppress(OSError):
+            self.folder.rmdir()
+
+
+# --- the server process --------------------------------------------------------------------------
+
+def _set_pdeathsig(sig: int) -> None:
+    """Ask Linux to send ``sig`` to this process when its parent exits (best effort)."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, sig)  # PR_SET_PDEATHSIG
+
+
+def _recv_request(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
+    """One request: a 4-byte length, then JSON; the launcher's stdio descriptors ride along."""
+    head, fds, _flags, _addr = socket.recv_fds(conn, 4, 3)
+    if len(head) < 4:
+        raise ValueError("short request")
+    (size,) = struct.unpack("!I", head)
+    if size > MAX_REQUEST:
+        raise ValueError("request too large")
+    body = b""
+    while len(body) < size:
+        chunk = conn.recv(size - len(body))
+        if not chunk:
+            raise ValueError("truncated request")
+        body += chunk
+    return json.loads(body), fds
+
+
+def _become_kernel(request: dict[str, Any], fds: list[int], conn: socket.socket,
+                   path0: str | None) -> None:
+    """In the forked child: turn into an IPKernelApp for the launcher's connection file."""
+    code = 1
+    try:
+        _set_pdeathsig(signal.SIGKILL)
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL if sig != signal.SIGINT else
+                          signal.default_int_handler)
+        for target, fd in enumerate(fds[:3]):
+            os.dup2(fd, target)
+        for fd in fds:
+            if fd > 2:
+                os.close(fd)
+        conn.close()  # the server speaks for this kernel to the launcher
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        if sys.path and path0 is not None and sys.path[0] == path0:
+            sys.path[0] = request["cwd"]  # what `python -m ipykernel_launcher` would have
+        if "numpy" in sys.modules:  # `random` reseeds itself after fork; numpy does not
+            sys.modules["numpy"].random.seed()
+        sys.argv = ["ipykernel_launcher", *request["argv"]]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance(argv=request["argv"])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:  # noqa: BLE001 - the kernel's stderr is the launcher's
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(BaseException):
+            import atexit
+
+            atexit._run_exitfuncs()
+        with contextlib.suppress(BaseException):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def serve(socket_path: str, warm: list[str]) -> int:
+    """The fork server: ``python -m reportkit.forkserver SOCKET [MODULE...]``."""
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    path0 = sys.path[0] if sys.path else None  # the start folder, as `python -m` puts it
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import ipykernel.kernelapp  # noqa: F401 - the kernel itself, imported once
+
+    for name in warm:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    if threading.active_count() > 1:  # forking a threaded process is not safe
+        return 3
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path)
+    listener.listen(64)
+    sel = selectors.DefaultSelector()
+    sel.register(listener, selectors.EVENT_READ, "accept")
+    sel.register(sys.stdin.buffer, selectors.EVENT_READ, "parent")
+    kernels: dict[int, socket.socket] = {}  # kernel pid → its launcher's connection
+    sys.stdout.buffer.write(READY)
+    sys.stdout.buffer.flush()
+
+    def kill(pid: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+    def reap() -> None:
+        while kernels:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            conn = kernels.pop(pid, None)
+            if conn is not None:
+                with contextlib.suppress(OSError):
+                    conn.sendall(f"exit {os.waitstatus_to_exitcode(status)}\n".encode())
+                with contextlib.suppress(KeyError, ValueError):
+                    sel.unregister(conn)
+                conn.close()
+
+    try:
+        while True:
+            for key, _ in sel.select(POLL):
+                if key.data == "parent":
+                    if not os.read(sys.stdin.fileno(), 1024):
+                        return 0
+                elif key.data == "accept":
+                    conn, _addr = listener.accept()
+                    try:
+                        conn.settimeout(10)
+                        request, fds = _recv_request(conn)
+                    except (OSError, ValueError):
+                        conn.close()
+                        continue
+                    pid = os.fork()
+                    if pid == 0:
+                        sel.close()
+                        listener.close()
+                        for other in kernels.values():
+                            other.close()
+                        _become_kernel(request, fds, conn, path0)
+                    for fd in fds:
+                        os.close(fd)
+                    conn.settimeout(None)
+                    kernels[pid] = conn
+                    sel.register(conn, selectors.EVENT_READ, pid)
+                    with contextlib.suppress(OSError):
+                        conn.sendall(f"pid {pid}\n".encode())
+                else:  # the launcher closed its end (it died or was killed): so does the kernel
+                    conn = key.fileobj
+                    with contextlib.suppress(OSError):
+                        if conn.recv(64):  # type: ignore[union-attr]
+                            continue
+                    kill(key.data)
+            reap()
+    finally:
+        for pid in list(kernels):
+            kill(pid)
+        with contextlib.suppress(OSError):
+            os.unlink(socket_path)
+
+
+if __name__ == "__main__":
+    sys.exit(serve(sys.argv[1], sys.argv[2:]))

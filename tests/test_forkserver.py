@@ -1,0 +1,170 @@
+"""Kernels forked from a pre-imported fork server: fresh, isolated, and never left running."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reportkit import batch, forkserver
+
+NB = Path(__file__).resolve().parent / "notebooks"
+
+pytestmark = pytest.mark.skipif(not forkserver.available(), reason="fork server needs Linux")
+
+
+def gone(pid: int, within: float = 10.0) -> bool:
+    """Whether process ``pid`` has exited (or is a zombie) within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except FileNotFoundError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_server_argv_only_for_ipykernel_launcher() -> None:
+    py = "/opt/env/bin/python"
+    assert forkserver.server_argv([py, "-m", "ipykernel_launcher", "-f", "{connection_file}"]) \
+        == [py, "-m", "reportkit.forkserver"]
+    assert forkserver.server_argv([py, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f",
+                                   "{connection_file}"]) \
+        == [py, "-Xfrozen_modules=off", "-m", "reportkit.forkserver"]
+    # another kernel, extra kernel arguments, or interpreter options we cannot vouch for
+    assert forkserver.server_argv(["R", "--slave", "-e", "IRkernel::main()", "--args",
+                                   "{connection_file}"]) is None
+    assert forkserver.server_argv([py, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                                   "--matplotlib=inline"]) is None
+    assert forkserver.server_argv([py, "-c", "print(1)", "-m", "ipykernel_launcher", "-f",
+                                   "{connection_file}"]) is None
+
+
+@pytest.mark.slow
+def test_forked_kernels_are_separate_processes_with_their_own_state(
+        tmp_path: Path, kernel_eval: Any) -> None:
+    kernels = batch.WarmKernels("python3", ("numpy.random",), fork=True)
+    try:
+        a = kernels.take(NB, {"REPORTKIT_HOME": str(tmp_path)})
+        b = kernels.take(NB, {"REPORTKIT_HOME": str(tmp_path)})
+        assert a.forked and b.forked
+        probe = ("[os.getpid(), os.getppid(), numpy.random.randint(1 << 30), random.random(), "
+                 "'numpy' in sys.modules]")
+        setup = "import os, sys, random, numpy"
+        pa, ppa, na, ra, _ = kernel_eval(a, probe, setup)
+        pb, ppb, nb, rb, warm = kernel_eval(b, probe, setup)
+        assert pa != pb and ppa == ppb == kernels.server.proc.pid  # both children of the server
+        assert warm is True
+        assert na != nb and ra != rb  # random state is not copied from the template
+        kernel_eval(a, "x", "x = 'only in a'")
+        assert kernel_eval(b, "'x' in globals()") is False
+        a.shutdown()
+        b.shutdown()
+    finally:
+        kernels.close()
+
+
+@pytest.mark.slow
+def test_killing_the_launcher_or_closing_the_server_kills_the_kernel(
+        tmp_path: Path, kernel_eval: Any) -> None:
+    kernels = batch.WarmKernels("python3", (), fork=True)
+    env = {"REPORTKIT_HOME": str(tmp_path)}
+    try:
+        first = kernels.take(NB, env, prefetch=False)
+        pid = kernel_eval(first, "os.getpid()", "import os")
+        assert first.pid is not None and pid != first.pid  # the manager sees the launcher
+        os.kill(first.pid, signal.SIGKILL)  # what shutdown(now=True) and the watchdog do
+        assert gone(pid), "the kernel outlived its launcher"
+        first.shutdown()
+        second = kernels.take(NB, env, prefetch=False)
+        pid = kernel_eval(second, "os.getpid()", "import os")
+        server = kernels.server
+        assert server is not None
+        kernels.close()  # the batch worker is done: server and kernels go
+        assert gone(pid) and gone(server.proc.pid)
+        second.shutdown()
+    finally:
+        kernels.close()
+
+
+@pytest.mark.slow
+def test_a_kernel_that_exits_reports_its_status_through_the_launcher(
+        tmp_path: Path) -> None:
+    kernels = batch.WarmKernels("python3", (), fork=True)
+    try:
+        kernel = kernels.take(NB, {"REPORTKIT_HOME": str(tmp_path)}, prefetch=False)
+        kernel.kc.execute("import os; os._exit(7)")
+        proc = kernel.km.provisioner.process
+        assert proc.wait(timeout=20) == 7
+        kernel.shutdown()
+    finally:
+        kernels.close()
+
+
+@pytest.mark.slow
+def test_the_server_dies_with_its_parent(tmp_path: Path) -> None:
+    """A worker killed with SIGKILL cannot clean up: its fork server and kernels still go."""
+    code = ("import sys, time\n"
+            "from pathlib import Path\n"
+            "from reportkit import batch\n"
+            "k = batch.WarmKernels('python3', (), fork=True)\n"
+            f"kernel = k.take(Path({str(NB)!r}), {{}}, prefetch=False)\n"
+            "print(k.server.proc.pid, flush=True)\n"
+            "time.sleep(600)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        server_pid = int(proc.stdout.readline())  # type: ignore[union-attr]
+        kernel_pids = [int(p) for p in Path(f"/proc/{server_pid}/task/{server_pid}/children")
+                       .read_text().split()]
+        assert kernel_pids
+        proc.kill()
+        proc.wait()
+        assert gone(server_pid)
+        assert all(gone(p) for p in kernel_pids)
+    finally:
+        proc.kill()
+
+
+@pytest.mark.slow
+def test_a_server_that_will_not_start_falls_back_to_plain_kernels(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel_eval: Any,
+        caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(forkserver, "server_argv",
+                        lambda argv: [sys.executable, "-c", "import sys; sys.exit(3)"])
+    kernels = batch.WarmKernels("python3", (), fork=True)
+    try:
+        with caplog.at_level("WARNING", logger="reportkit.batch"):
+            kernel = kernels.take(NB, {"REPORTKIT_HOME": str(tmp_path)}, prefetch=False)
+        assert not kernel.forked and not kernels.fork
+        assert "no fork server" in caplog.text
+        assert kernel_eval(kernel, "1 + 1") == 2
+        kernel.shutdown()
+    finally:
+        kernels.close()
+
+
+@pytest.mark.slow
+def test_a_killed_server_is_replaced(tmp_path: Path, kernel_eval: Any) -> None:
+    kernels = batch.WarmKernels("python3", (), fork=True)
+    env = {"REPORTKIT_HOME": str(tmp_path)}
+    try:
+        kernels.prime(NB, env)  # a spare forked by the first server
+        first_server = kernels.server
+        assert first_server is not None
+        first_server.proc.kill()  # takes the spare with it
+        first_server.proc.wait()
+        kernel = kernels.take(NB, env, prefetch=False)
+        assert kernel.forked and kernels.server is not first_server
+        assert kernel_eval(kernel, "2 + 2") == 4
+        kernel.shutdown()
+    finally:
+        kernels.close()
