@@ -229,6 +229,10 @@ def serve(socket_path: str, warm: list[str]) -> int:
             importlib.import_module(name)
     if threading.active_count() > 1:  # forking a threaded process is not safe
         return 3
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the kernels' collector leaves the template's objects (and their pages) alone
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(socket_path)
     listener.listen(64)
