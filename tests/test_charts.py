@@ -403,3 +403,54 @@ def test_ranking_reference_lines_skip_the_value_labels() -> None:
     assert not covered & crossed and len(covered) + len(crossed) == 34
     charts.to_png(fig)
     assert ax.get_position().bounds == before
+
+
+@pytest.mark.parametrize("case", ["trend_counts", "ranking_34", "composition", "backlog",
+                                  "flow", "distribution_63"])
+def test_house_layout_places_the_axes_as_constrained_layout_does(case: str) -> None:
+    """One measuring pass gives constrained layout's result (within a pixel or two: its second
+    pass only refines labels whose extent depends on the Axes width), and everything drawn
+    stays inside the figure."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    fig = CASES[case]()
+    engine = fig.get_layout_engine()
+    ax = fig.axes[0]
+    if isinstance(engine, charts.HouseLayout):
+        with charts.style():
+            engine.execute(fig)
+    else:  # a ranking with reference lines was laid out (by HouseLayout) when it was built
+        assert case.startswith("ranking") and type(engine).__name__ == "PlaceHolderLayoutEngine"
+    ours = ax.get_position().frozen()
+    twin = CASES[case]()
+    engine = ConstrainedLayoutEngine(w_pad=0.06, h_pad=0.06)
+    twin.set_layout_engine(None)
+    with charts.style():
+        engine.execute(twin)
+        engine.execute(twin)  # its own two-pass result, re-run to a fixed point
+    theirs = twin.axes[0].get_position()
+    px = np.abs(np.array(ours.extents) - np.array(theirs.extents)) * np.tile(
+        fig.get_size_inches() * fig.dpi, 2)
+    assert px.max() <= 4, (case, px)
+    renderer = fig._get_renderer()
+    with charts.style():
+        tight = fig.get_tightbbox(renderer)
+    w, h = fig.get_size_inches()
+    assert tight.x0 >= -0.01 and tight.y0 >= -0.01 and tight.x1 <= w + 0.01 and tight.y1 <= h + 0.01
+
+
+def test_to_png_lays_out_once_and_draws_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """savefig on a figure with a layout engine draws it twice (once only to lay it out);
+    to_png lays the chart out itself and draws it once."""
+    fig = CASES["trend_percent"]()
+    draws: list[int] = []
+    layouts: list[int] = []
+    real_draw, real_execute = Figure.draw, charts.HouseLayout.execute
+    monkeypatch.setattr(Figure, "draw", lambda self, r: draws.append(1) or real_draw(self, r))
+    monkeypatch.setattr(charts.HouseLayout, "execute",
+                        lambda self, f: layouts.append(1) or real_execute(self, f))
+    charts.to_png(fig)
+    assert (len(layouts), len(draws)) == (1, 1)
+    assert fig.get_layout_engine() is None
+    charts.to_png(fig)  # a second save keeps the same layout
+    assert (len(layouts), len(draws)) == (1, 2)

@@ -24,11 +24,13 @@ from typing import Any, TypeVar
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib import artist as martist
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import LayoutEngine
 from matplotlib.ticker import FuncFormatter, MaxNLocator
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import Bbox, blended_transform_factory
 
 from reportkit import fmt
 from reportkit.errors import LookupInRegistryError
@@ -106,6 +108,11 @@ def to_png(fig: Figure, path: str | Path | None = None, dpi: int = DPI,
     dithering: charts have few colours, the file is about 4× smaller (reports with many
     pre-rendered views stay small enough to travel) and it costs about 10 ms.
     """
+    engine = fig.get_layout_engine()
+    if engine is not None:  # lay out now and drop the engine: savefig would otherwise draw
+        with style():       # the whole figure once more just to lay it out
+            engine.execute(fig)
+        fig.set_layout_engine(None)
     buf = io.BytesIO()
     if palette:  # raw pixels straight to the palette image: one PNG encode, not two
         from PIL import Image
@@ -257,15 +264,71 @@ def _runs(rows: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-def _figure(height: float) -> tuple[Figure, Axes]:
-    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout="constrained")
-    fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06)  # type: ignore[union-attr]
+class HouseLayout(LayoutEngine):
+    """Constrained layout for the house charts, in one measuring pass.
+
+    A house chart is one Axes with a title (``suptitle``) above and notes (``supxlabel``)
+    under it. The Axes is placed so that its decorations (tick labels, legend, labels
+    outside the plot) and the two texts fit inside the figure with ``pad`` inches around
+    each, exactly as ``layout="constrained"`` places it. Constrained layout measures every
+    text twice (its second pass is for tick labels that change when the Axes is resized,
+    which the house charts' fixed locators never do); measuring text is most of the cost of
+    laying a chart out. ``passes=2`` measures again for labels anchored to data outside the
+    plot, whose overhang depends on the Axes width.
+    """
+
+    _adjust_compatible = False
+    _colorbar_gridspec = False
+
+    def __init__(self, pad: float = 0.06, passes: int = 1) -> None:
+        super().__init__()
+        self.pad, self.passes = pad, passes
+
+    def execute(self, fig: Any) -> None:
+        """Place the title, the notes and the Axes."""
+        for _ in range(self.passes):
+            self._place(fig)
+
+    def _place(self, fig: Any) -> None:
+        renderer = fig._get_renderer()
+        to_fig = fig.transFigure.inverted()
+        width, height = fig.get_size_inches()
+        w_pad, h_pad = self.pad / width, self.pad / height
+        top, bottom = 1.0, 0.0
+        for text, at_top in ((fig._suptitle, True), (fig._supxlabel, False)):
+            if text is None or not text.get_in_layout():
+                continue
+            if getattr(text, "_autopos", False):
+                text.set_y(1 - h_pad if at_top else h_pad)
+            size = text.get_tightbbox(renderer).transformed(to_fig).height + 2 * h_pad
+            if at_top:
+                top = min(top, 1 - size)
+            else:
+                bottom = max(bottom, size)
+        for ax in fig.axes:
+            if not ax.get_in_layout():
+                continue
+            pos = ax.get_position(original=True)
+            tight = martist._get_tightbbox_for_layout_only(ax, renderer)
+            box = pos if tight is None else tight.transformed(to_fig)
+            x0 = w_pad + (pos.x0 - box.x0)
+            x1 = 1 - w_pad - (box.x1 - pos.x1)
+            y0 = bottom + h_pad + (pos.y0 - box.y0)
+            y1 = top - h_pad - (box.y1 - pos.y1)
+            if x1 > x0 and y1 > y0:
+                ax._set_position(Bbox.from_extents(x0, y0, x1, y1))
+
+
+def _figure(height: float, passes: int = 1) -> tuple[Figure, Axes]:
+    """A house figure; ``passes=2`` for charts whose labels outside the plot are anchored to
+    data (their overhang changes when the Axes is resized)."""
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout=HouseLayout(passes=passes))
     return fig, fig.add_subplot()
 
 
 def _lay_out(fig: Figure) -> None:
-    """Run the constrained layout now and keep it: positions are final for placing labels,
-    and saving the figure does not lay it out (the costly part of a draw) a second time.
+    """Lay the chart out now and keep it: positions are final for placing labels, and
+    saving the figure does not lay it out a second time.
 
     Only for charts whose later additions stay inside the axes."""
     engine = fig.get_layout_engine()
@@ -548,7 +611,7 @@ def distribution(values: pd.Series, *, highlight: str | None = None, title: str,
     label_y = int(levels.max()) + 2
     across = max((hi - lo) / d + 2, 28.0)  # the x axis spans at least 28 dots
     pad, in_per_dot = (across * d - (hi - lo)) / 2, (WIDTH_IN - 0.25) / across
-    fig, ax = _figure(min(4.0, 1.15 + (label_y + 1.4) * in_per_dot))
+    fig, ax = _figure(min(4.0, 1.15 + (label_y + 1.4) * in_per_dot), passes=2)
     ms = in_per_dot * 72 * 0.86
     ax.scatter(xs, levels, s=ms**2, c=[ACCENT if n == highlight else OTHER for n in s.index],
                linewidths=0.5, edgecolors="white", zorder=3)

@@ -496,10 +496,7 @@ def _charts() -> Any:
 
 
 def _figure(height: float) -> tuple[Figure, Axes]:
-    c = _charts()
-    fig = Figure(figsize=(c.WIDTH_IN, height), dpi=c.DPI, layout="constrained")
-    fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06)  # type: ignore[union-attr]
-    return fig, fig.add_subplot()
+    return _charts()._figure(height)  # type: ignore[no-any-return]
 
 
 def _finish(fig: Figure, title: str, notes: Sequence[str], sample: bool) -> Figure:
