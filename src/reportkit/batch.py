@@ -11,9 +11,10 @@ The path of a batch, top to bottom::
                                                 → check → export → promote → record
     catalog: manifest.json, index.html, runs.jsonl per period
 
-Isolation: every report gets a fresh kernel. Each worker keeps one *spare* kernel started and
-its imports done (``warm`` modules only, no report state) while it runs the current report,
-so kernel start-up and imports are not paid serially. A failure, cell or job timeout, dead
+Isolation: every report gets a fresh kernel. Kernels are forked from a per-worker fork server
+that imported the ``warm`` modules once and never runs report code (:mod:`reportkit.forkserver`),
+so neither interpreter start-up nor imports are paid per report, and each worker keeps one
+*spare* kernel ready while it runs the current report. A failure, cell or job timeout, dead
 kernel or ``sys.exit`` fails only that job; its notebook goes to ``_failed/`` and the last
 good report stays. The manifest is updated after each job, so an interrupted batch resumes.
 """
