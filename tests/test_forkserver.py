@@ -168,3 +168,28 @@ def test_a_killed_server_is_replaced(tmp_path: Path, kernel_eval: Any) -> None:
         kernel.shutdown()
     finally:
         kernels.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "started"])
+def test_the_first_output_of_a_pre_started_kernel_is_never_lost(tmp_path: Path,
+                                                                fork: bool) -> None:
+    """A forked kernel answers so soon that its output channel may not be subscribed yet;
+    nbclient skips its own readiness check for a kernel it did not start, so take() must
+    make sure, or the first cell's output is silently dropped."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    kernels = batch.WarmKernels("python3", (), fork=fork)
+    try:
+        for i in range(12 if fork else 2):
+            kernel = kernels.take(NB, {"REPORTKIT_HOME": str(tmp_path)}, prefetch=False)
+            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"print('out {i}')")])
+            client = NotebookClient(nb, km=kernel.km, kernel_name="python3", timeout=60,
+                                    shutdown_kernel="immediate")
+            client.kc = kernel.kc
+            client.execute()
+            assert [o.get("text") for o in nb.cells[0].outputs] == [f"out {i}\n"], i
+            kernel.shutdown()
+    finally:
+        kernels.close()
