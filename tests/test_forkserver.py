@@ -126,10 +126,16 @@ def test_the_server_dies_with_its_parent(tmp_path: Path) -> None:
         kernel_pids = [int(p) for p in Path(f"/proc/{server_pid}/task/{server_pid}/children")
                        .read_text().split()]
         assert kernel_pids
+        sock = Path(next(a for a in Path(f"/proc/{server_pid}/cmdline").read_bytes()
+                           .decode().split("\0") if a.startswith("/") and "reportkit-fork-" in a))
         proc.kill()
         proc.wait()
         assert gone(server_pid)
         assert all(gone(p) for p in kernel_pids)
+        deadline = time.monotonic() + 10
+        while sock.parent.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not sock.parent.exists()  # the socket and its folder are cleaned up
     finally:
         proc.kill()
 

@@ -303,6 +303,8 @@ def serve(socket_path: str, warm: list[str]) -> int:
             kill(pid)
         with contextlib.suppress(OSError):
             os.unlink(socket_path)
+        with contextlib.suppress(OSError):  # its private folder (a killed worker cannot)
+            os.rmdir(os.path.dirname(socket_path))
 
 
 if __name__ == "__main__":
