@@ -768,6 +768,56 @@ def test_interrupted_batch_resumes(project: Path, sig: signal.Signals) -> None:
     assert [p.name for p in (project / "outputs" / ".staging").iterdir()] == []
 
 
+def _slow_take_worker(batch_end: Any, *args: Any) -> None:
+    """A batch worker whose kernel takes a second to hand over (a window to kill the batch)."""
+    batch_end.close()  # forked: only the batch may hold its end of the pipe
+    take = batch.WarmKernels.take
+
+    def slow_take(self: batch.WarmKernels, *a: Any, **kw: Any) -> batch.Kernel:
+        kernel = take(self, *a, **kw)
+        time.sleep(1.0)
+        return kernel
+
+    batch.WarmKernels.take = slow_take  # type: ignore[method-assign]
+    batch._worker_main(*args)
+
+
+@pytest.mark.slow
+def test_a_worker_whose_batch_is_gone_records_nothing(project: Path) -> None:
+    """The batch is killed while a worker is between two messages to it: the worker's next
+    message meets a broken pipe. That is not the job's failure: the worker stops its kernels
+    and exits without recording anything, so the next run renders the job."""
+    import multiprocessing
+
+    p = plan(project, schedule(project, **unit_report(["15"])))
+    config = batch.RunConfig(run_id="gone", output_root=p.output_root,
+                             project=p.schedule.project, warehouse=p.warehouse,
+                             kernel=p.kernel, warm=())
+    ctx = multiprocessing.get_context("fork")
+    parent_conn, child_conn = ctx.Pipe()
+    proc = ctx.Process(target=_slow_take_worker,
+                       args=(parent_conn, 0, child_conn, config, None, None))
+    proc.start()
+    child_conn.close()
+    try:
+        while parent_conn.recv()[0] != "ready":
+            pass
+        parent_conn.send((p.jobs[0], False))
+        while parent_conn.recv()[0] != "staging":
+            pass
+        parent_conn.close()  # the batch is gone; the worker is taking its kernel
+        proc.join(60)
+        assert proc.exitcode == 1
+    finally:
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+    period = project / "outputs" / Q3
+    events = catalog.read_runs(period) if period.is_dir() else []
+    assert [e for e in events if e["status"] == "failed"] == []
+    assert not (period / "15-lao-cai" / "_failed").exists()
+
+
 @pytest.mark.slow
 def test_cli_batch_dry_run_then_run(project: Path) -> None:
     path = schedule(project, **unit_report(["15", "Hà Nội"]))

@@ -199,3 +199,23 @@ def test_the_first_output_of_a_pre_started_kernel_is_never_lost(tmp_path: Path,
             kernel.shutdown()
     finally:
         kernels.close()
+
+
+@pytest.mark.slow
+def test_a_warm_module_that_starts_a_thread_means_no_forking(
+        tmp_path: Path, kernel_eval: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """fork() copies only the calling thread: a template with a running thread could hand
+    kernels a lock held forever. The server refuses, and kernels start plainly."""
+    (tmp_path / "threaded_warm.py").write_text(
+        "import threading, time\n"
+        "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n")
+    kernels = batch.WarmKernels("python3", ("threaded_warm",), fork=True)
+    try:
+        with caplog.at_level("WARNING", logger="reportkit.batch"):
+            kernel = kernels.take(tmp_path, {"REPORTKIT_HOME": str(tmp_path)}, prefetch=False)
+        assert not kernel.forked
+        assert "started a thread" in caplog.text
+        assert kernel_eval(kernel, "'threaded_warm' in sys.modules", "import sys") is True
+        kernel.shutdown()
+    finally:
+        kernels.close()

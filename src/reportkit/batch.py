@@ -1251,28 +1251,34 @@ def _worker_main(slot: int, conn: Any, config: RunConfig, print_requests: Any,
 
     os.setpgrp()  # Ctrl-C goes to the parent, which stops the workers itself
     lock = threading.Lock()
+    kernels = WarmKernels(config.kernel, config.warm)
+    current: list[int] = []
+    parent = multiprocessing.parent_process()
+
+    def orphaned() -> None:  # the batch is gone: stop this worker's kernels and exit
+        _ORPHANED.set()  # before the kernels die, so their death is not recorded as a failure
+        for pid in kernels.pids() + current:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        os._exit(1)  # the job in hand is not recorded: the next run renders it
 
     def send(msg: Any) -> None:
-        with lock:
-            conn.send(msg)
+        try:
+            with lock:
+                conn.send(msg)
+        except (OSError, EOFError, ValueError):  # a broken pipe: the parent was killed
+            orphaned()
 
     root = logging.getLogger()
     root.handlers[:] = [_ConnHandler(send)]
     root.setLevel(logging.INFO)
     logging.getLogger("traitlets").setLevel(logging.ERROR)
-    kernels = WarmKernels(config.kernel, config.warm)
-    parent = multiprocessing.parent_process()
 
     def watchdog() -> None:  # an orphaned worker stops its kernels and exits
         while parent is None or parent.is_alive():
             time.sleep(1.0)
-        _ORPHANED.set()  # before the kernels die, so their death is not recorded as a failure
-        for pid in kernels.pids() + current:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        os._exit(1)
+        orphaned()
 
-    current: list[int] = []
     threading.Thread(target=watchdog, daemon=True).start()
     printer = (_QueuePrinter(print_requests, print_replies, slot, config.pdf_timeout)
                if print_requests is not None else None)

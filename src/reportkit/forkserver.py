@@ -53,6 +53,7 @@ LAUNCHER = Path(__file__).with_name("_forklaunch.py")
 READY = b"ready\n"
 MAX_REQUEST = 4 << 20  # bytes of argv + cwd + environment a launcher may send
 POLL = 0.2  # seconds between checks for kernels that exited
+THREADED = 3  # the server's exit status when a warm module left a thread running
 
 
 def available() -> bool:
@@ -114,7 +115,10 @@ class ForkServer:
             if left <= 0 or not sel.select(left):
                 raise RuntimeError("the fork server did not get ready in time")
             if self.proc.stdout.readline() != READY:
-                raise RuntimeError(f"the fork server exited (status {self.proc.wait()})")
+                status = self.proc.wait()
+                raise RuntimeError("a warm module started a thread, so forking is not safe"
+                                   if status == THREADED else
+                                   f"the fork server exited (status {status})")
         finally:
             sel.close()
         self._ready = True
@@ -228,7 +232,7 @@ def serve(socket_path: str, warm: list[str]) -> int:
         with contextlib.suppress(Exception):
             importlib.import_module(name)
     if threading.active_count() > 1:  # forking a threaded process is not safe
-        return 3
+        return THREADED
     import gc
 
     gc.collect()
