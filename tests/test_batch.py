@@ -342,7 +342,7 @@ def test_a_promoted_report_is_never_rendered_twice(project: Path) -> None:
     html = job.final_dir / "unit_report.html"
     html.write_text("<p>report</p>")
     nb = nbformat.v4.new_notebook()
-    nb.metadata["reportkit"] = {"input_hash": job.input_hash, "run_id": "r1",
+    nb.metadata["reportkit"] = {"input_hash": job.input_hash, "run_id": "r0",
                                 "sha256": {"html": catalog.sha256_file(html)}}
     nbformat.write(nb, job.final_dir / "unit_report.ipynb")
     forced = batch.RunConfig(**{**config.__dict__, "run_id": "r2", "force": True})
@@ -350,14 +350,17 @@ def test_a_promoted_report_is_never_rendered_twice(project: Path) -> None:
     html.write_text("<p>half</p>")
     assert batch.already_rendered(job, config) is None  # the HTML does not match
     html.write_text("<p>report</p>")
-    outcome = batch.already_rendered(job, config)
+    outcome = batch.already_rendered(job, config)  # rendered by an earlier run, r0
     assert outcome is not None and outcome.status == "skipped"
-    assert "already has these inputs (run r1)" in outcome.reason
+    assert "already has these inputs (run r0)" in outcome.reason
     entry = manifest(project)["reports"][job.rel]
     assert entry["status"] == "ok" and set(entry["files"]) == {"html", "ipynb"}
-    assert [e["status"] for e in catalog.read_runs(job.period_dir)] == ["adopted"]
+    assert entry["run_id"] == "r0"  # the run that rendered it; r1 only recorded it
+    assert [(e["status"], e["run_id"]) for e in catalog.read_runs(job.period_dir)] == [
+        ("adopted", "r1")]
     again = batch.already_rendered(job, config)  # now from the manifest
-    assert again is not None and again.reason == "already rendered by run r1"
+    assert again is not None and again.status == "skipped"
+    assert again.reason == "already rendered by run r0"
 
 
 def test_jobs_outcomes_and_errors_cross_processes(project: Path) -> None:
@@ -766,6 +769,44 @@ def test_interrupted_batch_resumes(project: Path, sig: signal.Signals) -> None:
         assert (project / "outputs" / Q3 / f"{k}.html").read_bytes() == data
     assert catalog.verify(project / "outputs" / Q3).ok
     assert [p.name for p in (project / "outputs" / ".staging").iterdir()] == []
+
+
+@pytest.mark.slow
+def test_a_report_promoted_by_a_lost_worker_counts_once_as_ok(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker promotes a report and dies before recording it; the job goes to another
+    worker of the same run (Dask reschedules it): that is this run's report, "ok", recorded
+    once, not rendered twice. A later run calls it "skipped"."""
+    p = plan(project, schedule(project, **unit_report(["15"])))
+    job = p.jobs[0]
+
+    def config(run_id: str) -> batch.RunConfig:
+        return batch.RunConfig(run_id=run_id, output_root=p.output_root,
+                               project=p.schedule.project, warehouse=p.warehouse,
+                               kernel=p.kernel, warm=())
+
+    def dies(*_a: Any, **_k: Any) -> None:
+        raise SystemExit(1)
+
+    kernels = batch.WarmKernels(p.kernel, ())
+    try:
+        monkeypatch.setattr(batch, "record_ok", dies)
+        with pytest.raises(SystemExit):
+            batch.render(job, config("run-a"), kernels=kernels, prefetch=False)
+        monkeypatch.undo()
+        html = (job.final_dir / f"{job.stem}.html").read_bytes()
+        assert ok_events(project) == {}  # promoted, not recorded
+        again = batch.render(job, config("run-a"), kernels=kernels, prefetch=False)
+        assert again.status == "ok" and "lost" in again.reason
+        assert ok_events(project) == {job.rel: 1}
+        assert manifest(project)["reports"][job.rel]["run_id"] == "run-a"
+        assert (job.final_dir / f"{job.stem}.html").read_bytes() == html  # not re-rendered
+        assert batch.render(job, config("run-a"), kernels=kernels).status == "ok"
+        assert ok_events(project) == {job.rel: 1}
+        later = batch.render(job, config("run-b"), kernels=kernels, prefetch=False)
+        assert later.status == "skipped" and "run-a" in later.reason
+    finally:
+        kernels.close()
 
 
 def _slow_take_worker(batch_end: Any, *args: Any) -> None:

@@ -645,16 +645,19 @@ def _base_entry(job: Job, config: RunConfig) -> dict[str, Any]:
 
 
 def record_ok(job: Job, config: RunConfig, files: dict[str, Path], *, started: str,
-              seconds: float, worker: str, event_status: str = "ok") -> dict[str, Any]:
-    """Record a promoted report in its period's manifest."""
+              seconds: float, worker: str, event_status: str = "ok",
+              rendered_by: str | None = None) -> dict[str, Any]:
+    """Record a promoted report in its period's manifest; ``rendered_by`` is the run that
+    rendered the files (default: this one), the event is this run's."""
     infos = {fmt: catalog.file_info(path, job.period_dir) for fmt, path in files.items()}
     finished = catalog.now_iso()
+    run_id = rendered_by or config.run_id
 
     def update(_old: dict[str, Any] | None) -> dict[str, Any]:
-        return {**_base_entry(job, config), "status": "ok", "started": started,
-                "finished": finished, "seconds": seconds, "worker": worker, "error": None,
-                "error_fields": {}, "files": infos,
-                "report_run": {"run_id": config.run_id, "input_hash": job.input_hash,
+        return {**_base_entry(job, config), "run_id": run_id, "status": "ok",
+                "started": started, "finished": finished, "seconds": seconds, "worker": worker,
+                "error": None, "error_fields": {}, "files": infos,
+                "report_run": {"run_id": run_id, "input_hash": job.input_hash,
                                "finished": finished},
                 "failed_files": {}}
 
@@ -705,6 +708,9 @@ def already_rendered(job: Job, config: RunConfig) -> Outcome | None:
     and a report whose inputs went back to those of the report in place (a notebook fix
     reverted, a failed attempt with other parameters) is adopted, not rendered again. With
     ``force``, only output from this same run counts.
+
+    Output from *this* run (a worker rendered the report, then died before it could say so,
+    and the job was given to another) is an "ok" outcome, recorded as "ok" once.
     """
     def fresh(run_id: str | None) -> bool:
         return not config.force or run_id == config.run_id
@@ -712,13 +718,19 @@ def already_rendered(job: Job, config: RunConfig) -> Outcome | None:
     entry = catalog.load_manifest(job.period_dir)["reports"].get(job.rel)
     if (entry and entry.get("status") == "ok" and entry.get("input_hash") == job.input_hash
             and fresh(entry.get("run_id")) and catalog.files_intact(entry, job.period_dir)):
-        return Outcome.of(job, "skipped", reason=f"already rendered by run {entry['run_id']}",
+        this_run = entry.get("run_id") == config.run_id
+        return Outcome.of(job, "ok" if this_run else "skipped",
+                          reason=("rendered in this run by a worker that was lost before it "
+                                  "reported" if this_run else
+                                  f"already rendered by run {entry['run_id']}"),
+                          seconds=entry.get("seconds") or 0.0, worker=entry.get("worker") or "",
                           files={k: str(job.period_dir / v["path"])
                                  for k, v in entry["files"].items()})
     ipynb = job.final_dir / f"{job.stem}.ipynb"
     md = _final_metadata(ipynb)
     if not md or md.get("input_hash") != job.input_hash or not fresh(md.get("run_id")):
         return None
+    this_run = md.get("run_id") == config.run_id
     files = {"ipynb": ipynb}
     for fmt, sha in (md.get("sha256") or {}).items():
         path = job.final_dir / f"{job.stem}.{fmt}"
@@ -727,9 +739,13 @@ def already_rendered(job: Job, config: RunConfig) -> Outcome | None:
         files[fmt] = path
     shutil.rmtree(job.final_dir / runner.FAILED, ignore_errors=True)  # as promotion does
     record_ok(job, config, files, started=md.get("started", ""), seconds=0.0,
-              worker=_worker_id(), event_status="adopted")
-    return Outcome.of(job, "skipped", reason="the report in place already has these inputs "
-                                             f"(run {md.get('run_id')}); manifest updated",
+              worker=_worker_id(), event_status="ok" if this_run else "adopted",
+              rendered_by=md.get("run_id"))
+    return Outcome.of(job, "ok" if this_run else "skipped",
+                      reason=("rendered in this run by a worker that was lost before it "
+                              "recorded it; manifest updated" if this_run else
+                              "the report in place already has these inputs "
+                              f"(run {md.get('run_id')}); manifest updated"),
                       files={k: str(v) for k, v in files.items()})
 
 
@@ -1082,7 +1098,7 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
     started = catalog.now_iso()
     done = already_rendered(job, config)
     if done is not None:
-        done.worker = _worker_id()
+        done.worker = done.worker or _worker_id()
         return done
     report, stem = job.report, job.stem
     config.staging.mkdir(parents=True, exist_ok=True)
@@ -1472,6 +1488,12 @@ class LocalPool:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
         if job is None:
+            return
+        done = already_rendered(job, self.config)  # it died after promoting the report
+        if done is not None and done.status == "ok":
+            if slot.staging is not None:
+                shutil.rmtree(slot.staging, ignore_errors=True)
+            on_outcome(done)
             return
         seconds = round(time.monotonic() - slot.started, 3)
         error = runner._failure(job.report, None, None, ename, message)
