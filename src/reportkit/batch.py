@@ -947,25 +947,18 @@ class WarmKernels:
         if kernel is not None and not kernel.matches(cwd, env):
             kernel.shutdown()
             kernel = None
-        if kernel is None:
-            kernel = self._kernel(cwd, env)
-        try:
-            kernel.wait_ready(self.startup_timeout)
-        except Exception as exc:
-            kernel.shutdown()
-            if not kernel.forked:
-                raise
-            # e.g. the fork server was killed: start another (or a plain kernel) once more
-            log.warning("a forked kernel did not start (%s); starting another", exc)
-            kernel = self._kernel(cwd, env)
+        for attempt in (1, 2):  # a forked kernel gets a second chance (its server was killed)
+            kernel = kernel or self._kernel(cwd, env)
             try:
                 kernel.wait_ready(self.startup_timeout)
-            except BaseException:
+                break
+            except BaseException as exc:
                 kernel.shutdown()
-                raise
-        except BaseException:
-            kernel.shutdown()
-            raise
+                if not (isinstance(exc, Exception) and kernel.forked and attempt == 1):
+                    raise
+                log.warning("a forked kernel did not start (%s); starting another", exc)
+                kernel = None
+        assert kernel is not None
         if prefetch:  # started after this one is ready, so they do not compete for the CPU
             self.spare = self._start(cwd, env)
         return kernel
