@@ -33,6 +33,19 @@ def gone(pid: int, within: float = 10.0) -> bool:
     return False
 
 
+def children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (from /proc/*/stat)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def test_server_argv_only_for_ipykernel_launcher() -> None:
     py = "/opt/env/bin/python"
     assert forkserver.server_argv([py, "-m", "ipykernel_launcher", "-f", "{connection_file}"]) \
@@ -123,8 +136,7 @@ def test_the_server_dies_with_its_parent(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         server_pid = int(proc.stdout.readline())  # type: ignore[union-attr]
-        kernel_pids = [int(p) for p in Path(f"/proc/{server_pid}/task/{server_pid}/children")
-                       .read_text().split()]
+        kernel_pids = children(server_pid)
         assert kernel_pids
         sock = Path(next(a for a in Path(f"/proc/{server_pid}/cmdline").read_bytes()
                            .decode().split("\0") if a.startswith("/") and "reportkit-fork-" in a))
