@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import artist as martist
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import LayoutEngine
@@ -323,6 +324,9 @@ def _figure(height: float, passes: int = 1) -> tuple[Figure, Axes]:
     """A house figure; ``passes=2`` for charts whose labels outside the plot are anchored to
     data (their overhang changes when the Axes is resized)."""
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout=HouseLayout(passes=passes))
+    # An Agg canvas from the start: laying out and drawing then share one renderer, and with it
+    # matplotlib's text-metrics cache (a bare Figure measures every text again on savefig).
+    FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
 
 
