@@ -193,7 +193,7 @@ def test_ranking_highlights_and_sorts_best_first() -> None:
     texts = _texts(fig)
     assert any(t.endswith(f"Hạng {rank}/34") for t in texts)
     assert "Toàn quốc 80,0%" in texts
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    labels = charts.row_labels(fig)
     assert labels[0] == values.idxmax() and labels[-1] == values.idxmin()
 
 
@@ -201,7 +201,7 @@ def test_ranking_lower_is_better_and_english_rank() -> None:
     values = pd.Series([5.0, 3.0, 9.0, 1.0], index=["An Giang", "Cà Mau", "Huế", "Sơn La"])
     fig = charts.ranking(values, highlight="Huế", title="Days", lower_is_better=True,
                          lang="en")
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    labels = charts.row_labels(fig)
     assert labels == ["Sơn La", "Cà Mau", "An Giang", "Huế"]
     assert "9 · Rank 4 of 4" in _texts(fig)
 
@@ -210,7 +210,7 @@ def test_ranking_max_units_keeps_the_highlighted_unit() -> None:
     values = _counts63()
     worst = values.idxmin()
     fig = charts.ranking(values, highlight=worst, title="x", max_units=10)
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    labels = charts.row_labels(fig)
     assert labels[-2:] == ["…", worst] and len(_bars(fig)) == 10
     assert any(t.endswith("Hạng 63/63") for t in _texts(fig))
 
@@ -389,11 +389,10 @@ def test_ranking_reference_lines_skip_the_value_labels() -> None:
     fig = charts.ranking(s, highlight="Tỉnh 5", title="x", percent=True, national=0.47)
     ax = fig.axes[0]
     before = ax.get_position().bounds
-    values = [t for t in ax.texts if isinstance(getattr(t, "xy", None), tuple)
-              and t.xycoords == "data"]
+    values = [t for t in ax.texts if charts.role(t) == charts.VALUE_LABEL]
     assert len(values) == 34
     px = ax.transData.transform((0.47, 0))[0]
-    crossed = {round(t.xy[1]) for t in values
+    crossed = {round(t.get_position()[1]) for t in values
                if t.get_window_extent().x0 - 3 < px < t.get_window_extent().x1 + 3}
     assert crossed, "the case must have labels on the national line"
     segments = [seg for coll in ax.collections for seg in coll.get_segments()]
@@ -454,3 +453,23 @@ def test_to_png_lays_out_once_and_draws_once(monkeypatch: pytest.MonkeyPatch) ->
     assert fig.get_layout_engine() is None
     charts.to_png(fig)  # a second save keeps the same layout
     assert (len(layouts), len(draws)) == (1, 2)
+
+
+def test_row_labels_draw_exactly_as_tick_labels_would() -> None:
+    """Row names are plain texts (ticks cost too much in a 34-row ranking) placed and styled as
+    matplotlib's tick labels: the image is the same, pixel for pixel."""
+    names = ["Hà Nội", "Thành phố Hồ Chí Minh", "Huế", "Cà Mau"]
+    images = []
+    for as_ticks in (True, False):
+        with charts.style():
+            fig, ax = charts._figure(1.6)
+            ax.barh(range(4), [4, 3, 2, 1])
+            if as_ticks:
+                ax.set_yticks(range(4), names)
+            else:
+                charts.row_labels_at(ax, range(4), names)
+            ax.set_ylim(3.5, -0.5)
+        images.append(charts.to_png(fig))
+        if not as_ticks:
+            assert charts.row_labels(fig) == names and not ax.get_yticklabels()
+    assert images[0] == images[1]

@@ -31,7 +31,7 @@ from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import LayoutEngine
 from matplotlib.ticker import FuncFormatter, MaxNLocator
-from matplotlib.transforms import Bbox, blended_transform_factory
+from matplotlib.transforms import Bbox, ScaledTranslation, blended_transform_factory
 
 from reportkit import fmt
 from reportkit.errors import LookupInRegistryError
@@ -207,6 +207,38 @@ def _hide_value_axis(ax: Axes, axis: str) -> None:
     (ax.set_xticks if axis == "x" else ax.set_yticks)([])  # no tick text left behind
     (ax.xaxis if axis == "x" else ax.yaxis).set_visible(False)
     ax.spines["bottom" if axis == "x" else "left"].set_visible(False)
+
+
+# What a text is, for tests and callers that inspect a chart (``text.rk_role``; a gid would
+# become a duplicated id in SVG output).
+ROW_LABEL = "row-label"  # a row's name in a bar chart (see :func:`row_labels`)
+VALUE_LABEL = "value-label"  # the value written beyond a ranking's bar
+
+
+def row_labels_at(ax: Axes, ys: Sequence[float], labels: Sequence[str],
+                  size: float | None = None, highlight: str | None = None) -> None:
+    """Row names left of the axes, where tick labels would be, as plain texts: tick labels
+    cost a tick (two marks, a grid line and two texts) each, which a 34-row ranking feels."""
+    ax.set_yticks([])
+    size = mpl.rcParams["ytick.labelsize"] if size is None else size
+    pad = mpl.rcParams["ytick.major.pad"] + mpl.rcParams["ytick.major.size"]  # as a tick's
+    at = ax.get_yaxis_transform() + ScaledTranslation(-pad / 72, 0, ax.figure.dpi_scale_trans)
+    for y, label in zip(ys, labels, strict=True):
+        hl = highlight is not None and label == highlight
+        text = ax.text(0, y, label, transform=at, ha="right", va="center_baseline",
+                       fontsize=size, color=ACCENT if hl else RC["ytick.color"],
+                       fontweight="bold" if hl else "normal")
+        text.rk_role = ROW_LABEL  # type: ignore[attr-defined]
+
+
+def row_labels(fig: Figure) -> list[str]:
+    """The row names of a bar chart made by this module, top to bottom as drawn."""
+    return [t.get_text() for ax in fig.axes for t in ax.texts if role(t) == ROW_LABEL]
+
+
+def role(text: Any) -> str | None:
+    """What a text of a chart made here is (:data:`ROW_LABEL`, :data:`VALUE_LABEL`) or None."""
+    return getattr(text, "rk_role", None)
 
 
 def _ref(x: float | None) -> float | None:
@@ -470,20 +502,22 @@ def ranking(values: pd.Series, *, highlight: str | None, title: str, percent: bo
     if highlight in s.index:
         rank = _w("rank", lang).format(ranks[highlight], len(s))
         labels[names.index(highlight)] += f" · {rank}"
-    texts = [ax.annotate(t, (v, y), xytext=(3 if v >= 0 else -3, 0), textcoords="offset points",
-                         ha="left" if v >= 0 else "right", va="center", fontsize=size,
-                         color=ACCENT if n == highlight else MUTED,
-                         fontweight="bold" if n == highlight else "normal")
+    # Plain texts, shifted 3 points off the bar's end (cheaper to lay out than annotations).
+    beyond = {s: ax.transData + ScaledTranslation(s * 3 / 72, 0, fig.dpi_scale_trans)
+              for s in (1, -1)}
+    texts = [ax.text(v, y, t, transform=beyond[1 if v >= 0 else -1],
+                     ha="left" if v >= 0 else "right", va="center", fontsize=size,
+                     color=ACCENT if n == highlight else MUTED,
+                     fontweight="bold" if n == highlight else "normal")
              for y, v, t, n in zip(ys, vals, labels, names, strict=True)]
+    for text in texts:
+        text.rk_role = VALUE_LABEL  # type: ignore[attr-defined]
     ax.set_xlim(*_limits(vals, labels, size, names, max(national or 0, target or 0) * 1.05))
     ax.set_ylim(ys[-1] + 0.6, -0.6)
     ticks, tick_labels = ys, [str(n) for n in names]
     if ys[-1] != len(ys) - 1:
         ticks, tick_labels = [*ys[:-1], ys[-1] - 1, ys[-1]], [*tick_labels[:-1], "…", highlight]
-    ax.set_yticks(ticks, tick_labels, fontsize=size)
-    for lab in ax.get_yticklabels():
-        if lab.get_text() == highlight:
-            lab.set(color=ACCENT, fontweight="bold")
+    row_labels_at(ax, ticks, tick_labels, size, highlight)
     _hide_value_axis(ax, "x")
     ax.spines["left"].set_visible(False)
     ax.axvline(0, color=RC["axes.edgecolor"], lw=0.6, zorder=2.5)  # the baseline, at zero
@@ -543,7 +577,7 @@ def composition(counts: pd.DataFrame | pd.Series, *, title: str, lang: str = "vi
             ax.annotate(t, (left[i], y[i]), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize=7.5, fontweight="bold" if stacked else "normal")
     ax.set_xlim(*_limits(left, totals, 7.5, df.index))
-    ax.set_yticks(y, [str(n) for n in df.index])
+    row_labels_at(ax, y, [str(n) for n in df.index])
     ax.set_ylim(len(df) - 0.5, -0.5)
     _hide_value_axis(ax, "x")
     if stacked:
@@ -661,7 +695,7 @@ def flow(stages: pd.Series, *, title: str, lang: str = "vi", small_threshold: in
         ax.annotate(labels[i], (full, i), xytext=(6, 0), textcoords="offset points",
                     va="center", fontsize=7.5, fontweight="normal" if i else "bold")
     ax.set_xlim(*_limits([full] * len(s), labels, 7.5, s.index))
-    ax.set_yticks(y, [str(n) for n in s.index])
+    row_labels_at(ax, y, [str(n) for n in s.index])
     ax.set_ylim(len(s) - 0.5, -0.5)
     _hide_value_axis(ax, "x")
     first = str(s.index[0])

@@ -568,7 +568,7 @@ def chart_flow(items: Sequence[tuple[str, float | None, str, float | None]], gro
                         fontweight="bold" if g == 0 else "normal")
         longest = max(len(t) for _, _, t, _ in items)
         ax.set_xlim(0, full * (1 + min(0.9, longest * 0.012)))
-        ax.set_yticks(ys, [label for label, _, _, _ in items])
+        c.row_labels_at(ax, ys, [label for label, _, _, _ in items])
         ax.set_ylim(max(ys) + 0.6, -0.6)
         _no_axis(ax, "x")
         return _finish(fig, title, notes, sample)
@@ -657,7 +657,7 @@ def chart_compare(labels: Sequence[str], current: Sequence[float | None],
         full = max(float(ends.max(initial=0)), 1.0)
         longest = max((len(t) for t in texts), default=1)
         ax.set_xlim(0, full * (1 + min(0.9, longest * 0.014)))
-        ax.set_yticks(y, list(labels))
+        c.row_labels_at(ax, y, list(labels))
         ax.set_ylim(len(labels) - 0.5, -0.5)
         _no_axis(ax, "x")
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=2, borderaxespad=0.3,
