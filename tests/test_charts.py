@@ -473,3 +473,24 @@ def test_row_labels_draw_exactly_as_tick_labels_would() -> None:
         if not as_ticks:
             assert charts.row_labels(fig) == names and not ax.get_yticklabels()
     assert images[0] == images[1]
+
+
+def test_a_laid_out_chart_is_drawn_without_measuring_its_texts_again() -> None:
+    """Layout and drawing share the figure's Agg renderer, so matplotlib's text-metrics cache
+    serves the draw (a bare Figure measured every text a second time on savefig)."""
+    from unittest import mock
+
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    s = pd.Series({f"Tỉnh {i}": 0.30 + i / 100 for i in range(34)})
+    fig = charts.ranking(s, highlight="Tỉnh 5", title="x", percent=True, national=0.47)
+    measured: list[str] = []
+    real = RendererAgg.get_text_width_height_descent
+
+    def spy(self: RendererAgg, text: str, *args: object, **kwargs: object) -> object:
+        measured.append(text)
+        return real(self, text, *args, **kwargs)
+
+    with mock.patch.object(RendererAgg, "get_text_width_height_descent", spy):
+        png = charts.to_png(fig)
+    assert png.startswith(b"\x89PNG") and measured == []
