@@ -249,6 +249,27 @@ def test_title_and_language_are_escaped_and_set(tmp_path: Path) -> None:
     assert path.stat().st_size < 600_000
 
 
+def test_one_exporter_per_thread_and_language_carries_nothing_between_reports() -> None:
+    """The exporter is made once (compiling nbconvert's templates costs more than an export)
+    and reused; each page still has only its own notebook, title and language."""
+    import threading
+
+    pages = [export.render_html(new_notebook(cells=[new_markdown_cell(f"Báo cáo số {i}")]),
+                                title=f"Tiêu đề {i}", lang=lang)
+             for i, lang in ((1, "vi"), (2, "en"), (3, "vi"))]
+    for i, (page, lang) in enumerate(zip(pages, ("vi", "en", "vi"), strict=True), 1):
+        assert f"Báo cáo số {i}" in page and f"<title>Tiêu đề {i}</title>" in page
+        assert f'<html lang="{lang}">' in page
+        assert not any(f"Báo cáo số {j}" in page for j in (1, 2, 3) if j != i)
+    assert export._html_exporter("vi") is export._html_exporter("vi")
+    assert export._html_exporter("vi") is not export._html_exporter("en")
+    other: list[Any] = []
+    thread = threading.Thread(target=lambda: other.append(export._html_exporter("vi")))
+    thread.start()
+    thread.join()
+    assert other[0] is not export._html_exporter("vi")
+
+
 @pytest.mark.parametrize("lang", ['vi" onload="alert(1)', "VI", "", "vi_VN"])
 def test_language_must_be_a_tag(tmp_path: Path, lang: str) -> None:
     with pytest.raises(ValueError, match="lang"):

@@ -69,8 +69,8 @@ __all__ = ["Schedule", "Job", "Decision", "Plan", "RunConfig", "Outcome", "Batch
            "load_schedule", "plan_batch", "execute_plan", "render", "input_hash",
            "summary_table", "plan_table", "worker_lines"]
 
-DEFAULT_WARM = ("pandas", "matplotlib", "matplotlib.pyplot", "reportkit.report",
-                "reportkit.charts")
+DEFAULT_WARM = ("pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets", "reportkit.report",
+                "reportkit.charts", "reportkit.petitions", "reportkit.widgets")
 DEFAULT_CELL_TIMEOUT = 300
 DEFAULT_JOB_TIMEOUT = 1800
 STARTUP_TIMEOUT = 120  # seconds a kernel may take to start and import the warm modules

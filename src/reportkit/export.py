@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -332,10 +333,37 @@ def _has_math(nb: nbformat.NotebookNode) -> bool:
     return any(cell.cell_type == "markdown" and _MATH.search(cell.source) for cell in nb.cells)
 
 
+_EXPORTERS = threading.local()  # one exporter per thread (Dask runs tasks in threads)
+
+
+def _html_exporter(lang: str) -> Any:
+    """The reportkit HTML exporter for ``lang``, made once per thread: making one compiles
+    nbconvert's templates, which cost more than exporting a report."""
+    from nbconvert import HTMLExporter
+
+    cache = _EXPORTERS.__dict__.setdefault("by_lang", {})
+    if lang not in cache:
+        cache[lang] = HTMLExporter(
+            template_name="reportkit",
+            extra_template_basedirs=[str(_TEMPLATES)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+            language_code=lang,
+            # Never used by the reportkit template; set to nothing so no CDN address can slip in.
+            require_js_url="",
+            mathjax_url="",
+            mermaid_js_url="",
+            mermaid_layout_elk_js_url="",
+            jupyter_widgets_base_url="",
+        )
+    return cache[lang]
+
+
 def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
                 renderer: Renderer = "inline", static_href: str | None = None) -> str:
     """Render an executed notebook to offline HTML text (see :func:`write_html`)."""
-    from nbconvert import HTMLExporter
 
     from reportkit import __version__
 
@@ -352,21 +380,7 @@ def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
         log.warning("%s: the notebook contains LaTeX math; MathJax is not shipped with "
                     "offline reports, so it shows as source text", title)
     placeholder = f"<!--reportkit-renderer-{uuid.uuid4().hex}-->"
-    exporter = HTMLExporter(
-        template_name="reportkit",
-        extra_template_basedirs=[str(_TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-        language_code=lang,
-        # Never used by the reportkit template; set to nothing so no CDN address can slip in.
-        require_js_url="",
-        mathjax_url="",
-        mermaid_js_url="",
-        mermaid_layout_elk_js_url="",
-        jupyter_widgets_base_url="",
-    )
+    exporter = _html_exporter(lang)
     css = (_TEMPLATES / "reportkit" / "reportkit.css").read_text(encoding="utf-8")
     resources = {"reportkit": {"version": __version__, "css": css, "renderer": placeholder}}
     body, _ = exporter.from_notebook_node(nb, resources=resources)
