@@ -508,11 +508,13 @@ def test_kernels_are_fresh_started_ahead_and_warmed(tmp_path: Path, fork: bool,
         assert second is spare  # started and warmed while the first one was in use
         seen = kernel_eval(second, "['colorsys' in sys.modules, sorted(k for k in globals() if "
                                    "'reportkit' in k or k == 'left_behind'), os.getcwd(), "
-                                   "os.environ['REPORTKIT_HOME'], os.getpid()]",
+                                   "os.environ['REPORTKIT_HOME'], os.getpid(), "
+                                   "get_ipython().history_manager.enabled]",
                            "import os, sys")
-        imported, names, cwd, home, pid = seen
+        imported, names, cwd, home, pid, history = seen
         assert imported is True and names == []  # imported, and nothing left behind
         assert cwd == str(NB) and home == str(tmp_path) and pid != first_pid
+        assert history is False  # reports' cells stay out of the user's IPython history
         second.shutdown()
     finally:
         kernels.close()

@@ -71,6 +71,11 @@ __all__ = ["Schedule", "Job", "Decision", "Plan", "RunConfig", "Outcome", "Batch
 
 DEFAULT_WARM = ("pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets", "reportkit.report",
                 "reportkit.charts", "reportkit.petitions", "reportkit.widgets")
+# A report kernel keeps its input history in memory: a batch does not write every report's
+# cells into the user's IPython history database (an SQLite commit per cell, and a file that
+# grows by the notebook's source with each of the back-fill's 1,890 reports).
+# (It also measured about 0.2 CPU-s less per report.)
+KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 DEFAULT_CELL_TIMEOUT = 300
 DEFAULT_JOB_TIMEOUT = 1800
 STARTUP_TIMEOUT = 120  # seconds a kernel may take to start and import the warm modules
@@ -761,6 +766,7 @@ class Kernel:
         self.forked = server is not None
         self.km = _kernel_manager(kernel_name, server)
         run_sync(self.km.start_kernel)(cwd=self.cwd, env={**os.environ, **env},
+                                      extra_arguments=list(KERNEL_ARGS),
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.kc = self.km.client()
         self.kc.start_channels()
