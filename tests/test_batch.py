@@ -718,6 +718,10 @@ def test_workers_that_cannot_start_fail_the_jobs_instead_of_looping(project: Pat
     assert "exit code 3" in outcomes[0].error
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _marked_processes(mark: str) -> list[int]:
     pids = []
     for env in Path("/proc").glob("[0-9]*/environ"):
@@ -737,8 +741,10 @@ def test_interrupted_batch_resumes(project: Path, sig: signal.Signals) -> None:
     env = {**os.environ, "REPORTKIT_TEST_MARK": mark}
     cmd = [sys.executable, "-m", "reportkit.cli", "batch", str(path), "--workers", "2",
            "--warehouse", str(project / "data" / "warehouse"), "--today", TODAY.isoformat()]
+    # Ctrl-C as in a terminal: a shell starts background jobs with SIGINT ignored, and the
+    # batch (rightly) keeps an inherited "ignore", so the test must not depend on how it runs.
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=_default_sigint)
     try:
         deadline = time.monotonic() + 120
         while not ok_events(project) and time.monotonic() < deadline:
