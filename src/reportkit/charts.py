@@ -503,8 +503,8 @@ def ranking(values: pd.Series, *, highlight: str | None, title: str, percent: bo
         rank = _w("rank", lang).format(ranks[highlight], len(s))
         labels[names.index(highlight)] += f" · {rank}"
     # Plain texts, shifted 3 points off the bar's end (cheaper to lay out than annotations).
-    beyond = {s: ax.transData + ScaledTranslation(s * 3 / 72, 0, fig.dpi_scale_trans)
-              for s in (1, -1)}
+    beyond = {side: ax.transData + ScaledTranslation(side * 3 / 72, 0, fig.dpi_scale_trans)
+              for side in (1, -1)}
     texts = [ax.text(v, y, t, transform=beyond[1 if v >= 0 else -1],
                      ha="left" if v >= 0 else "right", va="center", fontsize=size,
                      color=ACCENT if n == highlight else MUTED,

@@ -341,7 +341,9 @@ def _html_exporter(lang: str) -> Any:
     nbconvert's templates, which cost more than exporting a report."""
     from nbconvert import HTMLExporter
 
-    cache = _EXPORTERS.__dict__.setdefault("by_lang", {})
+    if not hasattr(_EXPORTERS, "by_lang"):
+        _EXPORTERS.by_lang = {}
+    cache = _EXPORTERS.by_lang
     if lang not in cache:
         cache[lang] = HTMLExporter(
             template_name="reportkit",
@@ -364,7 +366,6 @@ def _html_exporter(lang: str) -> Any:
 def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
                 renderer: Renderer = "inline", static_href: str | None = None) -> str:
     """Render an executed notebook to offline HTML text (see :func:`write_html`)."""
-
     from reportkit import __version__
 
     if renderer not in ("inline", "folder"):
