@@ -42,6 +42,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,12 @@ READY = b"ready\n"
 MAX_REQUEST = 4 << 20  # bytes of argv + cwd + environment a launcher may send
 POLL = 0.2  # seconds between checks for kernels that exited
 THREADED = 3  # the server's exit status when a warm module left a thread running
+# What an IPython kernel imports while it starts, beyond ``ipykernel.kernelapp``: its debugger
+# alone pulls in debugpy (about 140 modules, some 0.1 s of every forked kernel's CPU when the
+# kernel imports it itself). None of them starts a thread.
+KERNEL_IMPORTS = ("ipykernel.debugger", "IPython.core.completerlib", "IPython.core.debugger",
+                  "IPython.core.oinspect", "IPython.extensions.storemagic",
+                  "IPython.utils.wildcard", "psutil", "tornado.platform.asyncio", "faulthandler")
 
 
 def available() -> bool:
@@ -221,16 +228,22 @@ def _become_kernel(request: dict[str, Any], fds: list[int], conn: socket.socket,
         os._exit(code)
 
 
+def warm_imports(modules: Iterable[str] = ()) -> None:
+    """Import the kernel (``ipykernel.kernelapp``, which must import), what it imports while it
+    starts (:data:`KERNEL_IMPORTS`) and ``modules``; a module that fails to import is left out."""
+    import ipykernel.kernelapp  # noqa: F401 - the kernel itself, imported once
+
+    for name in (*KERNEL_IMPORTS, *modules):
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+
+
 def serve(socket_path: str, warm: list[str]) -> int:
     """The fork server: ``python -m reportkit.forkserver SOCKET [MODULE...]``."""
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     path0 = sys.path[0] if sys.path else None  # the start folder, as `python -m` puts it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    import ipykernel.kernelapp  # noqa: F401 - the kernel itself, imported once
-
-    for name in warm:
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
+    warm_imports(warm)
     if threading.active_count() > 1:  # forking a threaded process is not safe
         return THREADED
     import gc
