@@ -239,3 +239,37 @@ def test_old_data_versions_are_pruned(wh: Warehouse, monkeypatch: pytest.MonkeyP
         _fresh(monkeypatch, core_allowed=True)
         I.aggregates(Q3, root=wh.root, rule="calendar")
     assert len(list((wh.root / I.CACHE_DIR).iterdir())) == I.CACHE_KEEP
+
+
+def test_the_catalogue_is_parsed_once_while_unchanged_and_never_stale(
+        wh: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from reportkit import warehouse as W
+
+    parses, loads = [], json.loads
+    monkeypatch.setattr(W.json, "loads", lambda s, **kw: parses.append(1) or loads(s, **kw))
+    version = wh.data_version("petitions")
+    for _ in range(5):
+        assert wh.data_version("petitions") == version
+        assert Warehouse(wh.root).partitions("activity")  # another handle, same file
+    assert len(parses) == 1
+    # Writes right after one another (same size, perhaps the same inode and timestamp) are
+    # each seen at once: the cache is keyed by the file's bytes.
+    for i in range(3):
+        wh.upsert("petitions", pd.DataFrame([petition(f"n{i}", "01", "2025-08-01")]))
+        assert wh.data_version("petitions") != version
+        version = wh.data_version("petitions")
+        assert wh.partitions("petitions") == W.Warehouse(wh.root).catalog()["tables"]["petitions"]
+    # What partitions() hands out is a copy of the table's map: changing it changes nothing.
+    wh.partitions("petitions").clear()
+    assert wh.partitions("petitions")
+
+
+def test_sample_data_is_known_from_the_ledger(wh: Warehouse) -> None:
+    assert not wh.holds_sample_data()
+    wh.append_ledger([{"sha256": "a", "status": "loaded"}])
+    assert not wh.holds_sample_data()
+    wh.append_ledger([{"sha256": "b", "status": "loaded", "sample": True}])
+    assert wh.holds_sample_data()
+    assert not Warehouse(wh.root / "nowhere").holds_sample_data()

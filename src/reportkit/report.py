@@ -80,7 +80,7 @@ def esc(x: Any) -> str:
 def is_sample_data(root: Path | str | None = None) -> bool:
     """Whether the warehouse holds the synthetic sample data (anything loaded from a folder
     marked by the sample generator)."""
-    return any(e.get("sample") for e in Warehouse(root).ledger())
+    return Warehouse(root).holds_sample_data()
 
 
 def display_html(markup: str) -> None:
