@@ -494,3 +494,42 @@ def test_a_laid_out_chart_is_drawn_without_measuring_its_texts_again() -> None:
     with mock.patch.object(RendererAgg, "get_text_width_height_descent", spy):
         png = charts.to_png(fig)
     assert png.startswith(b"\x89PNG") and measured == []
+
+
+def test_text_metrics_are_shared_by_all_house_charts_and_change_nothing_drawn() -> None:
+    """A new figure gets a new renderer, and matplotlib's text-metrics cache is per renderer:
+    the house renderer keeps one memo for the process, so the 34 unit names of the next
+    ranking are not measured again, and the chart is byte for byte what it was."""
+    from unittest import mock
+
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    s = pd.Series({f"Tỉnh {i}": 0.30 + i / 100 for i in range(34)})
+
+    def chart() -> bytes:
+        return charts.to_png(charts.ranking(s, highlight="Tỉnh 5", title="Tỷ lệ", percent=True))
+
+    measured: list[str] = []
+    real = RendererAgg.get_text_width_height_descent
+
+    def spy(self: RendererAgg, text: str, *args: object, **kwargs: object) -> object:
+        measured.append(text)
+        return real(self, text, *args, **kwargs)
+
+    charts._Renderer.METRICS.clear()
+    with mock.patch.object(RendererAgg, "get_text_width_height_descent", spy):
+        cold = chart()
+        first = list(measured)
+        measured.clear()
+        warm = chart()
+    assert "Tỉnh 33" in first and measured == []
+    assert warm == cold
+    # Another size is another key: measured, not taken from the 8-point entry.
+    with charts.style():
+        fig = charts._figure(1.0)[0]
+        renderer = fig.canvas.get_renderer()
+        from matplotlib.font_manager import FontProperties
+
+        small, large = (renderer.get_text_width_height_descent("Tỉnh 33", FontProperties(size=z),
+                                                                False) for z in (8, 16))
+    assert large[0] == pytest.approx(2 * small[0], rel=0.05)

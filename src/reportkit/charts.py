@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from matplotlib import artist as martist
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import LayoutEngine
@@ -352,13 +352,56 @@ class HouseLayout(LayoutEngine):
                 ax._set_position(Bbox.from_extents(x0, y0, x1, y1))
 
 
+_TEXT_RC = ("text.hinting", "text.hinting_factor", "text.kerning_factor")
+
+
+class _Renderer(RendererAgg):
+    """Agg, with text metrics shared by every house chart in the process.
+
+    matplotlib caches a text's size per renderer, so each new figure measured its unit names,
+    tick labels and titles again (FreeType loads every glyph's outline: about 15 µs a
+    character). The size depends only on the string, the font files, the size in points, the
+    resolution and the hinting, which make the key. Mathtext goes to matplotlib as before.
+    """
+
+    METRICS: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+    LIMIT = 50_000  # entries (~100 bytes each); the memo starts afresh past it
+
+    def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any
+                                      ) -> tuple[float, float, float]:
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        from matplotlib.font_manager import fontManager
+
+        key = (s, tuple(fontManager._find_fonts_by_props(prop)), prop.get_size_in_points(),
+               self.dpi, *(mpl.rcParams[k] for k in _TEXT_RC))
+        found = self.METRICS.get(key)
+        if found is None:
+            if len(self.METRICS) >= self.LIMIT:
+                self.METRICS.clear()
+            found = self.METRICS[key] = super().get_text_width_height_descent(s, prop, ismath)
+        return found
+
+
+class _Canvas(FigureCanvasAgg):
+    """The Agg canvas of the house charts: its renderer is :class:`_Renderer`."""
+
+    def get_renderer(self) -> RendererAgg:
+        w, h = self.get_width_height(physical=True)
+        key = w, h, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = _Renderer(w, h, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
+
+
 def _figure(height: float, passes: int = 1) -> tuple[Figure, Axes]:
     """A house figure; ``passes=2`` for charts whose labels outside the plot are anchored to
     data (their overhang changes when the Axes is resized)."""
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout=HouseLayout(passes=passes))
     # An Agg canvas from the start: laying out and drawing then share one renderer, and with it
     # matplotlib's text-metrics cache (a bare Figure measures every text again on savefig).
-    FigureCanvasAgg(fig)
+    _Canvas(fig)
     return fig, fig.add_subplot()
 
 
