@@ -79,6 +79,9 @@ def test_forked_kernels_are_separate_processes_with_their_own_state(
         assert pa != pb and ppa == ppb == kernels.server.proc.pid  # both children of the server
         assert warm is True
         assert na != nb and ra != rb  # random state is not copied from the template
+        # the collector runs, with the kernels' larger first threshold
+        assert kernel_eval(a, "[gc.isenabled(), gc.get_threshold()[0]]", "import gc") \
+            == [True, forkserver.KERNEL_GC_THRESHOLD]
         kernel_eval(a, "x", "x = 'only in a'")
         assert kernel_eval(b, "'x' in globals()") is False
         a.shutdown()
