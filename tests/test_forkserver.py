@@ -114,6 +114,39 @@ def test_killing_the_launcher_or_closing_the_server_kills_the_kernel(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "started"])
+def test_shutdown_kills_and_reaps_without_polling(tmp_path: Path, kernel_eval: Any,
+                                                  fork: bool) -> None:
+    """Shutting a used kernel down kills its process group and reaps it at once: the worker
+    does not sit through jupyter_client's 0.1 s polling of a just-killed process before it
+    exports the report."""
+    from unittest import mock
+
+    import jupyter_client.manager
+
+    kernels = batch.WarmKernels("python3", (), fork=fork)
+    try:
+        kernel = kernels.take(NB, {"REPORTKIT_HOME": str(tmp_path)}, prefetch=False)
+        assert kernel.forked is fork
+        pid = kernel_eval(kernel, "os.getpid()", "import os")
+        proc = kernel.km.provisioner.process
+        real_sleep = jupyter_client.manager.asyncio.sleep
+        polls: list[float] = []
+
+        async def spy(delay: float, *args: Any) -> Any:
+            polls.append(delay)
+            return await real_sleep(delay, *args)
+
+        with mock.patch.object(jupyter_client.manager.asyncio, "sleep", spy):
+            kernel.shutdown()
+        assert all(d < 0.1 for d in polls), polls  # (jupyter_client itself adds one 0.01 s)
+        assert proc.returncode is not None  # reaped, not a zombie
+        assert gone(pid)
+    finally:
+        kernels.close()
+
+
+@pytest.mark.slow
 def test_a_kernel_that_exits_reports_its_status_through_the_launcher(
         tmp_path: Path) -> None:
     kernels = batch.WarmKernels("python3", (), fork=True)
