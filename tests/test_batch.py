@@ -488,6 +488,35 @@ def test_summary_table_and_exit_code(project: Path) -> None:
     assert "(150 unchanged report(s) skipped, not listed)" in batch.summary_table(long)
 
 
+WORKER_IMPORTS = """
+import json, sys
+from reportkit import batch
+if sys.argv[1] == "worker":
+    batch._skip_iri_syntax_checker()
+import nbclient, nbformat, papermill.parameterize
+from reportkit import export
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+nbformat.validate(nb)  # the notebook schema still validates
+try:
+    nbformat.validate({"nbformat": 4})
+    invalid = "accepted"
+except nbformat.ValidationError:
+    invalid = "rejected"
+print(json.dumps({"lark": "lark" in sys.modules, "invalid": invalid}))
+"""
+
+
+@pytest.mark.parametrize("process", ["worker", "plain"])
+def test_workers_import_without_the_iri_grammar(process: str) -> None:
+    """A batch worker's imports (nbclient, papermill, nbconvert, so jsonschema) skip the "iri"
+    checker's Lark grammar, about 1 CPU-s per worker; notebooks validate as before."""
+    out = subprocess.run([sys.executable, "-c", WORKER_IMPORTS, process], check=True,
+                         capture_output=True, text=True, timeout=120).stdout
+    seen = json.loads(out.strip().splitlines()[-1])
+    assert seen["invalid"] == "rejected"
+    assert seen["lark"] is (process == "plain")  # the control shows the grammar is there
+
+
 # --- running (real kernels) ---------------------------------------------------------------
 
 

@@ -1268,12 +1268,27 @@ class _ConnHandler(logging.Handler):
 _ORPHANED = threading.Event()  # set in a worker process whose batch (parent) has gone
 
 
+def _skip_iri_syntax_checker() -> None:
+    """Let this process's jsonschema do without its optional "iri" format checker.
+
+    jsonschema imports ``rfc3987_syntax`` (installed with jupyterlab) for that checker, and
+    ``rfc3987_syntax`` builds a Lark grammar when imported: about 1 CPU-second, two thirds of
+    what a batch worker spent importing nbclient, papermill and nbconvert. The only schema a
+    worker validates is nbformat's, which has no "iri" formats. Marking the module missing
+    (None in ``sys.modules``) makes jsonschema skip the checker exactly as it does when the
+    package is not installed. Only for reportkit's own worker processes, never a user's.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+
 def _worker_main(slot: int, conn: Any, config: RunConfig, print_requests: Any,
                  print_replies: Any) -> None:
     """A worker process: keeps a warm spare kernel, renders the jobs the parent sends."""
     import multiprocessing
     import resource
 
+    _skip_iri_syntax_checker()
     os.setpgrp()  # Ctrl-C goes to the parent, which stops the workers itself
     lock = threading.Lock()
     kernels = WarmKernels(config.kernel, config.warm)
