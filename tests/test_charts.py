@@ -496,6 +496,68 @@ def test_a_laid_out_chart_is_drawn_without_measuring_its_texts_again() -> None:
     assert png.startswith(b"\x89PNG") and measured == []
 
 
+def _text_test_figures() -> list[Figure]:
+    """House charts of every kind, and texts rotated, bold, in odd sizes and with mathtext."""
+    names = [f"Tỉnh {c}" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
+    s = pd.Series(np.linspace(0.31, 0.97, len(names)), index=names)
+    per = pd.Series([3.0, 5, 4, 6, 8], index=["Q3/2024", "Q4/2024", "Q1/2025", "Q2/2025",
+                                              "Q3/2025"])
+    figs = [
+        charts.ranking(s, highlight="Tỉnh K", title="Tỷ lệ đúng hạn", percent=True,
+                       national=0.6, target=0.8, sample=True, footnote="Ghi chú ữ ự"),
+        charts.trend(per / 10, per / 11, title="Tỷ lệ — Đắk Lắk", percent=True, target=0.5),
+        charts.trend(per * 7, per * 6, title="Số văn bản", lang="en"),
+        charts.composition(pd.DataFrame({"Khiếu nại": [5.0, 1, 9], "Tố cáo": [2.0, 12, 0]},
+                                        index=["Đất đai", "Hành chính", "Khác"]),
+                           title="Đơn, thư"),
+        charts.flow(pd.Series([120.0, 80, 2, 60], index=list("ABCD")), title="Luồng"),
+        charts.backlog(pd.Series([4.0, 2, 1, 7], index=list("ABCD")), title="Tồn đọng"),
+        charts.distribution(s, highlight="Tỉnh C", title="Phân bố", percent=True),
+    ]
+    with charts.style():
+        fig, ax = charts._figure(2.2)
+        ax.set_ylabel("Tỷ lệ (%), xoay 90°")
+        ax.text(0.3, 0.5, "Nghiêng 33° Đắk Lắk", rotation=33)
+        ax.text(0.1, 0.9, "Bất đối xứng ½ ¾ ₫", rotation=-71.3, fontsize=9.3,
+                fontweight="bold")
+        ax.text(0.6, 0.3, r"$\alpha^2 + \frac{1}{2}$ công thức", fontsize=11)
+        ax.text(0.6, 0.7, "Không khử răng cưa", antialiased=False)
+        ax.set_title("Tiêu đề ỹ ợ")
+    return [*figs, fig]
+
+
+def test_text_drawing_memos_draw_exactly_what_matplotlib_draws() -> None:
+    """The house renderer memoises text layouts, glyph bitmaps and font heights; every pixel
+    must still be matplotlib's own. Each figure is drawn by the house canvas (memos empty,
+    then full) and by a plain Agg canvas, and the PNGs compared byte for byte."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    memos = (charts._Renderer.LAYOUTS, charts._Renderer.GLYPHS, charts._Renderer.HEIGHTS)
+    assert charts._Renderer.FAST_TEXT, "matplotlib lost the calls the text memo relies on"
+    for memo in memos:
+        memo.clear()
+    cold = [charts.to_png(f) for f in _text_test_figures()]
+    sizes = [len(m) for m in memos]
+    assert all(sizes), sizes  # the memos were used
+    warm = [charts.to_png(f) for f in _text_test_figures()]
+    assert [len(m) for m in memos] == sizes  # nothing new to render the second time
+    plain = []
+    for fig in _text_test_figures():
+        FigureCanvasAgg(fig)  # matplotlib's own renderer, no memo
+        plain.append(charts.to_png(fig))
+    assert len(plain) == 8
+    for i, (a, b, c) in enumerate(zip(cold, warm, plain, strict=True)):
+        assert a == c, f"figure {i}: memoised drawing differs from matplotlib's"
+        assert b == c, f"figure {i}: drawing from full memos differs from matplotlib's"
+
+
+def test_text_memos_start_afresh_past_their_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(charts._Renderer, "LIMIT", 5)
+    charts._Renderer.GLYPHS.clear()
+    charts.to_png(charts.trend(pd.Series([1.0, 2, 3], index=["a", "b", "c"]), title="Tiêu đề"))
+    assert 0 < len(charts._Renderer.GLYPHS) <= 5
+
+
 def test_text_metrics_are_shared_by_all_house_charts_and_change_nothing_drawn() -> None:
     """A new figure gets a new renderer, and matplotlib's text-metrics cache is per renderer:
     the house renderer keeps one memo for the process, so the 34 unit names of the next
