@@ -298,6 +298,78 @@ def test_external_references_finds_loads_not_links() -> None:
                      "https://d.example/i.css", "https://e.example/e"]
 
 
+def test_finish_page_marks_inputs_outputs_images_without_alt_and_writes_letters() -> None:
+    html = ('<body class="jp-Notebook"><div class="jp-Cell-inputWrapper">i</div>'
+            "<div class='x jp-OutputArea-output y' tabindex=\"-1\">o</div>"
+            '<div class=jp-OutputArea-output>u</div><div class="jp-OutputArea">n</div>'
+            '<img src="a.png"><img src="b.png" alt="có"/><IMG SRC="c.png" />'
+            '<script>var s = \'<div class="jp-OutputArea-output"><img src="d.png">\';</script>'
+            '<style>/* <img src="e.png"> */</style><!-- <img src="f.png"> --></body>')
+    out, missing = export.finish_page(html)
+    assert missing == 2
+    assert out.count('tabindex="0"') == 3 and 'tabindex="-1"' not in out
+    assert '<div class="jp-OutputArea">n</div>' in out
+    assert f'<img src="a.png" alt="{export._NO_ALT}">' in out
+    assert f'<IMG SRC="c.png" alt="{export._NO_ALT}"/>' in out
+    assert '<img src="b.png" alt="có"/>' in out
+    # scripts, styles and comments are left as they were
+    assert out.endswith(html[html.index("<script>"):])
+    letters = '<h2 id="H%E1%BA%A1n">H&#7841;n ch&#x1EBF; &#60;b&#62; &#38; &#xD800;&#182;</h2>'
+    assert export.finish_page(letters)[0] == ('<h2 id="H%E1%BA%A1n">Hạn chế &#60;b&#62; &#38; '
+                                              '&#xD800;¶</h2>')
+
+
+def _same_page(ours: str, theirs: str) -> None:
+    """Two pages are the same document (nbconvert's widget divs carry random ids)."""
+    from bs4 import BeautifulSoup
+
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+    a, b = (BeautifulSoup(uuid.sub("ID", page), "html.parser") for page in (ours, theirs))
+    assert a == b
+
+
+def test_pages_are_nbconverts_without_its_reserialisation() -> None:
+    """reportkit's exporter skips nbconvert's BeautifulSoup pass (parse, add tabindex and
+    stand-in alt text, serialise): the page must be the same document as nbconvert's."""
+    import copy
+
+    from nbconvert import HTMLExporter
+
+    ours = export._html_exporter("vi")
+    options = ("template_name", "extra_template_basedirs", "exclude_input", "embed_images",
+               "exclude_input_prompt", "exclude_output_prompt", "language_code",
+               "require_js_url", "mathjax_url", "mermaid_js_url", "mermaid_layout_elk_js_url",
+               "jupyter_widgets_base_url")
+    stock = HTMLExporter(**{name: getattr(ours, name) for name in options})
+    png = base64_png()
+    odd = new_notebook(cells=[
+        new_markdown_cell(f"# Tiêu đề\n\n![](data:image/png;base64,{png}) <img src=\"x.png\">"),
+        new_code_cell("x", execution_count=1, outputs=[
+            new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
+            new_output("stream", name="stdout", text="đã in\n"),
+            new_output("display_data", data={"text/html": '<div class="jp-OutputArea-output">'
+                                                          '<img src="y.png" alt="có"></div>'}),
+            new_output("error", ename="ValueError", evalue="sai", traceback=["sai"]),
+        ])])
+    for nb in (executed_report(), odd):
+        resources = {"reportkit": {"version": "0", "css": "", "renderer": "<!--r-->"}}
+        a, _ = ours.from_notebook_node(copy.deepcopy(nb), resources=copy.deepcopy(resources))
+        b, _ = stock.from_notebook_node(copy.deepcopy(nb), resources=copy.deepcopy(resources))
+        _same_page(a, b)
+        assert a.count('tabindex="0"') == b.count('tabindex="0"') > 0
+
+
+def base64_png() -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 3), "white").save(buf, format="PNG")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
 def test_write_is_atomic_and_keeps_the_old_file_on_failure(tmp_path: Path) -> None:
     path = tmp_path / "r.html"
     path.write_text("old report")

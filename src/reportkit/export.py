@@ -334,18 +334,95 @@ def _has_math(nb: nbformat.NotebookNode) -> bool:
 
 
 _EXPORTERS = threading.local()  # one exporter per thread (Dask runs tasks in threads)
+# Where a page's markup may not be touched: scripts (the widget state), styles and comments.
+_RAW = re.compile(r"(<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->)",
+                  re.DOTALL | re.IGNORECASE)
+_DIV_OR_IMG = re.compile(r"<(div|img)\b([^>]*)>", re.IGNORECASE)
+_CLASS = re.compile(r"""\sclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+_TABINDEX = re.compile(r"""\stabindex\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
+_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
+_FOCUSABLE = {"jp-Cell-inputWrapper", "jp-OutputArea-output"}
+_CHARREF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+
+
+def _char(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+    # Only letters beyond ASCII: none of them means anything to HTML.
+    return chr(code) if 0xA0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m.group(0)
+
+
+def finish_page(html: str) -> tuple[str, int]:
+    """What nbconvert's ``HTMLExporter`` does to a page after rendering it, without
+    re-parsing and re-serialising the whole page with BeautifulSoup (a third of the cost of
+    exporting a report): cell inputs and outputs get ``tabindex="0"`` (keyboard users can
+    reach them), an image without alternative text gets nbconvert's stand-in, and letters
+    that Markdown headings wrote as character references (``H&#7841;n ch&#7871;``) are
+    written as themselves (``Hạn chế``), as BeautifulSoup wrote them.
+
+    Returns:
+        The page and the number of images that had no alternative text.
+    """
+    missing = 0
+
+    def tag(m: re.Match[str]) -> str:
+        nonlocal missing
+        name, attrs = m.group(1), m.group(2)
+        closing = "/" if attrs.rstrip().endswith("/") else ""
+        body = attrs.rstrip()[:-1] if closing else attrs
+        if name.lower() == "img":
+            if _ALT.search(f" {body}"):
+                return m.group(0)
+            missing += 1
+            return f'<{name}{body.rstrip()} alt="{_NO_ALT}"{closing}>'
+        cls = _CLASS.search(body)
+        classes = set(next(g for g in cls.groups() if g is not None).split()) if cls else set()
+        if not classes & _FOCUSABLE:
+            return m.group(0)
+        body = _TABINDEX.sub("", body).rstrip()
+        return f'<{name}{body} tabindex="0"{closing}>'
+
+    parts = _RAW.split(html)
+    for i in range(0, len(parts), 2):  # the odd parts are the raw blocks
+        parts[i] = _CHARREF.sub(_char, _DIV_OR_IMG.sub(tag, parts[i]))
+    return "".join(parts), missing
+
+
+def _exporter_class() -> type:
+    """nbconvert's ``HTMLExporter``, finishing pages with :func:`finish_page`."""
+    from nbconvert import HTMLExporter, TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class OfflineHTMLExporter(HTMLExporter):  # type: ignore[misc]
+        def from_notebook_node(self, nb: nbformat.NotebookNode, resources: Any = None,
+                               **kw: Any) -> tuple[str, dict[str, Any]]:
+            # HTMLExporter.from_notebook_node (nbconvert 7), up to its BeautifulSoup pass
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            html, missing = finish_page(html)
+            if missing:
+                self.log.warning("Alternative text is missing on %s image(s).", missing)
+            return html, resources
+
+    return OfflineHTMLExporter
 
 
 def _html_exporter(lang: str) -> Any:
     """The reportkit HTML exporter for ``lang``, made once per thread: making one compiles
     nbconvert's templates, which cost more than exporting a report."""
-    from nbconvert import HTMLExporter
-
     if not hasattr(_EXPORTERS, "by_lang"):
         _EXPORTERS.by_lang = {}
     cache = _EXPORTERS.by_lang
     if lang not in cache:
-        cache[lang] = HTMLExporter(
+        cache[lang] = _exporter_class()(
             template_name="reportkit",
             extra_template_basedirs=[str(_TEMPLATES)],
             exclude_input=True,
@@ -359,6 +436,8 @@ def _html_exporter(lang: str) -> Any:
             mermaid_js_url="",
             mermaid_layout_elk_js_url="",
             jupyter_widgets_base_url="",
+            # Validate the notebook once after the preprocessors, not after each of them.
+            optimistic_validation=True,
         )
     return cache[lang]
 
