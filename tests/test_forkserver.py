@@ -63,6 +63,40 @@ def test_server_argv_only_for_ipykernel_launcher() -> None:
                                    "{connection_file}"]) is None
 
 
+_MALLOC_PROBE = """
+import ctypes, resource, sys
+from reportkit import forkserver
+if sys.argv[1] == "tuned":
+    assert forkserver.keep_freed_memory()
+libc = ctypes.CDLL(None)
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for i in range(10):  # a chart's canvas, its image and a copy, in changing sizes
+    sizes = [(2 + i % 3) << 20, (5 + i % 4) << 20, 3 << 20]
+    blocks = [libc.malloc(size) for size in sizes]
+    for block, size in zip(blocks, sizes):
+        ctypes.memset(block, 1, size)
+    for block in blocks:
+        libc.free(block)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc")
+def test_kernels_and_workers_reuse_freed_memory_instead_of_faulting_it_in_again() -> None:
+    """Ten rounds of allocating, writing and freeing 10-16 MB: with the template's malloc
+    settings the pages of the first round are reused; glibc's defaults hand most blocks back
+    and fault them in again."""
+    faults = {mode: int(subprocess.run([sys.executable, "-c", _MALLOC_PROBE, mode], check=True,
+                                       capture_output=True, text=True).stdout)
+              for mode in ("tuned", "default")}
+    one_round = (4 + 8 + 3) << 20 >> 12  # pages of the largest round
+    assert faults["tuned"] < 1.5 * one_round, faults
+    assert faults["default"] > 2 * faults["tuned"], faults
+
+
 @pytest.mark.slow
 def test_forked_kernels_are_separate_processes_with_their_own_state(
         tmp_path: Path, kernel_eval: Any) -> None:
@@ -82,6 +116,9 @@ def test_forked_kernels_are_separate_processes_with_their_own_state(
         # the collector runs, with the kernels' larger first threshold
         assert kernel_eval(a, "[gc.isenabled(), gc.get_threshold()[0]]", "import gc") \
             == [True, forkserver.KERNEL_GC_THRESHOLD]
+        # and inherits the template's malloc settings: freed memory is reused
+        probe = _MALLOC_PROBE.replace("sys.argv[1]", "'inherited'").replace("print(", "f = (")
+        assert kernel_eval(a, "f", probe) < 1.5 * ((4 + 8 + 3) << 20 >> 12)
         kernel_eval(a, "x", "x = 'only in a'")
         assert kernel_eval(b, "'x' in globals()") is False
         a.shutdown()

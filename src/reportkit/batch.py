@@ -1289,6 +1289,9 @@ def _worker_main(slot: int, conn: Any, config: RunConfig, print_requests: Any,
     import resource
 
     _skip_iri_syntax_checker()
+    from reportkit.forkserver import keep_freed_memory
+
+    keep_freed_memory()  # exports and hashes allocate and free MB-sized strings per report
     os.setpgrp()  # Ctrl-C goes to the parent, which stops the workers itself
     lock = threading.Lock()
     kernels = WarmKernels(config.kernel, config.warm)
