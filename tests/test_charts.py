@@ -551,6 +551,26 @@ def test_text_drawing_memos_draw_exactly_what_matplotlib_draws() -> None:
         assert b == c, f"figure {i}: drawing from full memos differs from matplotlib's"
 
 
+def test_house_charts_read_their_fonts_from_memory() -> None:
+    """FreeType reads a font file's glyphs through Python when matplotlib hands it an open file
+    (slow, and the file offset would be shared by forked kernels): the house renderer gives it
+    the font's bytes. A chart leaves no font file open in the process."""
+    code = ("import os\nfrom reportkit import charts\nimport pandas as pd\n"
+            "s = pd.Series({'Lào Cai': 0.5, 'Cà Mau': 0.7})\n"
+            "charts.to_png(charts.ranking(s, highlight='Cà Mau', title='Tỷ lệ', percent=True))\n"
+            "fds = []\n"
+            "for fd in os.listdir('/proc/self/fd'):\n"
+            "    try:\n        fds.append(os.readlink(f'/proc/self/fd/{fd}'))\n"
+            "    except OSError:\n        pass\n"
+            "print([f for f in fds if f.endswith(('.ttf', '.otf', '.ttc'))],"
+            " len(charts._Renderer.FONTS))")
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[] 2", out  # regular and bold, both in memory
+
+
 def test_text_memos_start_afresh_past_their_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(charts._Renderer, "LIMIT", 5)
     charts._Renderer.GLYPHS.clear()
