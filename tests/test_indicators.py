@@ -273,3 +273,20 @@ def test_sample_data_is_known_from_the_ledger(wh: Warehouse) -> None:
     wh.append_ledger([{"sha256": "b", "status": "loaded", "sample": True}])
     assert wh.holds_sample_data()
     assert not Warehouse(wh.root / "nowhere").holds_sample_data()
+
+
+def test_value_is_the_ratio_where_the_denominator_is_positive() -> None:
+    """The arithmetic of every indicator, as pandas would do it (kept in numpy for speed)."""
+    import numpy as np
+
+    agg = pd.DataFrame({"n": pd.array([3, 4, None, 5, 6], dtype="Int64"),
+                        "d": [6.0, 0.0, 2.0, -1.0, np.nan]}, index=list("abcde"))
+    ratio = I.Indicator("r", "r", "r", I.PERCENT, numerator="n", denominator="d")
+    count = I.Indicator("c", "c", "c", "", numerator="n", denominator=None)
+    absent = I.Indicator("x", "x", "x", "", numerator="missing", denominator=None)
+    expected = agg["n"].astype(float) / agg["d"].where(agg["d"] > 0)
+    got = I._value(ratio, agg)
+    pd.testing.assert_series_equal(got, expected.astype(float))
+    assert got.tolist()[0] == 0.5 and got.isna().tolist() == [False, True, True, True, True]
+    pd.testing.assert_series_equal(I._value(count, agg), agg["n"].astype(float))
+    assert I._value(absent, agg).isna().all() and list(I._value(absent, agg).index) == list("abcde")
