@@ -196,8 +196,8 @@ def test_aggregates_are_cached_on_disk_per_data_version(wh: Warehouse,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     _fresh(monkeypatch, core_allowed=True)
     computed = I.aggregates(Q3, root=wh.root, rule="calendar")
-    files = list((wh.root / I.CACHE_DIR).rglob("*.parquet"))
-    assert [f.name for f in files] == ["2025-Q3.calendar.current.parquet"]
+    files = list((wh.root / I.CACHE_DIR).rglob("*.arrow"))
+    assert [f.name for f in files] == ["2025-Q3.calendar.current.arrow"]
     _fresh(monkeypatch, core_allowed=False)  # a new kernel: answered from the disk
     pd.testing.assert_frame_equal(I.aggregates(Q3, root=wh.root, rule="calendar"), computed)
     assert I.values(Q3, root=wh.root, rule="calendar").loc["92", "processing_rate"] == 0.75
@@ -214,11 +214,11 @@ def test_a_damaged_cache_file_is_recomputed_not_trusted(wh: Warehouse,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     _fresh(monkeypatch, core_allowed=True)
     computed = I.aggregates(Q3, root=wh.root, rule="calendar")
-    (cached,) = (wh.root / I.CACHE_DIR).rglob("*.parquet")
+    (cached,) = (wh.root / I.CACHE_DIR).rglob("*.arrow")
     cached.write_bytes(cached.read_bytes()[:100])  # truncated
     _fresh(monkeypatch, core_allowed=True)
     pd.testing.assert_frame_equal(I.aggregates(Q3, root=wh.root, rule="calendar"), computed)
-    assert pd.read_parquet(cached).equals(computed)  # and rewritten whole
+    assert I._cache_read(cached).equals(computed)  # and rewritten whole
 
 
 def test_no_cache_switch_and_read_only_warehouse(wh: Warehouse,

@@ -243,8 +243,9 @@ def _compute(core: _Core, period: Period, rule: str, code_col: str) -> pd.DataFr
 # ------------------------------------------------------------------------------------------------
 # The disk cache: a fresh kernel per report (batch runs) would otherwise read every petition and
 # recompute the same all-unit aggregates for every report. Aggregates are small (one row per
-# unit), so they are kept per data version under ``<warehouse>/cache/aggregates/`` as Parquet
-# (never pickle: nothing in the warehouse folder is executed). The key also carries this
+# unit), so they are kept per data version under ``<warehouse>/cache/aggregates/`` as Arrow IPC
+# files (never pickle: nothing in the warehouse folder is executed; Arrow rather than Parquet:
+# read in ~1 ms instead of ~2.3, without waking pyarrow's thread pools). The key also carries this
 # module's source, so a change to the computation never reads stale figures. Best effort: an
 # unreadable, half-written or unwritable cache only means computing again.
 CACHE_DIR = "cache/aggregates"
@@ -263,13 +264,15 @@ def _cache_file(root: str, version: str, period: Period, rule: str, grouping: st
     import hashlib
 
     folder = hashlib.sha256(f"{version}|{_code_hash()}".encode()).hexdigest()[:20]
-    name = f"{str(period).replace('..', '_to_')}.{rule}.{grouping}.parquet"
+    name = f"{str(period).replace('..', '_to_')}.{rule}.{grouping}.arrow"
     return Path(root) / CACHE_DIR / folder / name
 
 
 def _cache_read(path: Path) -> pd.DataFrame | None:
+    from pyarrow import feather
+
     try:
-        return pd.read_parquet(path)
+        return feather.read_table(path, use_threads=False, memory_map=False).to_pandas()
     except FileNotFoundError:
         return None
     except Exception:  # noqa: BLE001 - a damaged cache file is recomputed, never trusted
@@ -288,8 +291,12 @@ def _cache_write(path: Path, df: pd.DataFrame) -> None:
 
     try:
         fresh_folder = not path.parent.exists()
+        import pyarrow as pa
+        from pyarrow import feather
+
         buf = io.BytesIO()
-        df.to_parquet(buf)
+        feather.write_feather(pa.Table.from_pandas(df, preserve_index=True), buf,
+                              compression="uncompressed")
         _atomic_write_bytes(path, buf.getvalue())
         if fresh_folder:  # prune the oldest data versions
             folders = sorted((p for p in path.parent.parent.iterdir() if p.is_dir()),
