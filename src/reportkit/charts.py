@@ -130,10 +130,11 @@ def to_png(fig: Figure, path: str | Path | None = None, dpi: int = DPI,
             with style():
                 fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
             img = Image.open(buf)
-        else:
-            img = Image.frombuffer("RGBA", size, buf.getbuffer(), "raw", "RGBA", 0, 1)
-        img = img.convert("RGB").quantize(colors=palette, method=Image.Quantize.FASTOCTREE,
-                                          dither=Image.Dither.NONE)
+            img = img.convert("RGB")
+        else:  # RGB straight from the RGBA bytes (alpha dropped, as convert("RGB") drops it)
+            img = Image.frombytes("RGB", size, buf.getbuffer(), "raw", "RGBX")
+        img = img.quantize(colors=palette, method=Image.Quantize.FASTOCTREE,
+                           dither=Image.Dither.NONE)
         out = io.BytesIO()
         img.save(out, format="PNG", dpi=(dpi, dpi))
         data = out.getvalue()
