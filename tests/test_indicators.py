@@ -290,3 +290,16 @@ def test_value_is_the_ratio_where_the_denominator_is_positive() -> None:
     assert got.tolist()[0] == 0.5 and got.isna().tolist() == [False, True, True, True, True]
     pd.testing.assert_series_equal(I._value(count, agg), agg["n"].astype(float))
     assert I._value(absent, agg).isna().all() and list(I._value(absent, agg).index) == list("abcde")
+
+
+def test_data_versions_follow_the_catalogue_at_once(wh: Warehouse) -> None:
+    """Data versions are remembered per parsed catalogue: a write is seen by the next call,
+    a slice's version depends only on its partitions, and the key order does not matter."""
+    before = wh.data_version("petitions")
+    some = sorted(wh.partitions("petitions"))[:2]
+    part = wh.data_version("petitions", some)
+    assert wh.data_version("petitions", list(reversed(some))) == part
+    assert wh.data_version("petitions") == before and part != before
+    wh.upsert("petitions", pd.DataFrame([petition("v9", "92", "2025-09-03", "2025-09-04")]))
+    assert wh.data_version("petitions") != before
+    assert Warehouse(wh.root).data_version("petitions") == wh.data_version("petitions")

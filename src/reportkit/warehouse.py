@@ -114,6 +114,10 @@ def _parsed(path: Path, kind: str, parse: Any) -> Any:
     return value
 
 
+# Data versions per catalogue file: (the parsed catalogue they were computed from, key → version).
+_VERSIONS: dict[str, tuple[Any, dict[tuple[Any, ...], str]]] = {}
+
+
 def _ledger_lines(data: bytes) -> list[dict[str, Any]]:
     return [json.loads(line) for line in data.decode("utf-8").splitlines() if line.strip()]
 
@@ -293,13 +297,23 @@ class Warehouse:
         return str(m.year if m.month == 12 else m.year - 1)
 
     def data_version(self, table_name: str, keys: list[str] | None = None) -> str:
-        """A short hash of the partition files a slice reads (changes when any of them does)."""
-        parts = self.partitions(table_name)
-        chosen = sorted(parts) if keys is None else sorted(k for k in keys if k in parts)
-        h = hashlib.sha256(table_name.encode())
-        for k in chosen:
-            h.update(f"{k}={parts[k]['sha256']};".encode())
-        return h.hexdigest()[:16]
+        """A short hash of the partition files a slice reads (changes when any of them does).
+
+        Remembered for the catalogue as parsed (:func:`_parsed`): a report asks ~180 times."""
+        cat = _parsed(self.catalog_path, "catalog", json.loads) or {}
+        slot = _VERSIONS.get(str(self.catalog_path))
+        if slot is None or slot[0] is not cat:  # another catalogue: start afresh
+            slot = _VERSIONS[str(self.catalog_path)] = (cat, {})
+        memo_key = (table_name, None if keys is None else tuple(keys))
+        found = slot[1].get(memo_key)
+        if found is None:
+            parts = cat.get("tables", {}).get(table_name, {})
+            chosen = sorted(parts) if keys is None else sorted(k for k in keys if k in parts)
+            h = hashlib.sha256(table_name.encode())
+            for k in chosen:
+                h.update(f"{k}={parts[k]['sha256']};".encode())
+            found = slot[1][memo_key] = h.hexdigest()[:16]
+        return found
 
 
 def _sort_cols(tbl: Table) -> tuple[str, ...]:
