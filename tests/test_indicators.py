@@ -303,3 +303,18 @@ def test_data_versions_follow_the_catalogue_at_once(wh: Warehouse) -> None:
     wh.upsert("petitions", pd.DataFrame([petition("v9", "92", "2025-09-03", "2025-09-04")]))
     assert wh.data_version("petitions") != before
     assert Warehouse(wh.root).data_version("petitions") == wh.data_version("petitions")
+
+
+def test_frames_handed_out_are_the_callers_own(wh: Warehouse) -> None:
+    """Aggregates are cached in memory; a caller changing its frame changes nothing cached."""
+    from reportkit import units as U
+
+    unit = U.resolve("92")
+    for get in (lambda: I.aggregates(Q3, root=wh.root, rule="calendar"),
+                lambda: I.unit_aggregates(unit, Q3, root=wh.root,
+                                          rule="calendar")):
+        first = get()
+        assert first is not None
+        expected = first.copy()
+        first.iloc[:, :] = -1
+        pd.testing.assert_frame_equal(get(), expected)

@@ -345,7 +345,7 @@ def aggregates(period: Period | str, *, units: list[U.Unit] | None = None,
         grouping = "current" if p.last >= U.MERGER_DATE else "source"
     out = _aggregates_cached(p, rule, str(wh.root), version, grouping)
     if units is not None:
-        out = out.reindex([u.code for u in units])
+        return out.reindex([u.code for u in units])  # a new frame: the cached one is safe
     return out.copy()
 
 
@@ -445,7 +445,7 @@ def unit_aggregates(u: U.Unit, p: Period, *, rule: str | None = None,
         return None
     grouping = "current" if u.era == "post-2025" else "source"
     agg = aggregates(p, units=[u], rule=rule, root=root, grouping=grouping)
-    return agg if agg.notna().any(axis=None) else None
+    return agg if pd.notna(agg.to_numpy()).any() else None
 
 
 def series(indicator_id: str, unit: U.Unit | str | None, periods: list[Period], *,
