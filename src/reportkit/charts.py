@@ -18,6 +18,7 @@ import io
 import math
 import os
 import textwrap
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -412,7 +413,9 @@ class _Renderer(RendererAgg):
         another process after a fork (an open file's offset is)."""
         kerning, last_resort = (mpl.rcParams["text.kerning_factor"],
                                 mpl.rcParams["font.enable_last_resort"])
-        key = (found, kerning, last_resort)  # found: FontPaths, from _find_fonts_by_props
+        # found: FontPaths, from _find_fonts_by_props; one font object per thread, as
+        # matplotlib keeps them (FreeType faces are not to be used by two threads at once)
+        key = (found, kerning, last_resort, threading.get_ident())
         font = cls.FONTS.get(key)
         if font is not None:
             return font
