@@ -506,7 +506,8 @@ class _Renderer(RendererAgg):
         flags = get_hinting_flag()
         features = mtext.get_fontfeatures() if mtext is not None else None
         language = mtext.get_language() if mtext is not None else None
-        key = (*self._key(s, prop), repr(features), repr(language))
+        # the layout holds the thread's font objects (see _memory_font)
+        key = (*self._key(s, prop), repr(features), repr(language), threading.get_ident())
         items = self.LAYOUTS.get(key)
         if items is None:
             font = self._prepare_font(prop)
