@@ -3,25 +3,44 @@
 #   make test     set up (including Chromium for the browser tests) and run the test suite
 #   make lab      start JupyterLab with the project's kernel
 #   make bench    run the benchmarks in bench/
+#   make upgrade  re-resolve requirements.lock to the newest releases, then make test
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.reportkit-installed
 PIP_FLAGS := --quiet --disable-pip-version-check
+LOCK := requirements.lock
 
-.PHONY: setup system report test lab bench lint clean
+.PHONY: setup system report test check upgrade lab bench lint clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
-	@echo "==> creating $(VENV) and installing reportkit with its dependencies"
+# Installs come from the committed lock (requirements.lock: every package pinned, with hashes),
+# so a fresh clone gets what the tests passed with. `make upgrade` re-resolves it.
+$(STAMP): pyproject.toml $(LOCK)
+	@echo "==> creating $(VENV) and installing the locked dependencies ($(LOCK))"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	@set -o pipefail; $(BIN)/python -m pip install $(PIP_FLAGS) -e ".[dev]" 2>&1 \
+	@set -o pipefail; $(BIN)/python -m pip install $(PIP_FLAGS) --require-hashes -r $(LOCK) 2>&1 \
 	  | { grep -v "^WARNING: Location" || true; }  # pip's status decides, quiet or not
+	@set -o pipefail; $(BIN)/python -m pip install $(PIP_FLAGS) --no-deps -e . 2>&1 \
+	  | { grep -v "^WARNING: Location" || true; }
 	@$(BIN)/python -m ipykernel install --sys-prefix --name reportkit --display-name "Python (reportkit)" >/dev/null
 	@touch $(STAMP)
+
+# Re-resolve every dependency to its newest release allowed by pyproject.toml, install that and
+# run the tests: commit requirements.lock only when they pass.
+upgrade: setup
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
+	  --no-header --upgrade --quiet -o $(LOCK)
+	@rm -f $(STAMP)
+	$(MAKE) test
+
+# The checks that keep the code base in shape: every imported package declared (deptry) and
+# the package's layers (import-linter, the contract in pyproject.toml).
+check: setup
+	$(BIN)/deptry src
+	$(BIN)/lint-imports
 
 # System packages: headless Chromium (PDF and browser tests), poppler (pdftotext/pdftoppm), fonts.
 system:
@@ -33,7 +52,7 @@ report: setup
 	$(BIN)/reportkit ingest data/sample
 	$(BIN)/reportkit demo
 
-test: setup system
+test: setup system check
 	$(BIN)/python -m pytest
 
 # JupyterLab on the project's kernel ("reportkit", in the venv: --sys-prefix), with

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -305,40 +304,3 @@ def test_a_warm_module_that_starts_a_thread_means_no_forking(
         kernel.shutdown()
     finally:
         kernels.close()
-
-
-KERNEL_START = """
-import json, os, sys, threading
-from reportkit import forkserver
-if sys.argv[1] == "warm":
-    forkserver.warm_imports()
-else:
-    import ipykernel.kernelapp
-threads = threading.active_count()
-before = set(sys.modules)
-from ipykernel.kernelapp import IPKernelApp
-app = IPKernelApp.instance()
-app.initialize(["-f", sys.argv[2], "--HistoryManager.enabled=False"])
-new = sorted(set(sys.modules) - before)
-with open(sys.argv[3], "w") as fh:
-    json.dump({"threads": threads, "new": new}, fh)
-os._exit(0)
-"""
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("template", ["warm", "bare"])
-def test_the_template_imports_what_a_kernel_imports_while_it_starts(tmp_path: Path,
-                                                                    template: str) -> None:
-    """A forked kernel imports nothing of its own while it starts (its debugger pulls in
-    debugpy, some 140 modules), and warming the template starts no thread, so it may fork."""
-    out = tmp_path / "out.json"
-    subprocess.run([sys.executable, "-Xfrozen_modules=off", "-c", KERNEL_START, template,
-                    str(tmp_path / "kernel.json"), str(out)], check=True, capture_output=True,
-                   timeout=120, env={**os.environ, "IPYTHONDIR": str(tmp_path / "ipython")})
-    seen = json.loads(out.read_text())
-    assert seen["threads"] == 1
-    if template == "warm":
-        assert seen["new"] == []
-    else:  # the control: without warming, the kernel's start does import them
-        assert "debugpy" in seen["new"] and "ipykernel.debugger" in seen["new"]
