@@ -36,11 +36,9 @@ upgrade: setup
 	@rm -f $(STAMP)
 	$(MAKE) test
 
-# The checks that keep the code base in shape: every imported package declared (deptry) and
-# the package's layers (import-linter, the contract in pyproject.toml).
+# The checks that keep the code base in shape: every imported package declared (deptry).
 check: setup
 	$(BIN)/deptry src
-	$(BIN)/lint-imports
 
 # System packages: headless Chromium (PDF and browser tests), poppler (pdftotext/pdftoppm), fonts.
 system:
