@@ -3,6 +3,7 @@
 #   make test     set up (including Chromium for the browser tests) and run the test suite
 #   make lab      start JupyterLab with the project's kernel
 #   make bench    run the benchmarks in bench/
+#   make docs     the API reference (docs/api/) from the docstrings
 #   make upgrade  re-resolve requirements.lock to the newest releases, then make test
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -12,7 +13,7 @@ STAMP := $(VENV)/.reportkit-installed
 PIP_FLAGS := --quiet --disable-pip-version-check
 LOCK := requirements.lock
 
-.PHONY: setup system report test check upgrade lab bench lint clean
+.PHONY: setup system report test check upgrade lab docs bench lint clean
 
 setup: $(STAMP)
 
@@ -36,9 +37,11 @@ upgrade: setup
 	@rm -f $(STAMP)
 	$(MAKE) test
 
-# The checks that keep the code base in shape: every imported package declared (deptry).
+# The checks that keep the code base in shape: every imported package declared (deptry) and
+# the package's layers (import-linter, the contract in pyproject.toml).
 check: setup
 	$(BIN)/deptry src
+	$(BIN)/lint-imports
 
 # System packages: headless Chromium (PDF and browser tests), poppler (pdftotext/pdftoppm), fonts.
 system:
@@ -64,6 +67,10 @@ lab: setup
 	REPORTKIT_HOME="$(CURDIR)" JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab \
 	  --ServerApp.root_dir=notebooks --MappingKernelManager.default_kernel_name=reportkit \
 	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
+# The API reference for notebook authors, generated from the docstrings into docs/api/.
+docs: setup
+	$(BIN)/python tools/docs.py docs/api
 
 bench: setup
 	$(BIN)/python bench/run_all.py

@@ -104,8 +104,8 @@ def small_notebooks(folder: Path) -> dict[str, Path]:
 
 
 def units_of(period: str) -> list[str]:
-    from reportkit import units
-    from reportkit.periods import Period
+    from reportkit.core import units
+    from reportkit.core.periods import Period
 
     return [u.code for u in units.units_at(Period.parse(period).last)]
 

@@ -34,9 +34,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from reportkit import units as U
-from reportkit.ingest import discover, ingest
-from reportkit.schema import (
+from reportkit.core import units as U
+from reportkit.core.schema import (
     BOOL,
     CATEGORY,
     CATEGORY_LABELS,
@@ -47,7 +46,8 @@ from reportkit.schema import (
     TABLES,
     Table,
 )
-from reportkit.warehouse import Warehouse
+from reportkit.intake.ingest import discover, ingest
+from reportkit.store.warehouse import Warehouse
 
 TODAY = date.today()
 
@@ -220,7 +220,7 @@ def main() -> int:
     try:
         sample = args.sample
         if sample is None:
-            from reportkit import sample as S
+            from reportkit.intake import sample as S
 
             t0 = time.perf_counter()
             S.generate(work / "sample")

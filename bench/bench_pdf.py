@@ -5,8 +5,8 @@ the sample data into a temporary folder) and prints ``--copies`` of it:
 
 - naive: a fresh ``chromium --headless --print-to-pdf`` process per file (what a shell script
   would do);
-- reportkit: ``reportkit.pdf.print_many`` — one browser, kept open, in its own process, with
-  the A4 header/footer and network requests blocked.
+- reportkit: ``reportkit.rendering.pdf.print_many`` — one browser, kept open, in its own
+  process, with the A4 header/footer and network requests blocked.
 
 Prints seconds per file and the ratio, and the share of a report's batch time the PDF step
 takes (against ``--render-seconds``, the per-report render cost measured by bench_batch).
@@ -34,10 +34,10 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 
 def render_sample(tmp: Path) -> Path:
-    from reportkit import sample
-    from reportkit.ingest import ingest
-    from reportkit.runner import run_report
-    from reportkit.warehouse import Warehouse
+    from reportkit.intake import sample
+    from reportkit.intake.ingest import ingest
+    from reportkit.rendering.runner import run_report
+    from reportkit.store.warehouse import Warehouse
 
     (tmp / "params").mkdir()
     sample.generate(tmp / "data" / "sample")
@@ -57,7 +57,7 @@ def main() -> int:
     ap.add_argument("--render-seconds", type=float, default=None,
                     help="per-report render cost to compare with (from bench_batch)")
     args = ap.parse_args()
-    from reportkit import pdf
+    from reportkit.rendering import pdf
 
     chromium = os.environ.get("REPORTKIT_CHROMIUM", "/usr/bin/chromium")
     if not Path(chromium).exists():
@@ -86,7 +86,7 @@ def main() -> int:
         pages = results[0].pages
         print(f"PDF of {html.name} ({pages} A4 pages), {len(copies)} files")
         print(f"  naive: fresh chromium --print-to-pdf per file: {naive:6.2f} s/file")
-        print(f"  reportkit.pdf.print_many (one browser):         {shared:6.2f} s/file"
+        print(f"  reportkit.rendering.pdf.print_many (one browser):         {shared:6.2f} s/file"
               f"   ratio {naive / shared:4.1f}x  ({shared / max(pages, 1):.2f} s/page)")
         if args.render_seconds:
             print(f"  PDF step vs render ({args.render_seconds:.1f} s/report): "

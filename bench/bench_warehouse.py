@@ -42,10 +42,10 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 
 
 def build(base: Path, rows: int) -> tuple[Path, Path, Path]:
-    from reportkit import sample
-    from reportkit.ingest import ingest
-    from reportkit.schema import PETITIONS
-    from reportkit.warehouse import Warehouse, load
+    from reportkit.core.schema import PETITIONS
+    from reportkit.intake import sample
+    from reportkit.intake.ingest import ingest
+    from reportkit.store.warehouse import Warehouse, load
 
     sub = base / "sample"
     t0 = time.perf_counter()
@@ -76,7 +76,7 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=2_000_000)
     ap.add_argument("--repeat", type=int, default=7)
     args = ap.parse_args()
-    from reportkit.warehouse import load
+    from reportkit.store.warehouse import load
 
     with tempfile.TemporaryDirectory(prefix="rk-bench-wh-") as tmp:
         root, flat, flat_csv = build(Path(tmp), args.rows)

@@ -13,9 +13,9 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def sample_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Generate the sample submissions and ingest them into a fresh warehouse (once)."""
-    from reportkit import sample
-    from reportkit.ingest import ingest
-    from reportkit.warehouse import Warehouse
+    from reportkit.intake import sample
+    from reportkit.intake.ingest import ingest
+    from reportkit.store.warehouse import Warehouse
 
     base = tmp_path_factory.mktemp("sample-project")
     (base / "params").mkdir()
@@ -44,7 +44,7 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture()
 def kernel_eval(tmp_path: Path):  # noqa: ANN201 - returns a helper
     """``kernel_eval(kernel, expr, setup="")``: run ``setup`` then evaluate ``expr`` in a
-    reportkit.batch.Kernel and return its value (JSON). The kernel writes the value to a file
+    reportkit.batch.run.Kernel and return its value (JSON). The kernel writes the value to a file
     and the helper waits for the execute reply on the shell channel, so no output message
     timing is involved."""
     import json

@@ -26,9 +26,14 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from reportkit import batch, catalog, runner, units
+from reportkit import batch
+from reportkit.batch import execute as batch_execute
+from reportkit.batch import plan as batch_plan
+from reportkit.batch import run as batch_run
 from reportkit.cli import main
+from reportkit.core import units
 from reportkit.errors import ConfigError, ExecutionError, ParameterError
+from reportkit.rendering import catalog, runner
 
 NB = Path(__file__).resolve().parent / "notebooks"
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,8 +124,8 @@ def no_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a kernel or worker was started")
 
-    monkeypatch.setattr(batch, "Kernel", boom)
-    monkeypatch.setattr(batch, "LocalPool", boom)
+    monkeypatch.setattr(batch_run, "Kernel", boom)
+    monkeypatch.setattr(batch_execute, "LocalPool", boom)
 
 
 # --- schedules --------------------------------------------------------------------------
@@ -222,7 +227,7 @@ def test_units_and_period_can_be_overridden(project: Path) -> None:
 
 
 def test_split_period() -> None:
-    from reportkit.periods import Period
+    from reportkit.core.periods import Period
 
     assert [str(p) for p in batch.split_period(Period.parse("2025"), "quarter")] == [
         "2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
@@ -266,7 +271,7 @@ def test_input_hash_changes_with_every_input(project: Path,
     changed(one(), "notebook")
     make_warehouse(project / "data" / "warehouse", new="n2")
     changed(one(), "data")
-    monkeypatch.setattr(batch, "__version__", "9.9.9")
+    monkeypatch.setattr(batch_plan, "__version__", "9.9.9")
     job = one()
     changed(job, "reportkit version")
     monkeypatch.setenv("REPORTKIT_PERIOD_RULE", "decree09")
@@ -289,8 +294,8 @@ def test_back_fill_is_not_invalidated_by_new_months(project: Path) -> None:
 @pytest.mark.parametrize("code", ["2025-07", Q3, "2025-H2", "2025-9M", "2025", "2020-2025",
                                   "2016-07..2018-12", "2025-04..2025-09"])
 def test_data_window_covers_what_a_report_reads(code: str) -> None:
-    from reportkit.periods import Period
-    from reportkit.report import trend_periods
+    from reportkit.core.periods import Period
+    from reportkit.presentation.report import trend_periods
 
     p = Period.parse(code)
     window = batch.data_window(p)
@@ -408,7 +413,7 @@ def test_manifest_verify_and_index(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in index
     assert 'href="15-lao-cai/province_report.html"' in index
     assert "<script" not in index
-    from reportkit.export import external_references
+    from reportkit.rendering.export import external_references
 
     assert external_references(index) == []
     assert "http" not in index
@@ -462,7 +467,7 @@ def test_stale_staging_of_dead_runs_is_cleared(tmp_path: Path) -> None:
                              warehouse=tmp_path, kernel="python3")
     with open(staging / "batch-alive.lock", "a+b") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        with batch._run_lock(config):
+        with batch_execute._run_lock(config):
             assert sorted(p.name for p in staging.iterdir()) == [
                 "batch-alive", "batch-alive.lock", "batch-now.lock", "province_report-abc"]
     assert sorted(p.name for p in staging.iterdir()) == [
@@ -490,11 +495,11 @@ def test_summary_table_and_exit_code(project: Path) -> None:
 
 WORKER_IMPORTS = """
 import json, sys
-from reportkit import batch
+from reportkit.batch import run as batch_run
 if sys.argv[1] == "worker":
-    batch._skip_iri_syntax_checker()
+    batch_run._skip_iri_syntax_checker()
 import nbclient, nbformat, papermill.parameterize
-from reportkit import export
+from reportkit.rendering import export
 nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
 nbformat.validate(nb)  # the notebook schema still validates
 try:
@@ -559,7 +564,7 @@ def test_batch_isolates_every_kind_of_failure(project: Path,
                                              "kills_its_worker")]
     path = schedule(project, notebooks=nbs, units=["15", "Hà Nội", "Cần Thơ", "Huế"],
                     timeouts={"cell": 3, "job": 60})
-    with caplog.at_level("INFO", logger="reportkit.batch"):
+    with caplog.at_level("INFO", logger="reportkit.batch.run"):
         result = run(plan(project, path))
     got = statuses(result)
     assert got == {f"{Q3}/15-lao-cai/unit_report": "ok", f"{Q3}/01-ha-noi/unit_report": "ok",
@@ -582,7 +587,7 @@ def test_batch_isolates_every_kind_of_failure(project: Path,
     assert [o.ename for c in failed.cells if c.cell_type == "code" for o in c.get("outputs", [])
             if o.output_type == "error"] == ["ValueError"]
     # one log line per job (no terminal), the manifest, the event log, the catalogue
-    lines = [r.getMessage() for r in caplog.records if r.name == "reportkit.batch"
+    lines = [r.getMessage() for r in caplog.records if r.name == "reportkit.batch.run"
              and r.getMessage().startswith(("ok ", "failed "))]
     assert len(lines) == 8
     assert any("92 (Cần Thơ) 2025-Q3" in line and "ValueError: boom" in line for line in lines)
@@ -829,7 +834,7 @@ def test_a_report_promoted_by_a_lost_worker_counts_once_as_ok(
 
     kernels = batch.WarmKernels(p.kernel, ())
     try:
-        monkeypatch.setattr(batch, "record_ok", dies)
+        monkeypatch.setattr(batch_run, "record_ok", dies)
         with pytest.raises(SystemExit):
             batch.render(job, config("run-a"), kernels=kernels, prefetch=False)
         monkeypatch.undo()
@@ -859,7 +864,7 @@ def _slow_take_worker(batch_end: Any, *args: Any) -> None:
         return kernel
 
     batch.WarmKernels.take = slow_take  # type: ignore[method-assign]
-    batch._worker_main(*args)
+    batch_run._worker_main(*args)
 
 
 @pytest.mark.slow

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from reportkit import indicators as I
-from reportkit.periods import Period
-from reportkit.warehouse import load
+from reportkit.analysis import indicators as I
+from reportkit.core.periods import Period
+from reportkit.store.warehouse import load
 
 WINDOW = Period.parse("2016-07..2018-12")
 

@@ -24,8 +24,8 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 import reportkit
-from reportkit import charts
 from reportkit.errors import LookupInRegistryError
+from reportkit.presentation import charts
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "charts"
@@ -298,7 +298,7 @@ def test_charts_leave_global_rcparams_alone() -> None:
 
 def test_import_has_no_side_effects() -> None:
     code = ("import sys, matplotlib as mpl; before = dict(mpl.rcParams); "
-            "import reportkit.charts; assert dict(mpl.rcParams) == before; "
+            "import reportkit.presentation.charts; assert dict(mpl.rcParams) == before; "
             "assert 'matplotlib.pyplot' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
 

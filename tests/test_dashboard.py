@@ -10,18 +10,18 @@ import ipywidgets
 import pandas as pd
 import pytest
 
-from reportkit import charts
-from reportkit import dashboard as DB
-from reportkit import disclosure as D
-from reportkit import indicators as I
-from reportkit import units as U
+from reportkit.analysis import disclosure as D
+from reportkit.analysis import indicators as I
+from reportkit.core import units as U
+from reportkit.core.periods import Period
 from reportkit.errors import (
     LookupInRegistryError,
     PeriodError,
     UnknownUnitError,
     WarehouseError,
 )
-from reportkit.periods import Period
+from reportkit.presentation import charts
+from reportkit.presentation import dashboard as DB
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG = "data:image/png;base64,"

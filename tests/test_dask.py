@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from reportkit import batch, catalog
+from reportkit import batch
+from reportkit.rendering import catalog
 from test_batch import (
     Q3,
     make_warehouse,

@@ -10,7 +10,7 @@ import random
 import pandas as pd
 import pytest
 
-from reportkit import disclosure as D
+from reportkit.analysis import disclosure as D
 from reportkit.errors import ParameterError
 
 T = 3

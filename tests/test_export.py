@@ -24,8 +24,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from reportkit import export
 from reportkit.errors import ExportError
+from reportkit.rendering import export
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -45,7 +45,7 @@ SETUP = """\
 %matplotlib inline
 import matplotlib.pyplot as plt
 import pandas as pd
-from reportkit import widgets
+from reportkit.presentation import widgets
 """
 
 CHART = """\

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from reportkit import fmt
+from reportkit.core import fmt
 
 # value, decimals, vi, en
 NUMBERS = [

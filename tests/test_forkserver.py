@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from reportkit import batch, forkserver
+from reportkit import batch
+from reportkit.batch import forkserver
 
 NB = Path(__file__).resolve().parent / "notebooks"
 
@@ -49,10 +50,10 @@ def children(pid: int) -> list[int]:
 def test_server_argv_only_for_ipykernel_launcher() -> None:
     py = "/opt/env/bin/python"
     assert forkserver.server_argv([py, "-m", "ipykernel_launcher", "-f", "{connection_file}"]) \
-        == [py, "-m", "reportkit.forkserver"]
+        == [py, "-m", "reportkit.batch.forkserver"]
     assert forkserver.server_argv([py, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f",
                                    "{connection_file}"]) \
-        == [py, "-Xfrozen_modules=off", "-m", "reportkit.forkserver"]
+        == [py, "-Xfrozen_modules=off", "-m", "reportkit.batch.forkserver"]
     # another kernel, extra kernel arguments, or interpreter options we cannot vouch for
     assert forkserver.server_argv(["R", "--slave", "-e", "IRkernel::main()", "--args",
                                    "{connection_file}"]) is None
@@ -64,7 +65,7 @@ def test_server_argv_only_for_ipykernel_launcher() -> None:
 
 _MALLOC_PROBE = """
 import ctypes, resource, sys
-from reportkit import forkserver
+from reportkit.batch import forkserver
 if sys.argv[1] == "tuned":
     assert forkserver.keep_freed_memory()
 libc = ctypes.CDLL(None)
@@ -233,7 +234,7 @@ def test_a_server_that_will_not_start_falls_back_to_plain_kernels(
                         lambda argv: [sys.executable, "-c", "import sys; sys.exit(3)"])
     kernels = batch.WarmKernels("python3", (), fork=True)
     try:
-        with caplog.at_level("WARNING", logger="reportkit.batch"):
+        with caplog.at_level("WARNING", logger="reportkit.batch.run"):
             kernel = kernels.take(NB, {"REPORTKIT_HOME": str(tmp_path)}, prefetch=False)
         assert not kernel.forked and not kernels.fork
         assert "no fork server" in caplog.text
@@ -296,7 +297,7 @@ def test_a_warm_module_that_starts_a_thread_means_no_forking(
         "threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n")
     kernels = batch.WarmKernels("python3", ("threaded_warm",), fork=True)
     try:
-        with caplog.at_level("WARNING", logger="reportkit.batch"):
+        with caplog.at_level("WARNING", logger="reportkit.batch.run"):
             kernel = kernels.take(tmp_path, {"REPORTKIT_HOME": str(tmp_path)}, prefetch=False)
         assert not kernel.forked
         assert "started a thread" in caplog.text

@@ -7,11 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reportkit import indicators as I
+from reportkit.analysis import indicators as I
+from reportkit.core.periods import Period
+from reportkit.core.schema import ACTIVITY, PETITIONS, validate
 from reportkit.errors import LookupInRegistryError
-from reportkit.periods import Period
-from reportkit.schema import ACTIVITY, PETITIONS, validate
-from reportkit.warehouse import Warehouse, load
+from reportkit.store.warehouse import Warehouse, load
 
 
 def activity_row(code: str, month: str, **kw: int) -> dict:
@@ -155,8 +155,8 @@ def test_registry_lookup_lists_what_exists() -> None:
 def test_incomplete_data_is_announced(wh: Warehouse) -> None:
     from datetime import date
 
-    from reportkit.report import completeness_warning
-    from reportkit.units import resolve
+    from reportkit.core.units import resolve
+    from reportkit.presentation.report import completeness_warning
 
     hau_giang = resolve("Hậu Giang", at=date(2025, 6, 1))
     text = completeness_warning(Period.parse("2025-Q2"), hau_giang, "vi", root=wh.root)
@@ -170,7 +170,7 @@ def test_incomplete_data_is_announced(wh: Warehouse) -> None:
 
 
 def test_data_quality_report_counts_expected_and_received(wh: Warehouse) -> None:
-    from reportkit.report import DataQualityReport
+    from reportkit.presentation.report import DataQualityReport
 
     rep = DataQualityReport("2025-Q3", root=wh.root, lang="en")
     # 34 units × 3 months expected; Cần Thơ sent 3 (on time), Hà Nội 1.
@@ -245,7 +245,7 @@ def test_the_catalogue_is_parsed_once_while_unchanged_and_never_stale(
         wh: Warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
-    from reportkit import warehouse as W
+    from reportkit.store import warehouse as W
 
     parses, loads = [], json.loads
     monkeypatch.setattr(W.json, "loads", lambda s, **kw: parses.append(1) or loads(s, **kw))
@@ -307,7 +307,7 @@ def test_data_versions_follow_the_catalogue_at_once(wh: Warehouse) -> None:
 
 def test_frames_handed_out_are_the_callers_own(wh: Warehouse) -> None:
     """Aggregates are cached in memory; a caller changing its frame changes nothing cached."""
-    from reportkit import units as U
+    from reportkit.core import units as U
 
     unit = U.resolve("92")
     for get in (lambda: I.aggregates(Q3, root=wh.root, rule="calendar"),

@@ -18,9 +18,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from reportkit import quality as Q
+from reportkit.analysis import quality as Q
 from reportkit.cli import main
-from reportkit.ingest import (
+from reportkit.core.schema import ACTIVITY, PETITIONS
+from reportkit.intake.ingest import (
     FileResult,
     IngestReport,
     Limits,
@@ -29,8 +30,7 @@ from reportkit.ingest import (
     ingest,
     replacements,
 )
-from reportkit.schema import ACTIVITY, PETITIONS
-from reportkit.warehouse import Warehouse
+from reportkit.store.warehouse import Warehouse
 
 TODAY = date(2026, 11, 21)
 COUNTS = {
@@ -1024,7 +1024,7 @@ def test_rejections_and_reasons_from_the_ledger(run: Runner, tmp_path: Path) -> 
 
 
 def test_schema_validate_keeps_its_contract() -> None:
-    from reportkit.schema import validate
+    from reportkit.core.schema import validate
 
     df = pd.DataFrame([{c: 0 for c in ACTIVITY.columns}])
     df["unit_code"], df["month"] = "15", pd.Timestamp("2025-07-01")

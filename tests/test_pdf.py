@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from reportkit import export, pdf
 from reportkit.errors import ExportError
+from reportkit.rendering import export, pdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import test_export as tx  # noqa: E402  (the executed report is built once per process)

@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from reportkit.core.periods import RULES, Period, assign_months, default_rule, month_of
 from reportkit.errors import PeriodError
-from reportkit.periods import RULES, Period, assign_months, default_rule, month_of
 
 # code, first, last, kind, canonical code
 PARSE_CASES = [
@@ -404,6 +404,6 @@ def test_import_does_not_load_pandas() -> None:
 
     src = str(Path(reportkit.__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
-    code = ("import sys, reportkit.periods, reportkit.fmt; "
+    code = ("import sys, reportkit.core.periods, reportkit.core.fmt; "
             "sys.exit(1 if 'pandas' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0

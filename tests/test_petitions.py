@@ -14,12 +14,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from reportkit import disclosure as D
-from reportkit import fmt
-from reportkit import petitions as P
-from reportkit.periods import Period
-from reportkit.schema import PETITIONS, TOPICS, validate
-from reportkit.warehouse import Warehouse, load
+from reportkit.analysis import disclosure as D
+from reportkit.core import fmt
+from reportkit.core.periods import Period
+from reportkit.core.schema import PETITIONS, TOPICS, validate
+from reportkit.presentation import petitions as P
+from reportkit.store.warehouse import Warehouse, load
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "petitions.ipynb"
@@ -420,7 +420,7 @@ def reference(rows: list[dict[str, Any]], period: Period, rule: str) -> dict[str
 
 # -- the notebook, executed and exported -----------------------------------------------------------
 def activity_rows() -> pd.DataFrame:
-    from reportkit.schema import ACTIVITY
+    from reportkit.core.schema import ACTIVITY
 
     rows = []
     for month, groups in (("2024-07", 1), ("2024-08", 1), ("2024-09", 1), ("2025-07", 2),
@@ -473,7 +473,7 @@ def assert_no_personal_data(html: str, rows: list[dict[str, Any]]) -> None:
 def render(tmp: Path, unit: str | None, lang: str = "vi", **params: Any) -> str:
     """Run the notebook as the runner does (national: papermill, the runner needs a unit)."""
     if unit is not None:
-        from reportkit.runner import run_report
+        from reportkit.rendering.runner import run_report
 
         res = run_report(NOTEBOOK, unit=unit, period="2025-Q3", lang=lang, output_root=tmp,
                          params=params or None)
@@ -481,7 +481,7 @@ def render(tmp: Path, unit: str | None, lang: str = "vi", **params: Any) -> str:
         return res.html.read_text(encoding="utf-8")
     import papermill
 
-    from reportkit.export import write_html
+    from reportkit.rendering.export import write_html
 
     nb = papermill.execute_notebook(str(NOTEBOOK), str(tmp / "national.ipynb"),
                                     parameters={"period": "2025-Q3", "lang": lang, **params},
@@ -574,7 +574,7 @@ def test_notebook_national_view(publishing: Path, tmp_path: Path) -> None:
 def test_notebook_refuses_exact_figures_when_publishing(publishing: Path,
                                                         tmp_path: Path) -> None:
     from reportkit.errors import ExecutionError
-    from reportkit.runner import run_report
+    from reportkit.rendering.runner import run_report
 
     with pytest.raises(ExecutionError, match="DisclosureError"):
         run_report(NOTEBOOK, unit="01", period="2025-Q3", output_root=tmp_path,
@@ -593,7 +593,7 @@ def test_notebook_exact_figures_in_a_live_session(publishing: Path, tmp_path: Pa
 
 
 def test_notebook_parameters() -> None:
-    from reportkit.runner import notebook_parameters
+    from reportkit.rendering.runner import notebook_parameters
 
     specs = notebook_parameters(NOTEBOOK)
     assert list(specs) == ["unit", "period", "lang", "publish", "marking"]
@@ -648,7 +648,7 @@ def test_flow_and_backlog_are_protected_together(tmp_path: Path) -> None:
 @pytest.mark.parametrize("rule", ["calendar", "decree09"])
 def test_same_definitions_as_the_indicators(gen_wh: Path, rule: str) -> None:
     """The province report's indicators and this report agree on every shared figure."""
-    from reportkit import indicators as I
+    from reportkit.analysis import indicators as I
 
     res = {r.indicator.id: r for r in I.summary("01", Q3, rule=rule, root=gen_wh)}
     rep = P.PetitionsReport("01", Q3, rule=rule, root=gen_wh)

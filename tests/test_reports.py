@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from reportkit import fmt
-from reportkit.runner import run_report
-from reportkit.warehouse import Warehouse
+from reportkit.core import fmt
+from reportkit.rendering.runner import run_report
+from reportkit.store.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 PROVINCE = ROOT / "notebooks" / "province_report.ipynb"
@@ -156,7 +156,7 @@ def test_data_text_is_escaped(sample_dirs: dict[str, Path], tmp_path: Path,
     shutil.copytree(sample_dirs["warehouse"], wh_dir)
     wh = Warehouse(wh_dir)
     hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    from reportkit.warehouse import load
+    from reportkit.store.warehouse import load
 
     pet = load("petitions", "Lào Cai", "2025-Q3", root=wh_dir, include_personal_data=True)
     in_q3 = pet["handled_on"] <= pd.Timestamp(2025, 9, 30)
@@ -164,7 +164,7 @@ def test_data_text_is_escaped(sample_dirs: dict[str, Path], tmp_path: Path,
     assert len(rows) == 5
     rows["transferred_to"] = hostile
     rows["result_updated_on"] = pd.NaT  # still awaiting a result: listed by agency
-    from reportkit.schema import PETITIONS
+    from reportkit.core.schema import PETITIONS
 
     wh.upsert("petitions", rows[PETITIONS.columns])
     monkeypatch.setenv("REPORTKIT_WAREHOUSE", str(wh_dir))
@@ -177,7 +177,7 @@ def test_data_text_is_escaped(sample_dirs: dict[str, Path], tmp_path: Path,
 
 def test_reports_are_self_contained_and_small(rendered: dict[str, str]) -> None:
     """Offline readers get everything in the file: widget state and renderer, no URL."""
-    from reportkit.export import external_references
+    from reportkit.rendering.export import external_references
 
     for key in ("laocai_q3", "national_pub"):
         doc = rendered[key]
@@ -191,9 +191,9 @@ def test_reports_are_self_contained_and_small(rendered: dict[str, str]) -> None:
 
 
 def test_complete_sample_has_no_incomplete_warning(sample_env: Path) -> None:
-    from reportkit.periods import Period
-    from reportkit.report import completeness_warning
-    from reportkit.units import resolve
+    from reportkit.core.periods import Period
+    from reportkit.core.units import resolve
+    from reportkit.presentation.report import completeness_warning
 
     p = Period.parse("2025-Q3")
     assert completeness_warning(p, resolve("Lào Cai", at=p.last), "vi") == ""

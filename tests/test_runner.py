@@ -18,9 +18,9 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from reportkit import runner
 from reportkit.errors import ConfigError, ExecutionError, ExportError, ParameterError
-from reportkit.runner import (
+from reportkit.rendering import runner
+from reportkit.rendering.runner import (
     ParamSpec,
     check_executed,
     notebook_parameters,
@@ -134,7 +134,7 @@ def test_parameter_error_collects_every_problem_and_pickles() -> None:
 @pytest.mark.usefixtures("no_kernel")
 def test_pdf_without_pdf_export_fails_before_any_kernel(root: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    export = pytest.importorskip("reportkit.export")
+    export = pytest.importorskip("reportkit.rendering.export")
     monkeypatch.delattr(export, "write_pdf", raising=False)
     with pytest.raises(ExportError, match="PDF export is not available"):
         run_report(NB / "ok.ipynb", unit="15", period=Q3, output_root=root,
@@ -183,7 +183,7 @@ def test_missing_reportkit_kernel_falls_back_to_python3(monkeypatch: pytest.Monk
                                                         caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(runner.KernelSpecManager, "find_kernel_specs",
                         lambda self: {"python3": "/k/python3"})
-    with caplog.at_level(logging.WARNING, logger="reportkit.runner"):
+    with caplog.at_level(logging.WARNING, logger="reportkit.rendering.runner"):
         assert resolve_kernel("reportkit") == "python3"
     assert "'reportkit' is not installed" in caplog.text
     with pytest.raises(ConfigError, match="available: python3"):
@@ -268,7 +268,7 @@ def test_ok_report_gets_validated_values_and_runs_in_its_folder(
         chdir(path)
 
     monkeypatch.setattr(os, "chdir", no_chdir)
-    with caplog.at_level(logging.INFO, logger="reportkit.runner"):
+    with caplog.at_level(logging.INFO, logger="reportkit.rendering.runner"):
         result = run_report(NB / "ok.ipynb", unit="Lào Cai", period="2025-q3", lang="en",
                             params={"code": "0042", "threshold": 1}, output_root=root)
     assert os.getcwd() == cwd

@@ -13,7 +13,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from reportkit import units as U
+from reportkit.core import units as U
 from reportkit.errors import UnitNotInForceError, UnknownUnitError
 
 OLD = date(2020, 1, 1)
@@ -423,7 +423,7 @@ def test_to_current_codes_keeps_missing_codes() -> None:
 
 
 def test_no_pandas_at_import() -> None:
-    code = "import sys, reportkit.units as u; u.all_units(); print('pandas' in sys.modules)"
+    code = "import sys, reportkit.core.units as u; u.all_units(); print('pandas' in sys.modules)"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                           check=True)

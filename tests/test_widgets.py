@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from reportkit import widgets  # noqa: E402
 from reportkit.errors import ExportError  # noqa: E402
+from reportkit.presentation import widgets  # noqa: E402
 
 PNG = "image/png"
 
@@ -156,7 +156,7 @@ def test_tabs_explorer_works_offline_and_prints_one_view(tmp_path) -> None:  # n
 
     if not Path(tx.CHROMIUM).exists():
         pytest.skip(f"no Chromium at {tx.CHROMIUM}")
-    from reportkit import export, pdf
+    from reportkit.rendering import export, pdf
 
     tabs = widgets.explorer({"Quý II/2025": _figure("Quý II"),
                              "Quý III/2025": pd.DataFrame({"Chỉ tiêu": ["Hội nghị"],

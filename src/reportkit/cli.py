@@ -68,7 +68,7 @@ def sample(out: Path, seed: int | None, if_missing: bool) -> None:
     63 units monthly from January 2016 to June 2025 and the 34 units from July 2025 to
     October 2026, calibrated to the figures published for July 2016 – December 2018.
     """
-    from reportkit import sample as S
+    from reportkit.intake import sample as S
 
     if if_missing and (out / "activity").is_dir() and (out / "petitions").is_dir():
         click.echo(f"sample data already in {out} (use `reportkit sample` to rewrite it)")
@@ -103,9 +103,9 @@ def ingest(paths: tuple[Path, ...], dry_run: bool, warehouse: Path | None, lang:
     \b
     Exit codes: 0 all loaded (or unchanged) · 1 some files rejected · 4 could not run
     """
-    from reportkit.ingest import discover, format_problems
-    from reportkit.ingest import ingest as run_ingest
-    from reportkit.warehouse import Warehouse
+    from reportkit.intake.ingest import discover, format_problems
+    from reportkit.intake.ingest import ingest as run_ingest
+    from reportkit.store.warehouse import Warehouse
 
     if not discover(paths):
         _fail(f"no .csv or .xlsx files in {', '.join(map(str, paths))}", EXIT_CANNOT_RUN)
@@ -142,7 +142,7 @@ def template(unit: str, period: str, lang: str, out: Path | None) -> None:
     The unit and period are pre-filled and locked; input cells are validated (whole numbers
     ≥ 0, dropdowns for categories); an instructions sheet explains every column.
     """
-    from reportkit.forms import write_template
+    from reportkit.intake.forms import write_template
 
     t = write_template(unit, period, out, lang=lang)
     click.echo(str(t.xlsx))
@@ -155,9 +155,9 @@ def template(unit: str, period: str, lang: str, out: Path | None) -> None:
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
 def summary(period: str, lang: str) -> None:
     """Print the national summary of key indicators for a period."""
-    from reportkit import fmt
-    from reportkit import indicators as I
-    from reportkit.periods import Period
+    from reportkit.analysis import indicators as I
+    from reportkit.core import fmt
+    from reportkit.core.periods import Period
 
     p = Period.parse(period)
     agg = I.aggregates(p)
@@ -194,7 +194,7 @@ def run(notebook: Path, unit: str | None, period: str, lang: str, formats: tuple
     The report lands in OUT/<period>/<code>-<slug>/ (or OUT/<period>/national/); a failed run
     keeps the previous good report and leaves the failed notebook in _failed/.
     """
-    from reportkit.runner import notebook_parameters, run_report
+    from reportkit.rendering.runner import notebook_parameters, run_report
 
     params = _typed_params(notebook_parameters(notebook), extra)
     res = run_report(notebook, unit=unit, period=period, lang=lang, params=params,
@@ -217,8 +217,8 @@ def demo(out: Path, unit_names: str) -> None:
     """Render the sample reports: province reports for a few units for the latest complete
     quarter in the data, and the national summary for that quarter and for the published
     window 2016-07..2018-12."""
-    from reportkit.runner import run_report
-    from reportkit.warehouse import Warehouse
+    from reportkit.rendering.runner import run_report
+    from reportkit.store.warehouse import Warehouse
 
     nb_dir = Path(__file__).resolve().parents[2] / "notebooks"
     if not nb_dir.is_dir():
@@ -312,7 +312,7 @@ def batch(schedule: Path, period: str | None, units: str | None, workers: int | 
     """
     from reportkit import batch as B
 
-    logging.getLogger("reportkit.batch").setLevel(logging.INFO)
+    logging.getLogger("reportkit.batch.run").setLevel(logging.INFO)
     day = today.date() if today is not None else None  # type: ignore[attr-defined]
     plan = B.plan_batch(schedule, period=period, units=units, out=out, warehouse=warehouse,
                         today=day, force=force, retry_failed=retry_failed)
@@ -338,7 +338,7 @@ def verify(folder: Path) -> None:
     """Check every report file of outputs/<period> (or of every period under outputs/)
     against its manifest.json: sha256 and size. Exit code 1 if any file is missing or
     changed."""
-    from reportkit.catalog import verify_tree
+    from reportkit.rendering.catalog import verify_tree
 
     bad = 0
     for rep in verify_tree(folder):

@@ -83,7 +83,7 @@ FIXTURES: dict[str, list[tuple[str, str]]] = {
                  '    raise RuntimeError("set REPORTKIT_FIXTURE_KILL_PARENT=1 to run this")\n'
                  "worker = os.getppid()\n"
                  "with open(f'/proc/{worker}/cmdline', 'rb') as f:  # forked by a fork server?\n"
-                 "    forked = b'reportkit.forkserver' in f.read()\n"
+                 "    forked = b'reportkit.batch.forkserver' in f.read()\n"
                  "if forked:  # then the worker is the server's parent\n"
                  "    with open(f'/proc/{worker}/stat') as f:\n"
                  "        worker = int(f.read().rsplit(')', 1)[1].split()[1])\n"

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reportkit import fmt
+from reportkit.core import fmt
 from reportkit.errors import ParameterError
 
 THRESHOLD = 3

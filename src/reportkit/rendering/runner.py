@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_client.kernelspec import KernelSpecManager
 
-from reportkit import units
+from reportkit.core import units
+from reportkit.core.periods import Period
 from reportkit.errors import (
     ConfigError,
     ExecutionError,
@@ -32,17 +33,16 @@ from reportkit.errors import (
     PeriodError,
     UnitError,
 )
-from reportkit.periods import Period
 
 if TYPE_CHECKING:  # nbformat and papermill cost seconds to import; validation needs neither
     import nbformat
 
-log = logging.getLogger("reportkit.runner")
+log = logging.getLogger("reportkit.rendering.runner")
 
 LANGS = ("vi", "en")
 FORMATS = ("ipynb", "html", "pdf")  # the executed .ipynb is always kept
 STAGING = ".staging"
-PUBLISHING_ENV = "REPORTKIT_PUBLISHING"  # see reportkit.disclosure
+PUBLISHING_ENV = "REPORTKIT_PUBLISHING"  # see reportkit.analysis.disclosure
 # Kernels log errors only: ipykernel 7 warns on every start that local TCP is unencrypted.
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 FAILED = "_failed"
@@ -487,7 +487,7 @@ def _literal(path: Path) -> str:
 
 def _export() -> Any:
     try:
-        from reportkit import export
+        from reportkit.rendering import export
     except ImportError as exc:
         raise ExportError(f"Export is not available: {exc}") from exc
     return export

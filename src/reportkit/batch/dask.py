@@ -2,7 +2,7 @@
 
 Each job becomes one task, keyed ``reportkit-<period>-<unit>-<notebook>-<input hash>``: a
 re-run after the data or the notebook changed has new keys and really executes. A task runs
-:func:`reportkit.batch.render` on the worker: it first checks whether the report already
+:func:`reportkit.batch.run.render` on the worker: it first checks whether the report already
 carries its input hash (a retry after a worker died must not render twice), renders with a
 fresh, pre-warmed kernel of that worker, promotes with ``os.replace`` and updates the period's
 manifest under a file lock. The workers must therefore reach the output folder and the
@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from reportkit import __version__
-from reportkit.batch import (
-    Job,
+from reportkit.batch.plan import Job
+from reportkit.batch.run import (
     Outcome,
     Printer,
     RunConfig,
@@ -40,7 +40,7 @@ from reportkit.batch import (
 )
 from reportkit.errors import ConfigError, ExecutionError
 
-log = logging.getLogger("reportkit.batch")
+log = logging.getLogger("reportkit.batch.run")
 
 __all__ = ["run_on_dask", "dask_render", "check_workers"]
 
@@ -73,7 +73,7 @@ def close_spares() -> int:
 
 
 def dask_render(job: Job, config: RunConfig) -> Outcome:
-    """The task: render one report on this worker (see :func:`reportkit.batch.render`)."""
+    """The task: render one report on this worker (see :func:`reportkit.batch.run.render`)."""
     return render(job, config, kernels=_kernels(config), printer=Printer())
 
 
@@ -164,7 +164,7 @@ def run_on_dask(jobs: list[Job], config: RunConfig, address: str,
 
 
 def _lost(job: Job, config: RunConfig, exc: BaseException) -> Outcome:
-    from reportkit import runner
+    from reportkit.rendering import runner
 
     error: ExecutionError = runner._failure(job.report, None, None, type(exc).__name__,
                                             str(exc))

@@ -1,12 +1,12 @@
 """The analysts' live dashboard: choose a unit, a period and an indicator; Python redraws.
 
-The explorers of :mod:`reportkit.widgets` pre-render every view and switch between them in the
-browser, so exported reports work without a kernel. This dashboard is the other kind: its
-dropdowns call Python (``observe`` callbacks) that compute and redraw a trend chart, a ranking
-chart and a small table for whatever is chosen. It needs a running kernel and is meant for
-JupyterLab (``notebooks/explore.ipynb``, ``make lab``), not for export::
+The explorers of :mod:`reportkit.presentation.widgets` pre-render every view and switch between
+them in the browser, so exported reports work without a kernel. This dashboard is the other
+kind: its dropdowns call Python (``observe`` callbacks) that compute and redraw a trend
+chart, a ranking chart and a small table for whatever is chosen. It needs a running kernel and is
+meant for JupyterLab (``notebooks/explore.ipynb``, ``make lab``), not for export::
 
-    from reportkit.dashboard import Dashboard
+    from reportkit.presentation.dashboard import Dashboard
     Dashboard("Lào Cai", "2025-Q3", "processing_rate", lang="vi")
 
 Units are those in force at the end of the chosen period (63 before 1 July 2025, 34 from it);
@@ -17,7 +17,7 @@ Small numbers: with ``publish=True`` (the default) counts of petitions and citiz
 under 3 are printed "<3", and a figure that would let a reader work one out (a rate over fewer
 than 3 petitions, or one whose remainder is under 3) is left out of the table and the charts.
 ``publish=False`` shows exact figures to the analyst, under a red banner; it is refused
-whenever ``REPORTKIT_PUBLISHING`` is set (see :mod:`reportkit.disclosure`).
+whenever ``REPORTKIT_PUBLISHING`` is set (see :mod:`reportkit.analysis.disclosure`).
 """
 
 from __future__ import annotations
@@ -36,21 +36,29 @@ import ipywidgets
 import pandas as pd
 from matplotlib.figure import Figure
 
-from reportkit import charts, fmt
-from reportkit import disclosure as D
-from reportkit import indicators as I
-from reportkit import units as U
-from reportkit.periods import Period
-from reportkit.report import CSS, html_table, is_sample_data, short_label, trend_periods, wrap
-from reportkit.schema import ACTIVITY
-from reportkit.warehouse import Warehouse
+from reportkit.analysis import disclosure as D
+from reportkit.analysis import indicators as I
+from reportkit.core import fmt
+from reportkit.core import units as U
+from reportkit.core.periods import Period
+from reportkit.core.schema import ACTIVITY
+from reportkit.presentation import charts
+from reportkit.presentation.blocks import (
+    CSS,
+    html_table,
+    is_sample_data,
+    short_label,
+    trend_periods,
+    wrap,
+)
+from reportkit.store.warehouse import Warehouse
 
 __all__ = [
     "Dashboard", "DashboardView", "PERSONAL_AREAS", "carry_unit", "hidden",
     "indicator_options", "period_choices", "period_options", "unit_options", "value_of",
 ]
 
-log = logging.getLogger("reportkit.dashboard")
+log = logging.getLogger("reportkit.presentation.dashboard")
 
 # Indicators counting people (petitioners, citizens received): their small counts are hidden.
 PERSONAL_AREAS = frozenset({"petitions", "reception"})
@@ -245,7 +253,7 @@ class Dashboard:
     Args:
         unit: A unit code or name in any common spelling (resolved at the period's end).
         period: A period code ("2025-Q3"); it is added to the choices if it is not one.
-        indicator: An indicator id (see :data:`reportkit.indicators.INDICATORS`).
+        indicator: An indicator id (see :data:`reportkit.analysis.indicators.INDICATORS`).
         lang: "vi" or "en"; the toggle in the dashboard changes it.
         publish: False shows exact small counts (a live notebook only; refused when
             ``REPORTKIT_PUBLISHING`` is set).

@@ -31,10 +31,10 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from reportkit import units as U
+from reportkit.core import units as U
+from reportkit.core.periods import Period, assign_months
+from reportkit.core.schema import BOOL, CODE, COUNT, DATE, MONTH, Table, table
 from reportkit.errors import WarehouseError
-from reportkit.periods import Period, assign_months
-from reportkit.schema import BOOL, CODE, COUNT, DATE, MONTH, Table, table
 
 ENV_HOME = "REPORTKIT_HOME"
 ENV_WAREHOUSE = "REPORTKIT_WAREHOUSE"
@@ -186,7 +186,7 @@ class Warehouse:
     def upsert(self, table_name: str, rows: pd.DataFrame) -> WriteResult:
         """Insert or replace rows by the table key, all partitions in one atomic catalogue swap.
 
-        ``rows`` must be typed and validated (see :mod:`reportkit.schema`).
+        ``rows`` must be typed and validated (see :mod:`reportkit.core.schema`).
         """
         tbl = table(table_name)
         result = WriteResult(replaced=rows.iloc[0:0])
@@ -359,9 +359,9 @@ def load(table_name: str, units: Any = None, period: Period | str | None = None,
 
     Args:
         table_name: "activity" or "petitions".
-        units: None/"all", a unit (code, name or :class:`~reportkit.units.Unit`) or a list;
+        units: None/"all", a unit (code, name or :class:`~reportkit.core.units.Unit`) or a list;
             names and codes resolve at the period's end.
-        period: a :class:`~reportkit.periods.Period` or its code; activity rows by month,
+        period: a :class:`~reportkit.core.periods.Period` or its code; activity rows by month,
             petition rows by the reporting month their ``received_on`` falls in under ``rule``.
         columns: a subset of columns (the time column and unit code are always included).
         rule: "calendar" or "decree09" (default: the configured rule).

@@ -14,8 +14,7 @@ not used for that reason. Personal data of petitioners is never loaded.
 from __future__ import annotations
 
 import functools
-import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,118 +22,23 @@ from typing import Any
 
 import pandas as pd
 
-from reportkit import fmt
-from reportkit import indicators as I
-from reportkit import narrative as N
-from reportkit import units as U
-from reportkit.periods import Period
-from reportkit.schema import category_label
-from reportkit.warehouse import Warehouse, load
-
-CSS = """
-<style>
-.rk { font-family: "DejaVu Sans", "Noto Sans", Arial, sans-serif; color: #1f2933;
-      max-width: 60rem; line-height: 1.5; font-size: 15px; }
-.rk h1 { font-size: 1.35rem; text-align: center; margin: .6rem 0 .2rem; letter-spacing: .02em; }
-.rk h2 { font-size: 1.1rem; margin: 1.6rem 0 .4rem; padding-bottom: .2rem;
-         border-bottom: 2px solid #b5121b; color: #7a0c12; break-after: avoid; }
-.rk .rk-head { display: flex; justify-content: space-between; text-align: center;
-               font-size: .9rem; margin-bottom: .6rem; }
-.rk .rk-head b { display: block; }
-.rk .rk-head .rk-date { font-style: italic; margin-top: .3rem; }
-.rk .rk-sub { text-align: center; font-weight: bold; margin: 0 0 1rem; }
-.rk .rk-sample { border: 2px dashed #c2410c; color: #9a3412; background: #fff7ed;
-                 padding: .35rem .7rem; margin: .5rem 0; font-weight: bold; text-align: center; }
-.rk .rk-warn { border-left: 4px solid #c2410c; background: #fff7ed; padding: .4rem .8rem; }
-.rk .rk-cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: .6rem;
-                margin: .8rem 0 1rem; break-inside: avoid; }
-.rk .rk-card { border: 1px solid #d9e2ec; border-radius: 6px; padding: .55rem .7rem;
-               background: #f8fafc; }
-.rk .rk-card .v { font-size: 1.45rem; font-weight: bold; color: #102a43; }
-.rk .rk-card .l { font-size: .8rem; color: #486581; }
-.rk .rk-card .d { font-size: .78rem; color: #627d98; }
-.rk .rk-card .d.good { color: #1b7f3b; } .rk .rk-card .d.bad { color: #b5121b; }
-.rk p { text-align: justify; margin: .4rem 0; }
-.rk table.rk-t { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .5rem 0;
-                 break-inside: avoid; }
-.rk table.rk-t th { background: #f0f4f8; border-bottom: 2px solid #9fb3c8; text-align: left;
-                    padding: .3rem .45rem; }
-.rk table.rk-t td { border-bottom: 1px solid #e4e7eb; padding: .25rem .45rem; text-align: left; }
-.rk table.rk-t td:first-child, .rk table.rk-t th:first-child { min-width: 12rem; }
-.rk table.rk-t td.n, .rk table.rk-t th.n { text-align: right; white-space: nowrap; }
-.rk table.rk-t tr.total td { font-weight: bold; border-top: 2px solid #9fb3c8; }
-.rk table.rk-t tr.hl td { background: #fff4d6; font-weight: bold; }
-.rk .rk-note { font-size: .78rem; color: #627d98; margin: .2rem 0 .8rem; }
-.rk ul.rk-lim li { margin: .25rem 0; }
-@media print { .rk { max-width: none; font-size: 12px; } .rk h2 { break-after: avoid; }
-  .rk .rk-cards, .rk table.rk-t, .rk img { break-inside: avoid; } }
-</style>
-"""
-
-
-def esc(x: Any) -> str:
-    """HTML-escape any value taken from data."""
-    return html.escape("" if x is None else str(x), quote=True)
-
-
-def is_sample_data(root: Path | str | None = None) -> bool:
-    """Whether the warehouse holds the synthetic sample data (anything loaded from a folder
-    marked by the sample generator)."""
-    return Warehouse(root).holds_sample_data()
-
-
-def display_html(markup: str) -> None:
-    from IPython.display import HTML, display
-
-    display(HTML(markup))
-
-
-def wrap(inner: str) -> str:
-    return f'<div class="rk">{inner}</div>'
-
-
-def html_table(df: pd.DataFrame, *, numeric: Iterable[str] = (), total: bool = False,
-               highlight: str | None = None, highlight_col: str | None = None,
-               caption: str | None = None) -> str:
-    """An escaped HTML table; ``numeric`` columns are right-aligned (values already
-    formatted as strings by the caller)."""
-    numeric = set(numeric)
-    cols = list(df.columns)
-    head = "".join(f'<th class="{"n" if c in numeric else ""}">{esc(c)}</th>' for c in cols)
-    rows = []
-    for i, (_, row) in enumerate(df.iterrows()):
-        cls = []
-        if total and i == len(df) - 1:
-            cls.append("total")
-        if highlight is not None and highlight_col and str(row[highlight_col]) == highlight:
-            cls.append("hl")
-        cells = "".join(f'<td class="{"n" if c in numeric else ""}">{esc(row[c])}</td>'
-                        for c in cols)
-        rows.append(f'<tr class="{" ".join(cls)}">{cells}</tr>')
-    cap = f'<div class="rk-note">{esc(caption)}</div>' if caption else ""
-    return f'<table class="rk-t"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}' \
-           f"</tbody></table>{cap}"
-
-
-def trend_periods(p: Period) -> list[Period]:
-    """The periods a trend chart shows: 13 months, 8 quarters, or 5 of other kinds."""
-    n = {"month": 13, "quarter": 8}.get(p.kind, 5)
-    out = [p]
-    while len(out) < n:
-        out.insert(0, out[0].previous())
-    return out
-
-
-def short_label(p: Period, lang: str = "vi") -> str:
-    """Compact axis label: "T7/25", "Q3/25", "H1/25", "2025"."""
-    s = str(p)
-    if p.kind == "month":
-        return f"{'T' if lang == 'vi' else ''}{p.first.month}/{p.first:%y}"
-    if p.kind == "quarter":
-        return f"Q{(p.first.month - 1) // 3 + 1}/{p.first:%y}"
-    if p.kind == "half":
-        return f"H{1 if p.first.month == 1 else 2}/{p.first:%y}"
-    return s
+from reportkit.analysis import indicators as I
+from reportkit.core import fmt
+from reportkit.core import units as U
+from reportkit.core.periods import Period
+from reportkit.core.schema import category_label
+from reportkit.presentation import narrative as N
+from reportkit.presentation.blocks import (
+    CSS,
+    esc,
+    html_table,
+    is_sample_data,
+    short_label,
+    show_html,
+    trend_periods,
+    wrap,
+)
+from reportkit.store.warehouse import load
 
 
 def completeness_warning(period: Period, unit: U.Unit | None, lang: str,
@@ -142,9 +46,9 @@ def completeness_warning(period: Period, unit: U.Unit | None, lang: str,
     """A warning for the top of a report built on incomplete data, or "" when complete.
 
     Completeness is DHIS2's reporting rate: monthly activity reports received over those
-    expected from the units in force (see :mod:`reportkit.quality`).
+    expected from the units in force (see :mod:`reportkit.analysis.quality`).
     """
-    from reportkit.quality import submission_status
+    from reportkit.analysis.quality import submission_status
 
     st = submission_status(period, root=root)
     vi = lang == "vi"
@@ -238,7 +142,7 @@ class ProvinceReport:
         return wrap(CSS + out)
 
     def show_heading(self) -> None:
-        display_html(self.heading_html())
+        show_html(self.heading_html())
 
     # -- key figures ---------------------------------------------------------------------------
     def key_figures(self) -> list[KeyFigure]:
@@ -268,7 +172,7 @@ class ProvinceReport:
         return wrap(f"<h2>{title}</h2><div class=\"rk-cards\">{cards}</div>{note}")
 
     def show_key_figures(self) -> None:
-        display_html(self.key_figures_html())
+        show_html(self.key_figures_html())
 
     # -- sections ------------------------------------------------------------------------------
     def section_html(self, key: str, number: int) -> str:
@@ -352,7 +256,7 @@ class ProvinceReport:
     @functools.cached_property
     def petitions_report(self) -> Any:
         """The petitions analysis (flow, backlog, follow-up) for this unit and period."""
-        from reportkit.petitions import PetitionsReport
+        from reportkit.presentation.petitions import PetitionsReport
 
         return PetitionsReport(self.unit, self.period, lang=self.lang, publish=True,
                                rule=self.rule, root=self.root)
@@ -398,14 +302,14 @@ class ProvinceReport:
     @functools.cache  # noqa: B019 - one report object per notebook run
     def _chart(self, kind: str, indicator_id: str) -> str:
         """A section's chart as ``<img>`` markup, rendered once: the explorers reuse it."""
-        from reportkit import charts
+        from reportkit.presentation import charts
 
         fig = (self._trend_chart(indicator_id) if kind == "trend"
                else self._ranking_chart(indicator_id))
         return charts.img_html(fig)
 
     def _trend_chart(self, indicator_id: str) -> Any:
-        from reportkit import charts
+        from reportkit.presentation import charts
 
         ind = I.get(indicator_id)
         cur, ly = self.trend(indicator_id)
@@ -417,7 +321,7 @@ class ProvinceReport:
             sample=self.sample)
 
     def _ranking_chart(self, indicator_id: str) -> Any:
-        from reportkit import charts
+        from reportkit.presentation import charts
 
         ind = I.get(indicator_id)
         vi = self.lang == "vi"
@@ -433,7 +337,7 @@ class ProvinceReport:
         agg = I.unit_aggregates(self.unit, self.period, rule=self.rule, root=self.root)
         ly = I.unit_aggregates(self.unit, self.period.same_period_last_year(), rule=self.rule,
                                root=self.root)
-        from reportkit.schema import ACTIVITY
+        from reportkit.core.schema import ACTIVITY
 
         rows = []
         for col in ("meetings_executive", "meetings_standing_committee",
@@ -463,9 +367,9 @@ class ProvinceReport:
 
     def show_section(self, key: str, number: int) -> None:
         """Title, narrative, then the section's charts and tables."""
-        from reportkit import charts
+        from reportkit.presentation import charts
 
-        display_html(self.section_html(key, number))
+        show_html(self.section_html(key, number))
         vi = self.lang == "vi"
         if key == "advising":
             charts.show(self._chart("trend", "programme_completion"))
@@ -474,7 +378,7 @@ class ProvinceReport:
             charts.show(self._chart("ranking", "network_share"))
         elif key == "meetings":
             df = self.meetings_table()
-            display_html(wrap(html_table(df, numeric=list(df.columns[1:]), total=True)))
+            show_html(wrap(html_table(df, numeric=list(df.columns[1:]), total=True)))
         elif key == "petitions":
             pr = self.petitions_report
             pr.show_flow(None)
@@ -489,7 +393,7 @@ class ProvinceReport:
             charts.show(self._chart("ranking", "processing_rate"))
         elif key == "staffing":
             df = self.staffing_table()
-            display_html(wrap(html_table(df, numeric=list(df.columns[1:]))))
+            show_html(wrap(html_table(df, numeric=list(df.columns[1:]))))
 
     # The explorers' indicators; the sections' own charts are among them and are reused.
     EXPLORE: Sequence[str] = ("network_share", "programme_completion", "processing_rate",
@@ -498,8 +402,8 @@ class ProvinceReport:
     def explorers(self) -> list[Any]:
         """Two explorers that work without a kernel: this unit's trend of an indicator of the
         reader's choice, and its place among all units for that indicator."""
-        from reportkit import charts
-        from reportkit.widgets import explorer
+        from reportkit.presentation import charts
+        from reportkit.presentation.widgets import explorer
 
         vi = self.lang == "vi"
         label = "Chỉ tiêu" if vi else "Indicator"
@@ -518,16 +422,16 @@ class ProvinceReport:
         over_time = ("Diễn biến của chỉ tiêu được chọn qua các kỳ:" if vi
                      else "The chosen indicator over time:")
         compared = "So sánh với các đơn vị khác:" if vi else "Compared with the other units:"
-        display_html(wrap(f"<h2>{number}. {title}</h2><p>{over_time}</p>"))
+        show_html(wrap(f"<h2>{number}. {title}</h2><p>{over_time}</p>"))
         display(trend)
-        display_html(wrap(f"<p>{compared}</p>"))
+        show_html(wrap(f"<p>{compared}</p>"))
         display(rank)
 
     def show_limitations(self, number: int) -> None:
-        display_html(self.limitations_html(number))
+        show_html(self.limitations_html(number))
 
     def show_appendix(self) -> None:
-        display_html(self.appendix_html())
+        show_html(self.appendix_html())
 
 
 class NationalReport:
@@ -666,8 +570,8 @@ class NationalReport:
         })
 
     def show_heading(self) -> None:
-        display_html(self.heading_html())
-        display_html(self.key_figures_html())
+        show_html(self.heading_html())
+        show_html(self.key_figures_html())
 
     def show_indicator(self, indicator_id: str, number: int) -> None:
         """The national figure, an explorer (ranking, distribution, trend) and the movers."""
@@ -681,7 +585,7 @@ class NationalReport:
                 f"National: {value_text_plain(ind, nat, self.lang)}"
                 + (" (mean of unit rates)." if ind.aggregation == I.MEAN_OF_RATES
                    else " (from national totals)."))
-        display_html(wrap(f"<h2>{number}. {esc(ind.label(self.lang))}</h2><p>{esc(text)}</p>"))
+        show_html(wrap(f"<h2>{number}. {esc(ind.label(self.lang))}</h2><p>{esc(text)}</p>"))
         vals = self.values[indicator_id].rename(index=self.names).dropna()
         if not vals.empty:
             from IPython.display import display
@@ -691,13 +595,13 @@ class NationalReport:
         if mv is not None and not mv.empty:
             cap = ("Các đơn vị thay đổi nhiều nhất so với kỳ trước (điểm phần trăm)." if vi
                    else "Largest changes since the previous period (percentage points).")
-            display_html(wrap(html_table(mv, numeric=list(mv.columns[1:]), caption=cap)))
+            show_html(wrap(html_table(mv, numeric=list(mv.columns[1:]), caption=cap)))
 
     def explorer(self, indicator_id: str) -> Any:
         """Three pre-rendered views of one indicator: all units ranked, the distribution
         across units, and the national figure over time."""
-        from reportkit import charts
-        from reportkit.widgets import explorer
+        from reportkit.presentation import charts
+        from reportkit.presentation.widgets import explorer
 
         ind = I.get(indicator_id)
         vi = self.lang == "vi"
@@ -727,7 +631,7 @@ class NationalReport:
         names = self.units_at_full_processing()
         title = ("Các địa phương xử lý 100% đơn, thư" if vi else "Units that processed 100%")
         body = ", ".join(esc(x) for x in names) or ("Không có." if vi else "None.")
-        display_html(wrap(f"<h2>{number}. {esc(title)}</h2><p>{fmt.number(len(names), self.lang)}"
+        show_html(wrap(f"<h2>{number}. {esc(title)}</h2><p>{fmt.number(len(names), self.lang)}"
                           f" {'địa phương' if vi else 'units'}: {body}.</p>"))
 
     def appendix_table(self) -> pd.DataFrame:
@@ -764,7 +668,7 @@ class NationalReport:
     def show_appendix(self) -> None:
         df = self.appendix_table()
         title = "Phụ lục: số liệu các đơn vị" if self.lang == "vi" else "Appendix: all units"
-        display_html(wrap(f"<h2>{esc(title)}</h2>"
+        show_html(wrap(f"<h2>{esc(title)}</h2>"
                           + html_table(df, numeric=list(df.columns[2:]), total=True)))
 
 
@@ -776,11 +680,11 @@ def value_text_plain(ind: I.Indicator, v: float | None, lang: str) -> str:
 
 class DataQualityReport:
     """Who submitted for a period, on time or late; what was rejected and why; which figures
-    look suspicious against the unit's own history (see :mod:`reportkit.quality`)."""
+    look suspicious against the unit's own history (see :mod:`reportkit.analysis.quality`)."""
 
     def __init__(self, period: str | Period, *, lang: str = "vi", days: int = 15,
                  root: Path | str | None = None, report_date: date | None = None) -> None:
-        from reportkit import quality as Q
+        from reportkit.analysis import quality as Q
 
         self.period = period if isinstance(period, Period) else Period.parse(period)
         self.lang, self.days, self.root = lang, days, root
@@ -812,7 +716,7 @@ class DataQualityReport:
             f"{fmt.percent(o['timeliness'], lang)}).")
         sample = ('<div class="rk-sample">DỮ LIỆU MẪU — sample data</div>'
                   if self.sample else "")
-        display_html(wrap(CSS + f"<h1>{esc(self._t('BÁO CÁO', 'REPORT'))}</h1>"
+        show_html(wrap(CSS + f"<h1>{esc(self._t('BÁO CÁO', 'REPORT'))}</h1>"
                           f'<p class="rk-sub">{esc(sub)}</p>{sample}<p>{esc(text)}</p>'))
 
     def units_table(self) -> pd.DataFrame:
@@ -830,11 +734,11 @@ class DataQualityReport:
         })
 
     def show_submissions(self, number: int) -> None:
-        from reportkit import charts
+        from reportkit.presentation import charts
 
         title = self._t("Tỷ lệ báo cáo và đúng hạn của các đơn vị",
                         "Reporting rate and timeliness by unit")
-        display_html(wrap(f"<h2>{number}. {esc(title)}</h2>"))
+        show_html(wrap(f"<h2>{number}. {esc(title)}</h2>"))
         vals = self.by_unit.set_index("unit_name")["timeliness"].dropna()
         if not vals.empty:
             charts.show(charts.ranking(
@@ -845,7 +749,7 @@ class DataQualityReport:
         df = self.units_table()
         cap = self._t("Xếp từ đơn vị có tỷ lệ đúng hạn thấp nhất.",
                       "Lowest timeliness first.")
-        display_html(wrap(html_table(df, numeric=list(df.columns[1:]), caption=cap)))
+        show_html(wrap(html_table(df, numeric=list(df.columns[1:]), caption=cap)))
 
     def show_rejections(self, number: int) -> None:
         title = self._t("Tệp bị từ chối và lý do", "Rejected files and why")
@@ -865,7 +769,7 @@ class DataQualityReport:
                      for v in self.rejected["loaded_later"]],
             })
             body = html_table(df, numeric=[df.columns[2]])
-        display_html(wrap(f"<h2>{number}. {esc(title)}</h2>{body}"))
+        show_html(wrap(f"<h2>{number}. {esc(title)}</h2>{body}"))
 
     def show_outliers(self, number: int) -> None:
         title = self._t("Số liệu bất thường so với lịch sử của đơn vị",
@@ -889,4 +793,4 @@ class DataQualityReport:
                 "z": [fmt.number(v, self.lang, 1) for v in out["z"]],
             })
             body = html_table(df, numeric=list(df.columns[2:]))
-        display_html(wrap(f"<h2>{number}. {esc(title)}</h2><p>{esc(intro)}</p>{body}"))
+        show_html(wrap(f"<h2>{number}. {esc(title)}</h2><p>{esc(intro)}</p>{body}"))

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from reportkit.core.fmt import MONTHS_EN, roman
 from reportkit.errors import PeriodError
-from reportkit.fmt import MONTHS_EN, roman
 
 RULES = ("calendar", "decree09")
 KINDS = ("month", "quarter", "half", "9m", "year", "term", "range")

@@ -12,7 +12,7 @@ The pieces, and why each is there::
       └─ launcher  (python -S _forklaunch.py SOCKET -f conn.json)   stdlib only, ~20 ms
             │  AF_UNIX: argv, cwd, environment, and its stdin/stdout/stderr (SCM_RIGHTS)
             ▼
-         fork server (python -m reportkit.forkserver SOCKET, warm modules imported)
+         fork server (python -m reportkit.batch.forkserver SOCKET, warm modules imported)
             └─ kernel  (fork → IPKernelApp on conn.json, in the launcher's cwd and environment)
 
 * The launcher lives exactly as long as the kernel: the server tells it the kernel's pid, then
@@ -46,7 +46,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger("reportkit.batch")
+log = logging.getLogger("reportkit.batch.run")
 
 __all__ = ["ForkServer", "server_argv", "available"]
 
@@ -85,7 +85,7 @@ def server_argv(kernel_argv: list[str]) -> list[str] | None:
     """The command of a fork server for a kernelspec's ``argv``, or None if it cannot fork it.
 
     ``[python, *options, "-m", "ipykernel_launcher", "-f", "{connection_file}"]`` becomes
-    ``[python, *options, "-m", "reportkit.forkserver"]`` (same interpreter, same options).
+    ``[python, *options, "-m", "reportkit.batch.forkserver"]`` (same interpreter, same options).
     """
     try:
         i = kernel_argv.index("-m")
@@ -95,7 +95,7 @@ def server_argv(kernel_argv: list[str]) -> list[str] | None:
         return None
     if any(not a.startswith("-X") and a not in ("-E", "-s", "-u", "-B") for a in kernel_argv[1:i]):
         return None
-    return [*kernel_argv[:i], "-m", "reportkit.forkserver"]
+    return [*kernel_argv[:i], "-m", "reportkit.batch.forkserver"]
 
 
 class ForkServer:
@@ -271,7 +271,7 @@ def warm_imports(modules: Iterable[str] = ()) -> None:
 
 
 def serve(socket_path: str, warm: list[str]) -> int:
-    """The fork server: ``python -m reportkit.forkserver SOCKET [MODULE...]``."""
+    """The fork server: ``python -m reportkit.batch.forkserver SOCKET [MODULE...]``."""
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     path0 = sys.path[0] if sys.path else None  # the start folder, as `python -m` puts it
     signal.signal(signal.SIGINT, signal.SIG_IGN)

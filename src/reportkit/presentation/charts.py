@@ -38,7 +38,7 @@ from matplotlib.layout_engine import LayoutEngine
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox, ScaledTranslation, blended_transform_factory
 
-from reportkit import fmt
+from reportkit.core import fmt
 from reportkit.errors import LookupInRegistryError
 
 WIDTH_IN, DPI = 16 / 2.54, 150  # the text width of an A4 page; PNG resolution

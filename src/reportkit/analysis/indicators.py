@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reportkit import units as U
+from reportkit.core import units as U
+from reportkit.core.periods import Period, default_rule
 from reportkit.errors import LookupInRegistryError
-from reportkit.periods import Period, default_rule
-from reportkit.warehouse import Warehouse
+from reportkit.store.warehouse import Warehouse
 
 RATIO, MEAN_OF_RATES, SUM, MEDIAN, STOCK_RATIO = (
     "ratio", "mean_of_unit_rates", "sum", "median", "stock_ratio")
@@ -287,7 +287,7 @@ def _cache_write(path: Path, df: pd.DataFrame) -> None:
     import io
     import shutil
 
-    from reportkit.warehouse import _atomic_write_bytes
+    from reportkit.store.warehouse import _atomic_write_bytes
 
     try:
         fresh_folder = not path.parent.exists()

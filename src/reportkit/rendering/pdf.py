@@ -3,8 +3,8 @@
 One browser serves many files: :class:`PdfPrinter` starts Chromium once and opens a fresh
 page per file. Playwright's sync API must not run in a thread that is running an asyncio
 loop (a papermill/nbclient kernel loop, Jupyter itself), so :func:`print_many` runs the
-printer in a separate Python process (``python -m reportkit.pdf``); it is safe to call from
-the runner, a multiprocessing worker (daemonic or not) or a Dask worker.
+printer in a separate Python process (``python -m reportkit.rendering.pdf``); it is safe to call
+from the runner, a multiprocessing worker (daemonic or not) or a Dask worker.
 
 While printing, every request that is not ``file:``/``data:``/``blob:``/``about:`` is
 aborted, so a report never waits on the network. Playwright's own browser download is
@@ -183,8 +183,8 @@ class PdfPrinter:
             pass
         else:
             raise ExportError("PdfPrinter cannot run inside an asyncio event loop (a kernel or "
-                              "Jupyter); use reportkit.pdf.print_many(), which prints in its "
-                              "own process")
+                              "Jupyter); use reportkit.rendering.pdf.print_many(), which prints "
+                              "in its own process")
         if not Path(self.executable).exists():
             raise ExportError(f"Chromium not found at {self.executable}; install it "
                               "(tools/install-system-deps.sh) or set REPORTKIT_CHROMIUM",
@@ -349,7 +349,7 @@ def _print_in_subprocess(jobs: Sequence[PrintJob], timeout: float) -> list[Print
     payload = json.dumps({"timeout": timeout, "jobs": [job.to_json() for job in jobs]})
     budget = 60 + len(jobs) * (timeout + 5)
     try:
-        proc = subprocess.run([sys.executable, "-m", "reportkit.pdf"], input=payload,
+        proc = subprocess.run([sys.executable, "-m", "reportkit.rendering.pdf"], input=payload,
                               capture_output=True, text=True, encoding="utf-8",
                               timeout=budget, check=False)
     except subprocess.TimeoutExpired as exc:
@@ -366,7 +366,8 @@ def _print_in_subprocess(jobs: Sequence[PrintJob], timeout: float) -> list[Print
 
 
 def _main() -> int:
-    """``python -m reportkit.pdf``: jobs as JSON on stdin, results as one JSON line on stdout."""
+    """``python -m reportkit.rendering.pdf``: jobs as JSON on stdin, results as one JSON line on
+    stdout."""
     request = json.loads(sys.stdin.read())
     jobs = [PrintJob.from_json(job) for job in request["jobs"]]
     try:

@@ -1,7 +1,7 @@
 """Petitions and citizen reception: following every letter (đơn, thư) to its result.
 
-Pure functions over a petitions DataFrame as returned by :func:`reportkit.warehouse.load`
-(personal data already dropped), a :class:`~reportkit.periods.Period` and a cut-off rule:
+Pure functions over a petitions DataFrame as returned by :func:`reportkit.store.warehouse.load`
+(personal data already dropped), a :class:`~reportkit.core.periods.Period` and a cut-off rule:
 
 * :func:`flow` — received → within jurisdiction or not → handled / transferred to the
   competent agency → result updated, for petitions received in the period;
@@ -12,7 +12,7 @@ Pure functions over a petitions DataFrame as returned by :func:`reportkit.wareho
   last year, and the units where they rise most;
 * :func:`repeats`, :func:`repeat_summary` — the same case (``case_key``) submitted again.
 
-Definitions follow :mod:`reportkit.indicators`: a petition is *handled* by a day when its
+Definitions follow :mod:`reportkit.analysis.indicators`: a petition is *handled* by a day when its
 ``handled_on`` is on or before that day; it is *open* at a period's end when it was received by
 the end and not handled by then (whatever period it was received in); *transferred* means
 handled by the end with status "transferred"; its *result is updated* when
@@ -21,7 +21,7 @@ handled by the end with status "transferred"; its *result is updated* when
 
 :class:`PetitionsReport` loads what a unit's (or the national) report needs once and prints
 it: headings, Vietnamese or English sentences, charts and tables, with small numbers
-suppressed (:mod:`reportkit.disclosure`) unless ``publish=False`` in a live notebook.
+suppressed (:mod:`reportkit.analysis.disclosure`) unless ``publish=False`` in a live notebook.
 """
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.transforms import blended_transform_factory
 
-from reportkit import disclosure as D
-from reportkit import fmt
-from reportkit import units as U
-from reportkit.periods import Period, default_rule
-from reportkit.schema import TOPICS, category_label
+from reportkit.analysis import disclosure as D
+from reportkit.core import fmt
+from reportkit.core import units as U
+from reportkit.core.periods import Period, default_rule
+from reportkit.core.schema import TOPICS, category_label
 
 __all__ = [
     "BANDS", "FlowResult", "HandlingDays", "RepeatSummary", "PetitionsReport", "Published",
@@ -490,7 +490,7 @@ def repeat_summary(df: pd.DataFrame, period: Period, rule: str | None = None) ->
 
 # -- charts (house style, suppression-aware) -------------------------------------------------------
 def _charts() -> Any:
-    from reportkit import charts
+    from reportkit.presentation import charts
 
     return charts
 
@@ -703,8 +703,8 @@ class PetitionsReport:
     def __init__(self, unit: str | U.Unit | None, period: str | Period, *, lang: str = "vi",
                  publish: bool = True, rule: str | None = None, root: Path | str | None = None,
                  threshold: int = D.THRESHOLD, list_limit: int = LIST_LIMIT) -> None:
-        from reportkit.report import is_sample_data
-        from reportkit.warehouse import load
+        from reportkit.presentation.blocks import is_sample_data
+        from reportkit.store.warehouse import load
 
         self.publish = D.check_publish(publish)
         if lang not in fmt.LANGS:
@@ -788,19 +788,19 @@ class PetitionsReport:
         return [D.note(self.lang, self.threshold, comp, withheld)] if hidden else []
 
     def _display(self, markup: str) -> None:
-        from reportkit.report import display_html
+        from reportkit.presentation.blocks import show_html
 
-        display_html(markup)
+        show_html(markup)
 
     def _section(self, number: int | None, title: str, body: str) -> str:
-        from reportkit.report import esc, wrap
+        from reportkit.presentation.blocks import esc, wrap
 
         head = f"{number}. {title}" if number is not None else title
         return wrap(f"<h2>{esc(head)}</h2>{body}")
 
     # -- heading ---------------------------------------------------------------------------
     def heading_html(self) -> str:
-        from reportkit.report import CSS, esc, wrap
+        from reportkit.presentation.blocks import CSS, esc, wrap
 
         title = self._t("TIẾP CÔNG DÂN, XỬ LÝ ĐƠN, THƯ", "CITIZEN RECEPTION AND PETITIONS")
         sub = f"{self.where} — {self.period.label(self.lang)}"
@@ -926,7 +926,7 @@ class PetitionsReport:
                 "handled.")
 
     def _period_lead(self) -> str:
-        from reportkit.narrative import in_period
+        from reportkit.presentation.narrative import in_period
 
         return in_period(self.period, self.lang)
 
@@ -960,15 +960,15 @@ class PetitionsReport:
 
     def show_flow(self, number: int | None = 1) -> None:
         """Section: received → jurisdiction → handled / transferred → result updated."""
-        from reportkit import charts
-        from reportkit.report import esc, html_table
+        from reportkit.presentation import charts
+        from reportkit.presentation.blocks import esc, html_table
 
         title = self._t("Tiếp nhận, xử lý đơn, thư", "Petitions received and handled")
         self._display(self._section(number, title, f"<p>{esc(self.flow_text())}</p>"))
         if self.flow.received:
             charts.show(self.flow_chart())
         df = self.flow_table()
-        from reportkit.report import wrap
+        from reportkit.presentation.blocks import wrap
 
         notes = " ".join(self._notes(self.flow_protected))
         self._display(wrap(html_table(df, numeric=list(df.columns[1:3]), caption=notes or None)))
@@ -976,7 +976,7 @@ class PetitionsReport:
     # -- 2. backlog --------------------------------------------------------------------------
     @cached_property
     def trend_periods(self) -> list[Period]:
-        from reportkit.report import trend_periods
+        from reportkit.presentation.blocks import trend_periods
 
         ps = trend_periods(self.period)
         first = _day(self.history["received_on"]).min() if len(self.history) else None
@@ -1052,7 +1052,7 @@ class PetitionsReport:
     def backlog_trend_table(self) -> pd.DataFrame:
         """Open petitions by age band at each trend period's end (this period last), as
         printed."""
-        from reportkit.report import short_label
+        from reportkit.presentation.blocks import short_label
 
         text = self.backlog_protected.text(self.lang, self.publish)
         out = pd.DataFrame({self._t("Cuối kỳ", "Period end"): [
@@ -1065,8 +1065,8 @@ class PetitionsReport:
 
     def show_backlog(self, number: int | None = 2) -> None:
         """Section: open petitions at the period end by age band, their trend, handling time."""
-        from reportkit import charts
-        from reportkit.report import esc, html_table, short_label, wrap
+        from reportkit.presentation import charts
+        from reportkit.presentation.blocks import esc, html_table, short_label, wrap
 
         title = self._t("Đơn tồn đọng, thời gian xử lý", "Backlog and handling time")
         self._display(self._section(number, title, f"<p>{esc(self.backlog_text())}</p>"))
@@ -1207,7 +1207,7 @@ class PetitionsReport:
 
     def show_followup(self, number: int | None = 3) -> None:
         """Section: transferred petitions with no result after 30/60/90 days."""
-        from reportkit.report import esc, html_table, wrap
+        from reportkit.presentation.blocks import esc, html_table, wrap
 
         title = self._t("Theo dõi kết quả giải quyết đơn đã chuyển",
                         "Following up transferred petitions")
@@ -1389,8 +1389,8 @@ class PetitionsReport:
 
     def show_hotspots(self, number: int | None = 4) -> None:
         """Section: topics and group petitions against last year; delegations; rising units."""
-        from reportkit import charts
-        from reportkit.report import esc, html_table, wrap
+        from reportkit.presentation import charts
+        from reportkit.presentation.blocks import esc, html_table, wrap
 
         title = self._t("Lĩnh vực nổi cộm, đơn đông người",
                         "Hotspots: topics and group petitions")
@@ -1479,7 +1479,7 @@ class PetitionsReport:
 
     def show_repeats(self, number: int | None = 5) -> None:
         """Section: the same case submitted again (matched on case_key)."""
-        from reportkit.report import esc, html_table, wrap
+        from reportkit.presentation.blocks import esc, html_table, wrap
 
         title = self._t("Đơn gửi nhiều lần", "Repeat petitions")
         self._display(self._section(number, title, f"<p>{esc(self.repeats_text())}</p>"))
@@ -1510,7 +1510,7 @@ class PetitionsReport:
         return items
 
     def show_method(self) -> None:
-        from reportkit.report import esc, wrap
+        from reportkit.presentation.blocks import esc, wrap
 
         title = self._t("Ghi chú về số liệu", "About the figures")
         lis = "".join(f"<li>{esc(t)}</li>" for t in self.method_text())

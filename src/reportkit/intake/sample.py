@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from reportkit import units as U
-from reportkit.schema import ACTIVITY, PETITIONS
+from reportkit.core import units as U
+from reportkit.core.schema import ACTIVITY, PETITIONS
 
 SEED = 20190729
 FIRST_MONTH = date(2016, 1, 1)

@@ -1,8 +1,8 @@
 """Sentences and "Hạn chế" (limitations) written from indicator results, in Vietnamese or
 English.
 
-Every sentence is built from :class:`~reportkit.indicators.IndicatorResult` values and the
-formatting rules of :mod:`reportkit.fmt`; nothing here reads data itself.
+Every sentence is built from :class:`~reportkit.analysis.indicators.IndicatorResult` values and the
+formatting rules of :mod:`reportkit.core.fmt`; nothing here reads data itself.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from reportkit import fmt
-from reportkit.indicators import COUNT, PERCENT, IndicatorResult
-from reportkit.periods import Period
+from reportkit.analysis.indicators import COUNT, PERCENT, IndicatorResult
+from reportkit.core import fmt
+from reportkit.core.periods import Period
 
 Results = Mapping[str, IndicatorResult]
 

@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportkit import units as U
-from reportkit.errors import UnitNotInForceError
-from reportkit.periods import Period
-from reportkit.schema import (
+from reportkit.core import units as U
+from reportkit.core.periods import Period
+from reportkit.core.schema import (
     ACTIVITY,
     BOOL,
     CATEGORY,
@@ -43,6 +42,7 @@ from reportkit.schema import (
     Field,
     Table,
 )
+from reportkit.errors import UnitNotInForceError
 
 __all__ = ["Template", "write_template", "template_name", "petition_csv_header"]
 

@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from reportkit import units as U
-from reportkit.periods import Period
-from reportkit.warehouse import Warehouse, partition_keys, slice_keys
+from reportkit.core import units as U
+from reportkit.core.periods import Period
+from reportkit.store.warehouse import Warehouse, partition_keys, slice_keys
 
 __all__ = ["submission_status", "reporting_rates", "rejections", "rejection_reasons",
            "outliers"]
@@ -62,7 +62,7 @@ def _activity(p: Period, activity: pd.DataFrame | None, root: Path | str | None,
     if df.empty:
         df["unit_key"] = pd.Series(dtype=str)
         return df
-    from reportkit.schema import ACTIVITY
+    from reportkit.core.schema import ACTIVITY
 
     df["unit_key"] = partition_keys(df, ACTIVITY)
     return df.dropna(subset=["unit_key"])

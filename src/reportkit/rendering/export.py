@@ -30,9 +30,9 @@ import nbformat
 from reportkit.errors import ExportError
 
 if TYPE_CHECKING:
-    from reportkit.pdf import PdfPrinter
+    from reportkit.rendering.pdf import PdfPrinter
 
-log = logging.getLogger("reportkit.export")
+log = logging.getLogger("reportkit.rendering.export")
 
 __all__ = ["write_html", "write_pdf", "render_html", "install_static", "external_references",
            "renderer_info"]
@@ -49,7 +49,7 @@ BUILTIN_MODULES = {
 }
 SIZE_WARNING = 3_000_000  # bytes; reports travel by e-mail and USB stick
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]  # the reportkit package: templates/, vendor/
 _VENDOR = _PACKAGE / "vendor" / "html-manager"
 _TEMPLATES = _PACKAGE / "templates"
 
@@ -529,10 +529,11 @@ def write_pdf(html_path: Path, pdf_path: Path, *, title: str, lang: str = "vi",
         lang: "vi" or "en": the language of the page footer.
         office: The issuing office, printed in the page header.
         marking: A confidentiality marking for the header ("Lưu hành nội bộ", "Mật") or None.
-        printer: A running :class:`reportkit.pdf.PdfPrinter` to reuse (in this process). By
-            default the file is printed in a separate process (:func:`reportkit.pdf.
-            print_many`), which is safe next to a running kernel loop; batches should pass
-            many files to ``print_many`` instead, to start the browser once.
+        printer: A running :class:`reportkit.rendering.pdf.PdfPrinter` to reuse (in this
+            process). By default the file is printed in a separate process
+            (:func:`reportkit.rendering.pdf.print_many`), which is safe next to a running
+            kernel loop; batches should pass many files to ``print_many`` instead, to start the
+            browser once.
 
     Returns:
         The path written.
@@ -540,7 +541,7 @@ def write_pdf(html_path: Path, pdf_path: Path, *, title: str, lang: str = "vi",
     Raises:
         ExportError: Chromium is missing, the page did not render or printing failed.
     """
-    from reportkit import pdf
+    from reportkit.rendering import pdf
 
     job = pdf.PrintJob(html=Path(html_path), pdf=Path(pdf_path), title=title, lang=lang,
                        office=office, marking=marking)

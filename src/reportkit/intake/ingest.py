@@ -50,10 +50,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from reportkit import units as U
-from reportkit.errors import ReportkitError, UnitNotInForceError
-from reportkit.periods import Period
-from reportkit.schema import (
+from reportkit.core import units as U
+from reportkit.core.periods import Period
+from reportkit.core.schema import (
     BOOL,
     CATEGORY,
     CATEGORY_LABELS,
@@ -68,9 +67,10 @@ from reportkit.schema import (
     find_problems,
     table,
 )
-from reportkit.warehouse import TIME_COLUMN, Warehouse, project_root
+from reportkit.errors import ReportkitError, UnitNotInForceError
+from reportkit.store.warehouse import TIME_COLUMN, Warehouse, project_root
 
-log = logging.getLogger("reportkit.ingest")
+log = logging.getLogger("reportkit.intake.ingest")
 
 SUFFIXES = (".csv", ".xlsx")
 REPLACEMENTS_FILE = "replacements.jsonl"
@@ -294,7 +294,7 @@ def is_sample_file(path: Path) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _sample_folder(folder: Path) -> bool:
-    from reportkit.sample import MARKER_FILE
+    from reportkit.intake.sample import MARKER_FILE
 
     return (folder / MARKER_FILE).exists() or (
         folder.parent != folder and _sample_folder(folder.parent))

@@ -1,0 +1,269 @@
+"""Running a whole batch: a lock per output folder, the local pool or Dask, progress, interrupts,
+and the closing summary.
+
+:func:`execute_plan` takes a :class:`~reportkit.batch.plan.Plan` and runs its jobs with
+:class:`~reportkit.batch.run.LocalPool` (this machine) or :func:`~reportkit.batch.dask.run_on_dask`
+(``--scheduler``); every job goes through :func:`reportkit.batch.run.render`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reportkit.batch.plan import STATUSES, Plan, _table, _unit_cell
+from reportkit.batch.run import LocalPool, Outcome, RunConfig
+from reportkit.rendering import catalog, runner
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger("reportkit.batch.run")
+
+__all__ = ["BatchResult", "execute_plan", "summary_table", "worker_lines"]
+
+# --- the whole batch ------------------------------------------------------------------------
+
+
+@dataclass
+class BatchResult:
+    """The outcome of a batch: one Outcome per job, in plan order."""
+
+    run_id: str
+    outcomes: list[Outcome]
+    seconds: float
+    interrupted: bool = False
+    workers: list[dict[str, Any]] = field(default_factory=list)
+    period_dirs: list[Path] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        """How many jobs ended with ``status``."""
+        return sum(o.status == status for o in self.outcomes)
+
+    @property
+    def ok(self) -> bool:
+        """True when every job succeeded or was skipped as unchanged."""
+        return not self.interrupted and all(o.status in ("ok", "skipped") for o in self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        """0 only when every job succeeded or was skipped; else 1."""
+        from reportkit.errors import EXIT_FAILED, EXIT_OK
+
+        return EXIT_OK if self.ok else EXIT_FAILED
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id: "20251005T061502-3fa2c1"."""
+    return f"{datetime.now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+
+
+@contextlib.contextmanager
+def _run_lock(config: RunConfig) -> Iterator[None]:
+    """Hold ``.staging/batch-<run>.lock`` for the run; clear staging left by dead runs."""
+    base = config.output_root / runner.STAGING
+    base.mkdir(parents=True, exist_ok=True)
+    for lock in base.glob("batch-*.lock"):
+        with open(lock, "a+b") as fh:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a live run
+            shutil.rmtree(base / lock.stem, ignore_errors=True)
+            lock.unlink(missing_ok=True)
+    lock_path = base / f"batch-{config.run_id}.lock"
+    with open(lock_path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            shutil.rmtree(config.staging, ignore_errors=True)
+            lock_path.unlink(missing_ok=True)
+
+
+class Progress:
+    """A tqdm bar on a terminal; otherwise one log line per job (for cron)."""
+
+    def __init__(self, total: int, *, bar: bool | None = None) -> None:
+        self.total, self.done = total, 0
+        self.bar = None
+        use_bar = sys.stderr.isatty() if bar is None else bar
+        if use_bar and total:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="report", file=sys.stderr, dynamic_ncols=True)
+
+    def __call__(self, outcome: Outcome) -> None:
+        self.done += 1
+        who = f"{outcome.unit} ({outcome.unit_name})" if outcome.unit else "national"
+        line = (f"{outcome.status:<7} {Path(outcome.notebook).stem} {who} {outcome.period} in "
+                f"{outcome.seconds:.1f}s [{self.done}/{self.total}]")
+        if outcome.error:
+            line += f": {outcome.error}"
+        if self.bar is not None:
+            self.bar.update(1)
+            if outcome.status == "failed":
+                self.bar.write(line, file=sys.stderr)
+        elif outcome.status == "failed":
+            log.warning("%s", line)
+        else:
+            log.info("%s", line)
+
+    def close(self) -> None:
+        """Close the bar."""
+        if self.bar is not None:
+            self.bar.close()
+
+    def logging_context(self) -> contextlib.AbstractContextManager[Any]:
+        """Route log lines above the bar while it is shown."""
+        if self.bar is None:
+            return contextlib.nullcontext()
+        from tqdm.contrib.logging import logging_redirect_tqdm
+
+        return logging_redirect_tqdm()
+
+
+def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | None = None,
+                 force: bool = False, cell_timeout: int | None = None,
+                 job_timeout: int | None = None, progress: bool | None = None,
+                 run_id: str | None = None) -> BatchResult:
+    """Run the plan's "run" jobs (locally, or on a Dask cluster at ``scheduler``).
+
+    Skipped jobs cost nothing: when nothing needs to run, no worker or kernel starts.
+    Ctrl-C or SIGTERM stops the workers and kernels; reports finished so far stay promoted
+    and recorded, so running the same command again finishes the rest.
+    """
+    t0 = time.monotonic()
+    sched = plan.schedule
+    config = RunConfig(
+        run_id=run_id or new_run_id(), output_root=plan.output_root, project=sched.project,
+        warehouse=plan.warehouse, kernel=plan.kernel,
+        cell_timeout=cell_timeout or sched.cell_timeout,
+        job_timeout=job_timeout or sched.job_timeout, warm=sched.warm, force=force)
+    outcomes: dict[str, Outcome] = {}
+    for d in plan.decisions:
+        if d.action == "skip":
+            outcomes[d.job.key] = Outcome.of(d.job, "skipped", reason=d.reason)
+        elif d.action == "carry":
+            prev = d.previous or {}
+            outcomes[d.job.key] = Outcome.of(d.job, "failed", reason=d.reason,
+                                             error=f"(unchanged since run {prev.get('run_id')})"
+                                                   f" {prev.get('error')}")
+    # National reports first: they are the longest, starting them early shortens the run.
+    todo = sorted((d.job for d in plan.decisions if d.action == "run"),
+                  key=lambda j: j.unit is not None)
+    folders = Counter(j.report.notebook.parent for j in todo).most_common(1)
+    config = replace(config, default_cwd=folders[0][0] if folders else None)
+    result = BatchResult(config.run_id, [], 0.0,
+                         period_dirs=sorted({d.job.period_dir for d in plan.decisions}))
+    bar = Progress(len(todo), bar=progress)
+    pool: LocalPool | None = None
+
+    def on_outcome(outcome: Outcome) -> None:
+        outcomes[outcome.key] = outcome
+        bar(outcome)
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        if todo:
+            log.info("run %s: %d job(s) to run, %d unchanged, %s", config.run_id, len(todo),
+                     plan.count("skip"), f"on {scheduler}" if scheduler else
+                     f"{min(workers or os.cpu_count() or 1, len(todo))} local worker(s)")
+            with _run_lock(config), bar.logging_context():
+                if scheduler:
+                    from reportkit.batch.dask import run_on_dask
+
+                    result.workers = run_on_dask(todo, config, scheduler, on_outcome)
+                else:
+                    n = max(1, min(workers or sched.workers or os.cpu_count() or 1, len(todo)))
+                    pool = LocalPool(config, n, pdf=any("pdf" in j.report.formats
+                                                        for j in todo))
+                    pool.run(todo, on_outcome)
+                    result.workers = pool.stats
+    except KeyboardInterrupt:
+        result.interrupted = True
+        running = {j.key for j in (pool.in_flight() if pool else [])}
+        for job in todo:
+            if job.key not in outcomes:
+                status = "interrupted" if job.key in running else "not run"
+                outcomes[job.key] = Outcome.of(job, status, reason="the batch was interrupted")
+                if status == "interrupted":
+                    catalog.append_event(job.period_dir, job.rel, {
+                        "run_id": config.run_id, "status": "interrupted",
+                        "input_hash": job.input_hash})
+    finally:
+        bar.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    for period_dir in result.period_dirs:
+        if (period_dir / catalog.MANIFEST).is_file():
+            with contextlib.suppress(OSError):
+                catalog.write_index(period_dir, catalog.load_manifest(period_dir))
+    if plan.output_root.is_dir():
+        with contextlib.suppress(OSError):
+            catalog.write_root_index(plan.output_root)
+    result.outcomes = [outcomes.get(d.job.key) or Outcome.of(d.job, "not run")
+                       for d in plan.decisions]
+    result.seconds = round(time.monotonic() - t0, 3)
+    return result
+
+
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+# --- text output ----------------------------------------------------------------------------
+
+def summary_table(result: BatchResult, *, max_rows: int = 100) -> str:
+    """The end-of-batch table (report, unit, period, status, seconds, error) and totals.
+
+    Above ``max_rows`` jobs, skipped jobs are counted instead of listed.
+    """
+    shown = result.outcomes
+    hidden = 0
+    if len(shown) > max_rows:
+        shown = [o for o in result.outcomes if o.status != "skipped"]
+        hidden = len(result.outcomes) - len(shown)
+    rows = [[Path(o.notebook).stem, _unit_cell(o.unit, o.unit_name), o.period, o.status,
+             f"{o.seconds:.1f}" if o.status in ("ok", "failed") and o.seconds else "",
+             re.sub(r"\s+", " ", o.error or "")] for o in shown]
+    text = _table(["report", "unit", "period", "status", "seconds", "error"], rows)
+    if hidden:
+        text += f"\n({hidden} unchanged report(s) skipped, not listed)"
+    counts = ", ".join(f"{result.count(s)} {s}" for s in STATUSES if result.count(s))
+    text += (f"\n{len(result.outcomes)} job(s): {counts}; {result.seconds:.1f}s "
+             f"(run {result.run_id})")
+    if result.interrupted:
+        text += ("\ninterrupted: finished reports are kept; run the same command again to do "
+                 "the rest")
+    return text
+
+
+
+def worker_lines(result: BatchResult) -> list[str]:
+    """One line per worker: reports rendered and peak memory (worker, largest kernel)."""
+    lines = []
+    for w in result.workers:
+        where = w.get("worker") or f"{w.get('host', socket.gethostname())}:{w.get('pid')}"
+        jobs = f"{w['jobs']} report(s), " if "jobs" in w else ""
+        lines.append(f"worker {where}: {jobs}peak RSS {w['peak_rss_mb']:.0f} MB, largest "
+                     f"kernel {w['kernel_peak_rss_mb']:.0f} MB")
+    return lines

@@ -1,0 +1,574 @@
+"""Planning a batch: schedules (``params/*.yaml``), jobs and their input hashes, and the
+run/skip decision for each — everything that happens before the first kernel starts.
+
+``load_schedule`` → ``plan_batch`` → :class:`Plan` (its jobs, each validated like ``reportkit
+run`` and decided: new, changed, skipped, failed before). :mod:`reportkit.batch.execute` runs it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reportkit import __version__
+from reportkit.core import units as U
+from reportkit.core.periods import Period, default_rule
+from reportkit.errors import (
+    ConfigError,
+    ExportError,
+    ParameterError,
+    PeriodError,
+    UnitError,
+)
+from reportkit.rendering import catalog, runner
+
+if TYPE_CHECKING:
+    pass
+
+log = logging.getLogger("reportkit.batch.run")
+
+__all__ = ["Schedule", "Job", "Decision", "Plan", "load_schedule", "plan_batch", "input_hash",
+           "plan_table", "override"]
+
+DEFAULT_WARM = ("pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
+                "reportkit.presentation.report", "reportkit.presentation.charts",
+                "reportkit.presentation.petitions", "reportkit.presentation.widgets")
+DEFAULT_CELL_TIMEOUT = 300
+DEFAULT_JOB_TIMEOUT = 1800
+RENDERER = "inline"
+UNIT_SETS = ("all", "old", "new")
+EVERY = ("month", "quarter", "half", "year")
+STATUSES = ("ok", "skipped", "failed", "interrupted", "not run")
+_SCHEDULE_KEYS = {"description", "notebook", "notebooks", "units", "period", "periods", "every",
+                  "formats", "lang", "params", "timeouts", "kernel", "warm", "out", "workers"}
+_NOTEBOOK_KEYS = {"path", "units", "params"}
+
+
+# --- schedules ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """One notebook of a schedule, with its own units and parameters if given."""
+
+    path: Path
+    units: str | tuple[str, ...] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A schedule file from ``params/``: which notebooks, units, periods and formats."""
+
+    path: Path
+    project: Path
+    notebooks: tuple[NotebookSpec, ...]
+    units: str | tuple[str, ...] = "all"
+    periods: tuple[str, ...] = ()
+    every: str | None = None
+    formats: tuple[str, ...] = ("html",)
+    lang: str = "vi"
+    params: dict[str, Any] = field(default_factory=dict)
+    cell_timeout: int = DEFAULT_CELL_TIMEOUT
+    job_timeout: int = DEFAULT_JOB_TIMEOUT
+    kernel: str = "reportkit"
+    warm: tuple[str, ...] = DEFAULT_WARM
+    out: Path | None = None
+    workers: int | None = None
+    description: str = ""
+
+    @property
+    def name(self) -> str:
+        """The file's stem, e.g. "quarterly"."""
+        return self.path.stem
+
+
+def _project_of(path: Path) -> Path:
+    """Relative paths in a schedule are relative to the project folder: the parent of
+    ``params/`` when the schedule lives there, else the schedule's own folder."""
+    folder = path.resolve().parent
+    return folder.parent if folder.name == "params" else folder
+
+
+def _units_value(value: Any, where: str, problems: list[str]) -> str | tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().lower() in UNIT_SETS:
+        return value.strip().lower()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    if isinstance(value, list):
+        bad = [v for v in value if not isinstance(v, str)]
+        problems.append(f"{where}: unit codes must be text (quote them: '01', not 01); got "
+                        f"{', '.join(map(repr, bad[:5]))}")
+        return None
+    problems.append(f"{where}: units must be {', '.join(UNIT_SETS)} or a list of codes/names, "
+                    f"got {value!r}")
+    return None
+
+
+def load_schedule(path: str | Path) -> Schedule:
+    """Read and check a schedule YAML file; every problem is reported at once.
+
+    Raises:
+        ConfigError: the file is missing, not YAML, or has unknown keys or wrong types.
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"Cannot read schedule {path}: {exc}", file=str(path)) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Schedule {path} is not valid YAML: {exc}", file=str(path)) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"Schedule {path} must be a mapping of keys", file=str(path))
+    problems: list[str] = []
+    unknown = sorted(set(data) - _SCHEDULE_KEYS)
+    if unknown:
+        problems.append(f"unknown key(s) {', '.join(unknown)}; a schedule takes: "
+                        f"{', '.join(sorted(_SCHEDULE_KEYS))}")
+    project = _project_of(path)
+    raw_nbs = data.get("notebooks", [data["notebook"]] if "notebook" in data else [])
+    notebooks: list[NotebookSpec] = []
+    if not isinstance(raw_nbs, list) or not raw_nbs:
+        problems.append("give the notebook(s) to run: notebooks: [notebooks/x.ipynb]")
+        raw_nbs = []
+    for i, item in enumerate(raw_nbs):
+        if isinstance(item, str):
+            item = {"path": item}
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
+            problems.append(f"notebooks[{i}]: a path or a mapping with 'path', got {item!r}")
+            continue
+        extra = sorted(set(item) - _NOTEBOOK_KEYS)
+        if extra:
+            problems.append(f"notebooks[{i}]: unknown key(s) {', '.join(extra)}; "
+                            f"takes {', '.join(sorted(_NOTEBOOK_KEYS))}")
+        nb_params = item.get("params") or {}
+        if not isinstance(nb_params, dict):
+            problems.append(f"notebooks[{i}].params must be a mapping")
+            nb_params = {}
+        nb_path = Path(item["path"])
+        notebooks.append(NotebookSpec(
+            path=(nb_path if nb_path.is_absolute() else project / nb_path).resolve(),
+            units=_units_value(item.get("units"), f"notebooks[{i}].units", problems),
+            params=dict(nb_params)))
+    periods = data.get("periods", [data["period"]] if "period" in data else [])
+    if isinstance(periods, str):
+        periods = [periods]
+    if not isinstance(periods, list) or not all(isinstance(p, str) for p in periods):
+        problems.append("period(s) must be text such as 2025-Q3 or last-quarter (quote numbers: "
+                        "'2025')")
+        periods = []
+    every = data.get("every")
+    if every is not None and every not in EVERY:
+        problems.append(f"every must be one of {', '.join(EVERY)}, got {every!r}")
+    formats = data.get("formats", ["html"])
+    formats = [formats] if isinstance(formats, str) else formats
+    if not isinstance(formats, list) or not all(f in ("html", "pdf") for f in formats):
+        problems.append(f"formats must be a list of html, pdf; got {formats!r}")
+        formats = ["html"]
+    lang = data.get("lang", "vi")
+    if lang not in runner.LANGS:
+        problems.append(f"lang must be one of {', '.join(runner.LANGS)}, got {lang!r}")
+    params = data.get("params") or {}
+    if not isinstance(params, dict):
+        problems.append("params must be a mapping of notebook parameters")
+        params = {}
+    timeouts = data.get("timeouts") or {}
+    if not isinstance(timeouts, dict) or set(timeouts) - {"cell", "job"} or not all(
+            isinstance(v, int) and v > 0 for v in timeouts.values()):
+        problems.append("timeouts takes cell and job, in whole seconds > 0")
+        timeouts = {}
+    warm = data.get("warm", list(DEFAULT_WARM))
+    if not isinstance(warm, list) or not all(isinstance(m, str) for m in warm):
+        problems.append("warm must be a list of module names")
+        warm = list(DEFAULT_WARM)
+    workers = data.get("workers")
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        problems.append(f"workers must be a whole number >= 1, got {workers!r}")
+        workers = None
+    out = data.get("out")
+    if out is not None and not isinstance(out, str):
+        problems.append("out must be a folder path")
+        out = None
+    units = _units_value(data.get("units", "all"), "units", problems)
+    if problems:
+        raise ConfigError(f"Schedule {path}: " + "; ".join(problems), file=str(path),
+                          problems=problems)
+    return Schedule(
+        path=path.resolve(), project=project, notebooks=tuple(notebooks),
+        units=units or "all", periods=tuple(periods), every=every, formats=tuple(formats),
+        lang=lang, params=dict(params), cell_timeout=timeouts.get("cell", DEFAULT_CELL_TIMEOUT),
+        job_timeout=timeouts.get("job", DEFAULT_JOB_TIMEOUT),
+        kernel=str(data.get("kernel", "reportkit")), warm=tuple(warm),
+        out=(project / out).resolve() if out else None, workers=workers,
+        description=str(data.get("description", "")))
+
+
+def split_period(p: Period, every: str | None) -> list[Period]:
+    """``p`` itself, or the whole months/quarters/halves/years inside it."""
+    if every is None:
+        return [p]
+    months = p.months()
+    if every == "month":
+        return [Period.month(m.year, m.month) for m in months]
+    size = {"quarter": 3, "half": 6, "year": 12}[every]
+    out = []
+    for m in months:
+        if (m.month - 1) % size:
+            continue
+        if every == "quarter":
+            sub = Period.quarter(m.year, (m.month + 2) // 3)
+        elif every == "half":
+            sub = Period.half(m.year, 1 if m.month == 1 else 2)
+        else:
+            sub = Period.year(m.year)
+        if p.covers(sub):
+            out.append(sub)
+    if not out:
+        raise PeriodError(f"{p} holds no whole {every}", period=str(p))
+    return out
+
+
+def resolve_units(spec: str | tuple[str, ...], p: Period) -> list[str]:
+    """Unit codes or names for a period: ``all`` = units in force at the period's end,
+    ``old`` = the 63 units before 1 July 2025, ``new`` = the 34 after; lists as given (they
+    are resolved, and checked, when the job is validated)."""
+    if spec == "all":
+        return [u.code for u in U.units_at(p.last)]
+    if spec == "old":
+        return [u.code for u in U.units_at(date(2025, 6, 1))]
+    if spec == "new":
+        return [u.code for u in U.units_at(U.MERGER_DATE)]
+    return list(spec)
+
+
+# --- jobs and their identity ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report to render, validated; ``input_hash`` names everything it depends on."""
+
+    report: runner.PreparedReport
+    rel: str  # within the period folder: "15-lao-cai/province_report"
+    period_dir: Path
+    input_hash: str
+    inputs: dict[str, Any]
+    notebook_bytes: bytes = field(repr=False)
+    marking: str | None = None  # the PDF header's confidentiality marking
+
+    @property
+    def key(self) -> str:
+        """Unique in a batch: "2025-Q3/15-lao-cai/province_report"."""
+        return f"{self.period_dir.name}/{self.rel}"
+
+    @property
+    def final_dir(self) -> Path:
+        """The folder the report is promoted into."""
+        return self.period_dir / self.rel.rsplit("/", 1)[0]
+
+    @property
+    def stem(self) -> str:
+        """The notebook's file stem."""
+        return self.report.notebook.stem
+
+    @property
+    def unit(self) -> str | None:
+        """The unit code, or None for a national notebook."""
+        return self.report.unit.code if self.report.unit else None
+
+    @property
+    def unit_name(self) -> str | None:
+        """The unit's name."""
+        return self.report.unit.name if self.report.unit else None
+
+    @property
+    def period(self) -> str:
+        """The period code."""
+        return str(self.report.period)
+
+    def label(self) -> str:
+        """"province_report 15 (Lào Cai) 2025-Q3"."""
+        who = f"{self.unit} ({self.unit_name})" if self.unit else "national"
+        return f"{self.stem} {who} {self.period}"
+
+    def task_key(self) -> str:
+        """The Dask key: readable, and changes whenever an input changes."""
+        leaf = self.rel.replace("/", "-")
+        return f"reportkit-{self.period_dir.name}-{leaf}-{self.input_hash[:16]}"
+
+
+def data_window(p: Period) -> Period:
+    """The months a report of ``p`` may read: its trend periods (13 months, 8 quarters or 5
+    periods, see :func:`reportkit.presentation.blocks.trend_periods`), the same periods a year
+    earlier, and at least six years back, whichever reaches further."""
+    n = {"month": 13, "quarter": 8}.get(p.kind, 5)
+    first = p
+    for _ in range(n - 1):
+        first = first.previous()
+    start = min(first.same_period_last_year().first, date(p.first.year - 6, p.first.month, 1))
+    return Period.range(start, p.last)
+
+
+def data_versions(warehouse: Path, p: Period,
+                  cache: dict[tuple[str, str], str] | None = None) -> dict[str, str]:
+    """Data versions of the national slice a report of ``p`` reads, per table.
+
+    Partitions are per unit *and era*, so a report before 1 July 2025 depends only on the
+    old units' partitions: loading new months does not invalidate the back-fill.
+    """
+    from reportkit.store.warehouse import Warehouse, slice_keys
+
+    wh = Warehouse(warehouse)
+    window = data_window(p)
+    out = {}
+    for table in ("activity", "petitions"):
+        ck = (table, str(window))
+        if cache is None or ck not in cache:
+            version = wh.data_version(table, slice_keys(None, window))
+            if cache is None:
+                out[table] = version
+                continue
+            cache[ck] = version
+        out[table] = cache[ck]
+    return out
+
+
+def input_hash(inputs: dict[str, Any]) -> str:
+    """sha256 of the canonical JSON of the inputs (notebook sha256, parameters, data
+    versions, reportkit version, period rule, kernel, export options)."""
+    text = json.dumps(inputs, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def job_inputs(report: runner.PreparedReport, notebook_sha: str, data: dict[str, str], *,
+               kernel: str) -> dict[str, Any]:
+    """The components of a job's identity, kept in the manifest so a re-run can say what
+    changed."""
+    return {"notebook": notebook_sha, "params": report.params, "data": data,
+            "reportkit": __version__, "rule": default_rule(), "kernel": kernel,
+            "export": {"formats": sorted(report.formats), "renderer": RENDERER}}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a batch will do with one job, and why."""
+
+    job: Job
+    action: str  # "run", "skip" (unchanged and intact), "carry" (failed before, unchanged)
+    reason: str
+    previous: dict[str, Any] | None = None
+
+
+@dataclass
+class Plan:
+    """Validated jobs and the decision for each."""
+
+    schedule: Schedule
+    decisions: list[Decision]
+    output_root: Path
+    warehouse: Path
+    kernel: str
+    today: date
+
+    @property
+    def jobs(self) -> list[Job]:
+        """Every job of the batch."""
+        return [d.job for d in self.decisions]
+
+    def count(self, action: str) -> int:
+        """How many jobs have this action."""
+        return sum(d.action == action for d in self.decisions)
+
+    @property
+    def periods(self) -> list[str]:
+        """The periods, in order."""
+        return list(dict.fromkeys(d.job.period for d in self.decisions))
+
+
+def _changed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    names = {"notebook": "notebook", "params": "parameters", "data": "data",
+             "reportkit": "reportkit version", "rule": "period rule", "kernel": "kernel",
+             "export": "export options"}
+    return [label for k, label in names.items() if old.get(k) != new.get(k)] or ["inputs"]
+
+
+def decide(job: Job, entry: dict[str, Any] | None, *, force: bool,
+           retry_failed: bool) -> Decision:
+    """Run or skip one job, given its manifest entry."""
+    if force:
+        return Decision(job, "run", "forced", entry)
+    if entry is None:
+        return Decision(job, "run", "new", None)
+    same = entry.get("input_hash") == job.input_hash
+    if entry.get("status") == "ok" and same:
+        if catalog.files_intact(entry, job.period_dir):
+            return Decision(job, "skip", "unchanged", entry)
+        return Decision(job, "run", "files missing or changed", entry)
+    if entry.get("status") == "failed" and same:
+        if retry_failed:
+            return Decision(job, "run", "retry of a failed job", entry)
+        return Decision(job, "carry", f"failed in run {entry.get('run_id')} with the same "
+                                      "inputs (--retry-failed runs it again)", entry)
+    if entry.get("status") == "failed":
+        return Decision(job, "run", "failed before; changed: "
+                        + ", ".join(_changed(entry.get("inputs") or {}, job.inputs)), entry)
+    return Decision(job, "run", "changed: " + ", ".join(_changed(entry.get("inputs") or {},
+                                                                  job.inputs)), entry)
+
+
+def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
+               units: str | None = None, out: Path | None = None,
+               warehouse: Path | None = None, today: date | None = None,
+               force: bool = False, retry_failed: bool = False) -> Plan:
+    """Expand a schedule into jobs, validate every job and decide what to run.
+
+    No kernel is started. Every job's parameters get the checks of ``reportkit run``
+    (:func:`reportkit.rendering.runner.prepare_report`); all problems are collected and raised
+    together.
+
+    Args:
+        schedule: A :class:`Schedule` or the path of a schedule file.
+        period: Replaces the schedule's period(s) (explicit or relative, e.g. last-month).
+        units: Replaces the schedule's units: all, old, new or "code,name,...".
+        out: Output root (default: the schedule's ``out``, else ``<project>/outputs``).
+        warehouse: Warehouse folder (default: $REPORTKIT_WAREHOUSE, else
+            ``<project>/data/warehouse``).
+        today: The day relative periods are resolved on (default: today).
+        force: Run every job even if unchanged.
+        retry_failed: Run again the jobs that failed last time with the same inputs.
+
+    Raises:
+        ConfigError: bad schedule, missing warehouse or notebook.
+        ParameterError: some jobs have bad parameters (all are listed).
+    """
+    if not isinstance(schedule, Schedule):
+        schedule = load_schedule(schedule)
+    today = today or date.today()
+    root = Path(out or schedule.out or schedule.project / "outputs").resolve()
+    wh_root = Path(warehouse or os.environ.get("REPORTKIT_WAREHOUSE")
+                   or schedule.project / "data" / "warehouse").resolve()
+    if not (wh_root / "catalog.json").is_file():
+        raise ConfigError(f"No warehouse at {wh_root}: run `reportkit ingest` first, or give "
+                          "--warehouse", file=str(wh_root))
+    kernel = runner.resolve_kernel(schedule.kernel)
+    problems: list[str] = []
+    unit_override = _units_value(units, "--units", problems) if units else None
+    period_texts = [period] if period else list(schedule.periods)
+    if not period_texts:
+        problems.append("no period: give period: in the schedule or --period")
+    periods: list[Period] = []
+    for text in period_texts:
+        try:
+            periods += split_period(Period.parse(text, today=today), schedule.every)
+        except PeriodError as exc:
+            problems.append(str(exc))
+    jobs: dict[str, Job] = {}
+    specs_cache: dict[Path, dict[str, runner.ParamSpec]] = {}
+    nb_bytes: dict[Path, bytes] = {}
+    nb_sha: dict[Path, str] = {}
+    dv_cache: dict[tuple[str, str], str] = {}
+    manifests: dict[Path, dict[str, Any]] = {}
+    for nb in schedule.notebooks:
+        try:
+            specs_cache[nb.path] = runner.notebook_parameters(nb.path)
+            nb_bytes[nb.path] = nb.path.read_bytes()
+            nb_sha[nb.path] = hashlib.sha256(nb_bytes[nb.path]).hexdigest()
+        except ParameterError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ParameterError("Cannot plan the batch: " + "; ".join(problems), problems=problems)
+    bad: dict[str, list[str]] = {}
+    for p in periods:
+        data = data_versions(wh_root, p, dv_cache)
+        for nb in schedule.notebooks:
+            specs = specs_cache[nb.path]
+            targets: list[str | None] = [None]
+            if "unit" in specs:
+                targets = list(resolve_units(unit_override or nb.units or schedule.units, p))
+            params = {**schedule.params, **nb.params}
+            for unit in targets:
+                try:
+                    rep = runner.prepare_report(nb.path, unit=unit, period=str(p),
+                                                lang=schedule.lang, params=params,
+                                                formats=schedule.formats)
+                except (ParameterError, UnitError, PeriodError, ExportError) as exc:
+                    bad.setdefault(str(exc), []).append(f"{nb.path.name} {unit or ''} {p}")
+                    continue
+                final = rep.output_dir(root)
+                period_dir = final.parent
+                rel = f"{final.name}/{nb.path.stem}"
+                inputs = job_inputs(rep, nb_sha[nb.path], data, kernel=kernel)
+                marking = (rep.params["marking"] if "marking" in rep.params
+                           else specs["marking"].default if "marking" in specs else None)
+                job = Job(rep, rel, period_dir, input_hash(inputs), inputs, nb_bytes[nb.path],
+                          marking if isinstance(marking, str) and marking else None)
+                other = jobs.get(job.key)
+                if other is not None and other.input_hash != job.input_hash:
+                    bad.setdefault(f"two jobs write {job.key} with different inputs "
+                                   f"(two notebooks named {nb.path.name}?)", []).append(job.key)
+                jobs.setdefault(job.key, job)
+    if bad:
+        lines = [f"{msg} [{len(where)} job(s), e.g. {where[0].strip()}]"
+                 for msg, where in bad.items()]
+        raise ParameterError(f"{sum(map(len, bad.values()))} job(s) have bad parameters; "
+                             "nothing was run:\n  - " + "\n  - ".join(lines[:20])
+                             + (f"\n  … and {len(lines) - 20} more" if len(lines) > 20 else ""),
+                             problems=lines)
+    decisions = []
+    for job in jobs.values():
+        if job.period_dir not in manifests:
+            manifests[job.period_dir] = catalog.load_manifest(job.period_dir)
+        entry = manifests[job.period_dir]["reports"].get(job.rel)
+        decisions.append(decide(job, entry, force=force, retry_failed=retry_failed))
+    return Plan(schedule, decisions, root, wh_root, kernel, today)
+
+
+# --- text output ----------------------------------------------------------------------------
+
+def _table(header: list[str], rows: list[list[str]], wrap_last: bool = True) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(header)]
+    if wrap_last:
+        widths[-1] = len(header[-1])
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+              for r in rows]
+    return "\n".join(lines)
+
+
+
+def _unit_cell(unit: str | None, name: str | None) -> str:
+    return f"{unit} {name}" if unit else "national"
+
+
+
+def plan_table(plan: Plan) -> str:
+    """The dry-run listing: what would run or be skipped, and why."""
+    rows = [[d.job.stem, _unit_cell(d.job.unit, d.job.unit_name), d.job.period,
+             {"run": "run", "skip": "skip", "carry": "failed"}[d.action],
+             str(d.job.final_dir.relative_to(plan.output_root)), d.reason]
+            for d in plan.decisions]
+    text = _table(["report", "unit", "period", "action", "folder", "why"], rows)
+    return (f"{text}\n{len(plan.decisions)} job(s): {plan.count('run')} to run, "
+            f"{plan.count('skip')} unchanged, {plan.count('carry')} failed before and "
+            f"unchanged; output {plan.output_root}; warehouse {plan.warehouse}")
+
+
+
+def override(schedule: Schedule, **changes: Any) -> Schedule:
+    """A copy of ``schedule`` with some fields replaced (tests, benchmarks)."""
+    return replace(schedule, **changes)
