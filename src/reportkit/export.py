@@ -130,14 +130,18 @@ _PUBLIC_PATH_SHIM = """<script>
 </script>"""
 _PUBLIC_PATH_RESTORE = "<script>delete document.currentScript;</script>"
 
+# Each pattern starts with a case-sensitive literal ("<", "(", "@") so that the regex engine
+# skips ahead quickly, and steps over attribute values possessively: a page holds megabytes of
+# data: URLs and widget state, and this check runs on every export.
+_LOADING_ATTR = r"""(?i:src|href|xlink:href|data|poster|srcset)\s*=\s*["']?\s*"""
 _RESOURCE_URL = re.compile(
-    r"""<(?:script|img|iframe|link|source|video|audio|embed|object|track|input|image|use)\b"""
-    r"""[^>]*?\s(?:src|href|xlink:href|data|poster|srcset)\s*=\s*["']?\s*"""
-    r"""((?:https?:)?//[^"'\s>]+)""",
-    re.IGNORECASE,
+    r"<(?i:script|img|iframe|link|source|video|audio|embed|object|track|input|image|use)\b"
+    rf"(?:[^>\s]++|\s(?!{_LOADING_ATTR}(?i:https?:)?//))*+"  # up to the first loading attribute
+    rf"""\s{_LOADING_ATTR}((?i:https?:)?//[^"'\s>]+)""")
+_CSS_URLS = (
+    re.compile(r"""\((?<=[uU][rR][lL]\()\s*["']?\s*((?i:https?:)?//[^)"'\s;]+)"""),
+    re.compile(r"""@(?i:import)\s*["']?\s*((?i:https?:)?//[^)"'\s;]+)"""),
 )
-_CSS_URL = re.compile(r"""(?:url\(|@import)\s*["']?\s*((?:https?:)?//[^)"'\s;]+)""",
-                      re.IGNORECASE)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 _MATH = re.compile(r"\$\$|\\\(|\\\[|(?<![\\$])\$[^$\s][^$]*\$")
@@ -253,7 +257,15 @@ def external_references(html: str) -> list[str]:
     found = [m.group(1) for m in _RESOURCE_URL.finditer(html)]
     # A URL inside a CSS comment (the vendored renderer carries a commented-out @import of a
     # web font) is never fetched.
-    found += [m.group(1) for m in _CSS_URL.finditer(_CSS_COMMENT.sub("", html))]
+    css = _CSS_COMMENT.sub("", html)
+    # In document order, and not one inside another's URL (as one alternation would match).
+    matches = sorted((m.start() - 3 if pattern is _CSS_URLS[0] else m.start(), m.end(),
+                      m.group(1)) for pattern in _CSS_URLS for m in pattern.finditer(css))
+    end = 0
+    for start, stop, url in matches:  # start: at "url(" or "@import"
+        if start >= end:
+            found.append(url)
+            end = stop
     return list(dict.fromkeys(found))
 
 
