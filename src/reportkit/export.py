@@ -339,8 +339,8 @@ def _prune_widget_state(nb: nbformat.NotebookNode) -> bool:
 
 
 def _renderer_html(renderer: Renderer, href: str | None) -> str:
-    """The scripts that render the page's widgets: the vendored renderer, inline or by a
-    relative URL, then the readiness marker."""
+    """The script of the vendored widget renderer: inline (with the public-path shim) or by
+    a relative URL. The template places it only on pages that show a widget."""
     info = renderer_info()
     tag = f'data-reportkit-renderer="{info.package}@{info.version}"'
     if renderer == "folder":
