@@ -6,11 +6,19 @@ public CDNs, are left out; the widget renderer (``@jupyter-widgets/html-manager`
 ``embed.js``, vendored under ``reportkit/vendor/``) travels with the report, either inline
 (one self-contained file) or as ``<root>/_static/embed-<version>.js`` next to a catalogue.
 Every file is written atomically (temporary file in the same folder, then ``os.replace``).
+
+Why it is built only from nbconvert's public parts (its ``HTMLExporter`` configured through
+documented traits, a template that extends ``lab``, a registered preprocessor, and the public
+``from_notebook_node``): a copy or patch of nbconvert's internals would break, or silently
+change the page, on its next release. nbconvert's own pass after rendering (``tabindex`` on
+inputs and outputs, stand-in alternative text for images that have none) is therefore kept,
+although it is a good part of an export's cost; what reportkit saves is what it may save
+publicly: one exporter per thread and language (its templates compiled once), one validation
+after the preprocessors, and no per-export scan of the vendored renderer, checked once.
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import hashlib
 import json
@@ -19,7 +27,6 @@ import os
 import re
 import tempfile
 import threading
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,16 +130,19 @@ _PUBLIC_PATH_SHIM = """<script>
 </script>"""
 _PUBLIC_PATH_RESTORE = "<script>delete document.currentScript;</script>"
 
+# Each pattern starts with a case-sensitive literal ("<", "(", "@") so that the regex engine
+# skips ahead quickly, and steps over attribute values possessively: a page holds megabytes of
+# data: URLs and widget state, and this check runs on every export.
+_LOADING_ATTR = r"""(?i:src|href|xlink:href|data|poster|srcset)\s*=\s*["']?\s*"""
 _RESOURCE_URL = re.compile(
-    r"""<(?:script|img|iframe|link|source|video|audio|embed|object|track|input|image|use)\b"""
-    r"""[^>]*?\s(?:src|href|xlink:href|data|poster|srcset)\s*=\s*["']?\s*"""
-    r"""((?:https?:)?//[^"'\s>]+)""",
-    re.IGNORECASE,
+    r"<(?i:script|img|iframe|link|source|video|audio|embed|object|track|input|image|use)\b"
+    rf"(?:[^>\s]++|\s(?!{_LOADING_ATTR}(?i:https?:)?//))*+"  # up to the first loading attribute
+    rf"""\s{_LOADING_ATTR}((?i:https?:)?//[^"'\s>]+)""")
+_CSS_URLS = (
+    re.compile(r"""\((?<=[uU][rR][lL]\()\s*["']?\s*((?i:https?:)?//[^)"'\s;]+)"""),
+    re.compile(r"""@(?i:import)\s*["']?\s*((?i:https?:)?//[^)"'\s;]+)"""),
 )
-_CSS_URL = re.compile(r"""(?:url\(|@import)\s*["']?\s*((?:https?:)?//[^)"'\s;]+)""",
-                      re.IGNORECASE)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
-_NO_ALT = "No description has been provided for this image"
 _LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 _MATH = re.compile(r"\$\$|\\\(|\\\[|(?<![\\$])\$[^$\s][^$]*\$")
 
@@ -190,6 +200,11 @@ def _bundle_text() -> str:
     text = re.sub(r"\n//# sourceMappingURL=\S+\s*$", "\n", text)
     if re.search(r"</script|<!--", text, re.IGNORECASE):  # would end the inline <script> early
         raise ExportError(f"{info.path.name} cannot be inlined: it contains '</script' or '<!--'")
+    # Checked here once, so that each export need not scan the bundle again.
+    external = external_references(f"<script>{text}</script>")
+    if external:
+        raise ExportError(f"{info.path.name} would load {', '.join(external)} from the network",
+                          urls=external)
     return text
 
 
@@ -242,7 +257,15 @@ def external_references(html: str) -> list[str]:
     found = [m.group(1) for m in _RESOURCE_URL.finditer(html)]
     # A URL inside a CSS comment (the vendored renderer carries a commented-out @import of a
     # web font) is never fetched.
-    found += [m.group(1) for m in _CSS_URL.finditer(_CSS_COMMENT.sub("", html))]
+    css = _CSS_COMMENT.sub("", html)
+    # In document order, and not one inside another's URL (as one alternation would match).
+    matches = sorted((m.start() - 3 if pattern is _CSS_URLS[0] else m.start(), m.end(),
+                      m.group(1)) for pattern in _CSS_URLS for m in pattern.finditer(css))
+    end = 0
+    for start, stop, url in matches:  # start: at "url(" or "@import"
+        if start >= end:
+            found.append(url)
+            end = stop
     return list(dict.fromkeys(found))
 
 
@@ -316,12 +339,14 @@ def _prune_widget_state(nb: nbformat.NotebookNode) -> bool:
 
 
 def _renderer_html(renderer: Renderer, href: str | None) -> str:
+    """The script of the vendored widget renderer: inline (with the public-path shim) or by
+    a relative URL. The template places it only on pages that show a widget."""
     info = renderer_info()
     tag = f'data-reportkit-renderer="{info.package}@{info.version}"'
     if renderer == "folder":
-        return f'<script {tag} src="{_attr(href or "")}"></script>\n{_READY_JS}'
+        return f'<script {tag} src="{_attr(href or "")}"></script>'
     return (f"{_PUBLIC_PATH_SHIM}\n<script {tag}>\n{_bundle_text()}</script>\n"
-            f"{_PUBLIC_PATH_RESTORE}\n{_READY_JS}")
+            f"{_PUBLIC_PATH_RESTORE}")
 
 
 def _attr(value: str) -> str:
@@ -333,96 +358,40 @@ def _has_math(nb: nbformat.NotebookNode) -> bool:
     return any(cell.cell_type == "markdown" and _MATH.search(cell.source) for cell in nb.cells)
 
 
-_EXPORTERS = threading.local()  # one exporter per thread (Dask runs tasks in threads)
-# Where a page's markup may not be touched: scripts (the widget state), styles and comments.
-_RAW = re.compile(r"(<script\b.*?</script\s*>|<style\b.*?</style\s*>|<!--.*?-->)",
-                  re.DOTALL | re.IGNORECASE)
-_DIV_OR_IMG = re.compile(r"<(div|img)\b([^>]*)>", re.IGNORECASE)
-_CLASS = re.compile(r"""\sclass\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
-_TABINDEX = re.compile(r"""\stabindex\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'>]+)""", re.IGNORECASE)
-_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)
-_FOCUSABLE = {"jp-Cell-inputWrapper", "jp-OutputArea-output"}
-_CHARREF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+def report_preprocessor(nb: nbformat.NotebookNode,
+                        resources: dict[str, Any]) -> tuple[nbformat.NotebookNode, dict[str, Any]]:
+    """reportkit's nbconvert preprocessor: sets the document title and keeps only the widget
+    state the notebook displays (none at all if it displays no widget, so the template leaves
+    the renderer out).
 
+    It runs on nbconvert's own copy of the notebook, so the caller's notebook is untouched.
 
-def _char(m: re.Match[str]) -> str:
-    code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
-    # Only letters beyond ASCII: none of them means anything to HTML.
-    return chr(code) if 0xA0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else m.group(0)
-
-
-def finish_page(html: str) -> tuple[str, int]:
-    """What nbconvert's ``HTMLExporter`` does to a page after rendering it, without
-    re-parsing and re-serialising the whole page with BeautifulSoup (a third of the cost of
-    exporting a report): cell inputs and outputs get ``tabindex="0"`` (keyboard users can
-    reach them), an image without alternative text gets nbconvert's stand-in, and letters
-    that Markdown headings wrote as character references (``H&#7841;n ch&#7871;``) are
-    written as themselves (``Hạn chế``), as BeautifulSoup wrote them.
-
-    Returns:
-        The page and the number of images that had no alternative text.
+    Raises:
+        ExportError: A displayed widget cannot be rendered offline.
     """
-    missing = 0
-
-    def tag(m: re.Match[str]) -> str:
-        nonlocal missing
-        name, attrs = m.group(1), m.group(2)
-        closing = "/" if attrs.rstrip().endswith("/") else ""
-        body = attrs.rstrip()[:-1] if closing else attrs
-        if name.lower() == "img":
-            if _ALT.search(f" {body}"):
-                return m.group(0)
-            missing += 1
-            return f'<{name}{body.rstrip()} alt="{_NO_ALT}"{closing}>'
-        cls = _CLASS.search(body)
-        classes = set(next(g for g in cls.groups() if g is not None).split()) if cls else set()
-        if not classes & _FOCUSABLE:
-            return m.group(0)
-        body = _TABINDEX.sub("", body).rstrip()
-        return f'<{name}{body} tabindex="0"{closing}>'
-
-    parts = _RAW.split(html)
-    for i in range(0, len(parts), 2):  # the odd parts are the raw blocks
-        parts[i] = _CHARREF.sub(_char, _DIV_OR_IMG.sub(tag, parts[i]))
-    return "".join(parts), missing
+    nb.metadata["title"] = resources["reportkit"]["title"]
+    _prune_widget_state(nb)
+    return nb, resources
 
 
-def _exporter_class() -> type:
-    """nbconvert's ``HTMLExporter``, finishing pages with :func:`finish_page`."""
-    from nbconvert import HTMLExporter, TemplateExporter
-    from nbconvert.filters.highlight import Highlight2HTML
-    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
-
-    class OfflineHTMLExporter(HTMLExporter):  # type: ignore[misc]
-        def from_notebook_node(self, nb: nbformat.NotebookNode, resources: Any = None,
-                               **kw: Any) -> tuple[str, dict[str, Any]]:
-            # HTMLExporter.from_notebook_node (nbconvert 7), up to its BeautifulSoup pass
-            langinfo = nb.metadata.get("language_info", {})
-            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
-            highlight_code = self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-            resources = self._init_resources(resources)
-            filter_data_type = WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources)
-            self.register_filter("highlight_code", highlight_code)
-            self.register_filter("filter_data_type", filter_data_type)
-            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-            html, missing = finish_page(html)
-            if missing:
-                self.log.warning("Alternative text is missing on %s image(s).", missing)
-            return html, resources
-
-    return OfflineHTMLExporter
+_EXPORTERS = threading.local()  # one exporter per thread (Dask runs tasks in threads)
 
 
 def _html_exporter(lang: str) -> Any:
     """The reportkit HTML exporter for ``lang``, made once per thread: making one compiles
-    nbconvert's templates, which cost more than exporting a report."""
+    nbconvert's templates, which costs more than exporting a report.
+
+    It is nbconvert's own ``HTMLExporter``, set up only through its configurable traits, the
+    reportkit template and :func:`report_preprocessor`; nothing of a report stays in it (the
+    title, widgets and renderer travel in each call's notebook and resources).
+    """
     if not hasattr(_EXPORTERS, "by_lang"):
         _EXPORTERS.by_lang = {}
     cache = _EXPORTERS.by_lang
     if lang not in cache:
-        cache[lang] = _exporter_class()(
+        from nbconvert import HTMLExporter
+
+        exporter = HTMLExporter(
             template_name="reportkit",
             extra_template_basedirs=[str(_TEMPLATES)],
             exclude_input=True,
@@ -436,10 +405,25 @@ def _html_exporter(lang: str) -> Any:
             mermaid_js_url="",
             mermaid_layout_elk_js_url="",
             jupyter_widgets_base_url="",
-            # Validate the notebook once after the preprocessors, not after each of them.
+            widget_renderer_url="",
+            # Validate the notebook once after the preprocessors, not after each of them
+            # (a documented nbconvert option; the preprocessors that run are known).
             optimistic_validation=True,
         )
+        exporter.register_preprocessor(report_preprocessor, enabled=True)
+        cache[lang] = exporter
     return cache[lang]
+
+
+def _without_renderer(page: str) -> str:
+    """The page without the inline widget renderer, which :func:`_bundle_text` checked once.
+
+    Scanning a 2 MB bundle for network references on every export would cost more than the
+    rest of the check; if the bundle is not found intact the whole page is scanned.
+    """
+    bundle = _bundle_text()
+    at = page.find(bundle)
+    return page if at < 0 else page[:at] + page[at + len(bundle):]
 
 
 def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
@@ -453,28 +437,18 @@ def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
     # checks the previous value rather than the new one.
     if not _LANG.fullmatch(lang):
         raise ValueError(f"lang must be a language tag such as 'vi' or 'en', not {lang!r}")
-    nb = copy.deepcopy(nb)
-    nb.metadata["title"] = title
-    needs_renderer = _prune_widget_state(nb)
     if _has_math(nb):
         log.warning("%s: the notebook contains LaTeX math; MathJax is not shipped with "
                     "offline reports, so it shows as source text", title)
-    placeholder = f"<!--reportkit-renderer-{uuid.uuid4().hex}-->"
-    exporter = _html_exporter(lang)
-    css = (_TEMPLATES / "reportkit" / "reportkit.css").read_text(encoding="utf-8")
-    resources = {"reportkit": {"version": __version__, "css": css, "renderer": placeholder}}
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
-    if body.count(placeholder) != 1:
-        raise ExportError("The reportkit HTML template did not place the widget renderer")
-    external = external_references(body)
+    resources = {"reportkit": {"version": __version__, "title": title, "ready": _READY_JS,
+                               "renderer": _renderer_html(renderer, static_href)}}
+    body, _ = _html_exporter(lang).from_notebook_node(nb, resources=resources)
+    external = external_references(_without_renderer(body) if renderer == "inline" else body)
     if external:
         raise ExportError(f"{title}: the report would load {len(external)} resource(s) from the "
                           f"network, which offline readers cannot see: "
                           f"{', '.join(external[:5])}", urls=external)
-    if lang.startswith("vi"):  # nbconvert's stand-in alt text is English
-        body = body.replace(f'alt="{_NO_ALT}"', 'alt="Hình minh họa (không có mô tả)"')
-    scripts = _renderer_html(renderer, static_href) if needs_renderer else _READY_JS
-    return body.replace(placeholder, scripts)
+    return body
 
 
 def write_html(nb: nbformat.NotebookNode, path: Path, *, title: str, lang: str = "vi",
