@@ -5,7 +5,7 @@ back-fill. This compares, on one real executed notebook (CPU seconds, median of 
 
 - naive: what ``jupyter nbconvert --to html --no-input`` does, through nbconvert's public API
   (a fresh ``HTMLExporter`` per notebook, so its templates are compiled each time);
-- reportkit: :func:`reportkit.export.render_html`, the function ``write_html`` calls (one
+- reportkit: :func:`reportkit.rendering.export.render_html`, the function ``write_html`` calls (one
   exporter per thread and language, reused; the page made offline by the reportkit template).
 
 The first reportkit call of the process (which builds the exporter) is reported apart.
@@ -54,7 +54,7 @@ def naive(nb: nbformat.NotebookNode) -> str:
 
 def reportkit(nb: nbformat.NotebookNode) -> str:
     """reportkit's public export function (what ``write_html`` writes)."""
-    from reportkit import export
+    from reportkit.rendering import export
 
     return export.render_html(nb, title=TITLE, lang="vi")
 
