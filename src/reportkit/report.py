@@ -68,8 +68,18 @@ CSS = """
 .rk ul.rk-lim li { margin: .25rem 0; }
 @media print { .rk { max-width: none; font-size: 12px; } .rk h2 { break-after: avoid; }
   .rk .rk-cards, .rk table.rk-t, .rk img { break-inside: avoid; } }
+svg.rk-chart { display: block; max-width: 100%; height: auto; break-inside: avoid; }
 </style>
 """
+
+
+def page_css() -> str:
+    """The page stylesheet (:data:`CSS`) with the charts' font embedded
+    (:func:`reportkit.charts.font_face_css`: charts are SVG with text as text, drawn by the
+    browser in the font matplotlib measured). Emit it once per page, with the heading."""
+    from reportkit import charts
+
+    return f"{CSS}<style>\n{charts.font_face_css()}\n</style>\n"
 
 
 def esc(x: Any) -> str:
@@ -235,7 +245,7 @@ class ProvinceReport:
                 "số liệu tổng hợp, không phải số liệu thật" if lang == "vi" else
                 "synthetic figures, not real data") + "</div>"
         out += completeness_warning(self.period, self.unit, lang, self.root)
-        return wrap(CSS + out)
+        return wrap(page_css() + out)
 
     def show_heading(self) -> None:
         display_html(self.heading_html())
@@ -583,7 +593,7 @@ class NationalReport:
                 "số liệu tổng hợp, không phải số liệu thật" if vi else
                 "synthetic figures, not real data") + "</div>"
         out += completeness_warning(self.period, None, self.lang, self.root)
-        return wrap(CSS + out)
+        return wrap(page_css() + out)
 
     def overview_text(self) -> str:
         n = self.national
@@ -812,7 +822,7 @@ class DataQualityReport:
             f"{fmt.percent(o['timeliness'], lang)}).")
         sample = ('<div class="rk-sample">DỮ LIỆU MẪU — sample data</div>'
                   if self.sample else "")
-        display_html(wrap(CSS + f"<h1>{esc(self._t('BÁO CÁO', 'REPORT'))}</h1>"
+        display_html(wrap(page_css() + f"<h1>{esc(self._t('BÁO CÁO', 'REPORT'))}</h1>"
                           f'<p class="rk-sub">{esc(sub)}</p>{sample}<p>{esc(text)}</p>'))
 
     def units_table(self) -> pd.DataFrame:
