@@ -1,0 +1,204 @@
+"""Benchmark: drawing the charts of one province report.
+
+Why: report charts used to be PNGs drawn through a private-API memo of matplotlib's glyphs,
+fonts and text layouts. That memo is gone (private names break on the next release); pages
+now get SVG with text kept as text, which does less work instead. This measures what that
+choice costs or saves, per report, in CPU seconds and bytes:
+
+- naive: plain matplotlib, a fresh figure per chart saved with ``savefig(format="png")`` at
+  the house dpi (150), as a notebook author would;
+- house PNG: :func:`reportkit.charts.to_png` (plain Agg, laid out once, 64-colour palette);
+- house SVG: :func:`reportkit.charts.img_html` (inline SVG, text as text) — what pages get;
+- old memo (``--old-ref``, default b320f17): that commit's ``charts.py`` (PNG through the
+  private glyph/layout memo, as ``img_html`` embedded it), loaded from a temporary folder.
+
+The charts are the ones the Lào Cai 2025-Q3 province report draws (sections, petition charts
+and every explorer view): the report's chart calls are recorded once, then replayed, so each
+way builds fresh figures from the same data and the time includes building them. The embedded
+font (:func:`reportkit.charts.font_face_css`, once per process) is reported separately.
+
+Usage::
+
+    .venv/bin/python bench/bench_charts.py [--repeats 3] [--old-ref b320f17]
+
+Needs the sample warehouse (``reportkit sample && reportkit ingest data/sample``), or pass
+``--generate`` to build one in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+UNIT, PERIOD = "Lào Cai", "2025-Q3"
+PETITION_CHARTS = ("chart_flow", "chart_bars", "chart_stacked", "chart_compare")
+Call = tuple[str, str, tuple[Any, ...], dict[str, Any]]  # (module, function, args, kwargs)
+
+
+def generate(tmp: Path) -> None:
+    from reportkit import sample
+    from reportkit.ingest import ingest
+    from reportkit.warehouse import Warehouse
+
+    sample.generate(tmp / "data" / "sample")
+    wh = Warehouse(tmp / "data" / "warehouse")
+    ingest([tmp / "data" / "sample"], warehouse=wh, quarantine=tmp / "q", archive=tmp / "a")
+    os.environ["REPORTKIT_WAREHOUSE"] = str(wh.root)
+    os.environ["REPORTKIT_HOME"] = str(tmp)
+
+
+def record_calls() -> list[Call]:
+    """Run the province report's display code (output discarded) and record every chart
+    function call it makes, with its arguments."""
+    import IPython.display
+
+    from reportkit import charts, petitions
+    from reportkit.report import ProvinceReport
+
+    calls: list[Call] = []
+    patched: list[tuple[ModuleType, str, Any]] = []
+
+    def spy(module: ModuleType, name: str) -> None:
+        real = getattr(module, name)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls.append((module.__name__, name, args, kwargs))
+            return real(*args, **kwargs)
+
+        patched.append((module, name, real))
+        setattr(module, name, wrapper)
+
+    for name in charts.CHARTS:
+        spy(charts, name)
+    for name in PETITION_CHARTS:
+        spy(petitions, name)
+    real_display = IPython.display.display
+    IPython.display.display = lambda *a, **k: None
+    try:
+        rep = ProvinceReport(UNIT, PERIOD)
+        rep.show_heading()
+        for number, key in enumerate(rep.SECTIONS, 1):
+            rep.show_section(key, number)
+        rep.explorers()
+    finally:
+        IPython.display.display = real_display
+        for module, name, real in patched:
+            setattr(module, name, real)
+    return calls
+
+
+def load_old(ref: str, tmp: Path) -> ModuleType:
+    """``src/reportkit/charts.py`` as of ``ref``, imported as its own module."""
+    path = tmp / "charts_old.py"
+    source = subprocess.run(["git", "-C", str(ROOT), "show", f"{ref}:src/reportkit/charts.py"],
+                            capture_output=True, text=True, check=True).stdout
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("reportkit_charts_old", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not hasattr(module, "finish_texts"):  # today's petitions.py tags its texts
+        module.finish_texts = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+    return module
+
+
+@contextmanager
+def charts_module(module: ModuleType) -> Any:
+    """Make ``module`` the ``reportkit.charts`` that petitions.py imports lazily."""
+    import reportkit
+
+    real = sys.modules["reportkit.charts"]
+    sys.modules["reportkit.charts"] = module
+    reportkit.charts = module  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        sys.modules["reportkit.charts"] = real
+        reportkit.charts = real  # type: ignore[attr-defined]
+
+
+def build(calls: list[Call], charts: ModuleType) -> list[Any]:
+    """Fresh figures from the recorded calls, drawn by ``charts``."""
+    from reportkit import petitions
+
+    with charts_module(charts):
+        return [getattr(charts if mod.endswith("charts") else petitions, name)(*args, **kwargs)
+                for mod, name, args, kwargs in calls]
+
+
+def naive_png(fig: Any, charts: ModuleType) -> bytes:
+    buf = io.BytesIO()
+    with charts.style():
+        fig.savefig(buf, format="png", dpi=charts.DPI, facecolor="white")
+    return buf.getvalue()
+
+
+def run(calls: list[Call], charts: ModuleType, out: Callable[[Any], Any]) -> tuple[float, int]:
+    """CPU seconds to build and output every chart; total bytes of the output."""
+    start = time.process_time()
+    with charts_module(charts):
+        outputs = [out(fig) for fig in build(calls, charts)]
+    seconds = time.process_time() - start
+    return seconds, sum(len(o) for o in outputs)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--old-ref", default="b320f17", help="commit of the old memo charts.py "
+                    "('' to skip)")
+    ap.add_argument("--generate", action="store_true",
+                    help="build the sample warehouse in a temporary folder first")
+    args = ap.parse_args()
+    from reportkit import charts
+
+    with tempfile.TemporaryDirectory(prefix="rk-bench-charts-") as t:
+        tmp = Path(t)
+        if args.generate:
+            generate(tmp)
+        calls = record_calls()
+        start = time.process_time()
+        font = charts.font_face_css()
+        font_s = time.process_time() - start
+        ways: dict[str, tuple[ModuleType, Callable[[Any], Any]]] = {
+            "naive PNG (savefig, 150 dpi)": (charts, lambda f: naive_png(f, charts)),
+            "house PNG (to_png, palette)": (charts, charts.to_png),
+            "house SVG (img_html)": (charts, charts.img_html),
+        }
+        if args.old_ref:
+            old = load_old(args.old_ref, tmp)
+            ways[f"old memo PNG ({args.old_ref} img_html)"] = (old, old.img_html)
+        results = {}
+        for label, (module, out) in ways.items():
+            run(calls, module, out)  # warm-up: imports, font caches (and the old memo)
+            times, size = [], 0
+            for _ in range(args.repeats):
+                seconds, size = run(calls, module, out)
+                times.append(seconds)
+            results[label] = (statistics.median(times), min(times), size)
+    naive = results["naive PNG (savefig, 150 dpi)"][0]
+    print(f"{len(calls)} charts of the {UNIT} {PERIOD} province report; CPU seconds to build and "
+          f"output all of them (median of {args.repeats}, after a warm-up run)")
+    for label, (median, best, size) in results.items():
+        print(f"  {label:34s} {median:6.2f} s (best {best:5.2f})  {naive / median:5.2f}x naive"
+              f"  {size / 1000:7.0f} kB")
+    print(f"  embedded font (once per process)   {font_s:6.2f} s"
+          f"                            {len(font) / 1000:7.0f} kB per page")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
