@@ -466,6 +466,22 @@ def test_font_face_embeds_the_house_font_with_every_letter_the_charts_use() -> N
     assert len(css) < 150_000
 
 
+def test_font_face_is_subset_once_per_machine(tmp_path: Path) -> None:
+    """A report kernel reads the subset font from matplotlib's cache folder; a folder it
+    cannot write to only means computing it again."""
+    import os
+
+    code = ("from reportkit import charts; import hashlib; "
+            "print(hashlib.sha256(charts.font_face_css().encode()).hexdigest())")
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env=env) for _ in range(2)]
+    assert runs[0].stdout == runs[1].stdout and not runs[0].stderr
+    (cached,) = tmp_path.glob("reportkit-font-face-*.css")
+    assert cached.read_text() == charts.font_face_css()
+    assert not list(tmp_path.glob("*.tmp"))
+
+
 def test_page_stylesheet_carries_the_font_once() -> None:
     from reportkit import report
 

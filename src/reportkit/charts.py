@@ -27,6 +27,7 @@ import functools
 import html
 import io
 import itertools
+import os
 import re
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
@@ -233,33 +234,58 @@ def font_face_css() -> str:
 
     Charts are SVG with text as text, so the browser draws their words and must draw them in
     the font matplotlib measured them with, wherever the page is read or printed. The font is
-    subset with fontTools to Latin and Vietnamese letters, digits and punctuation, without
-    hinting, as WOFF (about 40 kB a weight). Computed once per process. Emit it once per page
-    with the page's stylesheet (``reportkit.report.page_css``)."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+    subset with fontTools to Latin and Vietnamese letters, digits and punctuation, keeping its
+    kerning, without hinting, as WOFF (about 50 kB a weight). Emit it once per page with the
+    page's stylesheet (``reportkit.report.page_css``).
+
+    Computed once per process, and kept in matplotlib's cache folder keyed by the font files,
+    fontTools' version and the characters: subsetting reads the font's whole layout tables
+    (about 0.5 CPU-s), which every report kernel would otherwise pay again."""
+    import hashlib
+
+    import fontTools
     from matplotlib.font_manager import FontProperties, findfont
 
     family = RC["font.sans-serif"][0]
-    rules = []
-    for weight, css_weight in (("normal", 400), ("bold", 700)):
-        path = findfont(FontProperties(family=family, weight=weight),
-                        fallback_to_default=False)
-        options = subset.Options()
-        options.hinting = False
-        options.flavor = "woff"
-        options.drop_tables += ["FFTM", "MATH"]  # FontForge timestamps; maths layout
-        font = TTFont(path)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=_FONT_CHARS)
-        subsetter.subset(font)
-        out = io.BytesIO()
-        font.save(out)
-        data = base64.b64encode(out.getvalue()).decode("ascii")
-        rules.append(f"@font-face{{font-family:'{family}';font-style:normal;"
-                     f"font-weight:{css_weight};src:url(data:font/woff;base64,{data}) "
-                     "format('woff')}")
-    return "\n".join(rules)
+    paths = [findfont(FontProperties(family=family, weight=weight), fallback_to_default=False)
+             for weight in ("normal", "bold")]
+    key = hashlib.sha256(repr((
+        1, family, fontTools.version, _FONT_CHARS,
+        [(p, Path(p).stat().st_size, Path(p).stat().st_mtime_ns) for p in paths])).encode())
+    cached = Path(mpl.get_cachedir()) / f"reportkit-font-face-{key.hexdigest()[:16]}.css"
+    try:
+        return cached.read_text(encoding="ascii")
+    except (OSError, UnicodeError):
+        pass
+    css = "\n".join(_font_face(family, path, weight)
+                    for path, weight in zip(paths, (400, 700), strict=True))
+    try:  # atomically: kernels of a batch may write it at the same time
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        tmp.write_text(css, encoding="ascii")
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # a read-only cache folder: computed again in the next process
+    return css
+
+
+def _font_face(family: str, path: str, weight: int) -> str:
+    """One ``@font-face`` rule: the font at ``path`` subset to :data:`_FONT_CHARS`, as WOFF."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.hinting = False
+    options.flavor = "woff"
+    options.drop_tables += ["FFTM", "MATH"]  # FontForge timestamps; maths layout
+    font = TTFont(path, recalcTimestamp=False)  # the same bytes every time
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=_FONT_CHARS)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    data = base64.b64encode(out.getvalue()).decode("ascii")
+    return (f"@font-face{{font-family:'{family}';font-style:normal;font-weight:{weight};"
+            f"src:url(data:font/woff;base64,{data}) format('woff')}}")
 
 
 def img_html(fig: Figure, dpi: int = DPI, alt: str | None = None) -> str:
