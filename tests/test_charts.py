@@ -35,7 +35,7 @@ ARTIFACTS = ROOT / "test-artifacts" / "charts"
 CROSSWALK = Path(reportkit.__file__).parent / "data" / "admin_units_crosswalk.csv"
 YEAR_MONTHS = [(24, m) for m in range(9, 13)] + [(25, m) for m in range(1, 10)]
 MONTHS = [f"T{m}/{y}" for y, m in YEAR_MONTHS]
-SVG = "http://www.w3.org/2000/svg"
+SVG, XLINK = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
 
 
 def _names() -> tuple[list[str], list[str]]:
@@ -422,19 +422,26 @@ def test_svg_markup_from_data_is_text_only(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_svg_ids_are_unique_on_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
     """Many inline charts share one page's ids: each defines its own, references only its own,
-    and a chart's markup shown twice (an explorer reusing a section's chart) is renumbered."""
+    and a chart's markup shown twice (an explorer reusing a section's chart) is renumbered.
+    Text that looks like an id is left alone."""
     figs = [CASES[c]() for c in ("trend_percent", "trend_percent", "ranking_34",
                                  "distribution_34", "distribution_63", "composition")]
+    figs.append(charts.ranking(pd.Series({' id="rkc1-p0" url(#rkc1-p0)': 0.4, "B": 0.6}),
+                               highlight="B", title=' id="rkc1-p0"'))
     reused = charts.img_html(CASES["flow"]())
     pages = _shown(monkeypatch, *figs, reused, reused)
     seen: list[str] = []
     for markup in pages:
-        ids = re.findall(r'\sid="([^"]+)"', markup)
-        refs = re.findall(r'(?:url\(#|href="#)([^)"]+)', markup)
+        root = _svg(markup)
+        ids = [el.get("id") for el in root.iter() if el.get("id")]
+        refs = [re.search(r"#([^)]+)", v).group(1)  # type: ignore[union-attr]
+                for el in root.iter() for k, v in el.attrib.items()
+                if k in ("clip-path", f"{{{XLINK}}}href")]
         assert refs and set(refs) <= set(ids)  # clip paths and markers resolve in the chart
         seen += ids
     assert len(seen) == len(set(seen)), "duplicate ids on the page"
     assert pages[-1] != pages[-2]
+    assert ' id="rkc1-p0" url(#rkc1-p0)' in _text_elements(_svg(pages[-3]))
 
 
 def test_svg_is_reproducible_apart_from_its_ids() -> None:

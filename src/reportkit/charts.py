@@ -9,12 +9,12 @@ batches), sized for an A4 page (16 cm wide), and is registered by name::
 
 Why SVG with text kept as text: a report page is read in a browser and printed to PDF by
 Chromium, so the chart's words can be left to the browser. matplotlib then only writes each
-text's position and string; it never rasterises glyphs (the bulk of a PNG's drawing time), the
-file is smaller, the printed text is crisp at any zoom, and a reader can search and copy unit
-names. The browser must measure text as matplotlib did, or labels would drift: the page
-carries the house font itself (:func:`font_face_css`, emitted once per page with the report's
-stylesheet), so no reader depends on an installed font. Only public matplotlib API is used: a
-speed-up resting on a private name breaks on the next release.
+text's position and string and rasterises nothing, the file is smaller, the printed text is
+crisp at any zoom, and a reader can search and copy unit names. The browser must measure text
+as matplotlib did, or labels would drift: the page carries the house font itself
+(:func:`font_face_css`, emitted once per page with the report's stylesheet), so no reader
+depends on an installed font. Only public matplotlib API is used: a speed-up resting on a
+private name breaks on the next release.
 
 The house style lives in :func:`style` (``matplotlib.rc_context``); importing this module
 changes no global state. Counts below ``small_threshold`` are only ever written as "<3".
@@ -177,14 +177,11 @@ _IDS = itertools.count(1)
 
 
 def _unique_ids(svg: str) -> str:
-    """Ids in ``svg`` that are referenced (clip paths, markers) get a prefix new in this
-    process; the others (matplotlib's group ids, "figure_1", "axes_1"…) are dropped. Inline
+    """Ids in matplotlib's ``svg`` that are referenced (clip paths, markers) get a prefix new
+    in this process; the others (its group ids, "figure_1", "axes_1"…) are dropped. Inline
     SVGs share the page's id namespace, so two charts must never both define "p0a1b2c3"."""
     prefix = f"rkc{next(_IDS)}-"
-    if _RKID.search(svg):  # markup made earlier (a chart shown twice): renumber it
-        return _TAG.sub(lambda m: _RKID.sub(lambda r: r.group(1) + prefix, m.group()), svg)
-    tags = _TAG.findall(svg)
-    used = {r.group(2) for tag in tags for r in _REF.finditer(tag)}
+    used = {r.group(2) for tag in _TAG.findall(svg) for r in _REF.finditer(tag)}
 
     def fix(m: re.Match[str]) -> str:
         tag = _ID.sub(lambda i: f"{i.group(1)}{prefix}{i.group(2)}{i.group(3)}"
@@ -192,6 +189,13 @@ def _unique_ids(svg: str) -> str:
         return _REF.sub(lambda r: f"{r.group(1)}{prefix}{r.group(2)}{r.group(3)}", tag)
 
     return _TAG.sub(fix, svg)
+
+
+def _renumber_ids(markup: str) -> str:
+    """Markup made by :func:`to_svg`, shown again (an explorer reuses a section's chart),
+    with a new prefix on its ids."""
+    prefix = f"rkc{next(_IDS)}-"
+    return _TAG.sub(lambda m: _RKID.sub(lambda r: r.group(1) + prefix, m.group()), markup)
 
 
 def to_svg(fig: Figure, alt: str | None = None) -> str:
@@ -301,7 +305,7 @@ def show(fig: Figure | str, dpi: int = DPI, alt: str | None = None) -> None:
     Markup shown again (the explorers reuse a section's chart) gets fresh ids."""
     from IPython.display import HTML, display
 
-    markup = _unique_ids(fig) if isinstance(fig, str) else img_html(fig, dpi=dpi, alt=alt)
+    markup = _renumber_ids(fig) if isinstance(fig, str) else img_html(fig, dpi=dpi, alt=alt)
     display(HTML(markup))
 
 
