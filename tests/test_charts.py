@@ -1,5 +1,6 @@
 """Charts: Vietnamese glyphs, number style, highlighting, small-count suppression, registry,
-no global matplotlib state, and sample PNGs in test-artifacts/charts/ for a human to look at."""
+no global matplotlib state, SVG for pages (text as text, alt text, unique ids, no markup from
+data, the embedded font), and sample PNGs in test-artifacts/charts/ for a human to look at."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import re
 import subprocess
 import sys
 import warnings
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
 import numpy as np
@@ -32,6 +35,7 @@ ARTIFACTS = ROOT / "test-artifacts" / "charts"
 CROSSWALK = Path(reportkit.__file__).parent / "data" / "admin_units_crosswalk.csv"
 YEAR_MONTHS = [(24, m) for m in range(9, 13)] + [(25, m) for m in range(1, 10)]
 MONTHS = [f"T{m}/{y}" for y, m in YEAR_MONTHS]
+SVG, XLINK = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
 
 
 def _names() -> tuple[list[str], list[str]]:
@@ -291,6 +295,7 @@ def test_charts_leave_global_rcparams_alone() -> None:
     before = dict(mpl.rcParams)
     figures = [make() for make in CASES.values()]
     charts.to_png(figures[0])
+    charts.to_svg(figures[1])
     with charts.style():
         assert mpl.rcParams["axes.spines.top"] is False
     assert dict(mpl.rcParams) == before
@@ -339,29 +344,156 @@ def test_to_png_is_stable_and_writes_the_file(tmp_path: Path) -> None:
     assert charts.to_png(fig, dpi=75) != first
 
 
-def test_show_embeds_a_png_at_print_width(monkeypatch: pytest.MonkeyPatch) -> None:
+def _shown(monkeypatch: pytest.MonkeyPatch, *figs: Figure | str, **kwargs: Any) -> list[str]:
+    """The HTML that :func:`charts.show` displays for each of ``figs``."""
     import IPython.display
 
-    shown: list[object] = []
+    shown: list[Any] = []
     monkeypatch.setattr(IPython.display, "display", shown.append)
-    charts.show(CASES["backlog"]())
-    (image,) = shown
-    assert isinstance(image, IPython.display.HTML)
-    m = re.fullmatch(r'<img class="rk-chart" src="data:image/png;base64,([A-Za-z0-9+/=]+)" '
-                     r'width="(\d+)" alt="([^"]*)"/>', image.data)
-    assert m is not None
-    assert base64.b64decode(m.group(1)).startswith(b"\x89PNG")
-    assert m.group(2) == "605"
-    assert m.group(3)  # alternative text: the chart's title
+    for fig in figs:
+        charts.show(fig, **kwargs)
+    assert all(isinstance(h, IPython.display.HTML) for h in shown)
+    return [h.data for h in shown]
+
+
+def _svg(markup: str) -> ET.Element:
+    """Inline SVG markup parsed as XML (it must be well-formed: browsers print it, and
+    nothing from data may open an element)."""
+    root = ET.fromstring(markup)
+    assert root.tag == f"{{{SVG}}}svg"
+    return root
+
+
+def _text_elements(root: ET.Element) -> list[str]:
+    return ["".join(t.itertext()) for t in root.iter(f"{{{SVG}}}text")]
+
+
+def test_show_embeds_an_svg_at_print_width(monkeypatch: pytest.MonkeyPatch) -> None:
+    fig = CASES["backlog"]()
+    (markup,) = _shown(monkeypatch, fig)
+    root = _svg(markup)
+    assert root.get("class") == "rk-chart" and root.get("role") == "img"
+    assert root.get("width") == "453.543307pt"  # 16 cm
+    assert "max-width:100%" in root.get("style", "")
+    assert root.get("aria-label") == " ".join(fig.get_suptitle().split())
+    assert not markup.startswith("<?xml") and "<metadata" not in markup
+    assert ET.fromstring(charts.img_html(fig, alt="Tồn đọng")).get("aria-label") == "Tồn đọng"
 
 
 def test_show_escapes_alternative_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    import IPython.display
+    (markup,) = _shown(monkeypatch, CASES["backlog"](), alt='<b onmouseover="x">')
+    assert 'aria-label="&lt;b onmouseover=&quot;x&quot;&gt;"' in markup
+    assert _svg(markup).get("aria-label") == '<b onmouseover="x">'
 
-    shown: list[object] = []
-    monkeypatch.setattr(IPython.display, "display", shown.append)
-    charts.show(CASES["backlog"](), alt='<b onmouseover="x">')
-    assert 'alt="&lt;b onmouseover=&quot;x&quot;&gt;"' in shown[0].data
+
+@pytest.mark.parametrize("case", ["ranking_34", "trend_percent", "composition", "flow",
+                                  "distribution_34"])
+def test_svg_keeps_vietnamese_text_as_text(case: str) -> None:
+    """Words are <text> in the house font, searchable and crisp: no glyph outlines."""
+    fig = CASES[case]()
+    markup = charts.to_svg(fig)
+    texts = _text_elements(_svg(markup))
+    placed = [*fig.texts, *(t for ax in fig.axes for t in ax.texts)]  # not ticks out of view
+    expected = [t.get_text() for t in placed if t.get_visible() and t.get_text().strip()]
+    assert len(expected) >= 3
+    for text in expected:  # a multi-line text is one <text> a line
+        for line in text.split("\n"):
+            assert line.strip() in {x.strip() for x in texts}, line
+    assert "DejaVu Sans" in markup and "<path id=\"DejaVuSans" not in markup
+    if case == "ranking_34":
+        assert "Lào Cai" in texts and "Tỷ lệ văn bản không mật gửi dưới dạng điện tử, " \
+            "quý III/2025" in texts
+
+
+def test_svg_markup_from_data_is_text_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    s = pd.Series({hostile: 0.5, "Lào Cai": 0.7, 'a" onload="alert(2)': 0.6})
+    fig = charts.ranking(s, highlight="Lào Cai", title=f"Tỷ lệ {hostile}", percent=True,
+                         footnote=hostile, national=0.6)
+    (markup,) = _shown(monkeypatch, fig)
+    root = _svg(markup)
+    tags = {el.tag.rsplit("}", 1)[-1] for el in root.iter()}
+    assert tags <= {"svg", "defs", "style", "g", "path", "text", "clipPath", "use", "rect"}, tags
+    assert not [a for el in root.iter() for a in el.attrib if a.lower().startswith("on")]
+    assert hostile in _text_elements(root)
+    assert "<script" not in markup and "<img" not in markup
+    assert root.get("aria-label") == f"Tỷ lệ {hostile}"
+
+
+def test_svg_ids_are_unique_on_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many inline charts share one page's ids: each defines its own, references only its own,
+    and a chart's markup shown twice (an explorer reusing a section's chart) is renumbered.
+    Text that looks like an id is left alone."""
+    figs = [CASES[c]() for c in ("trend_percent", "trend_percent", "ranking_34",
+                                 "distribution_34", "distribution_63", "composition")]
+    figs.append(charts.ranking(pd.Series({' id="rkc1-p0" url(#rkc1-p0)': 0.4, "B": 0.6}),
+                               highlight="B", title=' id="rkc1-p0"'))
+    reused = charts.img_html(CASES["flow"]())
+    pages = _shown(monkeypatch, *figs, reused, reused)
+    seen: list[str] = []
+    for markup in pages:
+        root = _svg(markup)
+        ids = [el.get("id") for el in root.iter() if el.get("id")]
+        refs = [re.search(r"#([^)]+)", v).group(1)  # type: ignore[union-attr]
+                for el in root.iter() for k, v in el.attrib.items()
+                if k in ("clip-path", f"{{{XLINK}}}href")]
+        assert refs and set(refs) <= set(ids)  # clip paths and markers resolve in the chart
+        seen += ids
+    assert len(seen) == len(set(seen)), "duplicate ids on the page"
+    assert pages[-1] != pages[-2]
+    assert ' id="rkc1-p0" url(#rkc1-p0)' in _text_elements(_svg(pages[-3]))
+
+
+def test_svg_is_reproducible_apart_from_its_ids() -> None:
+    first, second = (charts.to_svg(CASES["ranking_34"]()) for _ in range(2))
+    assert first != second
+    assert re.sub(r"rkc\d+-", "", first) == re.sub(r"rkc\d+-", "", second)
+
+
+def test_font_face_embeds_the_house_font_with_every_letter_the_charts_use() -> None:
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    css = charts.font_face_css()
+    assert charts.font_face_css() is css  # computed once per process
+    rules = re.findall(r"@font-face\{font-family:'DejaVu Sans';font-style:normal;"
+                       r"font-weight:(\d+);src:url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\) "
+                       r"format\('woff'\)\}", css)
+    assert [w for w, _ in rules] == ["400", "700"]
+    used = {ch for make in CASES.values() for t in make().findobj(Text) for ch in t.get_text()}
+    used |= set("ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ")
+    used |= {ch.lower() for ch in used}
+    used -= {"\n"}
+    for _, data in rules:
+        font = TTFont(io.BytesIO(base64.b64decode(data)))
+        cmap = font.getBestCmap()
+        assert not [ch for ch in used if ord(ch) not in cmap]
+        assert len(cmap) < 400  # a subset, not the 6,000-glyph font
+    assert len(css) < 150_000
+
+
+def test_font_face_is_subset_once_per_machine(tmp_path: Path) -> None:
+    """A report kernel reads the subset font from matplotlib's cache folder; a folder it
+    cannot write to only means computing it again."""
+    import os
+
+    code = ("from reportkit import charts; import hashlib; "
+            "print(hashlib.sha256(charts.font_face_css().encode()).hexdigest())")
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, env=env) for _ in range(2)]
+    assert runs[0].stdout == runs[1].stdout and not runs[0].stderr
+    (cached,) = tmp_path.glob("reportkit-font-face-*.css")
+    assert cached.read_text() == charts.font_face_css()
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_page_stylesheet_carries_the_font_once() -> None:
+    from reportkit.presentation import blocks
+
+    css = blocks.page_css()
+    assert css.startswith(blocks.CSS) and css.count("@font-face") == 2
 
 
 @pytest.mark.parametrize("case", ["ranking_34", "trend_percent", "composition", "flow"])
@@ -431,7 +563,7 @@ def test_house_layout_places_the_axes_as_constrained_layout_does(case: str) -> N
     px = np.abs(np.array(ours.extents) - np.array(theirs.extents)) * np.tile(
         fig.get_size_inches() * fig.dpi, 2)
     assert px.max() <= 4, (case, px)
-    renderer = fig._get_renderer()
+    renderer = fig.canvas.get_renderer()
     with charts.style():
         tight = fig.get_tightbbox(renderer)
     w, h = fig.get_size_inches()
@@ -473,145 +605,3 @@ def test_row_labels_draw_exactly_as_tick_labels_would() -> None:
         if not as_ticks:
             assert charts.row_labels(fig) == names and not ax.get_yticklabels()
     assert images[0] == images[1]
-
-
-def test_a_laid_out_chart_is_drawn_without_measuring_its_texts_again() -> None:
-    """Layout and drawing share the figure's Agg renderer, so matplotlib's text-metrics cache
-    serves the draw (a bare Figure measured every text a second time on savefig)."""
-    from unittest import mock
-
-    from matplotlib.backends.backend_agg import RendererAgg
-
-    s = pd.Series({f"Tỉnh {i}": 0.30 + i / 100 for i in range(34)})
-    fig = charts.ranking(s, highlight="Tỉnh 5", title="x", percent=True, national=0.47)
-    measured: list[str] = []
-    real = RendererAgg.get_text_width_height_descent
-
-    def spy(self: RendererAgg, text: str, *args: object, **kwargs: object) -> object:
-        measured.append(text)
-        return real(self, text, *args, **kwargs)
-
-    with mock.patch.object(RendererAgg, "get_text_width_height_descent", spy):
-        png = charts.to_png(fig)
-    assert png.startswith(b"\x89PNG") and measured == []
-
-
-def _text_test_figures() -> list[Figure]:
-    """House charts of every kind, and texts rotated, bold, in odd sizes and with mathtext."""
-    names = [f"Tỉnh {c}" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
-    s = pd.Series(np.linspace(0.31, 0.97, len(names)), index=names)
-    per = pd.Series([3.0, 5, 4, 6, 8], index=["Q3/2024", "Q4/2024", "Q1/2025", "Q2/2025",
-                                              "Q3/2025"])
-    figs = [
-        charts.ranking(s, highlight="Tỉnh K", title="Tỷ lệ đúng hạn", percent=True,
-                       national=0.6, target=0.8, sample=True, footnote="Ghi chú ữ ự"),
-        charts.trend(per / 10, per / 11, title="Tỷ lệ — Đắk Lắk", percent=True, target=0.5),
-        charts.trend(per * 7, per * 6, title="Số văn bản", lang="en"),
-        charts.composition(pd.DataFrame({"Khiếu nại": [5.0, 1, 9], "Tố cáo": [2.0, 12, 0]},
-                                        index=["Đất đai", "Hành chính", "Khác"]),
-                           title="Đơn, thư"),
-        charts.flow(pd.Series([120.0, 80, 2, 60], index=list("ABCD")), title="Luồng"),
-        charts.backlog(pd.Series([4.0, 2, 1, 7], index=list("ABCD")), title="Tồn đọng"),
-        charts.distribution(s, highlight="Tỉnh C", title="Phân bố", percent=True),
-    ]
-    with charts.style():
-        fig, ax = charts._figure(2.2)
-        ax.set_ylabel("Tỷ lệ (%), xoay 90°")
-        ax.text(0.3, 0.5, "Nghiêng 33° Đắk Lắk", rotation=33)
-        ax.text(0.1, 0.9, "Bất đối xứng ½ ¾ ₫", rotation=-71.3, fontsize=9.3,
-                fontweight="bold")
-        ax.text(0.6, 0.3, r"$\alpha^2 + \frac{1}{2}$ công thức", fontsize=11)
-        ax.text(0.6, 0.7, "Không khử răng cưa", antialiased=False)
-        ax.set_title("Tiêu đề ỹ ợ")
-    return [*figs, fig]
-
-
-def test_text_drawing_memos_draw_exactly_what_matplotlib_draws() -> None:
-    """The house renderer memoises text layouts, glyph bitmaps and font heights; every pixel
-    must still be matplotlib's own. Each figure is drawn by the house canvas (memos empty,
-    then full) and by a plain Agg canvas, and the PNGs compared byte for byte."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    memos = (charts._Renderer.LAYOUTS, charts._Renderer.GLYPHS, charts._Renderer.HEIGHTS)
-    assert charts._Renderer.FAST_TEXT, "matplotlib lost the calls the text memo relies on"
-    for memo in memos:
-        memo.clear()
-    cold = [charts.to_png(f) for f in _text_test_figures()]
-    sizes = [len(m) for m in memos]
-    assert all(sizes), sizes  # the memos were used
-    warm = [charts.to_png(f) for f in _text_test_figures()]
-    assert [len(m) for m in memos] == sizes  # nothing new to render the second time
-    plain = []
-    for fig in _text_test_figures():
-        FigureCanvasAgg(fig)  # matplotlib's own renderer, no memo
-        plain.append(charts.to_png(fig))
-    assert len(plain) == 8
-    for i, (a, b, c) in enumerate(zip(cold, warm, plain, strict=True)):
-        assert a == c, f"figure {i}: memoised drawing differs from matplotlib's"
-        assert b == c, f"figure {i}: drawing from full memos differs from matplotlib's"
-
-
-def test_house_charts_read_their_fonts_from_memory() -> None:
-    """FreeType reads a font file's glyphs through Python when matplotlib hands it an open file
-    (slow, and the file offset would be shared by forked kernels): the house renderer gives it
-    the font's bytes. A chart leaves no font file open in the process."""
-    code = ("import os\nfrom reportkit import charts\nimport pandas as pd\n"
-            "s = pd.Series({'Lào Cai': 0.5, 'Cà Mau': 0.7})\n"
-            "charts.to_png(charts.ranking(s, highlight='Cà Mau', title='Tỷ lệ', percent=True))\n"
-            "fds = []\n"
-            "for fd in os.listdir('/proc/self/fd'):\n"
-            "    try:\n        fds.append(os.readlink(f'/proc/self/fd/{fd}'))\n"
-            "    except OSError:\n        pass\n"
-            "print([f for f in fds if f.endswith(('.ttf', '.otf', '.ttc'))],"
-            " len(charts._Renderer.FONTS))")
-    if not Path("/proc/self/fd").is_dir():
-        pytest.skip("needs /proc")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    assert out == "[] 2", out  # regular and bold, both in memory
-
-
-def test_text_memos_start_afresh_past_their_limit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(charts._Renderer, "LIMIT", 5)
-    charts._Renderer.GLYPHS.clear()
-    charts.to_png(charts.trend(pd.Series([1.0, 2, 3], index=["a", "b", "c"]), title="Tiêu đề"))
-    assert 0 < len(charts._Renderer.GLYPHS) <= 5
-
-
-def test_text_metrics_are_shared_by_all_house_charts_and_change_nothing_drawn() -> None:
-    """A new figure gets a new renderer, and matplotlib's text-metrics cache is per renderer:
-    the house renderer keeps one memo for the process, so the 34 unit names of the next
-    ranking are not measured again, and the chart is byte for byte what it was."""
-    from unittest import mock
-
-    from matplotlib.backends.backend_agg import RendererAgg
-
-    s = pd.Series({f"Tỉnh {i}": 0.30 + i / 100 for i in range(34)})
-
-    def chart() -> bytes:
-        return charts.to_png(charts.ranking(s, highlight="Tỉnh 5", title="Tỷ lệ", percent=True))
-
-    measured: list[str] = []
-    real = RendererAgg.get_text_width_height_descent
-
-    def spy(self: RendererAgg, text: str, *args: object, **kwargs: object) -> object:
-        measured.append(text)
-        return real(self, text, *args, **kwargs)
-
-    charts._Renderer.METRICS.clear()
-    with mock.patch.object(RendererAgg, "get_text_width_height_descent", spy):
-        cold = chart()
-        first = list(measured)
-        measured.clear()
-        warm = chart()
-    assert "Tỉnh 33" in first and measured == []
-    assert warm == cold
-    # Another size is another key: measured, not taken from the 8-point entry.
-    with charts.style():
-        fig = charts._figure(1.0)[0]
-        renderer = fig.canvas.get_renderer()
-        from matplotlib.font_manager import FontProperties
-
-        small, large = (renderer.get_text_width_height_descent("Tỉnh 33", FontProperties(size=z),
-                                                                False) for z in (8, 16))
-    assert large[0] == pytest.approx(2 * small[0], rel=0.05)

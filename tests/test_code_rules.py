@@ -29,10 +29,6 @@ ALLOWED: dict[str, str] = {
 # Private names still in use while the package is being moved onto public APIs. This list
 # only ever shrinks; an entry here is a known defect, not a permission.
 KNOWN: set[str] = {
-    # charts: the glyph/font/layout memo and figure internals
-    "fig._get_renderer", "font._set_transform", "fig._suptitle", "fig._supxlabel",
-    "martist._get_tightbbox_for_layout_only", "cbook._get_data_path", "ax._set_position",
-    "fontManager._find_fonts_by_props", "font._render_glyph", "font._layout",
     # forkserver
     "atexit._run_exitfuncs",
     # ingest: openpyxl's worksheet parser

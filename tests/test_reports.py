@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROVINCE = ROOT / "notebooks" / "province_report.ipynb"
 NATIONAL = ROOT / "notebooks" / "national_summary.ipynb"
 PII = ["petitioner_name", "petitioner_id", "petitioner_phone", "petitioner_address"]
-IMG = re.compile(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+")
+IMG = re.compile(r"data:(?:image|font)/[a-z+]+;base64,[A-Za-z0-9+/=]+")
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,7 @@ OWN_CODES = {"laocai_q3": {"10", "15"}, "laocai_en": {"10", "15"}, "yenbai_month
 
 
 def visible(html: str) -> str:
-    """The HTML without embedded images (their base64 could match anything)."""
+    """The HTML without embedded images and fonts (their base64 could match anything)."""
     return IMG.sub("", html)
 
 

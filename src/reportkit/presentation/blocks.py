@@ -54,8 +54,19 @@ CSS = """
 .rk ul.rk-lim li { margin: .25rem 0; }
 @media print { .rk { max-width: none; font-size: 12px; } .rk h2 { break-after: avoid; }
   .rk .rk-cards, .rk table.rk-t, .rk img { break-inside: avoid; } }
+svg.rk-chart { display: block; max-width: 100%; height: auto; break-inside: avoid; }
 </style>
 """
+
+
+def page_css() -> str:
+    """The page stylesheet (:data:`CSS`) with the charts' font embedded
+    (:func:`reportkit.presentation.charts.font_face_css`: charts are SVG with text as text,
+    drawn by the browser in the font matplotlib measured). Emit it once per page, with the
+    heading."""
+    from reportkit.presentation import charts
+
+    return f"{CSS}<style>\n{charts.font_face_css()}\n</style>\n"
 
 
 def esc(x: Any) -> str:

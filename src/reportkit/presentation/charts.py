@@ -1,11 +1,20 @@
 """Matplotlib house style and the report charts.
 
 Every chart function returns a :class:`~matplotlib.figure.Figure` built without pyplot (safe in
-batches), sized for an A4 page (16 cm wide, PNG at 150 dpi), and is registered by name::
+batches), sized for an A4 page (16 cm wide), and is registered by name::
 
     fig = charts.get("ranking")(values, highlight="Lào Cai", title="...", lang="vi")
-    charts.show(fig)               # in a notebook: embeds a PNG printed 16 cm wide
-    charts.to_png(fig, "out.png")
+    charts.show(fig)               # in a notebook: an inline SVG printed 16 cm wide
+    charts.to_png(fig, "out.png")  # for formats that need a bitmap (a Word draft)
+
+Why SVG with text kept as text: a report page is read in a browser and printed to PDF by
+Chromium, so the chart's words can be left to the browser. matplotlib then only writes each
+text's position and string and rasterises nothing, the file is smaller, the printed text is
+crisp at any zoom, and a reader can search and copy unit names. The browser must measure text
+as matplotlib did, or labels would drift: the page carries the house font itself
+(:func:`font_face_css`, emitted once per page with the report's stylesheet), so no reader
+depends on an installed font. Only public matplotlib API is used: a speed-up resting on a
+private name breaks on the next release.
 
 The house style lives in :func:`style` (``matplotlib.rc_context``); importing this module
 changes no global state. Counts below ``small_threshold`` are only ever written as "<3".
@@ -13,12 +22,14 @@ changes no global state. Counts below ``small_threshold`` are only ever written 
 
 from __future__ import annotations
 
+import base64
 import functools
+import html
 import io
-import math
+import itertools
 import os
+import re
 import textwrap
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,13 +38,10 @@ from typing import Any, TypeVar
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-from matplotlib import artist as martist
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
-from matplotlib.font_manager import fontManager, get_font
-from matplotlib.ft2font import FT2Font
 from matplotlib.layout_engine import LayoutEngine
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox, ScaledTranslation, blended_transform_factory
@@ -41,7 +49,8 @@ from matplotlib.transforms import Bbox, ScaledTranslation, blended_transform_fac
 from reportkit.core import fmt
 from reportkit.errors import LookupInRegistryError
 
-WIDTH_IN, DPI = 16 / 2.54, 150  # the text width of an A4 page; PNG resolution
+WIDTH_IN, DPI = 16 / 2.54, 150  # the text width of an A4 page; the resolution of
+# PNGs and of the layout's text measurement
 ACCENT = "#1F5F99"  # this unit
 OTHER = "#B7C4D1"  # other units, neutral bars
 LAST_YEAR = "#A08AC0"  # the same period last year
@@ -106,19 +115,25 @@ def style() -> Iterator[None]:
         yield
 
 
+def _lay_out_for_saving(fig: Figure) -> None:
+    """Lay ``fig`` out now and drop its engine: savefig would otherwise draw the whole figure
+    once more just to lay it out."""
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        with style():
+            engine.execute(fig)
+        fig.set_layout_engine(None)
+
+
 def to_png(fig: Figure, path: str | Path | None = None, dpi: int = DPI,
            palette: int | None = 64) -> bytes:
     """Render ``fig`` as PNG bytes (no version metadata, so bytes are stable); write ``path``.
 
-    With ``palette`` (default 64 colours) the image is reduced to an indexed palette without
-    dithering: charts have few colours, the file is about 4× smaller (reports with many
-    pre-rendered views stay small enough to travel) and it costs about 10 ms.
+    For formats that need a bitmap (a Word draft); pages use :func:`img_html` (SVG). With
+    ``palette`` (default 64 colours) the image is reduced to an indexed palette without
+    dithering: charts have few colours and the file is about 4× smaller.
     """
-    engine = fig.get_layout_engine()
-    if engine is not None:  # lay out now and drop the engine: savefig would otherwise draw
-        with style():       # the whole figure once more just to lay it out
-            engine.execute(fig)
-        fig.set_layout_engine(None)
+    _lay_out_for_saving(fig)
     buf = io.BytesIO()
     if palette:  # raw pixels straight to the palette image: one PNG encode, not two
         from PIL import Image
@@ -150,26 +165,148 @@ def to_png(fig: Figure, path: str | Path | None = None, dpi: int = DPI,
     return data
 
 
-def img_html(fig: Figure, dpi: int = DPI, alt: str | None = None) -> str:
-    """``fig`` as an ``<img>`` with an embedded PNG that prints at its true width, with
-    alternative text (default: the chart's title) for screen readers."""
-    import base64
-    import html
+# SVG for pages: text stays text (the page carries the font, see font_face_css), and a fixed
+# hash salt keeps the bytes reproducible; ids are made unique per chart shown (_unique_ids).
+_SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "reportkit"}
+_SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
+_TAG = re.compile(r"<[^<>]+>")  # every real tag: "<" and ">" in texts are escaped as entities
+_ID = re.compile(r'(\sid=")([^"]*)(")')
+_REF = re.compile(r'(url\(#|href="#)([^)"]*)([)"])')
+_RKID = re.compile(r'(\sid="|url\(#|href="#)rkc\d+-')
+_IDS = itertools.count(1)
 
+
+def _unique_ids(svg: str) -> str:
+    """Ids in matplotlib's ``svg`` that are referenced (clip paths, markers) get a prefix new
+    in this process; the others (its group ids, "figure_1", "axes_1"…) are dropped. Inline
+    SVGs share the page's id namespace, so two charts must never both define "p0a1b2c3"."""
+    prefix = f"rkc{next(_IDS)}-"
+    used = {r.group(2) for tag in _TAG.findall(svg) for r in _REF.finditer(tag)}
+
+    def fix(m: re.Match[str]) -> str:
+        tag = _ID.sub(lambda i: f"{i.group(1)}{prefix}{i.group(2)}{i.group(3)}"
+                      if i.group(2) in used else "", m.group())
+        return _REF.sub(lambda r: f"{r.group(1)}{prefix}{r.group(2)}{r.group(3)}", tag)
+
+    return _TAG.sub(fix, svg)
+
+
+def _renumber_ids(markup: str) -> str:
+    """Markup made by :func:`to_svg`, shown again (an explorer reuses a section's chart),
+    with a new prefix on its ids."""
+    prefix = f"rkc{next(_IDS)}-"
+    return _TAG.sub(lambda m: _RKID.sub(lambda r: r.group(1) + prefix, m.group()), markup)
+
+
+def to_svg(fig: Figure, alt: str | None = None) -> str:
+    """``fig`` as an inline ``<svg>`` element for an HTML page, with text as ``<text>``.
+
+    Texts are in the house font (the page must carry it: :func:`font_face_css`), escaped by
+    matplotlib's SVG writer. The element has ``role="img"`` and ``aria-label`` (``alt``,
+    default the chart's title) for screen readers, prints 16 cm wide and shrinks with a
+    narrow window. Its ids are unique in the process, so many charts can share a page.
+    """
+    _lay_out_for_saving(fig)
+    buf = io.StringIO()
+    with mpl.rc_context({**RC, **_SVG_RC}):
+        fig.savefig(buf, format="svg", facecolor="white", metadata=_SVG_METADATA)
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg"):].strip()  # no XML prolog or DOCTYPE inside HTML
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
+    # matplotlib's default stroke style for the document ("*{...}"), scoped to this chart:
+    # inline, a <style> applies to the whole page.
+    svg = svg.replace("<style type=\"text/css\">*{", "<style type=\"text/css\">.rk-chart *{", 1)
     if alt is None:
-        title = fig._suptitle.get_text() if fig._suptitle is not None else ""
-        alt = " ".join(title.split())
-    data = base64.b64encode(to_png(fig, dpi=dpi)).decode("ascii")
-    width = round(fig.get_figwidth() * 96)
-    return (f'<img class="rk-chart" src="data:image/png;base64,{data}" width="{width}" '
-            f'alt="{html.escape(alt, quote=True)}"/>')
+        alt = fig.get_suptitle()
+    label = html.escape(" ".join(alt.split()), quote=True)
+    svg = svg.replace("<svg ", f'<svg class="rk-chart" role="img" aria-label="{label}" '
+                      'style="max-width:100%;height:auto" ', 1)
+    return _unique_ids(svg)
+
+
+# What the embedded font must cover: Latin with every Vietnamese letter (precomposed, and the
+# combining marks), digits, punctuation and the signs the reports print.
+_FONT_CHARS = [*range(0x20, 0x7F), *range(0xA0, 0x100), *map(ord, "ĂăĐđĨĩŨũƠơƯư"),
+               *range(0x300, 0x304), 0x309, 0x323, *range(0x1EA0, 0x1EFA),
+               *range(0x2010, 0x2027), *range(0x2030, 0x203B), 0x20AB, 0x20AC, 0x2116, 0x2192,
+               0x2212, 0x2264, 0x2265]
+
+
+@functools.cache
+def font_face_css() -> str:
+    """``@font-face`` rules embedding the house font (regular and bold) as ``data:`` URIs.
+
+    Charts are SVG with text as text, so the browser draws their words and must draw them in
+    the font matplotlib measured them with, wherever the page is read or printed. The font is
+    subset with fontTools to Latin and Vietnamese letters, digits and punctuation, keeping its
+    kerning, without hinting, as WOFF (about 50 kB a weight). Emit it once per page with the
+    page's stylesheet (``reportkit.report.page_css``).
+
+    Computed once per process, and kept in matplotlib's cache folder keyed by the font files,
+    fontTools' version and the characters: subsetting reads the font's whole layout tables
+    (about 0.5 CPU-s), which every report kernel would otherwise pay again."""
+    import hashlib
+
+    import fontTools
+    from matplotlib.font_manager import FontProperties, findfont
+
+    family = RC["font.sans-serif"][0]
+    paths = [findfont(FontProperties(family=family, weight=weight), fallback_to_default=False)
+             for weight in ("normal", "bold")]
+    key = hashlib.sha256(repr((
+        1, family, fontTools.version, _FONT_CHARS,
+        [(p, Path(p).stat().st_size, Path(p).stat().st_mtime_ns) for p in paths])).encode())
+    cached = Path(mpl.get_cachedir()) / f"reportkit-font-face-{key.hexdigest()[:16]}.css"
+    try:
+        return cached.read_text(encoding="ascii")
+    except (OSError, UnicodeError):
+        pass
+    css = "\n".join(_font_face(family, path, weight)
+                    for path, weight in zip(paths, (400, 700), strict=True))
+    try:  # atomically: kernels of a batch may write it at the same time
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        tmp.write_text(css, encoding="ascii")
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # a read-only cache folder: computed again in the next process
+    return css
+
+
+def _font_face(family: str, path: str, weight: int) -> str:
+    """One ``@font-face`` rule: the font at ``path`` subset to :data:`_FONT_CHARS`, as WOFF."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.hinting = False
+    options.flavor = "woff"
+    options.drop_tables += ["FFTM", "MATH"]  # FontForge timestamps; maths layout
+    font = TTFont(path, recalcTimestamp=False)  # the same bytes every time
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=_FONT_CHARS)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    data = base64.b64encode(out.getvalue()).decode("ascii")
+    return (f"@font-face{{font-family:'{family}';font-style:normal;font-weight:{weight};"
+            f"src:url(data:font/woff;base64,{data}) format('woff')}}")
+
+
+def img_html(fig: Figure, dpi: int = DPI, alt: str | None = None) -> str:
+    """``fig`` as markup for a page: an inline SVG (:func:`to_svg`) with alternative text
+    (default: the chart's title). ``dpi`` is unused (SVG has none); kept for callers."""
+    del dpi
+    return to_svg(fig, alt=alt)
 
 
 def show(fig: Figure | str, dpi: int = DPI, alt: str | None = None) -> None:
-    """Display a figure (or the markup :func:`img_html` made of one) in a notebook."""
+    """Display a figure (or the markup :func:`img_html` made of one) in a notebook.
+
+    Markup shown again (the explorers reuse a section's chart) gets fresh ids."""
     from IPython.display import HTML, display
 
-    display(HTML(fig if isinstance(fig, str) else img_html(fig, dpi=dpi, alt=alt)))
+    markup = _renumber_ids(fig) if isinstance(fig, str) else img_html(fig, dpi=dpi, alt=alt)
+    display(HTML(markup))
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -219,6 +356,8 @@ def _hide_value_axis(ax: Axes, axis: str) -> None:
 # become a duplicated id in SVG output).
 ROW_LABEL = "row-label"  # a row's name in a bar chart (see :func:`row_labels`)
 VALUE_LABEL = "value-label"  # the value written beyond a ranking's bar
+TITLE = "title"  # the chart's title above the plot (the figure's suptitle)
+NOTES = "notes"  # footnote and notes under the plot (the figure's supxlabel)
 
 
 def row_labels_at(ax: Axes, ys: Sequence[float], labels: Sequence[str],
@@ -243,8 +382,17 @@ def row_labels(fig: Figure) -> list[str]:
 
 
 def role(text: Any) -> str | None:
-    """What a text of a chart made here is (:data:`ROW_LABEL`, :data:`VALUE_LABEL`) or None."""
+    """What a text of a chart made here is (:data:`ROW_LABEL`, :data:`VALUE_LABEL`,
+    :data:`TITLE`, :data:`NOTES`) or None."""
     return getattr(text, "rk_role", None)
+
+
+def finish_texts(title: Any, notes: Any = None) -> None:
+    """Tag a house chart's title (a ``suptitle``) and notes (a ``supxlabel``) for
+    :class:`HouseLayout`, which places the Axes between them."""
+    title.rk_role = TITLE
+    if notes is not None:
+        notes.rk_role = NOTES
 
 
 def _ref(x: float | None) -> float | None:
@@ -306,14 +454,15 @@ def _runs(rows: list[int]) -> list[tuple[int, int]]:
 class HouseLayout(LayoutEngine):
     """Constrained layout for the house charts, in one measuring pass.
 
-    A house chart is one Axes with a title (``suptitle``) above and notes (``supxlabel``)
-    under it. The Axes is placed so that its decorations (tick labels, legend, labels
-    outside the plot) and the two texts fit inside the figure with ``pad`` inches around
-    each, exactly as ``layout="constrained"`` places it. Constrained layout measures every
-    text twice (its second pass is for tick labels that change when the Axes is resized,
-    which the house charts' fixed locators never do); measuring text is most of the cost of
-    laying a chart out. ``passes=2`` measures again for labels anchored to data outside the
-    plot, whose overhang depends on the Axes width.
+    A house chart is one Axes with a title (``suptitle``, role :data:`TITLE`) above and notes
+    (``supxlabel``, role :data:`NOTES`) under it; :func:`finish_texts` tags them. The Axes
+    is placed so that its decorations (tick labels, legend, labels outside the plot) and the
+    two texts fit inside the figure with ``pad`` inches around each, exactly as
+    ``layout="constrained"`` places it. Constrained layout measures every text twice (its
+    second pass is for tick labels that change when the Axes is resized, which the house
+    charts' fixed locators never do); measuring text is most of the cost of laying a chart
+    out. ``passes=2`` measures again for labels anchored to data outside the plot, whose
+    overhang depends on the Axes width. Text is measured by the figure's Agg renderer.
     """
 
     _adjust_compatible = False
@@ -329,16 +478,16 @@ class HouseLayout(LayoutEngine):
             self._place(fig)
 
     def _place(self, fig: Any) -> None:
-        renderer = fig._get_renderer()
+        renderer = _renderer(fig)
         to_fig = fig.transFigure.inverted()
         width, height = fig.get_size_inches()
         w_pad, h_pad = self.pad / width, self.pad / height
         top, bottom = 1.0, 0.0
-        for text, at_top in ((fig._suptitle, True), (fig._supxlabel, False)):
-            if text is None or not text.get_in_layout():
+        for text in fig.texts:
+            at_top = role(text) == TITLE
+            if not (at_top or role(text) == NOTES) or not text.get_in_layout():
                 continue
-            if getattr(text, "_autopos", False):
-                text.set_y(1 - h_pad if at_top else h_pad)
+            text.set_y(1 - h_pad if at_top else h_pad)
             size = text.get_tightbbox(renderer).transformed(to_fig).height + 2 * h_pad
             if at_top:
                 top = min(top, 1 - size)
@@ -348,218 +497,31 @@ class HouseLayout(LayoutEngine):
             if not ax.get_in_layout():
                 continue
             pos = ax.get_position(original=True)
-            tight = martist._get_tightbbox_for_layout_only(ax, renderer)
+            tight = ax.get_tightbbox(renderer, for_layout_only=True)
             box = pos if tight is None else tight.transformed(to_fig)
             x0 = w_pad + (pos.x0 - box.x0)
             x1 = 1 - w_pad - (box.x1 - pos.x1)
             y0 = bottom + h_pad + (pos.y0 - box.y0)
             y1 = top - h_pad - (box.y1 - pos.y1)
             if x1 > x0 and y1 > y0:
-                ax._set_position(Bbox.from_extents(x0, y0, x1, y1))
+                ax.set_position(Bbox.from_extents(x0, y0, x1, y1))
+                ax.set_in_layout(True)  # set_position takes an Axes out of layouts; not ours
 
 
-_TEXT_RC = ("text.hinting", "text.hinting_factor", "text.kerning_factor")
-try:  # matplotlib >= 3.10
-    from matplotlib.ft2font import RenderMode
-
-    _NORMAL: Any = RenderMode.NORMAL
-except ImportError:  # pragma: no cover - older matplotlib draws text without the fast path
-    _NORMAL = None
-
-
-class _Renderer(RendererAgg):
-    """Agg, with the text work of every house chart in the process memoised, exactly.
-
-    matplotlib caches a text's size per renderer, so each new figure measured its unit names,
-    tick labels and titles again (FreeType loads every glyph's outline: about 15 µs a
-    character). The size depends only on the string, the font files, the size in points, the
-    resolution and the hinting, which make the key. Drawing a text is memoised the same way:
-    its shaped layout (the glyphs and their offsets, from libraqm) by string and font, and
-    each glyph's bitmap by font, size, glyph, rotation and the glyph's position *within* a
-    pixel (FreeType renders a glyph moved by whole pixels to the same bitmap, moved). A
-    report draws about 550 texts with 5,500 glyphs; half the texts and a quarter of the
-    glyphs repeat. The pixels are those of :class:`RendererAgg`, byte for byte (tested).
-    Mathtext, and text without antialiasing, go to matplotlib as before; so does everything
-    when :data:`FAST_TEXT` is False or matplotlib lacks the private calls used here.
-    """
-
-    METRICS: dict[tuple[Any, ...], tuple[float, float, float]] = {}
-    HEIGHTS: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
-    LAYOUTS: dict[tuple[Any, ...], list[tuple[Any, int, float, float]]] = {}
-    GLYPHS: dict[tuple[Any, ...], tuple[np.ndarray, int, int]] = {}
-    LIMIT = 50_000  # entries of each memo (glyphs: ~300 bytes each); it starts afresh past it
-    # matplotlib 3.11 draws text glyph by glyph; older versions draw whole strings.
-    FAST_TEXT = (hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
-                 and all(hasattr(FT2Font, name) for name in ("_layout", "_set_transform",
-                                                             "_render_glyph")))
-
-    FONTS: dict[tuple[Any, ...], Any] = {}
-    FONT_FILES: dict[str, bytes] = {}
-
-    @classmethod
-    def _font_file(cls, path: str) -> io.BytesIO:
-        data = cls.FONT_FILES.get(path)
-        if data is None:
-            data = cls.FONT_FILES[path] = Path(path).read_bytes()
-        return io.BytesIO(data)
-
-    @classmethod
-    def _memory_font(cls, found: tuple[Any, ...]) -> Any:
-        """matplotlib's ``font_manager._get_font``, with the font files read into memory.
-
-        matplotlib hands FreeType an open file, so loading a glyph's outline (to measure,
-        shape or draw it) means seeking and reading that file through Python: shaping a unit
-        name cost ~17 µs a letter. From memory it is ~4× faster, and nothing is shared with
-        another process after a fork (an open file's offset is)."""
-        kerning, last_resort = (mpl.rcParams["text.kerning_factor"],
-                                mpl.rcParams["font.enable_last_resort"])
-        # found: FontPaths, from _find_fonts_by_props; one font object per thread, as
-        # matplotlib keeps them (FreeType faces are not to be used by two threads at once)
-        key = (found, kerning, last_resort, threading.get_ident())
-        font = cls.FONTS.get(key)
-        if font is not None:
-            return font
-        from matplotlib import cbook
-
-        paths = tuple((os.path.realpath(f.path), f.face_index) for f in found)
-        (first, first_index), *rest = paths
-        fallbacks = [FT2Font(cls._font_file(path), face_index=index, _kerning_factor=kerning)
-                     for path, index in rest]
-        last_path = os.path.realpath(cbook._get_data_path("fonts", "ttf",
-                                                          "LastResortHE-Regular.ttf"))
-        try:
-            last_index = paths.index((last_path, 0))
-        except ValueError:
-            last_index = -1
-            if last_resort:
-                fallbacks.append(FT2Font(cls._font_file(last_path), _kerning_factor=kerning,
-                                         _warn_if_used=True))
-                last_index = len(fallbacks)
-        font = FT2Font(cls._font_file(first), face_index=first_index,
-                       _fallback_list=fallbacks, _kerning_factor=kerning)
-        if last_index == 0:
-            font.set_charmap(0)
-        elif last_index > 0:
-            fallbacks[last_index - 1].set_charmap(0)
-        return cls._remember(cls.FONTS, key, font)
-
-    def _prepare_font(self, font_prop: Any) -> Any:
-        """What RendererAgg's does (the font for ``font_prop``, cleared, at its size), with
-        the font in memory (:meth:`_memory_font`)."""
-        if not self.FAST_TEXT:
-            return super()._prepare_font(font_prop)
-        font = self._memory_font(tuple(fontManager._find_fonts_by_props(font_prop)))
-        font._set_transform([[0x10000, 0], [0, 0x10000]], [0, 0])  # as get_font does
-        font.clear()
-        font.set_size(font_prop.get_size_in_points(), self.dpi)
-        return font
-
-    def _key(self, s: str, prop: Any) -> tuple[Any, ...]:
-        return (s, tuple(fontManager._find_fonts_by_props(prop)), prop.get_size_in_points(),
-                self.dpi, *(mpl.rcParams[k] for k in _TEXT_RC))
-
-    @classmethod
-    def _remember(cls, memo: dict[Any, Any], key: Any, value: Any) -> Any:
-        if len(memo) >= cls.LIMIT:
-            memo.clear()
-        memo[key] = value
-        return value
-
-    def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any
-                                      ) -> tuple[float, float, float]:
-        if ismath:
-            return super().get_text_width_height_descent(s, prop, ismath)
-        key = self._key(s, prop)
-        found = self.METRICS.get(key)
-        if found is None:
-            found = self._remember(self.METRICS, key,
-                                   super().get_text_width_height_descent(s, prop, ismath))
-        return found
-
-    def _get_font_height_metrics(self, prop: Any) -> tuple[Any, Any, Any]:
-        """A font's ascent, descent and line gap at a size, as ``Text`` computes them when
-        the renderer does not (it reads three font tables for every text it lays out)."""
-        key = self._key("", prop)
-        found = self.HEIGHTS.get(key)
-        if found is None:
-            font = (self._memory_font(key[1]) if self.FAST_TEXT else get_font(list(key[1])))
-            found = (None, None, None)
-            for table_name, linegap_key, ascent_key, descent_key in (
-                    ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
-                    ("hhea", "lineGap", "ascent", "descent")):
-                table = font.get_sfnt_table(table_name)
-                if table is None:
-                    continue
-                fontsize = prop.get_size_in_points()
-                units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
-                scale = 1 / units_per_em * fontsize * self.dpi / 72  # as matplotlib's Text
-                found = (table[ascent_key] * scale, -table[descent_key] * scale,
-                         table[linegap_key] * scale)
-                break
-            self._remember(self.HEIGHTS, key, found)
-        return found
-
-    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float,
-                  ismath: Any = False, mtext: Any = None) -> None:
-        if ismath or not self.FAST_TEXT or not gc.get_antialiased():
-            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        flags = get_hinting_flag()
-        features = mtext.get_fontfeatures() if mtext is not None else None
-        language = mtext.get_language() if mtext is not None else None
-        # the layout holds the thread's font objects (see _memory_font)
-        key = (*self._key(s, prop), repr(features), repr(language), threading.get_ident())
-        items = self.LAYOUTS.get(key)
-        if items is None:
-            font = self._prepare_font(prop)
-            items = self._remember(self.LAYOUTS, key, [
-                (item.ft_object, item.glyph_index, item.x, item.y)
-                for item in font._layout(s, flags=flags, features=features,
-                                         language=language)])
-        # What RendererAgg._draw_text_glyphs_and_boxes does for each glyph, with the
-        # rotation worked out once per text and the bitmaps memoised.
-        size, dpi, height = prop.get_size_in_points(), self.dpi, self.height
-        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-        matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])
-                  @ [[1, 0], [0, 1]]).round().astype(int)
-        rotation = tuple(matrix.ravel().tolist())
-        glyphs, draw = self.GLYPHS, self._renderer.draw_text_image
-        for font, glyph, dx, dy in items:
-            # FreeType's position of the glyph, in 1/64 pixel (its y is upwards)
-            px = round(0x40 * (x + dx * cos - dy * sin))
-            py = round(0x40 * (height - y + dx * sin + dy * cos))
-            gkey = (font.fname, size, dpi, glyph, rotation, px & 63, py & 63, flags)
-            found = glyphs.get(gkey)
-            if found is None:
-                font.set_size(size, dpi)
-                font._set_transform(matrix, [px & 63, py & 63])
-                bitmap = font._render_glyph(glyph, flags, _NORMAL)
-                found = self._remember(glyphs, gkey, (bitmap.buffer, bitmap.left, bitmap.top))
-            buffer, left, top = found
-            # draw_text_image's y is downwards and the bitmap's bottom side
-            draw(buffer, left + (px >> 6), int(height) - (top + (py >> 6)) + buffer.shape[0],
-                 0, gc)
-        return None
-
-
-class _Canvas(FigureCanvasAgg):
-    """The Agg canvas of the house charts: its renderer is :class:`_Renderer`."""
-
-    def get_renderer(self) -> RendererAgg:
-        w, h = self.get_width_height(physical=True)
-        key = w, h, self.figure.dpi
-        if self._lastKey != key:
-            self.renderer = _Renderer(w, h, self.figure.dpi)
-            self._lastKey = key
-        return self.renderer
+def _renderer(fig: Figure) -> Any:
+    """The renderer of the figure's Agg canvas (a house figure has one from the start)."""
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(fig)
+    return fig.canvas.get_renderer()
 
 
 def _figure(height: float, passes: int = 1) -> tuple[Figure, Axes]:
     """A house figure; ``passes=2`` for charts whose labels outside the plot are anchored to
     data (their overhang changes when the Axes is resized)."""
     fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout=HouseLayout(passes=passes))
-    # An Agg canvas from the start: laying out and drawing then share one renderer, and with it
-    # matplotlib's text-metrics cache (a bare Figure measures every text again on savefig).
-    _Canvas(fig)
+    # An Agg canvas from the start: the layout measures text with its renderer, and PNG output
+    # draws with the same one (sharing matplotlib's text-metrics cache).
+    FigureCanvasAgg(fig)
     return fig, fig.add_subplot()
 
 
@@ -578,12 +540,14 @@ def _finish(fig: Figure, title: str, footnote: str | None, notes: Sequence[str],
             sample: bool) -> Figure:
     """Title top-left; footnote and notes under the plot; the sample stamp bottom-right."""
     left = 0.06 / WIDTH_IN
-    fig.suptitle("\n".join(textwrap.wrap(title, 64)), x=left, ha="left", color=INK,
-                 linespacing=1.2)  # ~64 bold 10.5 pt characters fit in 16 cm
+    head = fig.suptitle("\n".join(textwrap.wrap(title, 64)), x=left, ha="left", color=INK,
+                        linespacing=1.2)  # ~64 bold 10.5 pt characters fit in 16 cm
     lines = textwrap.wrap(" ".join(t for t in (footnote, *notes) if t), 92 if sample else 118)
+    foot = None
     if lines or sample:
-        fig.supxlabel("\n".join(lines) or " ", x=left, ha="left", fontsize=6.5, color=MUTED,
-                      linespacing=1.35)
+        foot = fig.supxlabel("\n".join(lines) or " ", x=left, ha="left", fontsize=6.5,
+                             color=MUTED, linespacing=1.35)
+    finish_texts(head, foot)
     if sample:
         fig.text(1 - left, 0.09, STAMP, ha="right", va="bottom", fontsize=6.5,
                  transform=blended_transform_factory(fig.transFigure, fig.dpi_scale_trans),

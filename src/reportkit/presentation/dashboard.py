@@ -615,8 +615,11 @@ class Dashboard:
 
 
 def _img(fig: Figure) -> str:
-    """A figure as an <img> with its title as alternative text, printed at its true width."""
-    title = fig._suptitle.get_text() if fig._suptitle is not None else ""
+    """A figure as an <img> with its title as alternative text, printed at its true width.
+
+    A PNG, not the reports' SVG: the live dashboard redraws into widgets on every choice and is
+    never exported, so it would have to send the embedded font with each redraw."""
+    title = fig.get_suptitle()
     data = base64.b64encode(charts.to_png(fig)).decode("ascii")
     width = round(fig.get_figwidth() * 96)
     return (f'<img class="rk-chart" src="data:image/png;base64,{data}" width="{width}" '

@@ -504,11 +504,13 @@ def _finish(fig: Figure, title: str, notes: Sequence[str], sample: bool) -> Figu
 
     c = _charts()
     left = 0.06 / c.WIDTH_IN
-    fig.suptitle(title, x=left, ha="left", color=c.INK)
+    head = fig.suptitle(title, x=left, ha="left", color=c.INK)
     lines = textwrap.wrap(" ".join(t for t in notes if t), 92 if sample else 125)
+    foot = None
     if lines or sample:
-        fig.supxlabel("\n".join(lines) or " ", x=left, ha="left", fontsize=6.5, color=c.MUTED,
-                      linespacing=1.35)
+        foot = fig.supxlabel("\n".join(lines) or " ", x=left, ha="left", fontsize=6.5,
+                             color=c.MUTED, linespacing=1.35)
+    c.finish_texts(head, foot)
     if sample:
         where = blended_transform_factory(fig.transFigure, fig.dpi_scale_trans)
         fig.text(1 - left, 0.09, c.STAMP, transform=where, ha="right", va="bottom",
@@ -800,7 +802,7 @@ class PetitionsReport:
 
     # -- heading ---------------------------------------------------------------------------
     def heading_html(self) -> str:
-        from reportkit.presentation.blocks import CSS, esc, wrap
+        from reportkit.presentation.blocks import esc, page_css, wrap
 
         title = self._t("TIẾP CÔNG DÂN, XỬ LÝ ĐƠN, THƯ", "CITIZEN RECEPTION AND PETITIONS")
         sub = f"{self.where} — {self.period.label(self.lang)}"
@@ -822,7 +824,7 @@ class PetitionsReport:
                 "SỐ LIỆU CHÍNH XÁC — CHỈ ĐỂ PHÂN TÍCH, KHÔNG CÔNG BỐ (publish=False)",
                 "EXACT FIGURES — FOR ANALYSIS ONLY, NOT FOR PUBLICATION (publish=False)"))
                     + "</div>")
-        return wrap(CSS + _CSS + out)
+        return wrap(page_css() + _CSS + out)
 
     def show_heading(self) -> None:
         self._display(self.heading_html())

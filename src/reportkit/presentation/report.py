@@ -29,10 +29,10 @@ from reportkit.core.periods import Period
 from reportkit.core.schema import category_label
 from reportkit.presentation import narrative as N
 from reportkit.presentation.blocks import (
-    CSS,
     esc,
     html_table,
     is_sample_data,
+    page_css,
     short_label,
     show_html,
     trend_periods,
@@ -139,7 +139,7 @@ class ProvinceReport:
                 "số liệu tổng hợp, không phải số liệu thật" if lang == "vi" else
                 "synthetic figures, not real data") + "</div>"
         out += completeness_warning(self.period, self.unit, lang, self.root)
-        return wrap(CSS + out)
+        return wrap(page_css() + out)
 
     def show_heading(self) -> None:
         show_html(self.heading_html())
@@ -487,7 +487,7 @@ class NationalReport:
                 "số liệu tổng hợp, không phải số liệu thật" if vi else
                 "synthetic figures, not real data") + "</div>"
         out += completeness_warning(self.period, None, self.lang, self.root)
-        return wrap(CSS + out)
+        return wrap(page_css() + out)
 
     def overview_text(self) -> str:
         n = self.national
@@ -716,7 +716,7 @@ class DataQualityReport:
             f"{fmt.percent(o['timeliness'], lang)}).")
         sample = ('<div class="rk-sample">DỮ LIỆU MẪU — sample data</div>'
                   if self.sample else "")
-        show_html(wrap(CSS + f"<h1>{esc(self._t('BÁO CÁO', 'REPORT'))}</h1>"
+        show_html(wrap(page_css() + f"<h1>{esc(self._t('BÁO CÁO', 'REPORT'))}</h1>"
                           f'<p class="rk-sub">{esc(sub)}</p>{sample}<p>{esc(text)}</p>'))
 
     def units_table(self) -> pd.DataFrame:
