@@ -33,8 +33,6 @@ KNOWN: set[str] = {
     "fig._get_renderer", "font._set_transform", "fig._suptitle", "fig._supxlabel",
     "martist._get_tightbbox_for_layout_only", "cbook._get_data_path", "ax._set_position",
     "fontManager._find_fonts_by_props", "font._render_glyph", "font._layout",
-    # forkserver
-    "atexit._run_exitfuncs",
     # ingest: openpyxl's worksheet parser
     "from openpyxl.worksheet._reader import", "ws._worksheet_path", "wb._date_formats",
     "wb._timedelta_formats",
