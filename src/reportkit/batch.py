@@ -12,7 +12,7 @@ The path of a batch, top to bottom::
     catalog: manifest.json, index.html, runs.jsonl per period
 
 Isolation: every report gets a fresh kernel. Kernels are forked from a per-worker fork server
-that imported the ``warm`` modules once and never runs report code (:mod:`reportkit.forkserver`),
+that imported the ``warm`` modules once and never runs report code (:mod:`reportkit.kernels`),
 so neither interpreter start-up nor imports are paid per report, and each worker keeps one
 *spare* kernel ready while it runs the current report. A failure, cell or job timeout, dead
 kernel or ``sys.exit`` fails only that job; its notebook goes to ``_failed/`` and the last

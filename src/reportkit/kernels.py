@@ -129,13 +129,11 @@ class KernelSpecs(KernelSpecManager):  # type: ignore[misc]
 
 def provisioner_registered() -> bool:
     """Whether jupyter_client finds :class:`ForkProvisioner` (reportkit is installed with its
-    entry points; a stale install is not)."""
-    from importlib.metadata import entry_points
-
+    entry points; a stale install is not). Asked of jupyter_client's provisioner factory, which
+    reads the entry points once per process."""
     from jupyter_client.provisioning import KernelProvisionerFactory
 
-    return any(ep.name == PROVISIONER
-               for ep in entry_points(group=KernelProvisionerFactory.GROUP_NAME))
+    return PROVISIONER in KernelProvisionerFactory.instance().get_provisioner_entries()
 
 
 def kernel_manager(kernel_name: str, server: ForkServer | None) -> Any:
