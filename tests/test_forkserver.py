@@ -75,6 +75,28 @@ def test_the_launcher_asks_the_server_for_the_same_kernel_command() -> None:
         forkserver.launcher_argv("/tmp/s", ["R", "--slave", "-e", "IRkernel::main()"])
 
 
+def test_only_kernelspecs_without_a_provisioner_of_their_own_are_forked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    for name, metadata in (("plain", {}), ("remote", {"kernel_provisioner": {
+            "provisioner_name": "local-provisioner"}})):
+        (tmp_path / "kernels" / name).mkdir(parents=True)
+        (tmp_path / "kernels" / name / "kernel.json").write_text(json.dumps({
+            "argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": name, "language": "python", "metadata": metadata}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    assert K.kernel_argv("plain") == [sys.executable, "-m", "ipykernel_launcher", "-f",
+                                      "{connection_file}"]
+    assert K.kernel_argv("remote") is None
+    # the spec manager names reportkit's provisioner only where the kernelspec names none
+    specs = K.KernelSpecs(socket_path="/tmp/s")
+    assert specs.get_kernel_spec("plain").metadata["kernel_provisioner"] == {
+        "provisioner_name": K.PROVISIONER, "config": {"socket_path": "/tmp/s"}}
+    assert specs.get_kernel_spec("remote").metadata["kernel_provisioner"][
+        "provisioner_name"] == "local-provisioner"
+
+
 def test_glibc_tunables_keep_the_users_own_settings() -> None:
     ours = forkserver.malloc_tunables({})["GLIBC_TUNABLES"]
     assert f"glibc.malloc.trim_threshold={forkserver.MALLOC_TRIM_THRESHOLD}" in ours

@@ -57,7 +57,7 @@ STARTUP_TIMEOUT = 120  # seconds a kernel may take to start and import the warm 
 REAP_TIMEOUT = 5.0  # seconds kill() waits for a SIGKILLed process (it takes milliseconds)
 
 
-class ForkProvisioner(LocalProvisioner):  # type: ignore[misc]
+class ForkProvisioner(LocalProvisioner):
     """Starts a kernel as a child of a fork server (config ``socket_path``), or plainly.
 
     With ``socket_path`` empty it launches the kernel command itself, exactly as
@@ -112,7 +112,7 @@ class ForkProvisioner(LocalProvisioner):  # type: ignore[misc]
         return await super().wait()  # exited: closes its pipes and forgets it, without sleeping
 
 
-class KernelSpecs(KernelSpecManager):  # type: ignore[misc]
+class KernelSpecs(KernelSpecManager):
     """The installed kernelspecs, each started through :class:`ForkProvisioner` with this
     manager's ``socket_path`` (empty: a plain start); a kernelspec that names a provisioner of
     its own keeps it."""
@@ -150,9 +150,14 @@ def kernel_manager(kernel_name: str, server: ForkServer | None) -> Any:
     return AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=specs)
 
 
-def kernel_argv(kernel_name: str) -> list[str]:
-    """The kernelspec's command, with a bare ``python`` made this interpreter (as jupyter does)."""
-    argv = list(KernelSpecManager().get_kernel_spec(kernel_name).argv)
+def kernel_argv(kernel_name: str) -> list[str] | None:
+    """The kernelspec's command, with a bare ``python`` made this interpreter (as jupyter does);
+    None if the kernelspec names a kernel provisioner of its own (its kernels are its own to
+    start, not reportkit's to fork)."""
+    spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    if "kernel_provisioner" in spec.metadata:
+        return None
+    argv = list(spec.argv)
     if argv and argv[0] in {"python", f"python{sys.version_info[0]}",
                             "python{}.{}".format(*sys.version_info[:2])}:
         argv[0] = sys.executable
@@ -302,7 +307,8 @@ class WarmKernels:
             self.server = None
         if self.server is None:
             try:
-                argv = forkserver.server_argv(kernel_argv(self.kernel_name))
+                command = kernel_argv(self.kernel_name)
+                argv = forkserver.server_argv(command) if command is not None else None
                 if argv is None or not provisioner_registered():
                     log.info("kernel %r is not forkable%s: each kernel starts a new process",
                              self.kernel_name, "" if argv is None else
