@@ -8,7 +8,8 @@ nothing a report computes is ever in the template, so no state passes from one r
 
 The pieces, and why each is there::
 
-    jupyter_client (KernelManager)        starts, signals and kills the *launcher* as usual
+    jupyter_client KernelManager → reportkit.kernels.ForkProvisioner
+      │                                   starts, signals, kills and reaps the *launcher*
       └─ launcher  (python -S _forklaunch.py SOCKET -f conn.json)   stdlib only, ~20 ms
             │  AF_UNIX: argv, cwd, environment, and its stdin/stdout/stderr (SCM_RIGHTS)
             ▼

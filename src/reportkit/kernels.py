@@ -95,19 +95,19 @@ class ForkProvisioner(LocalProvisioner):
     async def kill(self, restart: bool = False) -> None:
         """Kill the process (group) and reap it before returning."""
         await super().kill(restart=restart)
-        if self.process is not None and not await self._reaped(REAP_TIMEOUT):
+        if self.has_process and not await self._reaped(REAP_TIMEOUT):
             log.warning("kernel process %s did not exit within %.0fs of SIGKILL", self.pid,
                         REAP_TIMEOUT)
 
     async def terminate(self, restart: bool = False) -> None:
         """Send SIGTERM to the process (group); reap it if it exits within a moment."""
         await super().terminate(restart=restart)
-        if self.process is not None:
+        if self.has_process:
             await self._reaped(0.05)
 
     async def wait(self) -> int | None:
         """Wait for the process to exit (polling every few ms), reap it; its status."""
-        if self.process is not None:
+        if self.has_process:
             await self._reaped(float("inf"))
         return await super().wait()  # exited: closes its pipes and forgets it, without sleeping
 
