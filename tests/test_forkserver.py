@@ -91,8 +91,9 @@ def test_only_kernelspecs_without_a_provisioner_of_their_own_are_forked(
     assert K.kernel_argv("remote") is None
     # the spec manager names reportkit's provisioner only where the kernelspec names none
     specs = K.KernelSpecs(socket_path="/tmp/s")
-    assert specs.get_kernel_spec("plain").metadata["kernel_provisioner"] == {
-        "provisioner_name": K.PROVISIONER, "config": {"socket_path": "/tmp/s"}}
+    metadata = specs.get_kernel_spec("plain").metadata
+    assert metadata["kernel_provisioner"]["provisioner_name"] == K.PROVISIONER
+    assert metadata[K.METADATA] == {"fork_server": "/tmp/s"}
     assert specs.get_kernel_spec("remote").metadata["kernel_provisioner"][
         "provisioner_name"] == "local-provisioner"
 

@@ -10,9 +10,10 @@ documented extension point for *how* a kernel process is started, signalled and 
 kernel provisioner. :class:`ForkProvisioner` is one (registered under the
 ``jupyter_client.kernel_provisioners`` entry point ``reportkit-fork``): it is a
 ``LocalProvisioner`` whose ``pre_launch`` turns the formatted kernel command into the fork
-server's launcher when its config names a server socket. The kernel manager finds it through
-its kernel spec (``metadata["kernel_provisioner"]``), which :class:`KernelSpecs` adds to the
-named kernelspec; the manager is an ordinary ``AsyncKernelManager`` given that spec manager.
+server's launcher when the kernel spec names a server socket (``metadata["reportkit"]``). The
+kernel manager finds the provisioner through its kernel spec (``metadata["kernel_provisioner"]``);
+:class:`KernelSpecs` adds both entries to the named kernelspec, and the manager is an ordinary
+``AsyncKernelManager`` given that spec manager.
 Nothing of jupyter_client is subclassed beyond those two documented points, and no private
 attribute is touched, so a jupyter_client release that keeps its public API keeps this working.
 
@@ -38,7 +39,6 @@ from typing import Any
 
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Unicode
 
 from reportkit import forkserver
 from reportkit.forkserver import ForkServer
@@ -48,6 +48,7 @@ log = logging.getLogger("reportkit.batch")
 __all__ = ["ForkProvisioner", "KernelSpecs", "Kernel", "WarmKernels", "PROVISIONER"]
 
 PROVISIONER = "reportkit-fork"  # its name in the jupyter_client.kernel_provisioners entry points
+METADATA = "reportkit"  # reportkit's key in a kernel spec's metadata
 # A report kernel keeps its input history in memory: a batch does not write every report's
 # cells into the user's IPython history database (an SQLite commit per cell, and a file that
 # grows by the notebook's source with each of the back-fill's 1,890 reports).
@@ -65,9 +66,18 @@ class ForkProvisioner(LocalProvisioner):
     polling of ``LocalProvisioner`` (see the module docstring).
     """
 
-    socket_path = Unicode("", config=True,
-                          help="The socket of the fork server to ask for the kernel; empty: "
-                               "start the kernel command as a new process.")
+    @property
+    def socket_path(self) -> str:
+        """The socket of the fork server to ask for the kernel ("": start the kernel command
+        as a new process): ``metadata["reportkit"]["fork_server"]`` of the kernel spec.
+
+        (Kernel spec metadata, namespaced for its reader, is documented as free for tools to
+        use; a provisioner ``config`` entry would need a traitlets trait, and traitlets is
+        not among reportkit's declared dependencies.)
+        """
+        spec = self.kernel_spec
+        ours = spec.metadata.get(METADATA, {}) if spec is not None else {}
+        return str(ours.get("fork_server") or "")
 
     async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
         """The launch arguments of ``LocalProvisioner``, with the launcher as the command."""
@@ -113,17 +123,20 @@ class ForkProvisioner(LocalProvisioner):
 
 
 class KernelSpecs(KernelSpecManager):
-    """The installed kernelspecs, each started through :class:`ForkProvisioner` with this
-    manager's ``socket_path`` (empty: a plain start); a kernelspec that names a provisioner of
-    its own keeps it."""
+    """The installed kernelspecs, each started through :class:`ForkProvisioner`, forked by the
+    fork server at ``socket_path`` ("": started plainly); a kernelspec that names a
+    provisioner of its own keeps it."""
 
-    socket_path = Unicode("", help="The fork server's socket for the kernels; empty: none.")
+    def __init__(self, socket_path: str = "", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.socket_path = socket_path
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         spec = super().get_kernel_spec(kernel_name)
         if "kernel_provisioner" not in spec.metadata:
-            spec.metadata = {**spec.metadata, "kernel_provisioner": {
-                "provisioner_name": PROVISIONER, "config": {"socket_path": self.socket_path}}}
+            spec.metadata = {**spec.metadata,
+                             "kernel_provisioner": {"provisioner_name": PROVISIONER, "config": {}},
+                             METADATA: {"fork_server": self.socket_path}}
         return spec
 
 
