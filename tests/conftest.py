@@ -44,8 +44,8 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture()
 def kernel_eval(tmp_path: Path):  # noqa: ANN201 - returns a helper
     """``kernel_eval(kernel, expr, setup="")``: run ``setup`` then evaluate ``expr`` in a
-    reportkit.batch.run.Kernel and return its value (JSON). The kernel writes the value to a file
-    and the helper waits for the execute reply on the shell channel, so no output message
+    reportkit.batch.kernels.Kernel and return its value (JSON). The kernel writes the value to a
+    file and the helper waits for the execute reply on the shell channel, so no output message
     timing is involved."""
     import json
     import queue

@@ -28,6 +28,7 @@ from click.testing import CliRunner
 
 from reportkit import batch
 from reportkit.batch import execute as batch_execute
+from reportkit.batch import kernels as batch_kernels
 from reportkit.batch import plan as batch_plan
 from reportkit.batch import run as batch_run
 from reportkit.cli import main
@@ -124,7 +125,7 @@ def no_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("a kernel or worker was started")
 
-    monkeypatch.setattr(batch_run, "Kernel", boom)
+    monkeypatch.setattr(batch_kernels, "Kernel", boom)
     monkeypatch.setattr(batch_execute, "LocalPool", boom)
 
 

@@ -29,8 +29,6 @@ ALLOWED: dict[str, str] = {
 # Private names still in use while the package is being moved onto public APIs. This list
 # only ever shrinks; an entry here is a known defect, not a permission.
 KNOWN: set[str] = {
-    # forkserver
-    "atexit._run_exitfuncs",
     # ingest: openpyxl's worksheet parser
     "from openpyxl.worksheet._reader import", "ws._worksheet_path", "wb._date_formats",
     "wb._timedelta_formats",

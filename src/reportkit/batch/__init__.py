@@ -4,6 +4,7 @@ workers or a Dask cluster. The top of the stack below the command line.
     plan      load_schedule → plan_batch → Plan (jobs, input hashes, run/skip decisions)
     execute   execute_plan: lock, local pool or Dask, progress, interrupts, summary
     run       render (one report on a warm kernel), LocalPool (worker processes)
+    kernels   Kernel, WarmKernels, the kernel provisioner that starts forked kernels
     dask      run_on_dask: the same jobs as tasks on a Dask cluster
     forkserver / _forklaunch: kernels forked from a pre-imported template process
 
@@ -21,7 +22,7 @@ _WHERE = {
     "load_schedule": "plan", "plan_batch": "plan", "input_hash": "plan", "plan_table": "plan",
     "override": "plan", "split_period": "plan", "data_window": "plan", "decide": "plan",
     "RunConfig": "run", "Outcome": "run", "render": "run", "already_rendered": "run",
-    "WarmKernels": "run", "Kernel": "run", "LocalPool": "run",
+    "WarmKernels": "kernels", "Kernel": "kernels", "LocalPool": "run",
     "BatchResult": "execute", "execute_plan": "execute", "summary_table": "execute",
     "worker_lines": "execute",
     "run_on_dask": "dask",

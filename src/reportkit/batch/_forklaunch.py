@@ -1,4 +1,6 @@
-"""The kernel command jupyter_client runs when kernels are forked (see reportkit.batch.forkserver).
+"""The kernel command jupyter_client runs when kernels are forked (see reportkit.batch.forkserver):
+reportkit's kernel provisioner (reportkit.batch.kernels.ForkProvisioner) puts it in place of
+``python -m ipykernel_launcher``, with the same arguments.
 
 ``python -S _forklaunch.py SOCKET -f CONNECTION_FILE``: asks the fork server at SOCKET for a
 kernel in this folder and environment, hands it this process's stdin/stdout/stderr, passes on

@@ -8,7 +8,8 @@ nothing a report computes is ever in the template, so no state passes from one r
 
 The pieces, and why each is there::
 
-    jupyter_client (KernelManager)        starts, signals and kills the *launcher* as usual
+    jupyter_client KernelManager → reportkit.batch.kernels.ForkProvisioner
+      │                                   starts, signals, kills and reaps the *launcher*
       └─ launcher  (python -S _forklaunch.py SOCKET -f conn.json)   stdlib only, ~20 ms
             │  AF_UNIX: argv, cwd, environment, and its stdin/stdout/stderr (SCM_RIGHTS)
             ▼
@@ -22,8 +23,11 @@ The pieces, and why each is there::
 * The server exits, killing its kernels, when its parent goes (its stdin reaches EOF); a kernel
   also dies with the server (``PR_SET_PDEATHSIG``).
 
-Only kernelspecs that run ``python ... -m ipykernel_launcher -f {connection_file}`` are forked
-(Linux); anything else, or a server that will not start, falls back to an ordinary kernel start.
+jupyter_client runs the launcher because reportkit's kernel provisioner
+(:class:`reportkit.batch.kernels.ForkProvisioner`, its documented extension point for starting
+kernels) turns the kernel command into :func:`launcher_argv`. Only kernelspecs that run
+``python ... -m ipykernel_launcher -f {connection_file}`` are forked (Linux); anything else, or
+a server that will not start, falls back to an ordinary kernel start.
 """
 
 from __future__ import annotations
@@ -43,12 +47,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("reportkit.batch.run")
 
-__all__ = ["ForkServer", "server_argv", "available"]
+__all__ = ["ForkServer", "server_argv", "launcher_argv", "available"]
 
 LAUNCHER = Path(__file__).with_name("_forklaunch.py")
 READY = b"ready\n"
@@ -66,11 +71,16 @@ KERNEL_IMPORTS = ("ipykernel.debugger", "IPython.core.completerlib", "IPython.co
 # its kernel ran about 140 collections, 60 ms of CPU (a full one alone 34 ms); at 50,000 it runs
 # one, for a few MB more at its peak. Cycles are still collected, only in larger batches.
 KERNEL_GC_THRESHOLD = 50_000
-# glibc malloc in the template (and so in every kernel) and in batch workers: blocks up to
-# MMAP_THRESHOLD come from the heap, and up to TRIM_THRESHOLD of free heap top is kept rather
-# than given back to the system. A report allocates and frees its chart canvases and images
-# (2-8 MB each) dozens of times; by default glibc returned them to the system each time, and
-# every page of the next one faulted in again (a kernel had ~47,000 page faults, ~0.2 CPU-s).
+# glibc malloc in the template, and so in every kernel forked from it (set at the server's
+# start as GLIBC_TUNABLES, see malloc_tunables): blocks up to MMAP_THRESHOLD come from the heap,
+# and up to TRIM_THRESHOLD of free heap top is kept rather than given back to the system. A
+# report allocates and frees its chart canvases and images (2-8 MB each) dozens of times; by
+# default glibc returned them to the system each time, and every page of the next one faulted
+# in again. Measured on a province report (2025-Q3, 4 kernels each way): 45,400-45,700 minor
+# faults in the kernel by default, 20,900-21,100 with these; ~0.1-0.2 CPU-s less of ~1.7-2.1.
+# Batch workers are not tuned: the same measurement of a worker's own part of a report (kernel
+# messages, export, hashes) gave ~1,400 vs ~40 faults but no CPU difference above the noise
+# (0.16-0.18 CPU-s either way), not worth changing the environment they are spawned with.
 MALLOC_MMAP_THRESHOLD = 32 << 20
 MALLOC_TRIM_THRESHOLD = 64 << 20
 MALLOC_TOP_PAD = 4 << 20
@@ -79,6 +89,27 @@ MALLOC_TOP_PAD = 4 << 20
 def available() -> bool:
     """Whether kernels can be forked here (Linux: fork, SCM_RIGHTS, PR_SET_PDEATHSIG)."""
     return sys.platform.startswith("linux") and hasattr(socket, "send_fds")
+
+
+def launcher_argv(socket_path: str, kernel_cmd: list[str]) -> list[str]:
+    """The command that asks the fork server at ``socket_path`` for the kernel ``kernel_cmd``
+    would start.
+
+    ``kernel_cmd`` is a formatted kernel command, ``[python, *options, "-m",
+    "ipykernel_launcher", *args]``; the launcher runs on the same interpreter (``-S``: standard
+    library only) and hands ``args`` (the connection file, extra kernel arguments) to the
+    kernel.
+
+    Raises:
+        ValueError: ``kernel_cmd`` does not start ``ipykernel_launcher``.
+    """
+    try:
+        i = kernel_cmd.index("-m")
+    except ValueError:
+        raise ValueError(f"not an ipykernel command: {kernel_cmd!r}") from None
+    if kernel_cmd[i + 1:i + 2] != ["ipykernel_launcher"]:
+        raise ValueError(f"not an ipykernel command: {kernel_cmd!r}")
+    return [kernel_cmd[0], "-S", str(LAUNCHER), socket_path, *kernel_cmd[i + 2:]]
 
 
 def server_argv(kernel_argv: list[str]) -> list[str] | None:
@@ -105,10 +136,10 @@ class ForkServer:
                  warm: tuple[str, ...], start_timeout: float = 120.0) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="reportkit-fork-"))
         self.socket_path = str(self.folder / "s")
-        self.python = argv[0]
         self.cwd, self.env = str(cwd), dict(env)
         self.proc = subprocess.Popen(
-            [*argv, self.socket_path, *warm], cwd=self.cwd, env={**os.environ, **env},
+            [*argv, self.socket_path, *warm], cwd=self.cwd,
+            env={**os.environ, **env, **malloc_tunables({**os.environ, **env})},
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             start_new_session=True)  # Ctrl-C on the terminal is the batch's to handle
         self._deadline = time.monotonic() + start_timeout
@@ -143,10 +174,6 @@ class ForkServer:
             sel.close()
         self._ready = True
 
-    def launcher_argv(self) -> list[str]:
-        """The kernel command jupyter_client runs: the launcher, connected to this server."""
-        return [self.python, "-S", str(LAUNCHER), self.socket_path, "-f", "{connection_file}"]
-
     def alive(self) -> bool:
         """Whether the server process still runs."""
         return self.proc.poll() is None
@@ -180,23 +207,22 @@ def _set_pdeathsig(sig: int) -> None:
         libc.prctl(1, sig)  # PR_SET_PDEATHSIG
 
 
-def keep_freed_memory() -> bool:
-    """Tune glibc malloc to reuse freed blocks (:data:`MALLOC_TRIM_THRESHOLD` and friends).
+def malloc_tunables(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """``GLIBC_TUNABLES`` for a process to be started with glibc malloc tuned to reuse freed
+    blocks (:data:`MALLOC_TRIM_THRESHOLD` and friends).
 
-    Returns:
-        Whether the settings took (False off glibc).
+    glibc reads its tunables from the environment once, when the program starts; changing
+    the settings later, from inside the process, would take a C call through ctypes. So they
+    go into the environment the fork server is started with, and every kernel forked from it
+    inherits the tuned allocator (not the variable: a kernel's environment, and so its
+    subprocesses', is its launcher's). Tunables already in ``environ`` (default: this
+    process's) come after these, so a user's own settings win.
     """
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3  # <malloc.h>
-    return all(mallopt(option, value) == 1 for option, value in (
-        (m_mmap_threshold, MALLOC_MMAP_THRESHOLD), (m_trim_threshold, MALLOC_TRIM_THRESHOLD),
-        (m_top_pad, MALLOC_TOP_PAD)))
+    ours = (f"glibc.malloc.mmap_threshold={MALLOC_MMAP_THRESHOLD}:"
+            f"glibc.malloc.trim_threshold={MALLOC_TRIM_THRESHOLD}:"
+            f"glibc.malloc.top_pad={MALLOC_TOP_PAD}")
+    theirs = (os.environ if environ is None else environ).get("GLIBC_TUNABLES", "")
+    return {"GLIBC_TUNABLES": f"{ours}:{theirs}" if theirs else ours}
 
 
 def _recv_request(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
@@ -216,10 +242,27 @@ def _recv_request(conn: socket.socket) -> tuple[dict[str, Any], list[int]]:
     return json.loads(body), fds
 
 
-def _become_kernel(request: dict[str, Any], fds: list[int], conn: socket.socket,
-                   path0: str | None) -> None:
-    """In the forked child: turn into an IPKernelApp for the launcher's connection file."""
-    code = 1
+@dataclass
+class KernelRequest:
+    """What a forked child needs to become a kernel (see :func:`serve`)."""
+
+    request: dict[str, Any]
+    fds: list[int]
+    conn: socket.socket
+    path0: str | None
+
+
+def become_kernel(fork: KernelRequest) -> int:
+    """In the forked child: run an IPKernelApp for the launcher's connection file; its status.
+
+    The child then leaves the way ``python -m ipykernel_launcher`` does: :func:`main` returns
+    this status to ``sys.exit`` and the interpreter shuts down normally, running the exit
+    handlers the kernel registered (IPython's, the connection file's clean-up) and those of the
+    template's modules, and flushing its output. That is the public way to run them; the
+    server's own clean-up never runs in a child, because :func:`serve` has left its loop
+    before this runs and skips its ``finally`` outside the server process.
+    """
+    request, fds, conn = fork.request, fork.fds, fork.conn
     try:
         _set_pdeathsig(signal.SIGKILL)
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
@@ -234,7 +277,7 @@ def _become_kernel(request: dict[str, Any], fds: list[int], conn: socket.socket,
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        if sys.path and path0 is not None and sys.path[0] == path0:
+        if sys.path and fork.path0 is not None and sys.path[0] == fork.path0:
             sys.path[0] = request["cwd"]  # what `python -m ipykernel_launcher` would have
         if "numpy" in sys.modules:  # `random` reseeds itself after fork; numpy does not
             sys.modules["numpy"].random.seed()
@@ -242,22 +285,14 @@ def _become_kernel(request: dict[str, Any], fds: list[int], conn: socket.socket,
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance(argv=request["argv"])
-        code = 0
+        return 0
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BaseException:  # noqa: BLE001 - the kernel's stderr is the launcher's
         import traceback
 
         traceback.print_exc()
-    finally:
-        with contextlib.suppress(BaseException):
-            import atexit
-
-            atexit._run_exitfuncs()
-        with contextlib.suppress(BaseException):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(code)
+        return 1
 
 
 def warm_imports(modules: Iterable[str] = ()) -> None:
@@ -270,12 +305,16 @@ def warm_imports(modules: Iterable[str] = ()) -> None:
             importlib.import_module(name)
 
 
-def serve(socket_path: str, warm: list[str]) -> int:
-    """The fork server: ``python -m reportkit.batch.forkserver SOCKET [MODULE...]``."""
+def serve(socket_path: str, warm: list[str]) -> int | KernelRequest:
+    """The fork server's loop: its exit status, or, in a forked child, the kernel to become.
+
+    A child returns from the loop rather than running the kernel inside it, so that nothing of
+    the server (its ``finally``, its frames) is in the way of the kernel's normal exit.
+    """
+    server = os.getpid()
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     path0 = sys.path[0] if sys.path else None  # the start folder, as `python -m` puts it
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    keep_freed_memory()  # before the imports: the template's heap is laid out with it
     warm_imports(warm)
     if threading.active_count() > 1:  # forking a threaded process is not safe
         return THREADED
@@ -334,7 +373,7 @@ def serve(socket_path: str, warm: list[str]) -> int:
                         listener.close()
                         for other in kernels.values():
                             other.close()
-                        _become_kernel(request, fds, conn, path0)
+                        return KernelRequest(request, fds, conn, path0)
                     for fd in fds:
                         os.close(fd)
                     conn.settimeout(None)
@@ -350,13 +389,23 @@ def serve(socket_path: str, warm: list[str]) -> int:
                     kill(key.data)
             reap()
     finally:
-        for pid in list(kernels):
-            kill(pid)
-        with contextlib.suppress(OSError):
-            os.unlink(socket_path)
-        with contextlib.suppress(OSError):  # its private folder (a killed worker cannot)
-            os.rmdir(os.path.dirname(socket_path))
+        if os.getpid() == server:  # not in a forked child on its way to become a kernel
+            for pid in list(kernels):
+                kill(pid)
+            with contextlib.suppress(OSError):
+                os.unlink(socket_path)
+            with contextlib.suppress(OSError):  # its private folder (a killed worker cannot)
+                os.rmdir(os.path.dirname(socket_path))
+
+
+def main(argv: list[str]) -> int:
+    """``python -m reportkit.batch.forkserver SOCKET [MODULE...]``: serve; a forked child runs its
+    kernel and exits with the kernel's status (see :func:`become_kernel`)."""
+    outcome = serve(argv[0], argv[1:])
+    if isinstance(outcome, KernelRequest):
+        return become_kernel(outcome)
+    return outcome
 
 
 if __name__ == "__main__":
-    sys.exit(serve(sys.argv[1], sys.argv[2:]))
+    sys.exit(main(sys.argv[1:]))

@@ -7,11 +7,11 @@ processes that runs many.
 
 Isolation: every report gets a fresh kernel. Kernels are forked from a per-worker fork server
 that imported the ``warm`` modules once and never runs report code
-(:mod:`reportkit.batch.forkserver`), so neither interpreter start-up nor imports are paid per
-report, and each worker keeps one *spare* kernel ready while it runs the current report.
-A failure, cell or job timeout, dead kernel or ``sys.exit`` fails only that job; its notebook goes
-to ``_failed/`` and the last good report stays. The manifest is updated after each job, so an
-interrupted batch resumes.
+(:mod:`reportkit.batch.kernels`, :mod:`reportkit.batch.forkserver`), so neither interpreter start-up
+nor imports are paid per report, and each worker keeps one *spare* kernel ready while it runs the
+current report. A failure, cell or job timeout, dead kernel or ``sys.exit`` fails only that job; its
+notebook goes to ``_failed/`` and the last good report stays. The manifest is updated after each
+job, so an interrupted batch resumes.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import secrets
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -38,8 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportkit import __version__
-from reportkit.batch import forkserver
-from reportkit.batch.forkserver import ForkServer
+from reportkit.batch.kernels import Kernel, WarmKernels
 from reportkit.batch.plan import (
     DEFAULT_CELL_TIMEOUT,
     DEFAULT_JOB_TIMEOUT,
@@ -58,12 +56,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("reportkit.batch.run")
 
-# A report kernel keeps its input history in memory: a batch does not write every report's
-# cells into the user's IPython history database (an SQLite commit per cell, and a file that
-# grows by the notebook's source with each of the back-fill's 1,890 reports).
-# (It also measured about 0.2 CPU-s less per report.)
-KERNEL_ARGS = ("--HistoryManager.enabled=False",)
-STARTUP_TIMEOUT = 120  # seconds a kernel may take to start and import the warm modules
 KILL_GRACE = 30  # seconds past the job limit before the parent kills a worker
 SAVE_EVERY = 5.0  # seconds between saves of the partial notebook while a job runs
 
@@ -246,245 +238,6 @@ def already_rendered(job: Job, config: RunConfig) -> Outcome | None:
                               "the report in place already has these inputs "
                               f"(run {md.get('run_id')}); manifest updated"),
                       files={k: str(v) for k, v in files.items()})
-
-
-class Kernel:
-    """A started kernel whose warm-up (imports only) was sent; not yet known to be ready."""
-
-    def __init__(self, kernel_name: str, cwd: Path, env: dict[str, str],
-                 warm: tuple[str, ...], server: ForkServer | None = None) -> None:
-        from jupyter_core.utils import run_sync
-
-        self._run = run_sync
-        self.cwd, self.env = str(cwd), dict(env)
-        self.forked = server is not None
-        self.km = _kernel_manager(kernel_name, server)
-        run_sync(self.km.start_kernel)(cwd=self.cwd, env={**os.environ, **env},
-                                      extra_arguments=list(KERNEL_ARGS),
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        self.kc.allow_stdin = False
-        self.started = time.monotonic()
-        self._warm_id: str | None = self.kc.execute(_warm_code(warm), silent=True,
-                                                    store_history=False, allow_stdin=False)
-
-    @property
-    def pid(self) -> int | None:
-        """The kernel process id."""
-        return getattr(self.km.provisioner, "pid", None)
-
-    def matches(self, cwd: Path, env: dict[str, str]) -> bool:
-        """Whether this kernel was started for that folder and environment."""
-        return self.cwd == str(cwd) and self.env == env
-
-    def wait_ready(self, timeout: float) -> None:
-        """Wait for the warm-up reply (the kernel is up and its imports are done).
-
-        Raises:
-            RuntimeError: the kernel died or did not answer within ``timeout`` seconds.
-        """
-        deadline = time.monotonic() + timeout
-        while self._warm_id is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise RuntimeError(f"the kernel did not start within {timeout:.0f}s")
-            try:
-                msg = self._run(self.kc.get_shell_msg)(timeout=min(1.0, left))
-            except queue.Empty:
-                if not self._run(self.km.is_alive)():
-                    raise RuntimeError("the kernel died while starting") from None
-                continue
-            if msg["parent_header"].get("msg_id") == self._warm_id:
-                warm_id, self._warm_id = self._warm_id, None
-                if msg["content"].get("status") != "ok":
-                    log.debug("warm-up failed in kernel %s: %s", self.pid, msg["content"])
-                probe, wait = warm_id, 0.1  # its messages are in by now if it was connected
-                while not self._iopub_saw(probe, wait):  # output not connected yet: ask again
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("the kernel's output channel did not connect within "
-                                           f"{timeout:.0f}s")
-                    probe, wait = self.kc.kernel_info(), 0.5
-
-    def _iopub_saw(self, msg_id: str, wait: float = 0.5) -> bool:
-        """Whether the output channel saw request ``msg_id`` finish (drained up to there).
-
-        A subscriber only gets what is published after its subscription reached the kernel: a
-        kernel that answers quickly (a forked one) can reply on the shell channel before the
-        output channel is connected, and the first cell's output would be lost. nbclient checks
-        this in ``wait_for_ready``, which a pre-started kernel skips.
-        """
-        deadline = time.monotonic() + wait
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                msg = self._run(self.kc.get_iopub_msg)(timeout=left)
-            except queue.Empty:
-                return False
-            if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
-                    and msg["content"].get("execution_state") == "idle"):
-                return True
-        return False
-
-    def shutdown(self) -> None:
-        """Stop the kernel now and close its channels.
-
-        The kernel's process (group) is killed and reaped here first: jupyter_client's
-        ``shutdown_kernel(now=True)`` then finds it gone. Left to itself, it polls a just-killed
-        process every 0.1 s, so every report's worker slept 0.1 s between the last cell and
-        the export.
-        """
-        with contextlib.suppress(Exception):
-            self.kc.stop_channels()
-        with contextlib.suppress(Exception):
-            provisioner = self.km.provisioner
-            self._run(provisioner.kill)()
-            provisioner.process.wait(timeout=5)
-        with contextlib.suppress(Exception):
-            self._run(self.km.shutdown_kernel)(now=True)
-
-
-def _kernel_manager(kernel_name: str, server: ForkServer | None) -> Any:
-    """A kernel manager; with ``server``, its kernel is forked by that fork server."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    if server is None:
-        return AsyncKernelManager(kernel_name=kernel_name)
-
-    class ForkedKernelManager(AsyncKernelManager):  # runs the launcher instead of the kernel
-        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-            spec = self.kernel_spec
-            assert spec is not None
-            argv = spec.argv
-            spec.argv = server.launcher_argv()
-            try:
-                return super().format_kernel_cmd(extra_arguments)
-            finally:
-                spec.argv = argv
-
-    return ForkedKernelManager(kernel_name=kernel_name)
-
-
-def _kernel_argv(kernel_name: str) -> list[str]:
-    """The kernelspec's command, with a bare ``python`` made this interpreter (as jupyter does)."""
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    argv = list(KernelSpecManager().get_kernel_spec(kernel_name).argv)
-    if argv and argv[0] in {"python", f"python{sys.version_info[0]}",
-                            "python{}.{}".format(*sys.version_info[:2])}:
-        argv[0] = sys.executable
-    return argv
-
-
-def _warm_code(modules: tuple[str, ...]) -> str:
-    """Code that imports ``modules`` and leaves no name behind in the user namespace."""
-    return ("def __reportkit_warm():\n"
-            "    import importlib\n"
-            f"    for name in {list(modules)!r}:\n"
-            "        try:\n"
-            "            importlib.import_module(name)\n"
-            "        except Exception:\n"
-            "            pass\n"
-            "__reportkit_warm()\n"
-            "del __reportkit_warm\n")
-
-
-class WarmKernels:
-    """One spare kernel, started and warmed ahead of need; each job takes a fresh one.
-
-    Kernels are forked from a fork server that has the ``warm`` modules imported (see
-    :mod:`reportkit.batch.forkserver`), so neither interpreter start-up nor imports are paid per
-    report; where that is not possible (not Linux, a kernelspec that is not ipykernel's, a
-    server that fails, ``REPORTKIT_NO_FORK=1``) each kernel starts as a new process.
-    """
-
-    def __init__(self, kernel_name: str, warm: tuple[str, ...],
-                 startup_timeout: float = STARTUP_TIMEOUT, *, fork: bool | None = None) -> None:
-        self.kernel_name, self.warm, self.startup_timeout = kernel_name, warm, startup_timeout
-        self.spare: Kernel | None = None
-        if fork is None:
-            fork = os.environ.get("REPORTKIT_NO_FORK", "") in ("", "0")
-        self.fork = fork and forkserver.available()
-        self.server: ForkServer | None = None
-
-    def prime(self, cwd: Path, env: dict[str, str]) -> None:
-        """Start the spare now (before the first job arrives)."""
-        if self.spare is None:
-            self.spare = self._start(cwd, env)
-
-    def _server(self, cwd: Path, env: dict[str, str]) -> ForkServer | None:
-        """The fork server for ``env`` (started on first use), or None to start kernels plainly."""
-        if not self.fork:
-            return None
-        if self.server is not None and (not self.server.matches(env) or not self.server.alive()):
-            self.server.close()
-            self.server = None
-        if self.server is None:
-            try:
-                argv = forkserver.server_argv(_kernel_argv(self.kernel_name))
-                if argv is None:
-                    log.info("kernel %r is not forkable: each kernel starts a new process",
-                             self.kernel_name)
-                    self.fork = False
-                    return None
-                self.server = ForkServer(argv, cwd, env, self.warm, self.startup_timeout)
-                self.server.wait_ready()
-            except Exception as exc:
-                log.warning("no fork server (%s: %s): each kernel starts a new process",
-                            type(exc).__name__, exc)
-                if self.server is not None:
-                    self.server.close()
-                self.server, self.fork = None, False
-                return None
-        return self.server
-
-    def _kernel(self, cwd: Path, env: dict[str, str]) -> Kernel:
-        return Kernel(self.kernel_name, cwd, env, self.warm, self._server(cwd, env))
-
-    def _start(self, cwd: Path, env: dict[str, str]) -> Kernel | None:
-        try:
-            return self._kernel(cwd, env)
-        except Exception as exc:  # the job that needs it reports the error
-            log.warning("could not start a spare kernel: %s: %s", type(exc).__name__, exc)
-            return None
-
-    def take(self, cwd: Path, env: dict[str, str], *, prefetch: bool = True) -> Kernel:
-        """A ready, never-used kernel; starts the next spare while the caller uses this one.
-
-        Raises:
-            RuntimeError: the kernel would not start.
-        """
-        kernel, self.spare = self.spare, None
-        if kernel is not None and not kernel.matches(cwd, env):
-            kernel.shutdown()
-            kernel = None
-        for attempt in (1, 2):  # a forked kernel gets a second chance (its server was killed)
-            kernel = kernel or self._kernel(cwd, env)
-            try:
-                kernel.wait_ready(self.startup_timeout)
-                break
-            except BaseException as exc:
-                kernel.shutdown()
-                if not (isinstance(exc, Exception) and kernel.forked and attempt == 1):
-                    raise
-                log.warning("a forked kernel did not start (%s); starting another", exc)
-                kernel = None
-        assert kernel is not None
-        if prefetch:  # started after this one is ready, so they do not compete for the CPU
-            self.spare = self._start(cwd, env)
-        return kernel
-
-    def pids(self) -> list[int]:
-        """Process ids of the spare kernel (for a parent that may have to kill them)."""
-        return [self.spare.pid] if self.spare and self.spare.pid else []
-
-    def close(self) -> None:
-        """Stop the spare and the fork server."""
-        if self.spare is not None:
-            self.spare.shutdown()
-            self.spare = None
-        if self.server is not None:
-            self.server.close()
-            self.server = None
 
 
 class Printer:
@@ -783,9 +536,6 @@ def _worker_main(slot: int, conn: Any, config: RunConfig, print_requests: Any,
     import resource
 
     _skip_iri_syntax_checker()
-    from reportkit.batch.forkserver import keep_freed_memory
-
-    keep_freed_memory()  # exports and hashes allocate and free MB-sized strings per report
     os.setpgrp()  # Ctrl-C goes to the parent, which stops the workers itself
     lock = threading.Lock()
     kernels = WarmKernels(config.kernel, config.warm)
