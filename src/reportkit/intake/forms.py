@@ -336,7 +336,7 @@ def _form_sheet(ws: Any, tbl: Table, fields: list[Field], unit: U.Unit, period: 
     for ref in ("A3", "A4", "C3"):
         ws[ref].font = st["head"]
     for ref in ("B3", "D3", "B4", "C4"):
-        ws[ref].fill = st["locked"]
+        ws[ref].fill, ws[ref].font = st["locked"], st["body"]
     ws["A5"] = _both("hint", lang)
     ws["A5"].font = st["sub"]
     other = "en" if lang == "vi" else "vi"
