@@ -85,7 +85,8 @@ def test_workbook_layout_locking_and_validation(form: Any) -> None:
         "'Danh mục'!$A$2:$A$5"
     assert validation_at(pet, f"{letter(pcol['is_group'])}{FIRST_DATA_ROW}").formula1 == \
         '"Có,Không"'
-    assert pet.cell(FIRST_DATA_ROW, pcol["petitioner_id"]).number_format == "@"
+    # Open input rows take their style from the column: text, so leading zeros survive.
+    assert pet.column_dimensions[letter(pcol["petitioner_id"])].number_format == "@"
     assert [wb["Danh mục"].cell(r, 1).value for r in range(2, 6)] == [
         "Trực tiếp", "Qua bưu điện", "Trực tuyến", "Cơ quan khác chuyển đến"]
     text = "\n".join(str(c.value) for row in wb["Hướng dẫn"].iter_rows() for c in row

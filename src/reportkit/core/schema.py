@@ -1,6 +1,11 @@
 """Data contracts: the tables reportkit stores, every field with its Vietnamese label, and the
 cross-field rules.
 
+Field rules live here, beside the fields, so that the XLSX form (``intake.forms``) and ingest
+check the same thing: a value the form's cell validation accepts is a value ingest accepts. The
+receiving-agency list (:data:`AGENCIES`) is data of the contract for the same reason: the form's
+dropdown and ingest's check read it from one place.
+
 Validation follows pandera's ``lazy=True``: every rule runs on every row and all failures are
 returned together as :class:`Problem` records (table, row, column, rule, value). Values of
 personal-data fields are never copied into a problem.
@@ -10,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from reportkit.errors import LookupInRegistryError
@@ -39,6 +44,11 @@ class Field:
     # A regular expression every non-empty value must match in full, and what it means.
     pattern: str | None = None
     pattern_text: tuple[str, str] = ("", "")  # (Vietnamese, English)
+    pattern_rule: str = "pattern"  # the rule's name in a problem report
+    # A closed list of accepted values (exact spelling), e.g. the receiving agencies; the form
+    # offers them in a dropdown. Empty: any value.
+    choices: tuple[str, ...] = ()
+    choices_rule: str = "listed value"
 
     def label(self, lang: str = "vi") -> str:
         return self.label_vi if lang == "vi" else self.label_en
@@ -249,6 +259,72 @@ def category_label(column: str, value: str, lang: str = "vi") -> str:
     return pair[0] if lang == "vi" else pair[1]
 
 
+# Receiving agencies of transferred petitions (the ``transferred_to`` column), as a provincial
+# office writes them. Units that are cities under the central government (kind "city") write
+# "thành phố" / "Thành ủy" where provinces write "tỉnh" / "Tỉnh ủy". Validity dates: the
+# provincial departments of natural resources and of agriculture merged on 1 March 2025
+# (Sở Nông nghiệp và Môi trường); district-level people's committees ended on 1 July 2025.
+# The form offers the agencies in force during its period; ingest accepts every listed name
+# (a petition received before a change may be transferred after it).
+@dataclass(frozen=True)
+class Agency:
+    """One receiving agency: its name, the unit kind it belongs to ("province", "city" or
+    None for both) and the days it existed (None: open-ended)."""
+
+    name: str
+    kind: str | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+    def in_force(self, first: date, last: date) -> bool:
+        """Whether the agency existed on some day between ``first`` and ``last``."""
+        return ((self.valid_from is None or self.valid_from <= last)
+                and (self.valid_to is None or self.valid_to >= first))
+
+
+def _both_kinds(province: str, city: str, **kw: Any) -> tuple[Agency, Agency]:
+    return Agency(province, "province", **kw), Agency(city, "city", **kw)
+
+
+_DEPT_MERGER, _DISTRICTS_END = date(2025, 3, 1), date(2025, 7, 1)
+AGENCIES: tuple[Agency, ...] = (
+    *_both_kinds("UBND tỉnh", "UBND thành phố"),
+    *_both_kinds("Ủy ban Kiểm tra Tỉnh ủy", "Ủy ban Kiểm tra Thành ủy"),
+    *_both_kinds("Ban Nội chính Tỉnh ủy", "Ban Nội chính Thành ủy"),
+    *_both_kinds("Thanh tra tỉnh", "Thanh tra thành phố"),
+    *_both_kinds("Tòa án nhân dân tỉnh", "Tòa án nhân dân thành phố"),
+    *_both_kinds("Viện Kiểm sát nhân dân tỉnh", "Viện Kiểm sát nhân dân thành phố"),
+    *_both_kinds("Công an tỉnh", "Công an thành phố"),
+    Agency("Sở Tài nguyên và Môi trường", valid_to=_DEPT_MERGER - timedelta(days=1)),
+    Agency("Sở Nông nghiệp và Môi trường", valid_from=_DEPT_MERGER),
+    Agency("Sở Xây dựng"),
+    Agency("Sở Tư pháp"),
+    Agency("Sở Nội vụ"),
+    Agency("UBND cấp huyện", valid_to=_DISTRICTS_END - timedelta(days=1)),
+    Agency("UBND cấp xã"),
+)
+AGENCY_NAMES: tuple[str, ...] = tuple(dict.fromkeys(a.name for a in AGENCIES))
+
+
+def agencies(first: date, last: date, kind: str | None = None) -> list[str]:
+    """The agency names in force at some day of ``first``..``last`` for a unit of ``kind``
+    ("province" or "city"; None: both), in list order: what a form for that period offers."""
+    return list(dict.fromkeys(
+        a.name for a in AGENCIES
+        if a.in_force(first, last) and (kind is None or a.kind in (None, kind))))
+
+
+# Personal contact data: checked, stored, never shown.
+# CCCD (căn cước công dân): exactly 12 digits, kept as text so leading zeros survive. The old
+# 9-digit CMND stopped being valid on 1 January 2025 and is refused.
+CCCD_PATTERN = r"\d{12}"
+# Phone: digits only, no spaces, dots or dashes (the form's cell validation says so as it is
+# typed, and stored numbers then compare equal). A mobile is 10 digits starting with 0; a
+# fixed line is 11 digits starting with 02 (area code, since 2017); either may be written
+# with +84 instead of the leading 0.
+PHONE_PATTERN = r"(?:0|\+84)(?:[1-9]\d{8}|2\d{9})"
+
+
 def _petition_rules() -> tuple[Rule, ...]:
     def handled_before_received(df: pd.DataFrame) -> pd.Series:
         return (df["handled_on"] < df["received_on"]).fillna(False).astype(bool)
@@ -301,17 +377,24 @@ PETITIONS = Table(
         Field("within_jurisdiction", "Thuộc thẩm quyền", "Within jurisdiction", BOOL),
         Field("status", "Tình trạng xử lý", "Status", CATEGORY, categories=STATUSES),
         Field("handled_on", "Ngày xử lý", "Handled on", DATE, required=False),
-        Field("transferred_to", "Cơ quan nhận chuyển", "Transferred to", TEXT, required=False),
+        Field("transferred_to", "Cơ quan nhận chuyển", "Transferred to", TEXT, required=False,
+              choices=AGENCY_NAMES, choices_rule="listed agency"),
         Field("result_updated_on", "Ngày cập nhật kết quả", "Result last updated on", DATE,
               required=False),
         Field("case_key", "Mã vụ việc", "Case key", ID, required=False),
         Field("petitioner_name", "Họ tên người gửi", "Petitioner's name", TEXT, pii=True),
         Field("petitioner_id", "Số CCCD", "Petitioner's ID number", TEXT, required=False,
-              pii=True, pattern=r"\d{12}|\d{9}",
-              pattern_text=("không phải số CCCD/CMND hợp lệ (12 hoặc 9 chữ số)",
-                            "not a valid ID number (12 or 9 digits)")),
+              pii=True, pattern=CCCD_PATTERN, pattern_rule="CCCD 12 digits",
+              pattern_text=("số CCCD phải gồm đúng 12 chữ số, giữ cả số 0 ở đầu",
+                            "a CCCD number is exactly 12 digits, leading zeros kept")),
         Field("petitioner_phone", "Số điện thoại", "Petitioner's phone", TEXT, required=False,
-              pii=True),
+              pii=True, pattern=PHONE_PATTERN, pattern_rule="phone number",
+              pattern_text=("số điện thoại: 10 chữ số bắt đầu bằng 0 (máy cố định: 11 chữ số "
+                            "bắt đầu bằng 02) hoặc +84 thay cho số 0; chỉ ghi chữ số, không có "
+                            "dấu cách, dấu chấm",
+                            "phone number: 10 digits starting with 0 (fixed line: 11 digits "
+                            "starting with 02), or +84 in place of the 0; digits only, no "
+                            "spaces or dots")),
         Field("petitioner_address", "Địa chỉ", "Petitioner's address", TEXT, required=False,
               pii=True),
     ),
@@ -415,8 +498,12 @@ def find_problems(df: pd.DataFrame, tbl: Table | str, *, today: date | None = No
         if f.pattern:
             text = col if stripped else col.astype("string").str.strip()
             bad = text.notna() & text.ne("") & ~text.str.fullmatch(f.pattern).fillna(False)
-            add(bad.fillna(False), f.name, "pattern",
+            add(bad.fillna(False), f.name, f.pattern_rule,
                 f.pattern_text[0] if vi else f.pattern_text[1] or f"must match {f.pattern}")
+        if f.choices:
+            text = col if stripped else col.astype("string").str.strip()
+            bad = text.notna() & text.ne("") & ~text.isin(f.choices)
+            add(bad.fillna(False), f.name, f.choices_rule, _choices_text(f, vi))
     if not missing_cols:
         for rule in t.rules:
             if not all(c in df.columns for c in rule.columns):
@@ -431,6 +518,17 @@ def find_problems(df: pd.DataFrame, tbl: Table | str, *, today: date | None = No
             add(dup, key[0], "unique key",
                 ("trùng khóa " if vi else "duplicate key ") + ", ".join(key))
     return out
+
+
+def _choices_text(f: Field, vi: bool, shown: int = 4) -> str:
+    """"transferred_to: not in the list of 22 agencies (e.g. 'UBND tỉnh', …)"."""
+    some = ", ".join(repr(c) for c in f.choices[:shown])
+    more = ", …" if len(f.choices) > shown else ""
+    if vi:
+        return (f"{f.name} ({f.label_vi}): không có trong danh mục {len(f.choices)} giá trị "
+                f"(ví dụ: {some}{more}); chọn trong danh sách của biểu mẫu")
+    return (f"{f.name} ({f.label_en}): not in the list of {len(f.choices)} accepted values "
+            f"(e.g. {some}{more}); pick one from the form's dropdown")
 
 
 def validate(df: pd.DataFrame, tbl: Table | str, *, today: date | None = None,
