@@ -809,7 +809,7 @@ def test_personal_data_is_never_echoed(run: Runner, tmp_path: Path) -> None:
     res = run.one(write_csv(tmp_path / "p.csv", rows))
     (p,) = only(res, column="petitioner_id")
     assert (p.row, p.value) == (3, None)
-    assert p.message == "not a valid ID number (12 or 9 digits)"
+    assert p.message == "a CCCD number is exactly 12 digits, leading zeros kept"
     assert str(p) == f"{tmp_path / 'p.csv'}, row 3, column petitioner_id: " + p.message
     outputs = [format_problems(res), json.dumps(run.wh.ledger(), ensure_ascii=False)]
     assert res.quarantined is not None

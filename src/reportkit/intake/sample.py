@@ -364,7 +364,9 @@ def _people(rng: np.random.Generator, codes: np.ndarray,
     ids = np.array([f"0{c}{g}{y:02d}{r:06d}" for c, g, y, r in zip(
         codes, (female.astype(int) + 0), rng.integers(50, 100, n), rng.integers(0, 10**6, n),
         strict=True)])
-    phones = np.array([f"0{p}{r:08d}" for p, r in zip(
+    # Mobile numbers: 0, a two-digit network prefix, 7 digits (10 digits in all). The draw
+    # keeps its old range so that every later random value of the sample stays the same.
+    phones = np.array([f"0{p}{r % 10**7:07d}" for p, r in zip(
         rng.choice([32, 33, 34, 35, 36, 37, 38, 39, 86, 88, 90, 91, 94, 96, 97, 98], n),
         rng.integers(0, 10**8, n), strict=True)])
     unit_names = {u.key: u.name for u in U.all_units()}
