@@ -72,3 +72,32 @@ def kernel_eval(tmp_path: Path):  # noqa: ANN201 - returns a helper
         return json.loads(out.read_text(encoding="utf-8"))
 
     return evaluate
+
+
+def make_catalog(folder: Path, *, tag: str = "t1") -> Path:
+    """A warehouse catalogue with no data: enough to plan reports and compute data versions
+    (for tests that run fixture notebooks, which read no data)."""
+    import json
+    from datetime import date
+
+    from reportkit.core import units
+
+    tables = {}
+    for table in ("activity", "petitions"):
+        parts = {}
+        for day in (date(2025, 6, 1), units.MERGER_DATE):
+            for u in units.units_at(day):
+                parts[u.key] = {"file": f"{table}/{u.key}/x.parquet",
+                                "sha256": f"{tag}-{u.key}", "rows": 1}
+        tables[table] = parts
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "catalog.json").write_text(json.dumps({"version": 1, "tables": tables}))
+    return folder
+
+
+@pytest.fixture()
+def empty_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """$REPORTKIT_WAREHOUSE pointing at a catalogue with no data (see :func:`make_catalog`)."""
+    folder = make_catalog(tmp_path / "warehouse")
+    monkeypatch.setenv("REPORTKIT_WAREHOUSE", str(folder))
+    return folder

@@ -91,6 +91,13 @@ def run(p: batch.Plan, workers: int = 2, **kw: Any) -> batch.BatchResult:
     return batch.execute_plan(p, workers=workers, progress=False, **kw)
 
 
+def test_units_national_plans_one_report_for_the_whole_country(project: Path) -> None:
+    """``units: national``: a per-unit notebook run once with ``unit=None`` (the petitions
+    notebook's national view), as ``reportkit run`` without ``--unit`` does for it."""
+    p = plan(project, schedule(project, **unit_report("national")))  # type: ignore[arg-type]
+    assert [(d.job.unit, d.job.rel) for d in p.decisions] == [(None, "national/unit_report")]
+
+
 def statuses(result: batch.BatchResult) -> dict[str, str]:
     return {o.key: o.status for o in result.outcomes}
 
@@ -492,35 +499,6 @@ def test_summary_table_and_exit_code(project: Path) -> None:
     assert batch.BatchResult("r", outcomes[:2], 1.0, interrupted=True).exit_code == 1
     long = batch.BatchResult("r", [outcomes[1]] * 150 + [outcomes[2]], 1.0)
     assert "(150 unchanged report(s) skipped, not listed)" in batch.summary_table(long)
-
-
-WORKER_IMPORTS = """
-import json, sys
-from reportkit.batch import run as batch_run
-if sys.argv[1] == "worker":
-    batch_run._skip_iri_syntax_checker()
-import nbclient, nbformat, papermill.parameterize
-from reportkit.rendering import export
-nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
-nbformat.validate(nb)  # the notebook schema still validates
-try:
-    nbformat.validate({"nbformat": 4})
-    invalid = "accepted"
-except nbformat.ValidationError:
-    invalid = "rejected"
-print(json.dumps({"lark": "lark" in sys.modules, "invalid": invalid}))
-"""
-
-
-@pytest.mark.parametrize("process", ["worker", "plain"])
-def test_workers_import_without_the_iri_grammar(process: str) -> None:
-    """A batch worker's imports (nbclient, papermill, nbconvert, so jsonschema) skip the "iri"
-    checker's Lark grammar, about 1 CPU-s per worker; notebooks validate as before."""
-    out = subprocess.run([sys.executable, "-c", WORKER_IMPORTS, process], check=True,
-                         capture_output=True, text=True, timeout=120).stdout
-    seen = json.loads(out.strip().splitlines()[-1])
-    assert seen["invalid"] == "rejected"
-    assert seen["lark"] is (process == "plain")  # the control shows the grammar is there
 
 
 # --- running (real kernels) ---------------------------------------------------------------

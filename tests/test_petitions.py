@@ -473,7 +473,7 @@ def assert_no_personal_data(html: str, rows: list[dict[str, Any]]) -> None:
 def render(tmp: Path, unit: str | None, lang: str = "vi", **params: Any) -> str:
     """Run the notebook as the runner does (national: papermill, the runner needs a unit)."""
     if unit is not None:
-        from reportkit.rendering.runner import run_report
+        from reportkit.batch.execute import run_report
 
         res = run_report(NOTEBOOK, unit=unit, period="2025-Q3", lang=lang, output_root=tmp,
                          params=params or None)
@@ -573,8 +573,8 @@ def test_notebook_national_view(publishing: Path, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_notebook_refuses_exact_figures_when_publishing(publishing: Path,
                                                         tmp_path: Path) -> None:
+    from reportkit.batch.execute import run_report
     from reportkit.errors import ExecutionError
-    from reportkit.rendering.runner import run_report
 
     with pytest.raises(ExecutionError, match="DisclosureError"):
         run_report(NOTEBOOK, unit="01", period="2025-Q3", output_root=tmp_path,

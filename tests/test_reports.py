@@ -10,8 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from reportkit.batch.execute import run_report
 from reportkit.core import fmt
-from reportkit.rendering.runner import run_report
 from reportkit.store.warehouse import Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]

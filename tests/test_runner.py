@@ -18,6 +18,7 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
+from reportkit.batch.execute import run_report
 from reportkit.errors import ConfigError, ExecutionError, ExportError, ParameterError
 from reportkit.rendering import runner
 from reportkit.rendering.runner import (
@@ -27,7 +28,6 @@ from reportkit.rendering.runner import (
     output_dir,
     prepare_report,
     resolve_kernel,
-    run_report,
     validate_parameters,
 )
 
@@ -36,7 +36,7 @@ Q3 = "2025-Q3"
 
 
 @pytest.fixture()
-def root(tmp_path: Path) -> Path:
+def root(tmp_path: Path, empty_warehouse: Path) -> Path:
     return tmp_path / "outputs"
 
 
@@ -254,7 +254,8 @@ def test_fixture_notebooks(root: Path, name: str, unit: str | None, status: str,
 
 @pytest.mark.slow
 def test_ok_report_gets_validated_values_and_runs_in_its_folder(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+        empty_warehouse: Path) -> None:
     root = tmp_path / "out {unit}"  # papermill would format braces in paths
     cwd = os.getcwd()
 
@@ -268,7 +269,7 @@ def test_ok_report_gets_validated_values_and_runs_in_its_folder(
         chdir(path)
 
     monkeypatch.setattr(os, "chdir", no_chdir)
-    with caplog.at_level(logging.INFO, logger="reportkit.rendering.runner"):
+    with caplog.at_level(logging.INFO, logger="reportkit.batch.run"):
         result = run_report(NB / "ok.ipynb", unit="Lào Cai", period="2025-q3", lang="en",
                             params={"code": "0042", "threshold": 1}, output_root=root)
     assert os.getcwd() == cwd
@@ -279,7 +280,7 @@ def test_ok_report_gets_validated_values_and_runs_in_its_folder(
     assert "unit='15' period='2025-Q3'" in text
     assert "lang='en' code='0042' threshold=1.0" in text
     assert f"cwd={NB}" in text
-    assert "ok      ok.ipynb unit=15 period=2025-Q3 in" in caplog.text
+    assert "ok      ok 15 (Lào Cai) 2025-Q3 in" in caplog.text
 
 
 @pytest.mark.slow
@@ -314,3 +315,26 @@ def test_failed_rerun_keeps_the_good_report(tmp_path: Path, root: Path) -> None:
     run_report(nb, unit="15", period=Q3, output_root=root)
     assert not (good.ipynb.parent / "_failed").exists()
     assert sorted(p.name for p in good.ipynb.parent.iterdir()) == ["report.html", "report.ipynb"]
+
+
+@pytest.mark.slow
+def test_run_is_a_batch_of_one_recorded_in_the_manifest(tmp_path: Path, root: Path) -> None:
+    """`reportkit run` goes through the batch's one path: the report is recorded in its
+    period's manifest (with its input hash and files), and its kernel renders for publication
+    (REPORTKIT_PUBLISHING is set, so exact small counts are refused)."""
+    from reportkit.rendering import catalog
+
+    nb = new_notebook(cells=[
+        new_code_cell('unit = "Lào Cai"\nperiod = "2025-Q3"\nlang = "vi"',
+                      metadata={"tags": ["parameters"]}),
+        new_code_cell("import os\n"
+                      "print('publishing=' + os.environ.get('REPORTKIT_PUBLISHING', ''))"),
+    ])
+    path = tmp_path / "nbs" / "env_report.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, path)
+    result = run_report(path, unit="15", period=Q3, output_root=root)
+    assert "publishing=1" in outputs(nbformat.read(result.ipynb, as_version=4))
+    entry = catalog.load_manifest(root / Q3)["reports"]["15-lao-cai/env_report"]
+    assert entry["status"] == "ok" and entry["input_hash"]
+    assert set(entry["files"]) == {"html", "ipynb"}

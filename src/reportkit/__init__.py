@@ -67,7 +67,7 @@ _LAZY = {
     "html_table": ("reportkit.presentation.blocks", "html_table"),
     "show_html": ("reportkit.presentation.blocks", "show_html"),
     # running
-    "run_report": ("reportkit.rendering.runner", "run_report"),
+    "run_report": ("reportkit.batch.execute", "run_report"),
 }
 __all__ = ["__version__", *_LAZY]
 

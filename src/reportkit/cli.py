@@ -188,13 +188,15 @@ def summary(period: str, lang: str) -> None:
               help="Seconds a single cell may run.")
 def run(notebook: Path, unit: str | None, period: str, lang: str, formats: tuple[str, ...],
         extra: tuple[str, ...], out: Path, timeout: int) -> None:
-    """Execute one report notebook with papermill and export it.
+    """Execute one report notebook and export it (a batch of one job).
 
     Parameters are checked against the notebook's parameters cell before any kernel starts.
+    The report is recorded in its period's manifest.json like a batch report.
     The report lands in OUT/<period>/<code>-<slug>/ (or OUT/<period>/national/); a failed run
     keeps the previous good report and leaves the failed notebook in _failed/.
     """
-    from reportkit.rendering.runner import notebook_parameters, run_report
+    from reportkit.batch.execute import run_report
+    from reportkit.rendering.runner import notebook_parameters
 
     params = _typed_params(notebook_parameters(notebook), extra)
     res = run_report(notebook, unit=unit, period=period, lang=lang, params=params,
@@ -217,7 +219,7 @@ def demo(out: Path, unit_names: str) -> None:
     """Render the sample reports: province reports for a few units for the latest complete
     quarter in the data, and the national summary for that quarter and for the published
     window 2016-07..2018-12."""
-    from reportkit.rendering.runner import run_report
+    from reportkit.batch.execute import run_report
     from reportkit.store.warehouse import Warehouse
 
     nb_dir = Path(__file__).resolve().parents[2] / "notebooks"

@@ -166,7 +166,7 @@ def run_on_dask(jobs: list[Job], config: RunConfig, address: str,
 def _lost(job: Job, config: RunConfig, exc: BaseException) -> Outcome:
     from reportkit.rendering import runner
 
-    error: ExecutionError = runner._failure(job.report, None, None, type(exc).__name__,
+    error: ExecutionError = runner.failure(job.report, None, None, type(exc).__name__,
                                             str(exc))
     record_failed(job, config, error, {}, started="", seconds=0.0, worker="dask")
     return Outcome.of(job, "failed", error=error.message, fields=_jsonable(error.fields),

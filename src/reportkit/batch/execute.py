@@ -27,8 +27,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reportkit.batch.plan import STATUSES, Plan, _table, _unit_cell
-from reportkit.batch.run import LocalPool, Outcome, RunConfig
+from reportkit.batch.kernels import WarmKernels
+from reportkit.batch.plan import (
+    DEFAULT_CELL_TIMEOUT,
+    DEFAULT_JOB_TIMEOUT,
+    STATUSES,
+    NotebookSpec,
+    Plan,
+    Schedule,
+    _table,
+    _unit_cell,
+    plan_batch,
+)
+from reportkit.batch.run import LocalPool, Outcome, RunConfig, render
+from reportkit.errors import ExecutionError, ExportError
 from reportkit.rendering import catalog, runner
 
 if TYPE_CHECKING:
@@ -36,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("reportkit.batch.run")
 
-__all__ = ["BatchResult", "execute_plan", "summary_table", "worker_lines"]
+__all__ = ["BatchResult", "execute_plan", "run_report", "summary_table", "worker_lines"]
 
 # --- the whole batch ------------------------------------------------------------------------
 
@@ -142,12 +154,16 @@ class Progress:
 def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | None = None,
                  force: bool = False, cell_timeout: int | None = None,
                  job_timeout: int | None = None, progress: bool | None = None,
-                 run_id: str | None = None) -> BatchResult:
+                 run_id: str | None = None, inline: bool = False) -> BatchResult:
     """Run the plan's "run" jobs (locally, or on a Dask cluster at ``scheduler``).
 
     Skipped jobs cost nothing: when nothing needs to run, no worker or kernel starts.
     Ctrl-C or SIGTERM stops the workers and kernels; reports finished so far stay promoted
     and recorded, so running the same command again finishes the rest.
+
+    With ``inline`` the jobs run one after another in this process, each on a fresh kernel
+    started for it (no worker process, no fork server): the cheapest way to run one report,
+    and the same :func:`~reportkit.batch.run.render` path as every batch.
     """
     t0 = time.monotonic()
     sched = plan.schedule
@@ -192,6 +208,13 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
                     from reportkit.batch.dask import run_on_dask
 
                     result.workers = run_on_dask(todo, config, scheduler, on_outcome)
+                elif inline:
+                    kernels = WarmKernels(config.kernel, (), fork=False)
+                    try:
+                        for job in todo:
+                            on_outcome(render(job, config, kernels=kernels, prefetch=False))
+                    finally:
+                        kernels.close()
                 else:
                     n = max(1, min(workers or sched.workers or os.cpu_count() or 1, len(todo)))
                     pool = LocalPool(config, n, pdf=any("pdf" in j.report.formats
@@ -228,6 +251,78 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
+
+
+# --- one report -----------------------------------------------------------------------------
+
+
+def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
+               lang: str = "vi", params: dict[str, Any] | None = None,
+               output_root: Path | str | None = None, formats: tuple[str, ...] = ("html",),
+               kernel_name: str = "reportkit", cell_timeout: int = DEFAULT_CELL_TIMEOUT,
+               job_timeout: int = DEFAULT_JOB_TIMEOUT, warehouse: Path | str | None = None,
+               raise_on_error: bool = True) -> runner.ReportResult:
+    """Execute and export one report: a batch of one (what ``reportkit run`` does).
+
+    The report is planned like any batch job (parameters checked against the notebook before
+    any kernel starts, input hash, output folder), rendered by the same
+    :func:`~reportkit.batch.run.render` (stage → kernel → execute → check → export → promote)
+    in this process, and recorded in its period's ``manifest.json``, ``runs.jsonl`` and
+    ``index.html``. It always runs, even when an identical report is in place.
+
+    Args:
+        notebook: The notebook (``notebooks/province_report.ipynb``).
+        unit: A unit code or name; None means the notebook's own default, or the whole
+            country for a notebook whose default is None (the petitions notebook).
+        period: The period (``2025-Q3``, ``2025-07``, ...).
+        lang: "vi" or "en".
+        params: Further notebook parameters (``{"marking": "Mật"}``), checked like the rest.
+        output_root: Where reports go (default: ``<project>/outputs``).
+        formats: "html" and/or "pdf" (the executed notebook is always kept).
+        kernel_name: The Jupyter kernel.
+        cell_timeout: Seconds a cell may take.
+        job_timeout: Seconds the whole report may take.
+        warehouse: The warehouse folder (default: $REPORTKIT_WAREHOUSE, else
+            ``<project>/data/warehouse``).
+        raise_on_error: Raise the report's ExecutionError or ExportError (else return a
+            "failed" result). Bad parameters and a missing warehouse always raise.
+
+    Raises:
+        ParameterError: bad parameters (before any kernel starts).
+        ConfigError: no warehouse, no such kernel.
+        ExecutionError, ExportError: the report failed (with ``raise_on_error``).
+    """
+    from reportkit.store.warehouse import project_root
+
+    path = Path(notebook).resolve()
+    # Every problem with the parameters, in the words of `reportkit run`, before planning.
+    prepared = runner.prepare_report(path, unit=unit, period=period, lang=lang, params=params,
+                                     formats=tuple(formats))
+    units: str | tuple[str, ...] = (prepared.unit.code,) if prepared.unit else "national"
+    project = project_root()
+    root = Path(output_root) if output_root is not None else project / "outputs"
+    schedule = Schedule(path=path, project=project,
+                        notebooks=(NotebookSpec(path, units=units, params=dict(params or {})),),
+                        units=units, periods=(period,), formats=tuple(formats), lang=lang,
+                        cell_timeout=cell_timeout, job_timeout=job_timeout,
+                        kernel=kernel_name, warm=(), out=root.resolve())
+    plan = plan_batch(schedule, warehouse=Path(warehouse) if warehouse else None, force=True)
+    result = execute_plan(plan, inline=True, progress=False, force=True)
+    (outcome,) = result.outcomes
+    job = plan.decisions[0].job
+    files = {k: Path(v) for k, v in outcome.files.items()}
+    report = runner.ReportResult(
+        notebook=str(notebook), unit=job.unit, period=job.period,
+        status="ok" if outcome.status == "ok" else "failed", html=files.get("html"),
+        ipynb=files.get("ipynb"), seconds=outcome.seconds, error=outcome.error,
+        params=job.report.params, pdf=files.get("pdf"), fields=dict(outcome.fields))
+    if outcome.status == "interrupted":
+        raise KeyboardInterrupt
+    if outcome.status != "ok" and raise_on_error:
+        error = ExportError if outcome.fields.get("format") else ExecutionError
+        fields = {k: v for k, v in outcome.fields.items() if k not in ("message",)}
+        raise error(outcome.error or "the report failed", **fields)
+    return report
 
 
 # --- text output ----------------------------------------------------------------------------

@@ -42,7 +42,7 @@ DEFAULT_WARM = ("pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
 DEFAULT_CELL_TIMEOUT = 300
 DEFAULT_JOB_TIMEOUT = 1800
 RENDERER = "inline"
-UNIT_SETS = ("all", "old", "new")
+UNIT_SETS = ("all", "old", "new", "national")
 EVERY = ("month", "quarter", "half", "year")
 STATUSES = ("ok", "skipped", "failed", "interrupted", "not run")
 _SCHEDULE_KEYS = {"description", "notebook", "notebooks", "units", "period", "periods", "every",
@@ -240,10 +240,13 @@ def split_period(p: Period, every: str | None) -> list[Period]:
     return out
 
 
-def resolve_units(spec: str | tuple[str, ...], p: Period) -> list[str]:
+def resolve_units(spec: str | tuple[str, ...], p: Period) -> list[str | None]:
     """Unit codes or names for a period: ``all`` = units in force at the period's end,
-    ``old`` = the 63 units before 1 July 2025, ``new`` = the 34 after; lists as given (they
-    are resolved, and checked, when the job is validated)."""
+    ``old`` = the 63 units before 1 July 2025, ``new`` = the 34 after, ``national`` = one
+    report for the whole country (``unit=None``, e.g. the petitions notebook's national view);
+    lists as given (they are resolved, and checked, when the job is validated)."""
+    if spec == "national":
+        return [None]
     if spec == "all":
         return [u.code for u in U.units_at(p.last)]
     if spec == "old":
@@ -497,7 +500,7 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
             specs = specs_cache[nb.path]
             targets: list[str | None] = [None]
             if "unit" in specs:
-                targets = list(resolve_units(unit_override or nb.units or schedule.units, p))
+                targets = resolve_units(unit_override or nb.units or schedule.units, p)
             params = {**schedule.params, **nb.params}
             for unit in targets:
                 try:

@@ -26,7 +26,6 @@ import secrets
 import shutil
 import signal
 import socket
-import sys
 import tempfile
 import threading
 import time
@@ -90,7 +89,11 @@ class RunConfig:
 
     def kernel_env(self) -> dict[str, str]:
         """The variables a report kernel needs: where the project and warehouse are."""
-        env = {"REPORTKIT_HOME": str(self.project), "REPORTKIT_WAREHOUSE": str(self.warehouse)}
+        # Kernels started here render reports for publication: exact small counts are refused
+        # (publish=False raises; reportkit.analysis.disclosure.PUBLISHING_ENV, not imported
+        # here: it would load pandas into every planning command).
+        env = {"REPORTKIT_HOME": str(self.project), "REPORTKIT_WAREHOUSE": str(self.warehouse),
+               "REPORTKIT_PUBLISHING": "1"}
         rule = os.environ.get("REPORTKIT_PERIOD_RULE")
         if rule:
             env["REPORTKIT_PERIOD_RULE"] = rule
@@ -260,7 +263,8 @@ def _load_notebook(job: Job) -> nbformat.NotebookNode:
         cell.metadata.setdefault("tags", [])
         cell.metadata.setdefault("papermill", {})
     nb.metadata.setdefault("papermill", {})
-    return parameterize_notebook(nb, job.report.params, kernel_name=None, language="python")
+    return parameterize_notebook(nb, job.report.params, kernel_name=job.inputs.get("kernel"),
+                                 language="python")
 
 
 def _write_nb(nb: nbformat.NotebookNode, path: Path) -> None:
@@ -321,7 +325,7 @@ def execute_on_kernel(job: Job, nb: nbformat.NotebookNode, kernel: Kernel, stage
 def _fail(job: Job, nb: nbformat.NotebookNode, cell: int | None, ename: str,
           evalue: str) -> ExecutionError:
     count = nb.cells[cell].get("execution_count") if cell is not None else None
-    return runner._failure(job.report, cell, count, ename, evalue)
+    return runner.failure(job.report, cell, count, ename, evalue)
 
 
 def _promote(files: dict[str, Path], final_dir: Path) -> dict[str, Path]:
@@ -372,7 +376,7 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
                 kernel = kernels.take(cwd, config.kernel_env(), prefetch=prefetch)
             except Exception as exc:
                 ename = "KernelStartError" if "nb" in locals() else type(exc).__name__
-                raise runner._failure(report, None, None, ename, str(exc)) from exc
+                raise runner.failure(report, None, None, ename, str(exc)) from exc
             if on_kernels:
                 on_kernels([p for p in (kernel.pid, *kernels.pids()) if p])
             execute_on_kernel(job, nb, kernel, staged_nb, kernel_name=config.kernel,
@@ -390,7 +394,7 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
         except Exception as exc:
             if not isinstance(exc, ExecutionError | ExportError):  # a bug: still isolated
                 log.exception("unexpected error rendering %s", job.label())
-                exc = runner._failure(report, None, None, type(exc).__name__, str(exc))
+                exc = runner.failure(report, None, None, type(exc).__name__, str(exc))
             if _ORPHANED.is_set():  # the batch was killed and this worker stopped the kernel:
                 os._exit(1)         # not the job's failure; the next run renders it again
             seconds = round(time.monotonic() - t0, 3)
@@ -515,27 +519,12 @@ class _ConnHandler(logging.Handler):
 _ORPHANED = threading.Event()  # set in a worker process whose batch (parent) has gone
 
 
-def _skip_iri_syntax_checker() -> None:
-    """Let this process's jsonschema do without its optional "iri" format checker.
-
-    jsonschema imports ``rfc3987_syntax`` (installed with jupyterlab) for that checker, and
-    ``rfc3987_syntax`` builds a Lark grammar when imported: about 1 CPU-second, two thirds of
-    what a batch worker spent importing nbclient, papermill and nbconvert. The only schema a
-    worker validates is nbformat's, which has no "iri" formats. Marking the module missing
-    (None in ``sys.modules``) makes jsonschema skip the checker exactly as it does when the
-    package is not installed. Only for reportkit's own worker processes, never a user's.
-    """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
-
-
 def _worker_main(slot: int, conn: Any, config: RunConfig, print_requests: Any,
                  print_replies: Any) -> None:
     """A worker process: keeps a warm spare kernel, renders the jobs the parent sends."""
     import multiprocessing
     import resource
 
-    _skip_iri_syntax_checker()
     os.setpgrp()  # Ctrl-C goes to the parent, which stops the workers itself
     lock = threading.Lock()
     kernels = WarmKernels(config.kernel, config.warm)
@@ -700,7 +689,7 @@ class LocalPool:
         """Workers die before they can take a job: fail what is left instead of looping."""
         while pending:
             job = pending.popleft()
-            error = runner._failure(job.report, None, None, "WorkerStartError",
+            error = runner.failure(job.report, None, None, "WorkerStartError",
                                     f"batch workers could not start (exit code {code}); "
                                     "see the log above")
             record_failed(job, self.config, error, {}, started="", seconds=0.0, worker="")
@@ -767,7 +756,7 @@ class LocalPool:
             on_outcome(done)
             return
         seconds = round(time.monotonic() - slot.started, 3)
-        error = runner._failure(job.report, None, None, ename, message)
+        error = runner.failure(job.report, None, None, ename, message)
         failed: dict[str, Path] = {}
         if slot.staging is not None:
             failed = runner.keep_failed(slot.staging / f"{job.stem}.ipynb", job.final_dir)

@@ -1,10 +1,12 @@
-"""Run one report: validate → stage → execute → check → export → promote.
+"""One report before and after it runs: its parameters checked against the notebook, its
+output folder, its title and issuing office, and the checks of an executed notebook.
 
 Nothing starts a kernel before the parameters are checked against the notebook's
-``parameters`` cell. The notebook runs with papermill into ``<root>/.staging/<run>/``; only a
-run that executed every cell without error and exported cleanly is moved into
-``<root>/<period>/<unit>/`` (``os.replace``, ipynb first, html last). A failed run leaves the
-last good report untouched and keeps its executed notebook in ``<unit dir>/_failed/``.
+``parameters`` cell (:func:`prepare_report`): unknown, missing or mistyped parameters, an
+unknown unit or a malformed period are all reported together. Reports are executed by one path
+only, :func:`reportkit.batch.run.render` (``reportkit run`` is a batch of one,
+:func:`reportkit.batch.execute.run_report`), which uses :func:`check_executed`,
+:func:`failure` and :func:`keep_failed` from here.
 """
 
 from __future__ import annotations
@@ -14,9 +16,6 @@ import json
 import logging
 import os
 import re
-import shutil
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,9 +41,6 @@ log = logging.getLogger("reportkit.rendering.runner")
 LANGS = ("vi", "en")
 FORMATS = ("ipynb", "html", "pdf")  # the executed .ipynb is always kept
 STAGING = ".staging"
-PUBLISHING_ENV = "REPORTKIT_PUBLISHING"  # see reportkit.analysis.disclosure
-# Kernels log errors only: ipykernel 7 warns on every start that local TCP is unencrypted.
-KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 FAILED = "_failed"
 _PASSABLE = (str, int, float, bool, list, dict, type(None))  # what papermill can inject
 _CODE_RE = re.compile(r"[0-9]{1,3}")
@@ -207,31 +203,6 @@ def resolve_kernel(name: str) -> str:
                       kernel=name)
 
 
-def execute_staged(report: PreparedReport, staging: Path, *, kernel_name: str,
-                   cell_timeout: int) -> nbformat.NotebookNode:
-    """Execute into ``staging/<stem>.ipynb`` and check it; ExecutionError if it failed."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    out = staging / f"{report.notebook.stem}.ipynb"
-    # Kernels started from here render published reports: exact small counts are refused.
-    os.environ[PUBLISHING_ENV] = "1"
-    try:
-        nb = papermill.execute_notebook(
-            _literal(report.notebook), _literal(out), parameters=report.params,
-            kernel_name=kernel_name, progress_bar=False, log_output=False,
-            execution_timeout=cell_timeout, extra_arguments=KERNEL_ARGS,
-            # Kernel cwd through nbclient: papermill's own cwd= calls os.chdir in this process.
-            resources={"metadata": {"path": str(report.notebook.parent)}})
-    except PapermillExecutionError as exc:
-        raise _failure(report, exc.cell_index, exc.exec_count, exc.ename, exc.evalue) from None
-    except Exception as exc:  # timeout, dead kernel, kernel that would not start
-        cell, count = _last_started_cell(out)
-        raise _failure(report, cell, count, type(exc).__name__, str(exc)) from exc
-    check_executed(nb, report)
-    return nb
-
-
 def check_executed(nb: nbformat.NotebookNode, report: PreparedReport) -> None:
     """Every code cell ran and none has an error output (sys.exit() included)."""
     for index, cell in enumerate(nb.cells):
@@ -240,10 +211,10 @@ def check_executed(nb: nbformat.NotebookNode, report: PreparedReport) -> None:
             continue
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         if errors:
-            raise _failure(report, index, cell.execution_count, errors[0].get("ename", "Error"),
+            raise failure(report, index, cell.execution_count, errors[0].get("ename", "Error"),
                            errors[0].get("evalue", ""))
         if cell.execution_count is None:
-            raise _failure(report, index, None, "NotExecuted",
+            raise failure(report, index, None, "NotExecuted",
                            "the notebook stopped before this cell")
 
 
@@ -271,52 +242,6 @@ def issuing_office(report: PreparedReport) -> str:
     return "Văn phòng Trung ương Đảng" if report.lang == "vi" else "Central Party Office"
 
 
-def _marking(report: PreparedReport) -> str | None:
-    """The confidentiality marking: the ``marking`` parameter, or the notebook's default."""
-    if "marking" in report.params:
-        return report.params["marking"] or None
-    spec = notebook_parameters(report.notebook).get("marking")
-    return (spec.default or None) if spec is not None and isinstance(spec.default, str) else None
-
-
-def export_staged(report: PreparedReport, nb: nbformat.NotebookNode,
-                  staging: Path) -> dict[str, Path]:
-    """Write the requested formats next to the staged notebook."""
-    export, stem = _export(), report.notebook.stem
-    title = report_title(report)
-    files = {"ipynb": staging / f"{stem}.ipynb"}
-    fmt = "html"
-    try:
-        if "html" in report.formats or "pdf" in report.formats:
-            files["html"] = export.write_html(nb, staging / f"{stem}.html", title=title,
-                                              lang=report.lang)
-        if "pdf" in report.formats:
-            fmt = "pdf"
-            files["pdf"] = export.write_pdf(files["html"], staging / f"{stem}.pdf",
-                                            title=title, lang=report.lang,
-                                            office=issuing_office(report),
-                                            marking=_marking(report))
-    except ExportError:
-        raise
-    except Exception as exc:
-        raise ExportError(f"{fmt.upper()} export of {report.notebook.name} failed: "
-                          f"{type(exc).__name__}: {exc}", format=fmt, **report.context()) from exc
-    if "html" not in report.formats:
-        files.pop("html", None)
-    return files
-
-
-def promote(files: dict[str, Path], final_dir: Path) -> dict[str, Path]:
-    """Move staged files into ``final_dir`` (ipynb first, html last); drop ``_failed``."""
-    final_dir.mkdir(parents=True, exist_ok=True)
-    done: dict[str, Path] = {}
-    for fmt in sorted(files, key=("ipynb", "pdf", "html").index):
-        done[fmt] = final_dir / files[fmt].name
-        os.replace(files[fmt], done[fmt])
-    shutil.rmtree(final_dir / FAILED, ignore_errors=True)
-    return done
-
-
 def keep_failed(staged_ipynb: Path, final_dir: Path) -> dict[str, Path]:
     """Move a failed run's notebook to ``final_dir/_failed/`` (replacing an older one)."""
     if not staged_ipynb.exists():  # the kernel did not even start
@@ -325,51 +250,6 @@ def keep_failed(staged_ipynb: Path, final_dir: Path) -> dict[str, Path]:
     kept = final_dir / FAILED / staged_ipynb.name
     os.replace(staged_ipynb, kept)
     return {"ipynb": kept}
-
-
-def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
-               lang: str = "vi", params: dict[str, Any] | None = None,
-               output_root: Path = Path("outputs"), formats: tuple[str, ...] = ("html",),
-               kernel_name: str = "reportkit", cell_timeout: int = 300,
-               raise_on_error: bool = True) -> ReportResult:
-    """Execute and export one report, promoting it only if everything succeeded.
-
-    Bad parameters raise ParameterError before any kernel starts, whatever
-    ``raise_on_error`` says; it only decides whether ExecutionError and ExportError are
-    raised or returned as a ``"failed"`` result.
-    """
-    started = time.monotonic()
-    report = prepare_report(notebook, unit=unit, period=period, lang=lang, params=params,
-                            formats=formats)
-    final, kernel = report.output_dir(Path(output_root)), resolve_kernel(kernel_name)
-    (Path(output_root) / STAGING).mkdir(parents=True, exist_ok=True)  # same filesystem
-    staging = Path(tempfile.mkdtemp(prefix=f"{report.notebook.stem}-",
-                                    dir=Path(output_root) / STAGING))
-    error: ExecutionError | ExportError | None = None
-    try:
-        try:
-            nb = execute_staged(report, staging, kernel_name=kernel, cell_timeout=cell_timeout)
-            staged = export_staged(report, nb, staging)
-        except (ExecutionError, ExportError) as exc:
-            error = exc
-            files = keep_failed(staging / f"{report.notebook.stem}.ipynb", final)
-        else:
-            files = promote(staged, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)  # .staging itself stays: others may use it
-    result = ReportResult(
-        notebook=str(notebook), unit=report.unit and report.unit.code, period=str(report.period),
-        status="failed" if error else "ok", html=files.get("html"), ipynb=files.get("ipynb"),
-        seconds=round(time.monotonic() - started, 3), error=error and error.message,
-        params=report.params, pdf=files.get("pdf"), fields=error.fields if error else {})
-    where = f"{report.notebook.name} unit={result.unit or 'national'} period={result.period}"
-    if error is None:
-        log.info("ok      %s in %.1fs", where, result.seconds)
-        return result
-    log.warning("failed  %s in %.1fs: %s", where, result.seconds, error.message)
-    if raise_on_error:
-        raise error
-    return result
 
 
 def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any],
@@ -436,7 +316,7 @@ def _check_type(spec: ParamSpec, value: Any) -> tuple[str | None, Any]:
             f"got {type(value).__name__} {value!r}"), value
 
 
-def _failure(report: PreparedReport, cell: int | None, count: int | None, ename: str,
+def failure(report: PreparedReport, cell: int | None, count: int | None, ename: str,
              evalue: str) -> ExecutionError:
     """The error for a failed cell; its message is one line (the first of ``evalue``)."""
     at = "" if cell is None else f" at cell {cell}" + ("" if count is None else f" (In [{count}])")
@@ -448,19 +328,6 @@ def _failure(report: PreparedReport, cell: int | None, count: int | None, ename:
     return ExecutionError(f"{report.notebook.name} failed{at} for {unit}, period "
                           f"{report.period}: {what}", cell=cell, ename=ename, evalue=evalue,
                           **report.context())
-
-
-def _last_started_cell(path: Path) -> tuple[int | None, int | None]:
-    """Index and execution count of the last cell papermill started, from its saved file."""
-    import nbformat
-
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except (OSError, ValueError):
-        return None, None
-    started = [(i, c.get("execution_count")) for i, c in enumerate(nb.cells)
-               if c.metadata.get("papermill", {}).get("start_time")]
-    return started[-1] if started else (None, None)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -478,11 +345,6 @@ def _read(path: Path) -> dict[str, Any]:
     import nbformat
 
     return nbformat.read(path, as_version=4)
-
-
-def _literal(path: Path) -> str:
-    """Escape braces: papermill formats paths with the parameters (``{unit}``)."""
-    return str(path).replace("{", "{{").replace("}", "}}")
 
 
 def _export() -> Any:
