@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from reportkit import units as U
-from reportkit.ingest import discover, ingest
+from reportkit.intake import discover, ingest
 from reportkit.schema import (
     BOOL,
     CATEGORY,

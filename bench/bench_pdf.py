@@ -35,7 +35,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 def render_sample(tmp: Path) -> Path:
     from reportkit import sample
-    from reportkit.ingest import ingest
+    from reportkit.intake import ingest
     from reportkit.runner import run_report
     from reportkit.warehouse import Warehouse
 

@@ -43,7 +43,7 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 
 def build(base: Path, rows: int) -> tuple[Path, Path, Path]:
     from reportkit import sample
-    from reportkit.ingest import ingest
+    from reportkit.intake import ingest
     from reportkit.schema import PETITIONS
     from reportkit.warehouse import Warehouse, load
 

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def sample_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Generate the sample submissions and ingest them into a fresh warehouse (once)."""
     from reportkit import sample
-    from reportkit.ingest import ingest
+    from reportkit.intake import ingest
     from reportkit.warehouse import Warehouse
 
     base = tmp_path_factory.mktemp("sample-project")

@@ -35,9 +35,6 @@ KNOWN: set[str] = {
     "fontManager._find_fonts_by_props", "font._render_glyph", "font._layout",
     # forkserver
     "atexit._run_exitfuncs",
-    # ingest: openpyxl's worksheet parser
-    "from openpyxl.worksheet._reader import", "ws._worksheet_path", "wb._date_formats",
-    "wb._timedelta_formats",
 }
 
 

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from reportkit.cli import main
 from reportkit.errors import UnitNotInForceError
 from reportkit.forms import FIRST_DATA_ROW, HEADER_ROW, petition_csv_header, write_template
-from reportkit.ingest import ingest
+from reportkit.intake import ingest
 from reportkit.schema import ACTIVITY, PETITIONS
 from reportkit.warehouse import Warehouse
 

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from reportkit import quality as Q
 from reportkit.cli import main
-from reportkit.ingest import (
+from reportkit.intake import (
     FileResult,
     IngestReport,
     Limits,
