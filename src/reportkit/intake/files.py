@@ -181,11 +181,16 @@ def sheet_parts(data: bytes) -> dict[str, str]:
     return out
 
 
-# A merged range, and the start of a formula element. The pattern length is bounded (at most
-# _OVERLAP bytes) so a match cut by a chunk boundary is found whole in the next chunk.
-_MERGE = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,32}:)?mergeCell\s[^>]{0,512}?\bref\s*=\s*"
+# The patterns a worksheet part is scanned for. Their matches are short (under _OVERLAP bytes),
+# so one cut by a chunk boundary is found whole in the next chunk.
+_P = rb"(?:[A-Za-z_][\w.-]{0,32}:)?"  # an optional namespace prefix ("x:")
+_MERGE = re.compile(rb"<" + _P + rb"mergeCell\s[^>]{0,512}?\bref\s*=\s*"
                     rb"[\"']([A-Za-z]{1,3}[0-9]{1,7}(?::[A-Za-z]{1,3}[0-9]{1,7})?)[\"']")
-_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,32}:)?f[\s/>]")
+_FORMULA = re.compile(rb"<" + _P + rb"f[\s/>]")
+_DATA_END = re.compile(rb"</" + _P + rb"sheetData\s*>")
+# What follows a formula in its cell: the saved value (<v>, with its first character if any)
+# or the end of the cell.
+_AFTER_FORMULA = re.compile(rb"<" + _P + rb"v(?:\s[^>]{0,256})?>([^<]?)|</" + _P + rb"c\s*>")
 _OVERLAP = 1024
 
 
@@ -194,23 +199,38 @@ class SheetScan:
     """What a byte scan of one worksheet part found."""
 
     merged: list[str] = field(default_factory=list)  # merged ranges, "B2:B4"
-    formulas: bool = False  # whether any cell holds a formula (a false alarm costs only time)
+    formulas: bool = False  # a cell holds a formula
+    unsaved: bool = False  # a formula may lack a saved value (a false alarm costs only time)
 
 
 def scan_sheet(data: bytes, member: str, chunk: int = 1 << 20) -> SheetScan:
-    """Merged ranges and whether there are formulas, streaming through the decompressed part
-    (whose size :func:`check_zip` has bounded). Cell text cannot hide either: in the XML it is
-    escaped (``&lt;``)."""
+    """Merged ranges, and whether any cell holds a formula without a saved value, streaming
+    through the decompressed part (whose size :func:`check_zip` has bounded).
+
+    Cell text cannot fake either: in the XML it is escaped (``&lt;``). Formulas are looked for
+    in ``<sheetData>`` only (the extension lists after it hold formulas of data validation and
+    conditional formatting, ``<xm:f>``). A formula whose cell does not end within the scanned
+    bytes counts as unsaved: the reader then checks it the slow, exact way.
+    """
     out = SheetScan()
+    in_data = True
     with zipfile.ZipFile(io.BytesIO(data)) as zf, zf.open(member) as fh:
         tail = b""
         while True:
             block = fh.read(chunk)
             buf = tail + block
             keep = len(buf) if not block else max(len(buf) - _OVERLAP, 0)
-            if not out.formulas and _FORMULA.search(buf):
-                out.formulas = True
-            out.merged.extend(m[1].decode("ascii").upper() for m in _MERGE.finditer(buf)
+            if in_data:
+                end = _DATA_END.search(buf)
+                stop = min(keep, end.start()) if end else keep
+                for m in _FORMULA.finditer(buf, 0, stop):
+                    out.formulas = True
+                    after = _AFTER_FORMULA.search(buf, m.end())
+                    if after is None or not after.group(1):  # no <v>, or an empty one
+                        out.unsaved = True
+                        break
+                in_data = end is None or end.start() >= keep
+            out.merged.extend(m[1].decode("ascii") for m in _MERGE.finditer(buf)
                               if m.start() < keep)
             if not block:
                 return out

@@ -25,9 +25,9 @@ from reportkit.schema import TABLES, table
 IGNORED_HEADERS = {"stt", "tt", "no", "số tt", "so tt", "số thứ tự", "so thu tu"}
 TOTAL_ROWS = {"tổng cộng", "tong cong", "cộng", "cong", "tổng", "tong", "tổng số", "total",
               "totals", "grand total"}
+# Labels of the form cells above the header that give the form's unit and period.
 UNIT_LABELS = {"đơn vị", "don vi", "tên đơn vị", "ten don vi", "unit", "unit name", "tỉnh",
                "tỉnh thành phố", "province"}
-# Labels of the form cells above the header that give the form's unit and period.
 CODE_LABELS = {"mã đơn vị", "ma don vi", "unit code", "mã tỉnh", "ma tinh", "code"}
 PERIOD_LABELS = {"kỳ báo cáo", "ky bao cao", "period", "reporting period", "kỳ", "ky"}
 _TONES = "\u0300\u0301\u0303\u0309\u0323"

@@ -47,10 +47,12 @@ class IngestReport:
     seconds: float = 0.0
 
     def count(self, status: str) -> int:
+        """How many files ended with ``status`` ("loaded", "rejected", "skipped")."""
         return sum(1 for f in self.files if f.status == status)
 
     @property
     def ok(self) -> bool:
+        """Whether no file was rejected."""
         return self.count("rejected") == 0
 
     @property
@@ -89,6 +91,7 @@ def _sample_folder(folder: Path) -> bool:
 
 
 def sha256_of(path: Path) -> str:
+    """The sha256 of a file's bytes, read in 1 MiB blocks."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

@@ -12,10 +12,10 @@ parser changes between releases. The cost, and how it is kept small:
 
 * values come from ``iter_rows(values_only=True)`` on a ``read_only=True, data_only=True``
   workbook (no cell objects);
-* a formula without a saved value reads as empty there, so a sheet whose part holds formula
-  elements (a byte scan, :func:`~reportkit.intake.files.scan_sheet`) is read a second time
-  with ``data_only=False``, where such a cell reads as its formula text: that second pass is
-  paid only by workbooks with formulas;
+* a formula without a saved value reads as empty there, so a sheet whose part holds such a
+  formula (a byte scan, :func:`~reportkit.intake.files.scan_sheet`) is read a second time
+  with ``data_only=False``, where it reads as its formula text. Workbooks saved by Excel keep
+  every formula's value and never pay for that pass; files written by scripts may;
 * merged ranges, which read-only worksheets do not expose, come from the same byte scan.
 
 Hostile files are bounded by :class:`Limits`: file size, rows, columns, cells, the uncompressed
@@ -108,6 +108,7 @@ class RawPart:
 
     @property
     def n(self) -> int:
+        """The number of rows."""
         return len(self.rows)
 
 
@@ -238,6 +239,9 @@ def _head_records(text: str, delim: str, n: int, complete: bool
 
 
 class _CsvReader(_Reader):
+    """A CSV file: decoded to UTF-8 (UTF-8, UTF-16 or Windows-1258), delimiter guessed from
+    the first line, header searched in the first ``Limits.header_rows`` records."""
+
     def read(self, data: bytes) -> ReadResult:
         kind = sniff(data)
         if kind not in ("text", "utf16"):
@@ -473,7 +477,7 @@ class _XlsxReader(_Reader):
 
     def _scan(self, sheet: str) -> SheetScan:
         """The byte scan of a sheet's part; if the part cannot be found, no merged ranges and
-        "may have formulas" (the formula pass then runs: slower, never wrong)."""
+        "may have unsaved formulas" (the formula pass then runs: slower, never wrong)."""
         if self._parts is None:
             self._parts = sheet_parts(self.data)
         member = self._parts.get(sheet)
@@ -482,7 +486,7 @@ class _XlsxReader(_Reader):
                 return scan_sheet(self.data, member)
             except (KeyError, zipfile.BadZipFile, OSError, EOFError, RuntimeError):
                 pass
-        return SheetScan(formulas=True)
+        return SheetScan(formulas=True, unsaved=True)
 
     def _read_sheet(self, ws: Any, only_probe: bool) -> bool:
         """Read one sheet; True if its header matched a table."""
@@ -571,7 +575,7 @@ class _XlsxReader(_Reader):
         row_pos = {r: k for k, r in enumerate(rows)}
         scan = self._scan(sheet)
         formulas = self._formulas(sheet, hm, header_row, cols, row_pos, skipped) \
-            if scan.formulas else []
+            if scan.unsaved else []
         # Merged cells: a value merged down one column fills it; across columns is a problem.
         for ref in scan.merged:
             try:

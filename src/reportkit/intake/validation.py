@@ -265,6 +265,8 @@ def _resolve_many(texts: pd.Series, dates: pd.Series, lang: str
 # The batch: every file of one call, validated table by table
 @dataclass
 class BatchItem:
+    """One file of the batch: its outcome (filled in by validation) and what was read."""
+
     result: FileResult
     read: ReadResult
 
@@ -280,6 +282,7 @@ class Batch:
         self.parts: list[RawPart] = []
 
     def add(self, res: FileResult, read: ReadResult) -> None:
+        """Add a file that was read (its problems so far are in ``read``)."""
         self.items.append(BatchItem(res, read))
 
     # -- concatenation -------------------------------------------------------------------------
@@ -627,6 +630,7 @@ class Batch:
 
 
 def clean_value(v: Any) -> Any:
+    """A cell value with every kind of missing (None, NA, NaN) as None."""
     if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
         return None
     return v
