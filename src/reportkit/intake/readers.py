@@ -85,7 +85,7 @@ class Limits:
     max_xlsx_uncompressed: int = 256 * 2**20
     max_zip_ratio: float = 100.0  # per member larger than 1 MiB
     max_zip_members: int = 1_000
-    max_xlsx_cells: int = 5_000_000
+    max_xlsx_cells: int = 5_000_000  # cell positions read: each row up to its last cell
     max_problems: int = 10_000  # detailed problems kept per file; the rest are counted
     header_rows: int = 30  # rows searched for the header
 
