@@ -679,6 +679,23 @@ def test_xlsx_merged_cells_found_in_a_worksheet_part_of_any_name(run: Runner,
         ("Báo cáo", 3, "docs_sent", "formula value")]
 
 
+def test_xlsx_rows_stored_out_of_order_are_refused_not_lost(run: Runner,
+                                                             tmp_path: Path) -> None:
+    """Excel writes rows in order; a sheet that does not is refused (a row read back out of
+    order would otherwise be skipped without a word)."""
+    f = write_xlsx(tmp_path / "a.xlsx", header_and_rows([act(m) for m in ("2025-07", "2025-08",
+                                                                            "2025-09")]))
+
+    def shuffle(xml: bytes) -> bytes:
+        rows = re.findall(rb"<row .*?</row>", xml)
+        return xml.replace(b"".join(rows), rows[0] + rows[3] + rows[1] + rows[2])
+
+    f.write_bytes(_rewrite_member(f, "xl/worksheets/sheet1.xml", shuffle))
+    res = run.one(f)
+    assert res.status == "rejected"
+    assert [(p.sheet, p.row, p.rule) for p in res.problems] == [("Data", 2, "row order")]
+
+
 def test_xlsx_forged_row_number_is_refused_fast(run: Runner, tmp_path: Path) -> None:
     """No worksheet has a row past 1,048,576; one that claims it is not walked to."""
     f = write_xlsx(tmp_path / "a.xlsx", header_and_rows([act()]))

@@ -188,6 +188,8 @@ _MERGE = re.compile(rb"<" + _P + rb"mergeCell\s[^>]{0,512}?\bref\s*=\s*"
                     rb"[\"']([A-Za-z]{1,3}[0-9]{1,7}(?::[A-Za-z]{1,3}[0-9]{1,7})?)[\"']")
 _FORMULA = re.compile(rb"<" + _P + rb"f[\s/>]")
 _DATA_END = re.compile(rb"</" + _P + rb"sheetData\s*>")
+_ROW = re.compile(rb"<" + _P + rb"row\b([^>]{0,1024})>")
+_ROW_NUMBER = re.compile(rb"(?:^|\s)r\s*=\s*[\"']\s*([0-9]{1,12})\s*[\"']")
 # What follows a formula in its cell: the saved value (<v>, with its first character if any)
 # or the end of the cell.
 _AFTER_FORMULA = re.compile(rb"<" + _P + rb"v(?:\s[^>]{0,256})?>([^<]?)|</" + _P + rb"c\s*>")
@@ -201,6 +203,7 @@ class SheetScan:
     merged: list[str] = field(default_factory=list)  # merged ranges, "B2:B4"
     formulas: bool = False  # a cell holds a formula
     unsaved: bool = False  # a formula may lack a saved value (a false alarm costs only time)
+    disorder: tuple[int, int] | None = None  # (row, the row before it) where rows go backwards
 
 
 def scan_sheet(data: bytes, member: str, chunk: int = 1 << 20) -> SheetScan:
@@ -211,9 +214,14 @@ def scan_sheet(data: bytes, member: str, chunk: int = 1 << 20) -> SheetScan:
     in ``<sheetData>`` only (the extension lists after it hold formulas of data validation and
     conditional formatting, ``<xm:f>``). A formula whose cell does not end within the scanned
     bytes counts as unsaved: the reader then checks it the slow, exact way.
+
+    Rows must come in increasing order (Excel writes them so): openpyxl's read-only rows skip
+    a row numbered at or below one already read, so the reader refuses such a sheet rather
+    than lose the row silently.
     """
     out = SheetScan()
     in_data = True
+    last_row = 0
     with zipfile.ZipFile(io.BytesIO(data)) as zf, zf.open(member) as fh:
         tail = b""
         while True:
@@ -223,12 +231,21 @@ def scan_sheet(data: bytes, member: str, chunk: int = 1 << 20) -> SheetScan:
             if in_data:
                 end = _DATA_END.search(buf)
                 stop = min(keep, end.start()) if end else keep
-                for m in _FORMULA.finditer(buf, 0, stop):
-                    out.formulas = True
-                    after = _AFTER_FORMULA.search(buf, m.end())
-                    if after is None or not after.group(1):  # no <v>, or an empty one
-                        out.unsaved = True
-                        break
+                if not out.unsaved:
+                    for m in _FORMULA.finditer(buf, 0, stop):
+                        out.formulas = True
+                        after = _AFTER_FORMULA.search(buf, m.end())
+                        if after is None or not after.group(1):  # no <v>, or an empty one
+                            out.unsaved = True
+                            break
+                if out.disorder is None:
+                    for m in _ROW.finditer(buf, 0, stop):
+                        num = _ROW_NUMBER.search(m[1])
+                        row = int(num[1]) if num else last_row + 1
+                        if row <= last_row:
+                            out.disorder = (row, last_row)
+                            break
+                        last_row = row
                 in_data = end is None or end.start() >= keep
             out.merged.extend(m[1].decode("ascii") for m in _MERGE.finditer(buf)
                               if m.start() < keep)

@@ -66,6 +66,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "dup_col": ("cột {name} xuất hiện hai lần (cột {a} và {b})",
                 "column {name} appears twice (columns {a} and {b})"),
     "ragged": ("dòng có {n} ô, dòng tiêu đề có {m}", "the row has {n} cells, the header has {m}"),
+    "row_order": ("các dòng của trang tính không theo thứ tự (dòng {n} sau dòng {prev}): hãy "
+                  "mở tệp bằng Excel và lưu lại",
+                  "the sheet stores its rows out of order (row {n} after row {prev}): open "
+                  "and save the file in Excel"),
     "formula": ("công thức chưa có giá trị lưu sẵn: hãy mở tệp bằng Excel và lưu lại",
                 "formula without a saved value: open and save the file in Excel"),
     "merged": ("các ô {ref} bị gộp qua nhiều cột: bỏ gộp và nhập mỗi ô một giá trị",

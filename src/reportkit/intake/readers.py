@@ -574,6 +574,9 @@ class _XlsxReader(_Reader):
         tbl = table(hm.table)
         row_pos = {r: k for k, r in enumerate(rows)}
         scan = self._scan(sheet)
+        if scan.disorder is not None:  # the rows read are not all the rows: say so
+            self.problem("row_order", row=scan.disorder[0], sheet=sheet, table_name=tbl.name,
+                         rule="row order", n=scan.disorder[0], prev=scan.disorder[1])
         formulas = self._formulas(sheet, hm, header_row, cols, row_pos, skipped) \
             if scan.unsaved else []
         # Merged cells: a value merged down one column fills it; across columns is a problem.
