@@ -707,6 +707,29 @@ def test_xlsx_forged_row_number_is_refused_fast(run: Runner, tmp_path: Path) -> 
     assert res.problems[0].message == "the file has more than 1,048,576 rows (the limit)"
 
 
+def test_worksheet_scan_does_not_depend_on_where_chunks_end(tmp_path: Path) -> None:
+    """The byte scan (merged ranges, formulas without a saved value, row order) streams the
+    part in chunks: a tag cut by a chunk boundary is still seen once."""
+    from reportkit.intake.files import scan_sheet
+
+    rows = header_and_rows([act(m) for m in ("2025-07", "2025-08", "2025-09")])
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    ws["B3"] = None
+    ws.merge_cells("B2:B3")
+    ws.merge_cells("D4:E4")
+    ws["F3"] = "=1+1"
+    wb.save(tmp_path / "a.xlsx")
+    data = (tmp_path / "a.xlsx").read_bytes()
+    scans = {repr(scan_sheet(data, "xl/worksheets/sheet1.xml", chunk=n))
+             for n in (1, 7, 64, 333, 1 << 20)}
+    assert len(scans) == 1, scans
+    scan = scan_sheet(data, "xl/worksheets/sheet1.xml")
+    assert (sorted(scan.merged), scan.unsaved, scan.disorder) == (["B2:B3", "D4:E4"], True, None)
+
+
 def test_only_the_reader_imports_openpyxl() -> None:
     """openpyxl is used in one module, through its public API (test_code_rules checks the
     names), so the next openpyxl release is checked against one file."""

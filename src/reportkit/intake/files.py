@@ -229,17 +229,21 @@ def scan_sheet(data: bytes, member: str, chunk: int = 1 << 20) -> SheetScan:
             buf = tail + block
             keep = len(buf) if not block else max(len(buf) - _OVERLAP, 0)
             if in_data:
-                end = _DATA_END.search(buf)
+                end = _DATA_END.search(buf) if b"sheetData" in buf else None
                 stop = min(keep, end.start()) if end else keep
-                if not out.unsaved:
-                    for m in _FORMULA.finditer(buf, 0, stop):
+                if not out.unsaved and (b"<f" in buf or b":f" in buf):
+                    for m in _FORMULA.finditer(buf):
+                        if m.start() >= stop:
+                            break
                         out.formulas = True
                         after = _AFTER_FORMULA.search(buf, m.end())
                         if after is None or not after.group(1):  # no <v>, or an empty one
                             out.unsaved = True
                             break
                 if out.disorder is None:
-                    for m in _ROW.finditer(buf, 0, stop):
+                    for m in _ROW.finditer(buf):
+                        if m.start() >= stop:
+                            break
                         num = _ROW_NUMBER.search(m[1])
                         row = int(num[1]) if num else last_row + 1
                         if row <= last_row:
@@ -247,8 +251,9 @@ def scan_sheet(data: bytes, member: str, chunk: int = 1 << 20) -> SheetScan:
                             break
                         last_row = row
                 in_data = end is None or end.start() >= keep
-            out.merged.extend(m[1].decode("ascii") for m in _MERGE.finditer(buf)
-                              if m.start() < keep)
+            if b"mergeCell" in buf:
+                out.merged.extend(m[1].decode("ascii") for m in _MERGE.finditer(buf)
+                                  if m.start() < keep)
             if not block:
                 return out
             tail = buf[keep:]
