@@ -16,7 +16,9 @@ parser changes between releases. The cost, and how it is kept small:
   formula (a byte scan, :func:`~reportkit.intake.files.scan_sheet`) is read a second time
   with ``data_only=False``, where it reads as its formula text. Workbooks saved by Excel keep
   every formula's value and never pay for that pass; files written by scripts may;
-* merged ranges, which read-only worksheets do not expose, come from the same byte scan.
+* merged ranges, which read-only worksheets do not expose, come from the same byte scan;
+* read-only rows skip a row stored out of order, so the scan also checks the order and such
+  a sheet is refused (Excel always writes rows in order) rather than read with rows missing.
 
 Hostile files are bounded by :class:`Limits`: file size, rows, columns, cells, the uncompressed
 size and compression ratio of an XLSX, and XML DTDs/entities (refused by the prolog check in
