@@ -49,8 +49,7 @@ Call = tuple[str, str, tuple[Any, ...], dict[str, Any]]  # (module, function, ar
 
 
 def generate(tmp: Path) -> None:
-    from reportkit.intake import sample
-    from reportkit.intake.ingest import ingest
+    from reportkit.intake import ingest, sample
     from reportkit.store.warehouse import Warehouse
 
     sample.generate(tmp / "data" / "sample")

@@ -1,18 +1,25 @@
 """Benchmark: ``reportkit ingest`` against a naive row-by-row validator.
 
-Two workloads:
+Workloads (``--workloads``, default all):
 
-1. the whole sample (``reportkit sample``: ~1,400 CSV files, ~404k petition rows);
-2. one 2-million-row petition CSV (the sample's petitions repeated with fresh ids).
+1. ``sample``: the whole sample (``reportkit sample``: ~1,400 CSV files, ~404k petition rows);
+2. ``big``: one 2-million-row petition CSV (the sample's petitions repeated with fresh ids);
+3. ``xlsx``: the XLSX reader, which the CSV workloads never touch: (a) every activity file of
+   the sample saved as a workbook (many small forms), (b) one petition workbook of
+   ``--xlsx-rows`` rows, (c) the same with a row-number column of formulas (``STT`` =ROW()-1,
+   no saved values, as a script writes them), which costs the reader its formula check, and
+   (d) the same formulas with saved values, as Excel writes them.
 
-For each, reportkit is timed validating only (``dry_run=True``) and loading into a fresh
+For 1 and 2, reportkit is timed validating only (``dry_run=True``) and loading into a fresh
 warehouse; the naive approach reads every file with ``csv.DictReader`` and checks each row in
 Python (types, categories, cross-field rules, unit in force, duplicate keys), writing nothing.
-The ratio printed is naive seconds / reportkit seconds (validation only, like for like).
+The ratio printed is naive seconds / reportkit seconds (validation only, like for like). For 3,
+reportkit validates only (``dry_run=True``), best of ``--repeat`` runs.
 
 Usage::
 
     .venv/bin/python bench/bench_ingest.py [--sample data/sample] [--rows 2000000] [--keep]
+        [--workloads sample,big,xlsx] [--xlsx-rows 100000] [--repeat 3]
 
 Wall-clock and CPU seconds are both printed: on a shared machine CPU time is the steadier one.
 """
@@ -26,7 +33,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -46,7 +53,7 @@ from reportkit.core.schema import (
     TABLES,
     Table,
 )
-from reportkit.intake.ingest import discover, ingest
+from reportkit.intake import discover, ingest
 from reportkit.store.warehouse import Warehouse
 
 TODAY = date.today()
@@ -178,9 +185,104 @@ def big_petition_csv(sample: Path, rows: int, out: Path) -> Path:
     return out
 
 
-def run(sample: Path, rows: int, work: Path) -> None:
+def _xlsx_value(text: str) -> Any:
+    """A CSV cell as Excel would hold it: whole numbers without a leading zero as numbers."""
+    if text.isdigit() and (text == "0" or not text.startswith("0")):
+        return int(text)
+    return text
+
+
+def write_workbook(rows: list[list[Any]], out: Path, stt_formulas: bool = False) -> Path:
+    """Rows (the first is the header) as a one-sheet workbook; with ``stt_formulas`` a first
+    column "STT" of =ROW()-1 formulas without saved values."""
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("Dữ liệu")
+    for k, row in enumerate(rows):
+        if stt_formulas:
+            row = ["STT" if k == 0 else "=ROW()-1", *row]
+        ws.append(row)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(out)
+    return out
+
+
+def with_saved_values(src: Path, out: Path) -> Path:
+    """A copy of a workbook whose empty formula values (as openpyxl writes them) are filled
+    in, as Excel saves them."""
+    import re
+    import zipfile
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"(<f>[^<]*</f>)<v\s*/>", rb"\1<v>1</v>", data)
+            zout.writestr(info, data)
+    return out
+
+
+def xlsx_workloads(sample: Path, rows: int, work: Path, repeat: int) -> None:
+    """The XLSX reader on many small forms and on one large workbook (validation only)."""
+    t0 = time.perf_counter()
+    forms = []
+    for f in sorted((sample / "activity").rglob("*.csv")):
+        with f.open(encoding="utf-8-sig", newline="") as fh:
+            data = [[_xlsx_value(c) for c in r] for r in csv.reader(fh)]
+        forms.append(write_workbook(data, work / "xlsx-forms" / f.relative_to(sample).with_suffix(
+            ".xlsx")))
+    pet: list[list[Any]] = []
+    for f in sorted((sample / "petitions").rglob("*.csv")):
+        with f.open(encoding="utf-8-sig", newline="") as fh:
+            rd = csv.reader(fh)
+            header = next(rd)
+            if not pet:
+                pet.append(header)
+            for r in rd:
+                pet.append([_xlsx_value(c) for c in r])
+                if len(pet) > rows:
+                    break
+        if len(pet) > rows:
+            break
+    big = write_workbook(pet, work / "xlsx-big" / "petitions.xlsx")
+    big_f = write_workbook(pet, work / "xlsx-big-formulas" / "petitions.xlsx", stt_formulas=True)
+    big_s = with_saved_values(big_f, work / "xlsx-big-saved" / "petitions.xlsx")
+    del pet
+    print(f"  (written in {time.perf_counter() - t0:.1f} s: {len(forms)} forms, "
+          f"{sum(f.stat().st_size for f in forms) / 2**20:.1f} MB; one workbook of "
+          f"{rows:,} rows, {big.stat().st_size / 2**20:.1f} MB)")
+    for label, target in ((f"{len(forms)} activity forms (.xlsx)", work / "xlsx-forms"),
+                          (f"one petition workbook, {rows:,} rows", big),
+                          ("the same with an STT formula column", big_f),
+                          ("the same, formulas with saved values", big_s)):
+        best: tuple[float, float] | None = None
+        for _ in range(repeat):
+            t0, c0 = time.perf_counter(), time.process_time()
+            rep = ingest([target], warehouse=Warehouse(work / "wh-xlsx"), dry_run=True)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            assert rep.ok, [str(p) for f in rep.files for p in f.problems[:5]]
+            best = (wall, cpu) if best is None or cpu < best[1] else best
+        assert best is not None
+        print(f"  {label:<44} {best[0]:8.2f} s wall {best[1]:8.2f} s cpu "
+              f"({sum(f.rows for f in rep.files):,} rows, best of {repeat})", flush=True)
+
+
+def run(sample: Path, rows: int, work: Path, workloads: Collection[str] = ("sample", "big"),
+        xlsx_rows: int = 100_000, repeat: int = 3) -> None:
     files = discover([sample])
     print(f"sample: {len(files)} files in {sample}")
+    if "xlsx" in workloads:
+        print("\n3. XLSX (validate only)")
+        xlsx_workloads(sample, xlsx_rows, work, repeat)
+    if "sample" in workloads:
+        run_sample(sample, files, work)
+    if "big" in workloads:
+        run_big(sample, rows, work)
+
+
+def run_sample(sample: Path, files: list[Path], work: Path) -> None:
     print("\n1. the whole sample")
     rk_dry, rk_dry_cpu, rep = timed("reportkit ingest --dry-run (validate)", lambda: ingest(
         [sample], warehouse=Warehouse(work / "wh-dry"), dry_run=True))
@@ -193,6 +295,8 @@ def run(sample: Path, rows: int, work: Path) -> None:
     print(f"  rows: {sum(f.rows for f in rep.files):,}; naive / reportkit (validate): "
           f"{nv / rk_dry:.1f}x wall, {nv_cpu / rk_dry_cpu:.1f}x cpu")
 
+
+def run_big(sample: Path, rows: int, work: Path) -> None:
     print(f"\n2. one petition CSV of {rows:,} rows")
     t0 = time.perf_counter()
     big = big_petition_csv(sample, rows, work / "big" / "petitions_national.csv")
@@ -215,7 +319,16 @@ def main() -> int:
                     help="an existing sample folder (default: generate one in a temp folder)")
     ap.add_argument("--rows", type=int, default=2_000_000)
     ap.add_argument("--keep", action="store_true", help="keep the temp folder")
+    ap.add_argument("--workloads", default="sample,big,xlsx",
+                    help="comma-separated: sample, big, xlsx (default: all)")
+    ap.add_argument("--xlsx-rows", type=int, default=100_000,
+                    help="rows of the large petition workbook (default 100000)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per XLSX workload (best kept)")
     args = ap.parse_args()
+    workloads = {w.strip() for w in args.workloads.split(",") if w.strip()}
+    unknown = workloads - {"sample", "big", "xlsx"}
+    if unknown:
+        ap.error(f"unknown workload(s): {', '.join(sorted(unknown))}")
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     try:
         sample = args.sample
@@ -226,7 +339,7 @@ def main() -> int:
             S.generate(work / "sample")
             sample = work / "sample"
             print(f"generated the sample in {time.perf_counter() - t0:.1f} s")
-        run(sample, args.rows, work)
+        run(sample, args.rows, work, workloads, args.xlsx_rows, args.repeat)
     finally:
         if args.keep:
             print(f"kept {work}")

@@ -35,8 +35,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 def render_sample(tmp: Path) -> Path:
     from reportkit.batch.execute import run_report
-    from reportkit.intake import sample
-    from reportkit.intake.ingest import ingest
+    from reportkit.intake import ingest, sample
     from reportkit.store.warehouse import Warehouse
 
     (tmp / "params").mkdir()

@@ -43,8 +43,7 @@ def timed(fn, repeat: int) -> tuple[float, object]:
 
 def build(base: Path, rows: int) -> tuple[Path, Path, Path]:
     from reportkit.core.schema import PETITIONS
-    from reportkit.intake import sample
-    from reportkit.intake.ingest import ingest
+    from reportkit.intake import ingest, sample
     from reportkit.store.warehouse import Warehouse, load
 
     sub = base / "sample"

@@ -13,8 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def sample_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Generate the sample submissions and ingest them into a fresh warehouse (once)."""
-    from reportkit.intake import sample
-    from reportkit.intake.ingest import ingest
+    from reportkit.intake import ingest, sample
     from reportkit.store.warehouse import Warehouse
 
     base = tmp_path_factory.mktemp("sample-project")

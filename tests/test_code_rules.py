@@ -26,15 +26,6 @@ ALLOWED: dict[str, str] = {
     "sys._getframe": "documented (CPython) standard-library function",
 }
 
-# Private names still in use while the package is being moved onto public APIs. This list
-# only ever shrinks; an entry here is a known defect, not a permission.
-KNOWN: set[str] = {
-    # ingest: openpyxl's worksheet parser
-    "from openpyxl.worksheet._reader import", "ws._worksheet_path", "wb._date_formats",
-    "wb._timedelta_formats",
-}
-
-
 def _defined_here(trees: dict[Path, ast.AST]) -> set[str]:
     """Every private name reportkit defines itself (functions, classes, variables, attributes
     it assigns, parameters): using those is our own business."""
@@ -90,7 +81,7 @@ def private_uses(src: Path = SRC) -> list[tuple[str, str]]:
 
 def test_src_uses_no_private_name_of_another_project() -> None:
     bad = [f"{place}: {expr}" for place, expr in private_uses()
-           if expr not in ALLOWED and expr not in KNOWN]
+           if expr not in ALLOWED]
     assert not bad, "private names of other projects (use a public API):\n" + "\n".join(bad)
 
 

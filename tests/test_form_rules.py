@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from reportkit.core.schema import AGENCY_NAMES, PETITIONS, agencies, validate
+from reportkit.intake import ingest
 from reportkit.intake.forms import (
     FIRST_DATA_ROW,
     HEADER_ROW,
@@ -26,7 +27,6 @@ from reportkit.intake.forms import (
     phone_formula,
     write_template,
 )
-from reportkit.intake.ingest import ingest
 from reportkit.store.warehouse import Warehouse
 
 TODAY = date(2026, 11, 21)

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from reportkit.cli import main
 from reportkit.core.schema import ACTIVITY, PETITIONS
 from reportkit.errors import UnitNotInForceError
+from reportkit.intake import ingest
 from reportkit.intake.forms import FIRST_DATA_ROW, HEADER_ROW, petition_csv_header, write_template
-from reportkit.intake.ingest import ingest
 from reportkit.store.warehouse import Warehouse
 
 TODAY = date(2026, 11, 21)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 import unicodedata
 import zipfile
@@ -21,7 +22,7 @@ from click.testing import CliRunner
 from reportkit.analysis import quality as Q
 from reportkit.cli import main
 from reportkit.core.schema import ACTIVITY, PETITIONS
-from reportkit.intake.ingest import (
+from reportkit.intake import (
     FileResult,
     IngestReport,
     Limits,
@@ -616,6 +617,137 @@ def test_xlsx_picks_the_data_sheet_by_headers_and_skips_hidden_ones(run: Runner,
     wb.save(tmp_path / "hidden.xlsx")
     res = run.one(tmp_path / "hidden.xlsx")
     assert res.problems[0].message == "the data is on the hidden sheet 'Bản cũ': unhide it"
+
+
+def test_xlsx_formula_with_a_saved_value_is_read_as_that_value(run: Runner,
+                                                                tmp_path: Path) -> None:
+    """Excel saves each formula's last value: that value is what is loaded. A row-number
+    column of formulas without values (STT) carries no field and is not a problem; a text
+    that merely starts with "=" is text, not a formula."""
+    rows = header_and_rows([act(), act("2025-08")])
+    f = write_xlsx(tmp_path / "a.xlsx", [["STT", *rows[0]], *[["=ROW()-1", *r] for r in rows[1:]]])
+    f.write_bytes(_rewrite_member(f, "xl/worksheets/sheet1.xml", lambda x: x.replace(
+        b'<c r="E2" t="inlineStr"><is><t>20</t></is></c>',
+        b'<c r="E2"><f>10+10</f><v>20</v></c>')))
+    res = run.one(f)
+    assert res.status == "loaded", messages(res)
+    assert run.wh.read("activity", ["15@2025-07-01"])["docs_sent"].tolist() == [20, 20]
+    g = write_xlsx(tmp_path / "b.xlsx", rows)
+    g.write_bytes(_rewrite_member(g, "xl/worksheets/sheet1.xml", lambda x: x.replace(
+        b'<c r="D2" t="inlineStr"><is><t>20</t></is></c>',
+        b'<c r="D2" t="inlineStr"><is><t>=20</t></is></c>')))  # a text cell, as typed
+    res = run.one(g)
+    assert [(p.row, p.column, p.rule, p.message) for p in res.problems] == [
+        (2, "docs_sent", "type", "not a number")]
+
+
+def test_xlsx_stale_dimension_does_not_cut_rows(run: Runner, tmp_path: Path) -> None:
+    """The <dimension> a writer records may be wrong: every row the sheet holds is read."""
+    f = write_xlsx(tmp_path / "a.xlsx", header_and_rows([act(m) for m in ("2025-07", "2025-08",
+                                                                            "2025-09")]))
+    f.write_bytes(_rewrite_member(f, "xl/worksheets/sheet1.xml", lambda x: re.sub(
+        rb'<dimension ref="[^"]*"\s*/>', b'<dimension ref="A1:B2"/>', x)))
+    res = run.one(f)
+    assert res.status == "loaded" and res.rows == 3, messages(res)
+
+
+def test_xlsx_merged_cells_found_in_a_worksheet_part_of_any_name(run: Runner,
+                                                                  tmp_path: Path) -> None:
+    """Sheets are found through the workbook's relationships, not by file name."""
+    rows = header_and_rows([act(m) for m in ("2025-07", "2025-08")])
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Báo cáo"
+    for r in rows:
+        ws.append(r)
+    ws["B3"] = None
+    ws.merge_cells("B2:B3")
+    ws["D3"] = "=1+1"
+    wb.save(tmp_path / "a.xlsx")
+    src = zipfile.ZipFile(tmp_path / "a.xlsx")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.endswith((".rels", ".xml")):
+                data = data.replace(b"worksheets/sheet1.xml", b"worksheets/bao-cao.xml")
+            out.writestr(info.filename.replace("sheet1.xml", "bao-cao.xml"), data)
+    f = tmp_path / "renamed.xlsx"
+    f.write_bytes(buf.getvalue())
+    res = run.one(f)
+    assert [(p.sheet, p.row, p.column, p.rule) for p in res.problems] == [
+        ("Báo cáo", 3, "docs_sent", "formula value")]
+
+
+def test_xlsx_rows_stored_out_of_order_are_refused_not_lost(run: Runner,
+                                                             tmp_path: Path) -> None:
+    """Excel writes rows in order; a sheet that does not is refused (a row read back out of
+    order would otherwise be skipped without a word)."""
+    f = write_xlsx(tmp_path / "a.xlsx", header_and_rows([act(m) for m in ("2025-07", "2025-08",
+                                                                            "2025-09")]))
+
+    def shuffle(xml: bytes) -> bytes:
+        rows = re.findall(rb"<row .*?</row>", xml)
+        return xml.replace(b"".join(rows), rows[0] + rows[3] + rows[1] + rows[2])
+
+    f.write_bytes(_rewrite_member(f, "xl/worksheets/sheet1.xml", shuffle))
+    res = run.one(f)
+    assert res.status == "rejected"
+    assert [(p.sheet, p.row, p.rule) for p in res.problems] == [("Data", 2, "row order")]
+
+
+def test_xlsx_forged_row_number_is_refused_fast(run: Runner, tmp_path: Path) -> None:
+    """No worksheet has a row past 1,048,576; one that claims it is not walked to."""
+    f = write_xlsx(tmp_path / "a.xlsx", header_and_rows([act()]))
+    f.write_bytes(_rewrite_member(f, "xl/worksheets/sheet1.xml", lambda x: x.replace(
+        b"</sheetData>", b'<row r="999999999"><c r="A999999999"><v>1</v></c></row></sheetData>')))
+    t0 = time.perf_counter()
+    res = run.one(f)
+    assert time.perf_counter() - t0 < 10
+    assert res.problems[0].message == "the file has more than 1,048,576 rows (the limit)"
+
+
+def test_worksheet_scan_does_not_depend_on_where_chunks_end(tmp_path: Path) -> None:
+    """The byte scan (merged ranges, formulas without a saved value, row order) streams the
+    part in chunks: a tag cut by a chunk boundary is still seen once."""
+    from reportkit.intake.files import scan_sheet
+
+    rows = header_and_rows([act(m) for m in ("2025-07", "2025-08", "2025-09")])
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    ws["B3"] = None
+    ws.merge_cells("B2:B3")
+    ws.merge_cells("D4:E4")
+    ws["F3"] = "=1+1"
+    wb.save(tmp_path / "a.xlsx")
+    data = (tmp_path / "a.xlsx").read_bytes()
+    scans = {repr(scan_sheet(data, "xl/worksheets/sheet1.xml", chunk=n))
+             for n in (1, 7, 64, 333, 1 << 20)}
+    assert len(scans) == 1, scans
+    scan = scan_sheet(data, "xl/worksheets/sheet1.xml")
+    assert (sorted(scan.merged), scan.unsaved, scan.disorder) == (["B2:B3", "D4:E4"], True, None)
+
+
+def test_only_the_reader_imports_openpyxl() -> None:
+    """Reading uses openpyxl in one module, through its public API (test_code_rules checks
+    the names), so the next openpyxl release is checked against one file. (The form writer,
+    reportkit.forms, uses openpyxl to write templates: not listed here.)"""
+    import ast
+
+    import reportkit.intake as pkg
+
+    users = set()
+    ingest_modules = ("__init__", "files", "headers", "readers", "validation", "loading",
+                      "messages")
+    for path in (Path(pkg.__file__).parent / f"{m}.py" for m in ingest_modules):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(n.split(".")[0] == "openpyxl" for n in names):
+                users.add(path.name)
+    assert users == {"readers.py"}
 
 
 def test_xlsx_without_any_data_sheet(run: Runner, tmp_path: Path) -> None:

@@ -103,8 +103,8 @@ def ingest(paths: tuple[Path, ...], dry_run: bool, warehouse: Path | None, lang:
     \b
     Exit codes: 0 all loaded (or unchanged) · 1 some files rejected · 4 could not run
     """
-    from reportkit.intake.ingest import discover, format_problems
-    from reportkit.intake.ingest import ingest as run_ingest
+    from reportkit.intake import discover, format_problems
+    from reportkit.intake import ingest as run_ingest
     from reportkit.store.warehouse import Warehouse
 
     if not discover(paths):
