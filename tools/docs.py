@@ -21,10 +21,13 @@ import reportkit
 def main(out: str = "docs/api") -> int:
     pdoc.render.configure(docformat="google", search=False,
                           footer_text=f"reportkit {reportkit.__version__}")
-    # ``reportkit.__all__`` lists names, not the layers: name every module explicitly.
+    # pdoc documents a package's modules itself, except where the package has ``__all__``
+    # (``reportkit`` and ``reportkit.batch`` list names, not modules): name those explicitly.
+    found = [m.name for m in pkgutil.walk_packages(reportkit.__path__, "reportkit.")
+             if not m.name.rsplit(".", 1)[-1].startswith("_")]
     modules = ["reportkit"] + sorted(
-        m.name for m in pkgutil.walk_packages(reportkit.__path__, "reportkit.")
-        if not m.name.rsplit(".", 1)[-1].startswith("_"))
+        name for name in found
+        if hasattr(importlib.import_module(name.rsplit(".", 1)[0]), "__all__"))
     for name in modules:  # packages that load their names lazily: resolve them for pdoc
         module = importlib.import_module(name)
         for attr in getattr(module, "__all__", ()):
