@@ -1,40 +1,37 @@
 """reportkit: parameterised Jupyter reports for provincial Party committee offices.
 
 Everything a report notebook needs is importable from ``reportkit`` itself; nothing heavy is
-imported until it is used (``import reportkit`` costs milliseconds)::
+imported until it is used (``import reportkit`` costs milliseconds):
 
-    from reportkit import ProvinceReport
+```python
+from reportkit import ProvinceReport
 
-    rep = ProvinceReport(unit, period, lang=lang)   # unit, period: the parameters cell
-    rep.show_heading()
-    rep.show_key_figures()
-    rep.show_section("petitions", 4)
+rep = ProvinceReport(unit, period, lang=lang)   # unit, period: the parameters cell
+rep.show_heading()
+rep.show_key_figures()
+rep.show_section("petitions", 4)
+```
 
 The surface, by what a notebook does with it:
 
-Data
-    :func:`load` (``load("activity", units="Lào Cai", period="2025-Q3")``) returns a slice of the
-    warehouse as a DataFrame; :data:`TABLES` describes each table and its columns.
-    :func:`resolve` finds a unit from a code or any common spelling; :class:`Period` parses
-    ``"2025-07"``, ``"2025-Q3"``, ``"2025-H1"``, ``"2025-9M"``, ``"2025"``, ``"2016-07..2018-12"``.
-Indicators
-    :func:`indicator` (``indicator("processing_rate", "Lào Cai", "2025-Q3")``) returns an
-    :class:`IndicatorResult`: the value, the previous period, the same period last year, the
-    national figure, the unit's rank and the target status; :func:`indicator_series` gives one
-    indicator over several periods (a ``pandas.Series`` indexed by period code).
-    :data:`INDICATORS` lists them.
-Charts
-    :mod:`charts` draws the house charts (``charts.trend``, ``charts.ranking``,
-    ``charts.composition``, ``charts.backlog``, ``charts.distribution``, ``charts.flow``);
-    :func:`show` puts a figure on the page with its alternative text
-    (``show(fig, alt="Tỷ lệ xử lý đơn, thư theo quý")``; default: the chart's title).
-Page building blocks
-    :class:`ProvinceReport`, :class:`NationalReport`, :class:`PetitionsReport`,
-    :class:`DataQualityReport` (their ``show_*`` methods print headings, key figures, sections
-    and tables in the official style), :class:`Dashboard` (the analysts' live explorer), and
-    :func:`html_table` / :func:`show_html` for a table or block of your own.
-Running
-    :func:`run_report` executes and exports one report (what ``reportkit run`` does).
+* **Data**: `load` (``load("activity", units="Lào Cai", period="2025-Q3")``) returns a
+  slice of the warehouse as a DataFrame; `TABLES` describes each table and its columns;
+  `resolve` finds a unit from a code or any common spelling; `Period` parses ``"2025-07"``,
+  ``"2025-Q3"``, ``"2025-H1"``, ``"2025-9M"``, ``"2025"``, ``"2016-07..2018-12"``.
+* **Indicators**: `indicator` (``indicator("processing_rate", "Lào Cai", "2025-Q3")``)
+  returns an `IndicatorResult`: the value, the previous period, the same period last year,
+  the national figure, the unit's rank and the target status; `indicator_series` gives one
+  indicator over several periods (a ``pandas.Series`` indexed by period code); `INDICATORS`
+  lists them.
+* **Charts**: `charts` draws the house charts (``charts.trend``, ``charts.ranking``,
+  ``charts.composition``, ``charts.backlog``, ``charts.distribution``, ``charts.flow``);
+  `show` puts a figure on the page with its alternative text
+  (``show(fig, alt="Tỷ lệ xử lý đơn, thư theo quý")``; default: the chart's title).
+* **Page building blocks**: `ProvinceReport`, `NationalReport`, `PetitionsReport`,
+  `DataQualityReport` (their ``show_*`` methods print headings, key figures, sections and
+  tables in the official style), `Dashboard` (the analysts' live explorer), and `html_table`
+  / `show_html` for a table or block of your own.
+* **Running**: `run_report` executes and exports one report (what ``reportkit run`` does).
 """
 
 from __future__ import annotations
