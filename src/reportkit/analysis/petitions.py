@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from reportkit.core import units as U
+from reportkit.core.i18n import text
 from reportkit.core.periods import Period, default_rule
 from reportkit.core.schema import TOPICS
 
@@ -106,8 +107,8 @@ def band_keys(bands: Sequence[int] = BANDS) -> list[str]:
 
 def band_labels(bands: Sequence[int] = BANDS, lang: str = "vi") -> list[str]:
     """Age-band labels with the unit: "≤ 30 ngày", "31–60 ngày", ..., "> 90 days"."""
-    word = "ngày" if lang == "vi" else "days"
-    return [k.replace("≤", "≤ ").replace(">", "> ") + f" {word}" for k in band_keys(bands)]
+    return [text("petitions.band", lang, band=k.replace("≤", "≤ ").replace(">", "> "))
+            for k in band_keys(bands)]
 
 
 def _bands(days: pd.Series, bands: Sequence[int]) -> pd.Series:
@@ -132,23 +133,11 @@ FLOW_EQUATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("handled", ("handled_here", "transferred")),
     ("transferred", ("result_updated", "awaiting_result")),
 )
-_STAGE_LABELS = {
-    "received": ("Tiếp nhận", "Received"),
-    "within": ("Thuộc thẩm quyền", "Within jurisdiction"),
-    "outside": ("Không thuộc thẩm quyền", "Outside jurisdiction"),
-    "handled": ("Đã xử lý", "Handled"),
-    "open": ("Chưa xử lý", "Not yet handled"),
-    "handled_here": ("Giải quyết, lưu đơn", "Resolved or filed"),
-    "transferred": ("Chuyển cơ quan có thẩm quyền", "Transferred to the competent agency"),
-    "result_updated": ("Đã có kết quả", "Result recorded"),
-    "awaiting_result": ("Chưa có kết quả", "No result yet"),
-}
-
-
 def stage_label(stage: str, lang: str = "vi") -> str:
     """The name of a flow stage."""
-    vi, en = _STAGE_LABELS[stage]
-    return vi if lang == "vi" else en
+    if stage not in FLOW_STAGES:
+        raise KeyError(f"No flow stage {stage!r}; available: {', '.join(FLOW_STAGES)}")
+    return text(f"petitions.stage.{stage}", lang)
 
 
 @dataclass(frozen=True)

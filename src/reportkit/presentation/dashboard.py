@@ -40,6 +40,7 @@ from reportkit.analysis import disclosure as D
 from reportkit.analysis import indicators as I
 from reportkit.core import fmt
 from reportkit.core import units as U
+from reportkit.core.i18n import T, text
 from reportkit.core.periods import Period
 from reportkit.core.schema import ACTIVITY
 from reportkit.presentation import charts
@@ -68,34 +69,9 @@ CONTROL_CLASSES = {"unit": "reportkit-dashboard-unit", "period": "reportkit-dash
                    "lang": "reportkit-dashboard-lang"}
 LANG_OPTIONS = (("Tiếng Việt", "vi"), ("English", "en"))
 
-# Labels of the base aggregates that are not columns of the activity table.
-_PART_LABELS = {
-    "received": ("Đơn, thư tiếp nhận", "Petitions received"),
-    "handled": ("Đơn, thư đã xử lý", "Petitions handled"),
-    "transferred": ("Đơn đã chuyển cơ quan có thẩm quyền", "Petitions transferred"),
-    "transferred_updated": ("Trong đó: đã cập nhật kết quả", "Of which with a result update"),
-    "meetings_total": ("Hội nghị, cuộc họp phục vụ", "Meetings served"),
-    "median_days": ("Số ngày xử lý (trung vị)", "Median days to handle"),
-    **{f"backlog_{n}": (f"Đơn tồn đọng quá {n} ngày", f"Open petitions over {n} days")
-       for n in I.BACKLOG_BANDS},
-}
-_WORDS = {
-    "unit": ("Đơn vị", "Unit"), "period": ("Kỳ", "Period"), "indicator": ("Chỉ tiêu", "Indicator"),
-    "this": ("Kỳ này", "This period"), "previous": ("Kỳ trước", "Previous period"),
-    "last_year": ("Cùng kỳ năm trước", "Same period last year"),
-    "national": ("Toàn quốc", "National"), "value": ("Giá trị", "Value"),
-    "busy": ("Đang tính…", "Computing…"), "rank": ("Xếp hạng", "Rank"),
-    "target": ("Mục tiêu", "Target"), "met": ("đạt", "met"), "not_met": ("chưa đạt", "not met"),
-    "all_units": ("so sánh các đơn vị", "all units"),
-    "error": ("Không vẽ được bảng điều khiển", "The dashboard could not be drawn"),
-}
-_EXACT_BANNER = (
-    "SỐ LIỆU CHÍNH XÁC — CHỈ ĐỂ PHÂN TÍCH, KHÔNG CÔNG BỐ (publish=False)",
-    "EXACT FIGURES — FOR ANALYSIS ONLY, NOT FOR PUBLICATION (publish=False)")
-
-
 def _w(key: str, lang: str) -> str:
-    return _WORDS[key][0 if lang == "vi" else 1]
+    """A word of the dashboard's controls and tables (:mod:`reportkit.core.i18n`)."""
+    return text(f"dashboard.{key}", lang)
 
 
 def _cap(text: str) -> str:
@@ -219,8 +195,10 @@ def _value_text(ind: I.Indicator, v: float | None, lang: str) -> str:
 
 
 def _part_label(col: str, lang: str) -> str:
-    if col in _PART_LABELS:
-        return _PART_LABELS[col][0 if lang == "vi" else 1]
+    if col.startswith("backlog_") and col[8:].isdigit():
+        return text("dashboard.part.backlog", lang, n=int(col[8:]))
+    if f"dashboard.part.{col}" in T:
+        return text(f"dashboard.part.{col}", lang)
     try:
         return ACTIVITY.field(col).label(lang)
     except (KeyError, LookupError):
@@ -465,8 +443,7 @@ class Dashboard:
         if unit.era == "post-2025" and len(U.members(unit)) > 1 and ps[0].first < U.MERGER_DATE:
             names = ", ".join(m.name for m in U.members(unit))
             trend_notes.append(
-                f"Trước ngày 01/7/2025: tổng số liệu của {names}." if lang == "vi" else
-                f"Before 1 July 2025: the sum of {names}.")
+                text("dashboard.before_1_july_2025_the", lang, names=names))
         if masked:
             trend_notes.append(self._small_note(lang))
         trend = charts.trend(
@@ -569,33 +546,22 @@ class Dashboard:
     def _small_note(self, lang: str, units: int = 0, unit: str | None = None) -> str:
         """Why values are missing from a chart: they rest on fewer than ``threshold``."""
         t = self.threshold
-        if lang == "vi":
-            own = f"{unit}: không hiển thị. " if unit else ""
-            if units:
-                return (f"{own}{units} đơn vị không hiển thị vì số liệu tính từ dưới {t} "
-                        "người, đơn.")
-            return f"Không hiển thị giá trị tính từ dưới {t} người, đơn."
-        own = f"{unit}: not shown. " if unit else ""
         if units:
-            return (f"{own}{units} units not shown: their figure rests on fewer than {t} "
-                    "people or petitions.")
-        return f"Values resting on fewer than {t} people or petitions are not shown."
+            own = text("dashboard.small_note.unit", lang, unit=unit) if unit else ""
+            return text("dashboard.small_note.units", lang, own=own, units=units, t=t)
+        return text("dashboard.small_note.values", lang, t=t)
 
     def _table_note(self, lang: str, small: bool, complement: bool, withheld: bool) -> str:
         """The marks used in the table: "<3", "*" and "–"."""
-        t, vi = self.threshold, lang == "vi"
+        t = self.threshold
         out = []
         if small:
-            out.append(f"“<{t}”: dưới {t} (không ghi số cụ thể)." if vi else
-                       f"“<{t}”: fewer than {t} (number not shown).")
+            out.append(text("dashboard.fewer_than_number_not_shown", lang, t=t))
         if complement:
-            out.append(f"“{D.COMPLEMENT_MARK}”: ẩn thêm để không suy ra được số dưới {t}." if vi
-                       else f"“{D.COMPLEMENT_MARK}”: also hidden, so that a count under {t} "
-                       "cannot be worked out.")
+            out.append(text("dashboard.also_hidden_so_that_a", lang,
+                            mark=D.COMPLEMENT_MARK, t=t))
         if withheld:
-            out.append(f"“{fmt.MISSING}”: không hiển thị vì tính từ dưới {t} người, đơn." if vi
-                       else f"“{fmt.MISSING}”: not shown, as it rests on fewer than {t} people "
-                       "or petitions.")
+            out.append(text("dashboard.not_shown_as_it_rests", lang, mark=fmt.MISSING, t=t))
         return " ".join(out)
 
     def _heading(self, unit: U.Unit, period: Period, ind: I.Indicator, lang: str) -> str:
@@ -603,13 +569,11 @@ class Dashboard:
         out = f"<h2>{html.escape(ind.label(lang))}</h2><p class=\"rk-sub\" " \
               f'style="text-align:left">{html.escape(sub)}</p>'
         if self.sample:
-            out += '<div class="rk-sample">DỮ LIỆU MẪU — sample data: ' + (
-                "số liệu tổng hợp, không phải số liệu thật" if lang == "vi" else
-                "synthetic figures, not real data") + "</div>"
+            out += f'<div class="rk-sample">{html.escape(text("common.sample_banner", lang))}</div>'
         if not self.publish:
             out += (f'<div {D.EXACT_MARK}="1" style="border:2px solid #b5121b;color:#7a0c12;'
                     'background:#fdecea;padding:.35rem .7rem;margin:.5rem 0;font-weight:bold;'
-                    f'text-align:center">{html.escape(_EXACT_BANNER[0 if lang == "vi" else 1])}'
+                    f'text-align:center">{html.escape(text("common.exact_figures_banner", lang))}'
                     "</div>")
         return wrap(CSS + out)
 

@@ -51,6 +51,7 @@ from reportkit.analysis.petitions import (
 )
 from reportkit.core import fmt
 from reportkit.core import units as U
+from reportkit.core.i18n import text
 from reportkit.core.periods import Period, default_rule
 from reportkit.core.schema import TOPICS, category_label
 from reportkit.presentation.petition_charts import (
@@ -128,13 +129,6 @@ class PetitionsReport:
         self.national = self.unit is None
 
     # -- small helpers -------------------------------------------------------------------------
-    @property
-    def vi(self) -> bool:
-        return self.lang == "vi"
-
-    def _t(self, vi: str, en: str) -> str:
-        return vi if self.vi else en
-
     def _n(self, x: float | None) -> str:
         return fmt.number(x, self.lang)
 
@@ -152,25 +146,25 @@ class PetitionsReport:
             return Published(None, f"<{self.threshold}")
         return Published(float(n), self._n(n))
 
-    def _words(self, text: str) -> str:
+    def _words(self, printed: str) -> str:
         """A printed count inside a sentence: "*" reads "một số" / "some"."""
-        if text in (D.COMPLEMENT_MARK, D.WITHHELD_MARK):
-            return self._t("một số", "some")
-        if text.startswith("<"):
-            return self._t(f"dưới {text[1:]}", f"fewer than {text[1:]}")
-        return text
+        if printed in (D.COMPLEMENT_MARK, D.WITHHELD_MARK):
+            return text("petitions.some", self.lang)
+        if printed.startswith("<"):
+            return text("petitions.fewer_than", self.lang, n=printed[1:])
+        return printed
 
     @property
     def who(self) -> str:
         if self.unit is None:
-            return self._t("các văn phòng cấp ủy", "the Party committee offices")
+            return text("petitions.the_party_committee_offices", self.lang)
         office = self.unit.office_name(self.lang, at=self.period.last)
-        return office if self.vi else f"the {office}"
+        return text("petitions.who.office", self.lang, office=office)
 
     @property
     def where(self) -> str:
         if self.unit is None:
-            return self._t("Toàn quốc", "All units")
+            return text("petitions.all_units", self.lang)
         return self.unit.name
 
     def _unit_name(self, code: str) -> str:
@@ -199,26 +193,21 @@ class PetitionsReport:
     def heading_html(self) -> str:
         from reportkit.presentation.blocks import esc, page_css, wrap
 
-        title = self._t("TIẾP CÔNG DÂN, XỬ LÝ ĐƠN, THƯ", "CITIZEN RECEPTION AND PETITIONS")
+        title = text("petitions.citizen_reception_and_petitions", self.lang)
         sub = f"{self.where} — {self.period.label(self.lang)}"
         start, end = (fmt.date_short(d.date(), self.lang) for d in (self.start, self.end))
-        rule = self._t(f"Số liệu từ {start} đến {end}", f"Figures from {start} to {end}")
+        rule = text("petitions.figures_from_to", self.lang, start=start, end=end)
         if self.rule == "decree09":
-            rule += self._t(" (kỳ báo cáo theo Nghị định 09/2019/NĐ-CP).",
-                            " (reporting period under Decree 09/2019).")
+            rule += text("petitions.reporting_period_under_decree_09", self.lang)
         else:
             rule += "."
         out = f"<h1>{esc(title)}</h1><p class=\"rk-sub\">{esc(sub)}</p>" \
               f'<p class="rk-note" style="text-align:center">{esc(rule)}</p>'
         if self.sample:
-            out += '<div class="rk-sample">DỮ LIỆU MẪU — sample data: ' + self._t(
-                "số liệu tổng hợp, không phải số liệu thật",
-                "synthetic figures, not real data") + "</div>"
+            out += f'<div class="rk-sample">{esc(text("common.sample_banner", self.lang))}</div>'
         if not self.publish:
-            out += (f'<div class="rk-exact" {D.EXACT_MARK}="1">' + esc(self._t(
-                "SỐ LIỆU CHÍNH XÁC — CHỈ ĐỂ PHÂN TÍCH, KHÔNG CÔNG BỐ (publish=False)",
-                "EXACT FIGURES — FOR ANALYSIS ONLY, NOT FOR PUBLICATION (publish=False)"))
-                    + "</div>")
+            out += (f'<div class="rk-exact" {D.EXACT_MARK}="1">'
+                    + esc(text("common.exact_figures_banner", self.lang)) + "</div>")
         return wrap(page_css() + _CSS + out)
 
     def show_heading(self) -> None:
@@ -291,36 +280,25 @@ class PetitionsReport:
         rows = []
         for s in FLOW_STAGES:
             rows.append({
-                self._t("Nội dung", "Stage"): stage_label(s, self.lang),
-                self._t("Số đơn", "Petitions"): self._flow_fig(s).text,
-                self._t("Tỷ lệ", "Share"): self._flow_rate(s, parent[s]) if s in parent
+                text("petitions.stage", self.lang): stage_label(s, self.lang),
+                text("petitions.petitions", self.lang): self._flow_fig(s).text,
+                text("common.share", self.lang): self._flow_rate(s, parent[s]) if s in parent
                 else "",
-                self._t("So với", "Of"): stage_label(parent[s], self.lang) if s in parent
+                text("petitions.of", self.lang): stage_label(parent[s], self.lang) if s in parent
                 else ""})
         return pd.DataFrame(rows)
 
     def flow_text(self) -> str:
         f = {s: self._words(self._flow_fig(s).text) for s in FLOW_STAGES}
         end = fmt.date_short(self.end.date(), self.lang)
-        def paren(rate: str, word: str) -> str:
-            return "" if rate == fmt.MISSING else f" ({word}{rate})"
+        def paren(key: str, rate: str) -> str:
+            return "" if rate == fmt.MISSING else text(key, self.lang, rate=rate)
 
-        rate = paren(self._flow_rate("handled", "received"), self._t("tỷ lệ ", "rate "))
-        frate = paren(self._flow_rate("result_updated", "transferred"), self._t("tỷ lệ ", ""))
-        lead = self._period_lead()
-        if self.vi:
-            return (f"{lead}, {self.who} tiếp nhận {f['received']} đơn, thư; trong đó "
-                    f"{f['within']} đơn thuộc thẩm quyền, {f['outside']} đơn không thuộc thẩm "
-                    f"quyền. Đến ngày {end}, đã xử lý {f['handled']} đơn{rate}, "
-                    f"trong đó chuyển {f['transferred']} đơn đến cơ quan có thẩm quyền; "
-                    f"{f['result_updated']} đơn đã chuyển được cập nhật kết quả{frate}."
-                    f" Còn {f['open']} đơn chưa xử lý.")
-        return (f"{lead}, {self.who} received {f['received']} petitions and letters: "
-                f"{f['within']} within its jurisdiction and {f['outside']} outside it. By "
-                f"{end}, {f['handled']} had been handled{rate}, {f['transferred']} of them "
-                f"transferred to the competent agency; the result of {f['result_updated']} "
-                f"transferred petitions had been recorded{frate}. {f['open']} were not yet "
-                "handled.")
+        rate = paren("petitions.flow.rate", self._flow_rate("handled", "received"))
+        frate = paren("petitions.flow.followup_rate",
+                      self._flow_rate("result_updated", "transferred"))
+        return text("petitions.flow.sentence", self.lang, lead=self._period_lead(), who=self.who,
+                    end=end, rate=rate, frate=frate, **f)
 
     def _period_lead(self) -> str:
         from reportkit.presentation.narrative import in_period
@@ -337,22 +315,17 @@ class PetitionsReport:
         items = []
         for s in FLOW_STAGES:
             fig = self._flow_fig(s)
-            text = fig.text
+            label = fig.text
             rate = self._flow_rate(s, parent[s]) if s in parent else fmt.MISSING
             if rate != fmt.MISSING:
-                text += f"  ({rate})"
+                label += f"  ({rate})"
             par = self._flow_fig(parent[s]).value if s in parent else None
-            items.append((stage_label(s, self.lang), fig.value, text, par))
-        notes = [self._t(
-            "Tỷ lệ so với nhóm cấp trên: số đơn tiếp nhận; “Giải quyết, lưu đơn” và “Chuyển cơ "
-            "quan có thẩm quyền” so với số đơn đã xử lý; “Đã có kết quả”, “Chưa có kết quả” so "
-            "với số đơn đã chuyển.",
-            "Shares are of the stage above: received; “Resolved or filed” and “Transferred” of "
-            "handled; “Result recorded” and “No result yet” of transferred."),
+            items.append((stage_label(s, self.lang), fig.value, label, par))
+        notes = [text("petitions.shares_are_of_the_stage", self.lang),
             *self._notes(self.flow_protected)]
         return chart_flow(items, [groups[s] for s in FLOW_STAGES],
-                          title=self._t("Tiếp nhận và xử lý đơn, thư", "Petitions received and "
-                                        "handled") + f" — {self.where}, "
+                          title=text("petitions.flow.chart_title",
+                                     self.lang) + f" — {self.where}, "
                           f"{self.period.label(self.lang)}", notes=notes, sample=self.sample)
 
     def show_flow(self, number: int | None = 1) -> None:
@@ -360,7 +333,7 @@ class PetitionsReport:
         from reportkit.presentation import charts
         from reportkit.presentation.blocks import esc, html_table
 
-        title = self._t("Tiếp nhận, xử lý đơn, thư", "Petitions received and handled")
+        title = text("petitions.petitions_received_and_handled", self.lang)
         self._display(self._section(number, title, f"<p>{esc(self.flow_text())}</p>"))
         if self.flow.received:
             charts.show(self.flow_chart())
@@ -416,34 +389,23 @@ class PetitionsReport:
         end = fmt.date_short(self.end.date(), self.lang)
         h = self.handling
         enough = h.n >= self.threshold or not self.publish
-        if self.vi:
-            s = (f"Đến ngày {end}, còn {total} đơn chưa xử lý (kể cả đơn nhận từ các kỳ trước), "
-                 f"trong đó {over90} đơn đã quá 90 ngày kể từ ngày nhận.")
-            if enough and h.median is not None:
-                s += (f" Đơn nhận trong kỳ và đã xử lý: trung vị "
-                      f"{fmt.number(h.median, 'vi', 1 if h.median % 1 else 0)} ngày từ khi nhận "
-                      f"đến khi xử lý; 90% số đơn được xử lý trong {self._n(h.p90)} ngày.")
-            elif h.n:
-                s += " Số đơn đã xử lý quá ít để tính thời gian xử lý."
-            return s
-        s = (f"On {end}, {total} petitions were still not handled (including those received in "
-             f"earlier periods), {over90} of them more than 90 days after receipt.")
+        s = text("petitions.backlog.sentence", self.lang, end=end, total=total, over90=over90)
         if enough and h.median is not None:
-            s += (f" Petitions received in the period and handled: median "
-                  f"{fmt.number(h.median, 'en', 1 if h.median % 1 else 0)} days from receipt to "
-                  f"handling; 90% were handled within {self._n(h.p90)} days.")
+            s += text("petitions.backlog.handling_days", self.lang,
+                      median=fmt.number(h.median, self.lang, 1 if h.median % 1 else 0),
+                      p90=self._n(h.p90))
         elif h.n:
-            s += " Too few petitions were handled to compute handling times."
+            s += text("petitions.backlog.too_few_handled", self.lang)
         return s
 
     def backlog_table(self) -> pd.DataFrame:
         """This period's open petitions by age band, as printed."""
         cur = str(self.period)
         keys = [*band_keys(), "total"]
-        labels = [*band_labels(lang=self.lang), self._t("Tổng số", "Total")]
+        labels = [*band_labels(lang=self.lang), text("common.total", self.lang)]
         return pd.DataFrame({
-            self._t("Thời gian từ khi nhận", "Time since receipt"): labels,
-            self._t("Số đơn chưa xử lý", "Open petitions"): [self._bp(cur, k).text
+            text("petitions.time_since_receipt", self.lang): labels,
+            text("petitions.open_petitions", self.lang): [self._bp(cur, k).text
                                                                for k in keys]})
 
     def backlog_trend_table(self) -> pd.DataFrame:
@@ -451,13 +413,13 @@ class PetitionsReport:
         printed."""
         from reportkit.presentation.blocks import short_label
 
-        text = self.backlog_protected.text(self.lang, self.publish)
-        out = pd.DataFrame({self._t("Cuối kỳ", "Period end"): [
+        printed = self.backlog_protected.text(self.lang, self.publish)
+        out = pd.DataFrame({text("petitions.period_end", self.lang): [
             short_label(q, self.lang) for q in self.trend_periods]})
         for k, label in zip([*band_keys(), "total"],
-                            [*band_labels(lang=self.lang), self._t("Tổng số", "Total")],
+                            [*band_labels(lang=self.lang), text("common.total", self.lang)],
                             strict=True):
-            out[label] = text[k].to_list()
+            out[label] = printed[k].to_list()
         return out
 
     def show_backlog(self, number: int | None = 2) -> None:
@@ -465,7 +427,7 @@ class PetitionsReport:
         from reportkit.presentation import charts
         from reportkit.presentation.blocks import esc, html_table, short_label, wrap
 
-        title = self._t("Đơn tồn đọng, thời gian xử lý", "Backlog and handling time")
+        title = text("petitions.backlog_and_handling_time", self.lang)
         self._display(self._section(number, title, f"<p>{esc(self.backlog_text())}</p>"))
         cur = str(self.period)
         keys = band_keys()
@@ -473,8 +435,7 @@ class PetitionsReport:
         charts.show(chart_bars(
             [self._bp(cur, k).value for k in keys], [self._bp(cur, k).text for k in keys],
             band_labels(lang=self.lang),
-            title=self._t("Đơn chưa xử lý đến cuối kỳ, theo thời gian từ khi nhận",
-                          "Petitions open at the period end, by time since receipt")
+            title=text("petitions.petitions_open_at_the_period", self.lang)
             + f" — {self.where}", notes=notes, sample=self.sample))
         if len(self.trend_periods) > 1:
             p = self.backlog_protected
@@ -486,8 +447,8 @@ class PetitionsReport:
                     for q, row in zip(self.trend_periods, vals.to_numpy(), strict=True)]
             charts.show(chart_stacked(
                 vals, totals, legend=band_labels(lang=self.lang), hidden_sum=rest,
-                hidden_label=self._t("Số được ẩn", "Hidden counts"),
-                title=self._t("Đơn chưa xử lý cuối mỗi kỳ", "Open petitions at each period end")
+                hidden_label=text("petitions.hidden_counts", self.lang),
+                title=text("petitions.open_petitions_at_each_period", self.lang)
                 + f" — {self.where}", notes=notes, sample=self.sample))
         df = self.backlog_trend_table()
         self._display(wrap(html_table(df, numeric=list(df.columns[1:]), highlight=None,
@@ -523,7 +484,7 @@ class PetitionsReport:
                 small.append(rest.index[0])
                 rest = rest.iloc[1:]
             if len(small) > 1:
-                other = self._t("Các cơ quan khác", "Other agencies")
+                other = text("petitions.other_agencies", self.lang)
                 merged = counts.loc[small].sum().to_frame(other).T
                 counts = pd.concat([counts.drop(small), merged])
                 oldest = pd.concat([oldest.drop(small),
@@ -534,31 +495,27 @@ class PetitionsReport:
     def followup_protected(self) -> D.Protected:
         counts, _ = self.followup_rows
         return D.protect(counts, self.threshold, row_total="total",
-                         col_total=self._t("Tổng số", "Total"))
+                         col_total=text("common.total", self.lang))
 
     def followup_table(self) -> pd.DataFrame:
         """Waiting transferred petitions per agency (unit when national), as printed."""
         p = self.followup_protected
-        text = p.text(self.lang, self.publish)
-        first = self._t("Đơn vị", "Unit") if self.national else self._t("Cơ quan nhận đơn",
-                                                                           "Receiving agency")
-        out = pd.DataFrame({first: list(text.index)})
+        printed = p.text(self.lang, self.publish)
+        first = text("common.unit" if self.national else "petitions.receiving_agency", self.lang)
+        out = pd.DataFrame({first: list(printed.index)})
         for k, label in zip(band_keys(), band_labels(lang=self.lang), strict=True):
-            out[label] = text[k].to_list()
-        out[self._t("Tổng số", "Total")] = text["total"].to_list()
+            out[label] = printed[k].to_list()
+        out[text("common.total", self.lang)] = printed["total"].to_list()
         _, oldest = self.followup_rows
-        out[self._t("Chuyển sớm nhất", "Earliest transfer")] = [
-            self._date(oldest.get(i)) if i in oldest.index else "" for i in text.index]
+        out[text("petitions.earliest_transfer", self.lang)] = [
+            self._date(oldest.get(i)) if i in oldest.index else "" for i in printed.index]
         return out
 
     def followup_text(self) -> str:
         p = self.followup_protected
         if self.followup.empty:
-            return self._t(
-                f"Đến ngày {fmt.date_short(self.end.date(), 'vi')}, mọi đơn đã chuyển cơ quan có "
-                "thẩm quyền đều đã được cập nhật kết quả.",
-                f"By {fmt.date_short(self.end.date(), 'en')}, the result of every transferred "
-                "petition had been recorded.")
+            return text("petitions.followup.none_waiting", self.lang,
+                        end=fmt.date_short(self.end.date(), self.lang))
         total_row = p.counts.index[-1]
         tot = self._words(D.cell_text(p.counts.at[total_row, "total"],
                                       p.status.at[total_row, "total"] if self.publish else "",
@@ -569,15 +526,8 @@ class PetitionsReport:
                                          self.lang, self.threshold))
         end = fmt.date_short(self.end.date(), self.lang)
         listed = self._overdue_shown()
-        if self.vi:
-            return (f"Đến ngày {end}, còn {tot} đơn đã chuyển cơ quan có thẩm quyền nhưng chưa "
-                    f"được cập nhật kết quả, trong đó {over90} đơn đã quá 90 ngày kể từ ngày "
-                    "chuyển." + (" Danh sách dưới đây chỉ ghi số hiệu đơn và các mốc ngày để "
-                                 "đôn đốc." if listed else ""))
-        return (f"On {end}, the result of {tot} transferred petitions had not been recorded, "
-                f"{over90} of them more than 90 days after the transfer."
-                + (" The list below gives petition ids and dates only, for chasing."
-                   if listed else ""))
+        s = text("petitions.followup.sentence", self.lang, end=end, total=tot, over90=over90)
+        return s + (text("petitions.followup.list_note", self.lang) if listed else "")
 
     def _overdue_shown(self) -> bool:
         total = self.overdue.attrs.get("total", len(self.overdue))
@@ -593,30 +543,27 @@ class PetitionsReport:
         rebuild the suppressed table by agency."""
         o = self.overdue
         out = pd.DataFrame({
-            self._t("Số hiệu đơn", "Petition id"): o["petition_id"].to_list(),
-            self._t("Ngày nhận", "Received"): [self._date(d) for d in o["received_on"]],
-            self._t("Ngày chuyển", "Transferred"): [self._date(d) for d in o["transferred_on"]],
-            self._t("Số ngày chờ", "Days waiting"): [self._n(d) for d in o["days_waiting"]],
+            text("petitions.petition_id", self.lang): o["petition_id"].to_list(),
+            text("petitions.received", self.lang): [self._date(d) for d in o["received_on"]],
+            text("petitions.transferred", self.lang): [self._date(d) for d in o["transferred_on"]],
+            text("petitions.days_waiting", self.lang): [self._n(d) for d in o["days_waiting"]],
         })
         if self.national:  # the unit is also the first part of the id
-            out.insert(1, self._t("Đơn vị", "Unit"), [self._unit_name(c) for c in o["unit_code"]])
+            out.insert(1, text("common.unit", self.lang),
+                       [self._unit_name(c) for c in o["unit_code"]])
         return out
 
     def show_followup(self, number: int | None = 3) -> None:
         """Section: transferred petitions with no result after 30/60/90 days."""
         from reportkit.presentation.blocks import esc, html_table, wrap
 
-        title = self._t("Theo dõi kết quả giải quyết đơn đã chuyển",
-                        "Following up transferred petitions")
+        title = text("petitions.following_up_transferred_petitions", self.lang)
         self._display(self._section(number, title, f"<p>{esc(self.followup_text())}</p>"))
         if self.followup.empty:
             return
         df = self.followup_table()
-        cap = (self._t("Số ngày tính từ ngày chuyển đơn đến cuối kỳ; xếp theo số đơn quá 90 ngày. ",
-                       "Days from the transfer to the period end; most waiting over 90 days "
-                       "first. ") if self.national else
-               self._t("Số ngày tính từ ngày chuyển đơn đến cuối kỳ; xếp theo đơn chờ lâu nhất. ",
-                       "Days from the transfer to the period end; oldest waiting first. "))
+        cap = (text("petitions.followup.caption_national", self.lang) if self.national else
+               text("petitions.followup.caption", self.lang))
         cap += " ".join(self._notes(self.followup_protected))
         self._display(wrap(html_table(df, numeric=list(df.columns[1:-1]), total=True,
                                       caption=cap)))
@@ -624,13 +571,12 @@ class PetitionsReport:
         total = o.attrs.get("total", len(o))
         if not self._overdue_shown():
             return  # nothing to list, or a list of one or two would print a small count
-        head = self._t(f"Đơn chờ kết quả quá {BANDS[0]} ngày, lâu nhất trước",
-                       f"Petitions waiting over {BANDS[0]} days, longest first")
+        head = text("petitions.petitions_waiting_over_days_longest", self.lang, days=BANDS[0])
         if total > len(o):
-            head += self._t(f" ({len(o)} đơn đầu danh sách)", f" (first {len(o)})")
+            head += text("petitions.overdue.first_n", self.lang, n=len(o))
         lst = self.overdue_table()
         self._display(wrap(f"<p><b>{esc(head)}</b></p>" + html_table(
-            lst, numeric=[self._t("Số ngày chờ", "Days waiting")])))
+            lst, numeric=[text("petitions.days_waiting", self.lang)])))
 
     # -- 4. hotspots -------------------------------------------------------------------------
     @cached_property
@@ -673,28 +619,28 @@ class PetitionsReport:
     def _compare_row(self, label: str, cur: Published, ly: Published,
                      first: str) -> dict[str, str]:
         ch, pct = self._change(cur, ly)
-        return {first: label, self._t("Cùng kỳ năm trước", "Same period last year"): ly.text,
-                self._t("Kỳ này", "This period"): cur.text, self._t("Tăng, giảm", "Change"): ch,
-                self._t("Tỷ lệ tăng, giảm", "Change (%)"): pct}
+        return {first: label, text("common.same_period_last_year", self.lang): ly.text,
+                text("common.this_period", self.lang): cur.text, text("petitions.change",
+                                                                      self.lang): ch,
+                text("petitions.change_pct", self.lang): pct}
 
     def hotspots_table(self) -> pd.DataFrame:
         """Petitions by topic, this period against last year, with the total (last row)."""
-        first = self._t("Lĩnh vực", "Topic")
+        first = text("petitions.topic", self.lang)
         rows = [self._compare_row(category_label("topic", t, self.lang), self._hp("current", t),
                                   self._hp("last_year", t), first) for t in TOPICS]
-        rows.append(self._compare_row(self._t("Tổng số", "Total"), self._hp("current", "total"),
+        rows.append(self._compare_row(text("common.total", self.lang), self._hp("current", "total"),
                                       self._hp("last_year", "total"), first))
         return pd.DataFrame(rows)
 
     def crowd_table(self) -> pd.DataFrame:
         """Group petitions (đông người) and large-group delegations against last year."""
         cur_d, ly_d = self.delegations
-        first = self._t("Nội dung", "Item")
+        first = text("petitions.item", self.lang)
         return pd.DataFrame([
-            self._compare_row(self._t("Đơn đông người (mọi lĩnh vực)",
-                                      "Group petitions (any topic)"),
+            self._compare_row(text("petitions.group_petitions_any_topic", self.lang),
                               self._hp("current", GROUP), self._hp("last_year", GROUP), first),
-            self._compare_row(self._t("Đoàn đông người đến tiếp", "Large-group delegations"),
+            self._compare_row(text("petitions.large_group_delegations", self.lang),
                               self._count(int(cur_d.sum())), self._count(int(ly_d.sum())),
                               first)])
 
@@ -707,28 +653,22 @@ class PetitionsReport:
         for t in (*HOT_TOPICS, GROUP):
             cur, ly = self._hp("current", t), self._hp("last_year", t)
             name = (category_label("topic", t, self.lang).lower() if t in TOPICS
-                    else self._t("đơn đông người", "group petitions"))
+                    else text("petitions.group_petitions", self.lang))
             if cur.value is None or ly.value is None:
-                parts.append(self._t(f"{name}: {self._words(cur.text)} đơn (cùng kỳ "
-                                     f"{self._words(ly.text)})",
-                                     f"{name}: {self._words(cur.text)} (last year "
-                                     f"{self._words(ly.text)})"))
+                parts.append(text("petitions.hotspots.part_hidden", self.lang, name=name,
+                                  cur=self._words(cur.text), ly=self._words(ly.text)))
                 continue
             ch, pct = self._change(cur, ly)
             trend = fmt.change(cur.value - ly.value, self.lang, kind="number")
-            parts.append(self._t(f"{name}: {cur.text} đơn, {trend} đơn so với cùng kỳ"
-                                 + (f" ({pct})" if pct != fmt.MISSING else ""),
-                                 f"{name}: {cur.text}, {trend} on last year"
-                                 + (f" ({pct})" if pct != fmt.MISSING else "")))
+            parts.append(text("petitions.hotspots.part", self.lang, name=name, cur=cur.text,
+                              trend=trend) + (f" ({pct})" if pct != fmt.MISSING else ""))
         cur_d, ly_d = self.delegations
         d_cur = self._count(int(cur_d.sum())) if len(cur_d) else Published(None, fmt.MISSING)
         d_ly = self._count(int(ly_d.sum())) if len(ly_d) else Published(None, fmt.MISSING)
-        s = self._t("So với cùng kỳ năm trước, ", "Against the same period last year, ") \
+        s = text("petitions.against_the_same_period_last", self.lang) \
             + "; ".join(parts) + ". "
-        s += self._t(f"Tiếp {self._words(d_cur.text)} đoàn đông người (cùng kỳ năm trước "
-                     f"{self._words(d_ly.text)}).",
-                     f"{self._words(d_cur.text)} large-group delegations were received (same "
-                     f"period last year {self._words(d_ly.text)}).")
+        s += text("petitions.large_group_delegations_were_received", self.lang,
+                  d_cur=self._words(d_cur.text), d_ly=self._words(d_ly.text))
         return s
 
     def hotspots_chart(self) -> Figure:
@@ -736,22 +676,19 @@ class PetitionsReport:
         for t in [*TOPICS, GROUP]:
             c, y = self._hp("current", t), self._hp("last_year", t)
             labels.append(category_label("topic", t, self.lang) if t in TOPICS
-                          else self._t("Đơn đông người", "Group petitions"))
+                          else text("petitions.group_petitions_label", self.lang))
             cur.append(c.value)
             ly.append(y.value)
             ch, _ = self._change(c, y)
             texts.append(c.text + (f"  ({ch})" if ch != fmt.MISSING else ""))
-        notes = [self._t("Nhãn: số đơn kỳ này (tăng, giảm so với cùng kỳ). Đơn đông người "
-                         "thuộc mọi lĩnh vực.",
-                         "Labels: this period (change on last year). Group petitions are of "
-                         "any topic."), *self._notes(self.hotspots_protected)]
+        notes = [text("petitions.labels_this_period_change_on", self.lang),
+                 *self._notes(self.hotspots_protected)]
         return chart_compare(
             labels, cur, ly, texts,
-            title=self._t("Đơn, thư theo lĩnh vực so với cùng kỳ năm trước",
-                          "Petitions by topic against the same period last year")
+            title=text("petitions.petitions_by_topic_against_the", self.lang)
             + f" — {self.where}",
-            legend=(self._t("Kỳ này", "This period"),
-                    self._t("Cùng kỳ năm trước", "Same period last year")),
+            legend=(text("common.this_period", self.lang),
+                    text("common.same_period_last_year", self.lang)),
             notes=notes, sample=self.sample)
 
     def rising_table(self, n: int = 5) -> pd.DataFrame:
@@ -761,15 +698,17 @@ class PetitionsReport:
             r = rising_units(self.current, self.last_year, topic=None if t == GROUP else t,
                              group=t == GROUP, n=n)
             name = (category_label("topic", t, self.lang) if t in TOPICS
-                    else self._t("Đơn đông người", "Group petitions"))
+                    else text("petitions.group_petitions_label", self.lang))
             for code, row in r.iterrows():
                 cur, ly = self._count(int(row["current"])), self._count(int(row["last_year"]))
                 ch, pct = self._change(cur, ly)
-                rows.append({self._t("Lĩnh vực", "Topic"): name,
-                             self._t("Đơn vị", "Unit"): self._unit_name(str(code)),
-                             self._t("Cùng kỳ năm trước", "Same period last year"): ly.text,
-                             self._t("Kỳ này", "This period"): cur.text,
-                             self._t("Tăng", "Rise"): ch, self._t("Tỷ lệ", "Change (%)"): pct})
+                rows.append({text("petitions.topic", self.lang): name,
+                             text("common.unit", self.lang): self._unit_name(str(code)),
+                             text("common.same_period_last_year", self.lang): ly.text,
+                             text("common.this_period", self.lang): cur.text,
+                             text("petitions.rise",
+                                  self.lang): ch, text("petitions.rising.change_pct",
+                                                                         self.lang): pct})
         return pd.DataFrame(rows)
 
     def delegations_table(self, n: int = 10) -> pd.DataFrame:
@@ -779,9 +718,9 @@ class PetitionsReport:
         rows = []
         for code, v in top.items():
             c, y = self._count(int(v)), self._count(int(ly.get(code, 0)))
-            rows.append({self._t("Đơn vị", "Unit"): self._unit_name(str(code)),
-                         self._t("Cùng kỳ năm trước", "Same period last year"): y.text,
-                         self._t("Kỳ này", "This period"): c.text})
+            rows.append({text("common.unit", self.lang): self._unit_name(str(code)),
+                         text("common.same_period_last_year", self.lang): y.text,
+                         text("common.this_period", self.lang): c.text})
         return pd.DataFrame(rows)
 
     def show_hotspots(self, number: int | None = 4) -> None:
@@ -789,8 +728,7 @@ class PetitionsReport:
         from reportkit.presentation import charts
         from reportkit.presentation.blocks import esc, html_table, wrap
 
-        title = self._t("Lĩnh vực nổi cộm, đơn đông người",
-                        "Hotspots: topics and group petitions")
+        title = text("petitions.hotspots_topics_and_group_petitions", self.lang)
         self._display(self._section(number, title, f"<p>{esc(self.hotspots_text())}</p>"))
         if self.flow.received or len(self.last_year):
             charts.show(self.hotspots_chart())
@@ -802,14 +740,12 @@ class PetitionsReport:
         if self.national:
             r = self.rising_table()
             if not r.empty:
-                head = self._t("Các đơn vị có số đơn tăng nhiều nhất so với cùng kỳ",
-                               "Units where petitions rose most on last year")
+                head = text("petitions.units_where_petitions_rose_most", self.lang)
                 self._display(wrap(f"<p><b>{esc(head)}</b></p>"
                                    + html_table(r, numeric=list(r.columns[2:]))))
             dl = self.delegations_table()
             if not dl.empty:
-                head = self._t("Các đơn vị tiếp nhiều đoàn đông người nhất",
-                               "Units receiving the most large-group delegations")
+                head = text("petitions.units_receiving_the_most_large", self.lang)
                 self._display(wrap(f"<p><b>{esc(head)}</b></p>"
                                    + html_table(dl, numeric=list(dl.columns[1:]))))
 
@@ -834,23 +770,13 @@ class PetitionsReport:
     def repeats_text(self) -> str:
         p = self.repeats_protected
         if p.values["repeat"] == 0:
-            return self._t("Trong kỳ không có đơn gửi lại vụ việc đã gửi trước đó (đối chiếu "
-                           "theo mã vụ việc).",
-                           "No petition received in the period concerned a case submitted "
-                           "before (matched on the case key).")
+            return text("petitions.no_petition_received_in_the", self.lang)
         rep = p.text("repeat", self.lang, self.publish)
         cases = self._count(self.repeat_summary.repeated_cases).text
         many = self._count(self.repeat_summary.cases_3plus).text
         rep, cases, many = (self._words(x) for x in (rep, cases, many))
-        if self.vi:
-            return (f"Trong số đơn nhận trong kỳ, {rep} đơn là đơn gửi lại vụ việc đã gửi trước "
-                    f"đó ({cases} vụ việc); {many} vụ việc đã gửi từ {REPEAT_MIN} lần trở lên. "
-                    "Đơn được nhận diện là cùng vụ việc theo mã vụ việc; báo cáo không ghi thông "
-                    "tin về người gửi.")
-        return (f"Of the petitions received in the period, {rep} concerned a case submitted "
-                f"before ({cases} cases); {many} cases have been submitted {REPEAT_MIN} times or "
-                "more. Submissions are matched on the case key; nothing about the petitioner is "
-                "shown.")
+        return text("petitions.repeats.sentence", self.lang, repeats=rep, cases=cases, many=many,
+                    times=REPEAT_MIN)
 
     def repeats_table(self) -> pd.DataFrame:
         """Cases submitted at least :data:`REPEAT_MIN` times: case key, topic, counts, dates.
@@ -863,53 +789,48 @@ class PetitionsReport:
             r = r.iloc[0:0]
         r = r.head(self.list_limit)
         out = pd.DataFrame({
-            self._t("Mã vụ việc", "Case key"): list(r.index.astype(str)),
-            self._t("Lĩnh vực", "Topic"): [category_label("topic", t, self.lang)
+            text("petitions.case_key", self.lang): list(r.index.astype(str)),
+            text("petitions.topic", self.lang): [category_label("topic", t, self.lang)
                                            for t in r["topic"]],
-            self._t("Số lần gửi", "Submissions"): [self._n(v) for v in r["submissions"]],
-            self._t("Lần đầu", "First"): [self._date(d) for d in r["first_received"]],
-            self._t("Gần nhất", "Latest"): [self._date(d) for d in r["last_received"]],
+            text("petitions.submissions", self.lang): [self._n(v) for v in r["submissions"]],
+            text("petitions.repeats.first_received",
+                 self.lang): [self._date(d) for d in r["first_received"]],
+            text("petitions.repeats.last_received",
+                 self.lang): [self._date(d) for d in r["last_received"]],
         })
         if self.national:
-            out.insert(1, self._t("Đơn vị", "Unit"), [self._unit_name(c) for c in r["unit_code"]])
+            out.insert(1, text("common.unit", self.lang),
+                       [self._unit_name(c) for c in r["unit_code"]])
         return out
 
     def show_repeats(self, number: int | None = 5) -> None:
         """Section: the same case submitted again (matched on case_key)."""
         from reportkit.presentation.blocks import esc, html_table, wrap
 
-        title = self._t("Đơn gửi nhiều lần", "Repeat petitions")
+        title = text("petitions.repeat_petitions", self.lang)
         self._display(self._section(number, title, f"<p>{esc(self.repeats_text())}</p>"))
         df = self.repeats_table()
         if not df.empty:
-            head = self._t(f"Vụ việc gửi đơn từ {REPEAT_MIN} lần trở lên (nhiều lần nhất trước)",
-                           f"Cases submitted {REPEAT_MIN} times or more (most first)")
+            head = text("petitions.cases_submitted_times_or_more", self.lang, times=REPEAT_MIN)
             self._display(wrap(f"<p><b>{esc(head)}</b></p>" + html_table(
-                df, numeric=[self._t("Số lần gửi", "Submissions")])))
+                df, numeric=[text("petitions.submissions", self.lang)])))
 
     # -- method note -----------------------------------------------------------------------
     def method_text(self) -> list[str]:
-        rule = (self._t("từ ngày 15 tháng trước đến ngày 14 tháng cuối kỳ (Nghị định 09/2019)",
-                        "the 15th of the month before to the 14th (Decree 09/2019)")
-                if self.rule == "decree09" else self._t("theo tháng dương lịch",
-                                                        "calendar months"))
-        items = [self._t(
-            f"Kỳ báo cáo tính {rule}. Đơn “đã xử lý” là đơn có ngày xử lý đến hết kỳ; đơn "
-            "“chưa xử lý” cuối kỳ gồm cả đơn nhận từ các kỳ trước.",
-            f"The period runs over {rule}. A petition is handled when its handling date is "
-            "on or before the period end; open petitions include those received earlier.")]
+        rule = (text("petitions.the_15th_of_the_month", self.lang)
+                if self.rule == "decree09" else text("petitions.calendar_months", self.lang))
+        items = [text("petitions.the_period_runs_over_a", self.lang, rule=rule)]
         if self.publish:
-            items.append(D.note(self.lang, self.threshold, True) + self._t(
-                " Biểu đồ không vẽ các số được ẩn.", " Charts do not draw hidden numbers."))
+            items.append(D.note(self.lang, self.threshold,
+                                True) + text("petitions.charts_do_not_draw_hidden", self.lang))
         else:
-            items.append(self._t("Chế độ phân tích: số liệu chính xác, không dùng để công bố.",
-                                 "Analysis mode: exact figures, not for publication."))
+            items.append(text("petitions.analysis_mode_exact_figures_not", self.lang))
         return items
 
     def show_method(self) -> None:
         from reportkit.presentation.blocks import esc, wrap
 
-        title = self._t("Ghi chú về số liệu", "About the figures")
+        title = text("petitions.about_the_figures", self.lang)
         lis = "".join(f"<li>{esc(t)}</li>" for t in self.method_text())
         self._display(wrap(f'<h2>{esc(title)}</h2><ul class="rk-note">{lis}</ul>'))
 
@@ -956,39 +877,26 @@ class PetitionsReport:
         out = []
         a90 = s["awaiting_result_over_90"]
         if a90.value is None or a90.value > 0:
-            out.append(self._t(
-                f"Việc theo dõi, đôn đốc, cập nhật kết quả giải quyết đơn, thư đã chuyển cơ quan "
-                f"có thẩm quyền chưa chặt chẽ: còn {self._words(a90.text)} đơn quá 90 ngày chưa "
-                "có kết quả.",
-                f"Following up petitions transferred to the competent agencies is incomplete: "
-                f"the result of {self._words(a90.text)} has not been recorded after 90 days."))
+            out.append(text("petitions.following_up_petitions_transferred_to", self.lang,
+                            a90=self._words(a90.text)))
         o90 = s["open_over_90"]
         if o90.value is None or o90.value > 0:
-            out.append(self._t(f"Còn {self._words(o90.text)} đơn tồn đọng quá 90 ngày.",
-                               f"{self._words(o90.text)} petitions have been open for over 90 "
-                               "days."))
+            out.append(text("petitions.petitions_have_been_open_for", self.lang,
+                            o90=self._words(o90.text)))
         for t in (*HOT_TOPICS, GROUP):
             cur, ly = self._hp("current", t), self._hp("last_year", t)
             if cur.value is None or ly.value is None or cur.value <= ly.value:
                 continue
             name = (category_label("topic", t, self.lang).lower() if t in TOPICS
-                    else self._t("đơn đông người", "group petitions"))
+                    else text("petitions.group_petitions", self.lang))
             ch = fmt.change(cur.value - ly.value, self.lang, kind="number")
-            out.append(self._t(f"Đơn về {name} {ch} đơn so với cùng kỳ năm trước; cần giải "
-                               "quyết kịp thời tại cơ sở, không để phát sinh khiếu kiện đông "
-                               "người, vượt cấp.",
-                               f"Petitions on {name} are {ch} on last year; they need to be "
-                               "dealt with locally in time, before they grow into group "
-                               "delegations to the Centre.")
+            out.append(text("petitions.petitions_on_are_on_last", self.lang, name=name, ch=ch)
                        if t != GROUP else
-                       self._t(f"Đơn đông người {ch} đơn so với cùng kỳ năm trước.",
-                               f"Group petitions are {ch} on last year."))
+                       text("petitions.group_petitions_are_on_last", self.lang, ch=ch))
         c3 = s["cases_3plus"]
         if c3.value is None or c3.value > 0:
-            out.append(self._t(f"Có {self._words(c3.text)} vụ việc gửi đơn từ {REPEAT_MIN} lần "
-                               "trở lên.",
-                               f"{self._words(c3.text)} cases have been submitted "
-                               f"{REPEAT_MIN} times or more."))
+            out.append(text("petitions.cases_have_been_submitted_times", self.lang,
+                            cases=self._words(c3.text), times=REPEAT_MIN))
         return out
 
     def tables(self) -> dict[str, pd.DataFrame]:
