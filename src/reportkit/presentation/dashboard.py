@@ -23,7 +23,6 @@ whenever ``REPORTKIT_PUBLISHING`` is set (see :mod:`reportkit.analysis.disclosur
 from __future__ import annotations
 
 import base64
-import html
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -45,13 +44,14 @@ from reportkit.core.periods import Period
 from reportkit.core.schema import ACTIVITY
 from reportkit.presentation import charts
 from reportkit.presentation.blocks import (
-    CSS,
+    base_css,
     html_table,
     is_sample_data,
     short_label,
     trend_periods,
     wrap,
 )
+from reportkit.presentation.html import Markup, render
 from reportkit.store.warehouse import Warehouse
 
 __all__ = [
@@ -393,16 +393,15 @@ class Dashboard:
     def redraw(self) -> None:
         """Recompute and redraw for the current choices; a failure is shown, not raised
         (callbacks have nowhere to raise to), and kept in :attr:`error`."""
-        self.status.value = f'<span style="color:#627d98">{html.escape(_w("busy", self.lang))}' \
-                            "</span>"
+        self.status.value = render("dashboard_status.html.j2", busy=_w("busy", self.lang),
+                                   error=None)
         try:
             self._draw()
         except Exception as exc:  # shown in the dashboard; the traceback goes to the log
             self.error = exc
             log.exception("dashboard redraw failed")
-            self.status.value = (f'<div style="color:#b5121b;font-weight:bold">'
-                                 f"{html.escape(_w('error', self.lang))}: "
-                                 f"{html.escape(f'{type(exc).__name__}: {exc}')}</div>")
+            self.status.value = render("dashboard_status.html.j2", label=_w("error", self.lang),
+                                       error=f"{type(exc).__name__}: {exc}")
 
     def _draw(self) -> None:
         view = self.compute(self.unit, self.period, self.indicator, self.lang)
@@ -564,21 +563,16 @@ class Dashboard:
             out.append(text("dashboard.not_shown_as_it_rests", lang, mark=fmt.MISSING, t=t))
         return " ".join(out)
 
-    def _heading(self, unit: U.Unit, period: Period, ind: I.Indicator, lang: str) -> str:
-        sub = f"{unit.name} — {period.label(lang)}"
-        out = f"<h2>{html.escape(ind.label(lang))}</h2><p class=\"rk-sub\" " \
-              f'style="text-align:left">{html.escape(sub)}</p>'
-        if self.sample:
-            out += f'<div class="rk-sample">{html.escape(text("common.sample_banner", lang))}</div>'
-        if not self.publish:
-            out += (f'<div {D.EXACT_MARK}="1" style="border:2px solid #b5121b;color:#7a0c12;'
-                    'background:#fdecea;padding:.35rem .7rem;margin:.5rem 0;font-weight:bold;'
-                    f'text-align:center">{html.escape(text("common.exact_figures_banner", lang))}'
-                    "</div>")
-        return wrap(CSS + out)
+    def _heading(self, unit: U.Unit, period: Period, ind: I.Indicator, lang: str) -> Markup:
+        return wrap(render(
+            "dashboard_heading.html.j2", css=base_css(), title=ind.label(lang),
+            subtitle=f"{unit.name} — {period.label(lang)}",
+            sample=text("common.sample_banner", lang) if self.sample else None,
+            exact=None if self.publish else text("common.exact_figures_banner", lang),
+            exact_mark=D.EXACT_MARK))
 
 
-def _img(fig: Figure) -> str:
+def _img(fig: Figure) -> Markup:
     """A figure as an <img> with its title as alternative text, printed at its true width.
 
     A PNG, not the reports' SVG: the live dashboard redraws into widgets on every choice and is
@@ -586,5 +580,4 @@ def _img(fig: Figure) -> str:
     title = fig.get_suptitle()
     data = base64.b64encode(charts.to_png(fig)).decode("ascii")
     width = round(fig.get_figwidth() * 96)
-    return (f'<img class="rk-chart" src="data:image/png;base64,{data}" width="{width}" '
-            f'style="max-width:100%;height:auto" alt="{html.escape(" ".join(title.split()))}"/>')
+    return render("png.html.j2", data=data, width=width, alt=" ".join(title.split()))

@@ -54,6 +54,17 @@ from reportkit.core import units as U
 from reportkit.core.i18n import text
 from reportkit.core.periods import Period, default_rule
 from reportkit.core.schema import TOPICS, category_label
+from reportkit.presentation.blocks import (
+    block,
+    html_table,
+    is_sample_data,
+    page_css,
+    short_label,
+    show_html,
+    trend_periods,
+    wrap,
+)
+from reportkit.presentation.html import Markup, render
 from reportkit.presentation.petition_charts import (
     chart_bars,
     chart_compare,
@@ -72,11 +83,6 @@ class Published:
     text: str
 
 
-_CSS = """<style>
-.rk .rk-exact { border: 2px solid #b5121b; color: #7a0c12; background: #fdecea;
-                padding: .35rem .7rem; margin: .5rem 0; font-weight: bold; text-align: center; }
-.rk table.rk-t td.mono { font-family: "DejaVu Sans Mono", monospace; font-size: .8rem; }
-</style>"""
 
 
 class PetitionsReport:
@@ -101,7 +107,6 @@ class PetitionsReport:
     def __init__(self, unit: str | U.Unit | None, period: str | Period, *, lang: str = "vi",
                  publish: bool = True, rule: str | None = None, root: Path | str | None = None,
                  threshold: int = D.THRESHOLD, list_limit: int = LIST_LIMIT) -> None:
-        from reportkit.presentation.blocks import is_sample_data
         from reportkit.store.warehouse import load
 
         self.publish = D.check_publish(publish)
@@ -178,21 +183,15 @@ class PetitionsReport:
         withheld = any(p.any_withheld for p in protected)
         return [D.note(self.lang, self.threshold, comp, withheld)] if hidden else []
 
-    def _display(self, markup: str) -> None:
-        from reportkit.presentation.blocks import show_html
-
+    def _display(self, markup: Markup) -> None:
         show_html(markup)
 
-    def _section(self, number: int | None, title: str, body: str) -> str:
-        from reportkit.presentation.blocks import esc, wrap
-
+    def _section(self, number: int | None, title: str, paragraph: str) -> Markup:
         head = f"{number}. {title}" if number is not None else title
-        return wrap(f"<h2>{esc(head)}</h2>{body}")
+        return block(head, paragraphs=[paragraph])
 
     # -- heading ---------------------------------------------------------------------------
-    def heading_html(self) -> str:
-        from reportkit.presentation.blocks import esc, page_css, wrap
-
+    def heading_html(self) -> Markup:
         title = text("petitions.citizen_reception_and_petitions", self.lang)
         sub = f"{self.where} — {self.period.label(self.lang)}"
         start, end = (fmt.date_short(d.date(), self.lang) for d in (self.start, self.end))
@@ -201,14 +200,11 @@ class PetitionsReport:
             rule += text("petitions.reporting_period_under_decree_09", self.lang)
         else:
             rule += "."
-        out = f"<h1>{esc(title)}</h1><p class=\"rk-sub\">{esc(sub)}</p>" \
-              f'<p class="rk-note" style="text-align:center">{esc(rule)}</p>'
-        if self.sample:
-            out += f'<div class="rk-sample">{esc(text("common.sample_banner", self.lang))}</div>'
-        if not self.publish:
-            out += (f'<div class="rk-exact" {D.EXACT_MARK}="1">'
-                    + esc(text("common.exact_figures_banner", self.lang)) + "</div>")
-        return wrap(page_css() + _CSS + out)
+        return wrap(render(
+            "title.html.j2", css=page_css(), title=title, subtitle=sub, note=rule,
+            sample=text("common.sample_banner", self.lang) if self.sample else None,
+            exact=None if self.publish else text("common.exact_figures_banner", self.lang),
+            exact_mark=D.EXACT_MARK, paragraph=None))
 
     def show_heading(self) -> None:
         self._display(self.heading_html())
@@ -331,23 +327,17 @@ class PetitionsReport:
     def show_flow(self, number: int | None = 1) -> None:
         """Section: received → jurisdiction → handled / transferred → result updated."""
         from reportkit.presentation import charts
-        from reportkit.presentation.blocks import esc, html_table
-
         title = text("petitions.petitions_received_and_handled", self.lang)
-        self._display(self._section(number, title, f"<p>{esc(self.flow_text())}</p>"))
+        self._display(self._section(number, title, self.flow_text()))
         if self.flow.received:
             charts.show(self.flow_chart())
         df = self.flow_table()
-        from reportkit.presentation.blocks import wrap
-
         notes = " ".join(self._notes(self.flow_protected))
         self._display(wrap(html_table(df, numeric=list(df.columns[1:3]), caption=notes or None)))
 
     # -- 2. backlog --------------------------------------------------------------------------
     @cached_property
     def trend_periods(self) -> list[Period]:
-        from reportkit.presentation.blocks import trend_periods
-
         ps = trend_periods(self.period)
         first = as_day(self.history["received_on"]).min() if len(self.history) else None
         if first is not None and not pd.isna(first):
@@ -411,8 +401,6 @@ class PetitionsReport:
     def backlog_trend_table(self) -> pd.DataFrame:
         """Open petitions by age band at each trend period's end (this period last), as
         printed."""
-        from reportkit.presentation.blocks import short_label
-
         printed = self.backlog_protected.text(self.lang, self.publish)
         out = pd.DataFrame({text("petitions.period_end", self.lang): [
             short_label(q, self.lang) for q in self.trend_periods]})
@@ -425,10 +413,8 @@ class PetitionsReport:
     def show_backlog(self, number: int | None = 2) -> None:
         """Section: open petitions at the period end by age band, their trend, handling time."""
         from reportkit.presentation import charts
-        from reportkit.presentation.blocks import esc, html_table, short_label, wrap
-
         title = text("petitions.backlog_and_handling_time", self.lang)
-        self._display(self._section(number, title, f"<p>{esc(self.backlog_text())}</p>"))
+        self._display(self._section(number, title, self.backlog_text()))
         cur = str(self.period)
         keys = band_keys()
         notes = self._notes(self.backlog_protected)
@@ -555,10 +541,8 @@ class PetitionsReport:
 
     def show_followup(self, number: int | None = 3) -> None:
         """Section: transferred petitions with no result after 30/60/90 days."""
-        from reportkit.presentation.blocks import esc, html_table, wrap
-
         title = text("petitions.following_up_transferred_petitions", self.lang)
-        self._display(self._section(number, title, f"<p>{esc(self.followup_text())}</p>"))
+        self._display(self._section(number, title, self.followup_text()))
         if self.followup.empty:
             return
         df = self.followup_table()
@@ -575,7 +559,7 @@ class PetitionsReport:
         if total > len(o):
             head += text("petitions.overdue.first_n", self.lang, n=len(o))
         lst = self.overdue_table()
-        self._display(wrap(f"<p><b>{esc(head)}</b></p>" + html_table(
+        self._display(block(lead=head, body=html_table(
             lst, numeric=[text("petitions.days_waiting", self.lang)])))
 
     # -- 4. hotspots -------------------------------------------------------------------------
@@ -726,10 +710,8 @@ class PetitionsReport:
     def show_hotspots(self, number: int | None = 4) -> None:
         """Section: topics and group petitions against last year; delegations; rising units."""
         from reportkit.presentation import charts
-        from reportkit.presentation.blocks import esc, html_table, wrap
-
         title = text("petitions.hotspots_topics_and_group_petitions", self.lang)
-        self._display(self._section(number, title, f"<p>{esc(self.hotspots_text())}</p>"))
+        self._display(self._section(number, title, self.hotspots_text()))
         if self.flow.received or len(self.last_year):
             charts.show(self.hotspots_chart())
         df = self.hotspots_table()
@@ -741,13 +723,12 @@ class PetitionsReport:
             r = self.rising_table()
             if not r.empty:
                 head = text("petitions.units_where_petitions_rose_most", self.lang)
-                self._display(wrap(f"<p><b>{esc(head)}</b></p>"
-                                   + html_table(r, numeric=list(r.columns[2:]))))
+                self._display(block(lead=head, body=html_table(r, numeric=list(r.columns[2:]))))
             dl = self.delegations_table()
             if not dl.empty:
                 head = text("petitions.units_receiving_the_most_large", self.lang)
-                self._display(wrap(f"<p><b>{esc(head)}</b></p>"
-                                   + html_table(dl, numeric=list(dl.columns[1:]))))
+                self._display(block(lead=head,
+                                    body=html_table(dl, numeric=list(dl.columns[1:]))))
 
     # -- 5. repeats --------------------------------------------------------------------------
     @cached_property
@@ -805,14 +786,12 @@ class PetitionsReport:
 
     def show_repeats(self, number: int | None = 5) -> None:
         """Section: the same case submitted again (matched on case_key)."""
-        from reportkit.presentation.blocks import esc, html_table, wrap
-
         title = text("petitions.repeat_petitions", self.lang)
-        self._display(self._section(number, title, f"<p>{esc(self.repeats_text())}</p>"))
+        self._display(self._section(number, title, self.repeats_text()))
         df = self.repeats_table()
         if not df.empty:
             head = text("petitions.cases_submitted_times_or_more", self.lang, times=REPEAT_MIN)
-            self._display(wrap(f"<p><b>{esc(head)}</b></p>" + html_table(
+            self._display(block(lead=head, body=html_table(
                 df, numeric=[text("petitions.submissions", self.lang)])))
 
     # -- method note -----------------------------------------------------------------------
@@ -828,11 +807,8 @@ class PetitionsReport:
         return items
 
     def show_method(self) -> None:
-        from reportkit.presentation.blocks import esc, wrap
-
         title = text("petitions.about_the_figures", self.lang)
-        lis = "".join(f"<li>{esc(t)}</li>" for t in self.method_text())
-        self._display(wrap(f'<h2>{esc(title)}</h2><ul class="rk-note">{lis}</ul>'))
+        self._display(block(title, items=self.method_text(), list_class="rk-note"))
 
     # -- for the province report ---------------------------------------------------------------
     def summary(self) -> dict[str, Published]:

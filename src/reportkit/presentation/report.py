@@ -7,8 +7,9 @@ A notebook stays thin::
     rep.show_key_figures()
     for key in rep.SECTIONS: rep.show_section(key)
 
-Every string that comes from data is HTML-escaped here (``html.escape``); pandas ``Styler`` is
-not used for that reason. Personal data of petitioners is never loaded.
+HTML comes from the templates of :mod:`reportkit.presentation.blocks` (Jinja2, autoescape), so
+every string from data is shown as text; pandas ``Styler`` is not used for that reason. Texts
+come from :mod:`reportkit.core.i18n`. Personal data of petitioners is never loaded.
 """
 
 from __future__ import annotations
@@ -31,15 +32,17 @@ from reportkit.core.periods import Period
 from reportkit.core.schema import category_label
 from reportkit.presentation import narrative as N
 from reportkit.presentation.blocks import (
-    esc,
+    block,
     html_table,
     is_sample_data,
     page_css,
+    section,
     short_label,
     show_html,
     trend_periods,
     wrap,
 )
+from reportkit.presentation.html import Markup, render
 from reportkit.store.warehouse import load
 
 
@@ -52,7 +55,7 @@ def official_heading(lang: str) -> bool:
 
 
 def completeness_warning(period: Period, unit: U.Unit | None, lang: str,
-                         root: Path | str | None = None) -> str:
+                         root: Path | str | None = None) -> Markup:
     """A warning for the top of a report built on incomplete data, or "" when complete.
 
     Completeness is DHIS2's reporting rate: monthly activity reports received over those
@@ -78,9 +81,9 @@ def completeness_warning(period: Period, unit: U.Unit | None, lang: str,
             text("report.of_units_sent_every_report", lang, complete=n_units - len(missing),
                  n_units=n_units, names=names))
     if not parts:
-        return ""
+        return Markup("")
     head = text("report.incomplete_data", lang)
-    return f'<div class="rk-warn">{esc(head + "; ".join(parts) + ".")}</div>'
+    return render("warning.html.j2", text=head + "; ".join(parts) + ".")
 
 
 @dataclass
@@ -122,29 +125,23 @@ class ProvinceReport:
         self.merged = self.unit.era == "post-2025" and len(U.members(self.unit)) > 1
 
     # -- heading -------------------------------------------------------------------------------
-    def heading_html(self) -> str:
+    def heading_html(self) -> Markup:
         u, lang = self.unit, self.lang
         city = u.kind_at(self.period.last) == "city"
-        date_line = esc(fmt.date_long(self.report_date, lang, u.name))
-        if official_heading(lang):
-            committee = text("report.heading.city" if city else "report.heading.province", lang,
-                             name=u.name.upper())
-            left = (f"<b>{esc(committee)}</b><b>{esc(text('report.heading.office', lang))}</b>"
-                    "<span>*</span>")
-            right = (f"<b>{esc(text('report.heading.party', lang))}</b>"
-                     f'<span class="rk-date">{date_line}</span>')
+        official = official_heading(lang)
+        if official:
+            left = [text("report.heading.city" if city else "report.heading.province", lang,
+                         name=u.name.upper()), text("report.heading.office", lang)]
+            right = [text("report.heading.party", lang)]
         else:
-            left = f"<b>{esc(self.office)}</b>"
-            right = f'<span class="rk-date">{date_line}</span>'
-        title = text("report.province.title", lang)
-        sub = text("report.province.subtitle", lang, period=self.period.label(lang))
-        out = f'<div class="rk-head"><div>{left}</div><div>{right}</div></div>' \
-              f"<h1>{title}</h1><p class=\"rk-sub\">{esc(sub)}</p>"
-        if self.sample:
-            out += '<div class="rk-sample">' + esc(text("common.sample_banner",
-                                                        self.lang)) + "</div>"
-        out += completeness_warning(self.period, self.unit, lang, self.root)
-        return wrap(page_css() + out)
+            left, right = [self.office], []
+        return wrap(render(
+            "heading.html.j2", css=page_css(), official=official, left=left, right=right,
+            date=fmt.date_long(self.report_date, lang, u.name),
+            title=text("report.province.title", lang),
+            subtitle=text("report.province.subtitle", lang, period=self.period.label(lang)),
+            sample=text("common.sample_banner", lang) if self.sample else None,
+            warning=completeness_warning(self.period, self.unit, lang, self.root)))
 
     def show_heading(self) -> None:
         show_html(self.heading_html())
@@ -166,23 +163,18 @@ class ProvinceReport:
                                  delta, tone))
         return out
 
-    def key_figures_html(self) -> str:
-        cards = "".join(
-            f'<div class="rk-card"><div class="v">{esc(k.value)}</div>'
-            f'<div class="l">{esc(k.label)}</div><div class="d {k.tone}">{esc(k.delta)}</div>'
-            "</div>" for k in self.key_figures())
-        title = text("report.key_figures", self.lang)
-        note = (f'<p class="rk-note">{esc(self.merger_note())}</p>'
-                if self.trend_crosses_merger() else "")
-        return wrap(f"<h2>{title}</h2><div class=\"rk-cards\">{cards}</div>{note}")
+    def key_figures_html(self) -> Markup:
+        return wrap(render(
+            "cards.html.j2", title=text("report.key_figures", self.lang), cards=self.key_figures(),
+            paragraph=None, note=self.merger_note() if self.trend_crosses_merger() else None))
 
     def show_key_figures(self) -> None:
         show_html(self.key_figures_html())
 
     # -- sections ------------------------------------------------------------------------------
-    def section_html(self, key: str, number: int) -> str:
+    def section_html(self, key: str, number: int) -> Markup:
         body = N.SECTION_WRITERS[key](self.results, self.period, self.office, self.lang)
-        return wrap(f"<h2>{number}. {esc(N.title(key, self.lang))}</h2><p>{esc(body)}</p>")
+        return block(f"{number}. {N.title(key, self.lang)}", paragraphs=[body])
 
     def merger_note(self) -> str:
         if not self.merged:
@@ -260,15 +252,14 @@ class ProvinceReport:
         return PetitionsReport(self.unit, self.period, lang=self.lang, publish=True,
                                rule=self.rule, root=self.root)
 
-    def limitations_html(self, number: int) -> str:
+    def limitations_html(self, number: int) -> Markup:
         # The petitions analysis words the follow-up gap itself (published counts only).
         items = N.limitations(self.results, self.lang, followup=False)
         items += self.petitions_report.limitations()
         if not items:
             items = [text("report.the_indicators_show_no_notable", self.lang)]
-        lis = "".join(f"<li>{esc(t)}</li>" for t in items)
-        return wrap(f"<h2>{number}. {esc(N.title('limitations', self.lang))}</h2>"
-                    f'<ul class="rk-lim">{lis}</ul>')
+        return block(f"{number}. {N.title('limitations', self.lang)}", items=items,
+                     list_class="rk-lim")
 
     def appendix_table(self) -> pd.DataFrame:
         rows = []
@@ -283,12 +274,11 @@ class ProvinceReport:
             })
         return pd.DataFrame(rows)
 
-    def appendix_html(self) -> str:
+    def appendix_html(self) -> Markup:
         df = self.appendix_table()
-        title = text("report.appendix_indicators", self.lang)
-        note = (text("report.rank_1_is_the_best", self.lang))
-        return wrap(f"<h2>{esc(title)}</h2>" + html_table(df, numeric=list(df.columns[1:]),
-                                                           caption=note))
+        return block(text("report.appendix_indicators", self.lang), body=html_table(
+            df, numeric=list(df.columns[1:]), caption=text("report.rank_1_is_the_best",
+                                                           self.lang)))
 
     # -- one call per section ------------------------------------------------------------------
     @functools.cache  # noqa: B019 - one report object per notebook run
@@ -405,9 +395,9 @@ class ProvinceReport:
         title = text("report.explore_the_figures", self.lang)
         over_time = (text("report.the_chosen_indicator_over_time", self.lang))
         compared = text("report.compared_with_the_other_units", self.lang)
-        show_html(wrap(f"<h2>{number}. {title}</h2><p>{over_time}</p>"))
+        show_html(block(f"{number}. {title}", paragraphs=[over_time]))
         display(trend)
-        show_html(wrap(f"<p>{compared}</p>"))
+        show_html(block(paragraphs=[compared]))
         display(rank)
 
     def show_limitations(self, number: int) -> None:
@@ -447,27 +437,20 @@ class NationalReport:
         return sorted((self.names[c] for c in rates[rates >= 1 - 1e-12].index),
                       key=U.normalize_name)
 
-    def heading_html(self) -> str:
+    def heading_html(self) -> Markup:
         lang = self.lang
-        date_line = esc(fmt.date_long(self.report_date, lang, "Hà Nội"))
-        central = esc(text("report.heading.central", lang))
-        if official_heading(lang):
-            left = (f"<b>{central}</b><b>{esc(text('report.heading.office', lang))}</b>"
-                    "<span>*</span>")
-            right = (f"<b>{esc(text('report.heading.party', lang))}</b>"
-                     f'<span class="rk-date">{date_line}</span>')
-        else:
-            left = f"<b>{central}</b>"
-            right = f'<span class="rk-date">{date_line}</span>'
-        title = text("report.national.title", lang)
-        sub = text("report.national.subtitle", lang, period=self.period.label(lang))
-        out = (f'<div class="rk-head"><div>{left}</div><div>{right}</div></div><h1>{title}</h1>'
-               f'<p class="rk-sub">{esc(sub)}</p>')
-        if self.sample:
-            out += '<div class="rk-sample">' + esc(text("common.sample_banner",
-                                                        self.lang)) + "</div>"
-        out += completeness_warning(self.period, None, self.lang, self.root)
-        return wrap(page_css() + out)
+        official = official_heading(lang)
+        left = [text("report.heading.central", lang)]
+        if official:
+            left.append(text("report.heading.office", lang))
+        return wrap(render(
+            "heading.html.j2", css=page_css(), official=official, left=left,
+            right=[text("report.heading.party", lang)] if official else [],
+            date=fmt.date_long(self.report_date, lang, "Hà Nội"),
+            title=text("report.national.title", lang),
+            subtitle=text("report.national.subtitle", lang, period=self.period.label(lang)),
+            sample=text("common.sample_banner", lang) if self.sample else None,
+            warning=completeness_warning(self.period, None, lang, self.root)))
 
     def overview_text(self) -> str:
         n = self.national
@@ -482,7 +465,7 @@ class NationalReport:
                     petitions=fmt.number(n["petitions_received"], self.lang),
                     rate=fmt.percent(n["processing_rate"], self.lang), full=full)
 
-    def key_figures_html(self) -> str:
+    def key_figures_html(self) -> Markup:
         n, lang = self.national, self.lang
         cards = [
             (fmt.number(n["docs_sent"], lang),
@@ -498,11 +481,10 @@ class NationalReport:
             (fmt.number(self.reporting_units, lang),
              text("report.units_reporting", self.lang)),
         ]
-        html_cards = "".join(f'<div class="rk-card"><div class="v">{esc(v)}</div>'
-                             f'<div class="l">{esc(lab)}</div></div>' for v, lab in cards)
-        title = text("report.key_figures", self.lang)
-        return wrap(f"<h2>{title}</h2><div class=\"rk-cards\">{html_cards}</div>"
-                    f"<p>{esc(self.overview_text())}</p>")
+        return wrap(render(
+            "cards.html.j2", title=text("report.key_figures", lang),
+            cards=[{"value": v, "label": label, "delta": None} for v, label in cards],
+            paragraph=self.overview_text(), note=None))
 
     def ranking_table(self, indicator_id: str, *, top: int | None = None) -> pd.DataFrame:
         ind = I.get(indicator_id)
@@ -548,7 +530,7 @@ class NationalReport:
         line = text("report.national.figure_mean" if ind.aggregation == I.MEAN_OF_RATES
                     else "report.national.figure_total", self.lang,
                     value=value_text_plain(ind, nat, self.lang))
-        show_html(wrap(f"<h2>{number}. {esc(ind.label(self.lang))}</h2><p>{esc(line)}</p>"))
+        show_html(block(f"{number}. {ind.label(self.lang)}", paragraphs=[line]))
         vals = self.values[indicator_id].rename(index=self.names).dropna()
         if not vals.empty:
             from IPython.display import display
@@ -590,9 +572,10 @@ class NationalReport:
     def show_full_processing(self, number: int) -> None:
         names = self.units_at_full_processing()
         title = (text("report.units_that_processed_100", self.lang))
-        body = ", ".join(esc(x) for x in names) or (text("report.none", self.lang))
-        show_html(wrap(f"<h2>{number}. {esc(title)}</h2><p>{fmt.number(len(names), self.lang)}"
-                          f" {text('report.units_word', self.lang)}: {body}.</p>"))
+        listed = ", ".join(names) or text("report.none", self.lang)
+        show_html(block(f"{number}. {title}", paragraphs=[
+            f"{fmt.number(len(names), self.lang)} {text('report.units_word', self.lang)}: "
+            f"{listed}."]))
 
     def appendix_table(self) -> pd.DataFrame:
         rows = []
@@ -627,8 +610,7 @@ class NationalReport:
     def show_appendix(self) -> None:
         df = self.appendix_table()
         title = text("report.appendix_all_units", self.lang)
-        show_html(wrap(f"<h2>{esc(title)}</h2>"
-                          + html_table(df, numeric=list(df.columns[2:]), total=True)))
+        show_html(block(title, body=html_table(df, numeric=list(df.columns[2:]), total=True)))
 
 
 def value_text_plain(ind: I.Indicator, v: float | None, lang: str) -> str:
@@ -663,10 +645,10 @@ class DataQualityReport:
                     reporting_rate=fmt.percent(o["reporting_rate"], lang),
                     on_time=fmt.number(o["on_time"], lang), days=self.days,
                     timeliness=fmt.percent(o["timeliness"], lang))
-        sample = (f'<div class="rk-sample">{esc(text("common.sample_stamp", lang))}</div>'
-                  if self.sample else "")
-        show_html(wrap(page_css() + f"<h1>{esc(text('report.report', self.lang))}</h1>"
-                          f'<p class="rk-sub">{esc(sub)}</p>{sample}<p>{esc(body)}</p>'))
+        show_html(wrap(render(
+            "title.html.j2", css=page_css(), title=text("report.report", lang), subtitle=sub,
+            note=None, sample=text("common.sample_stamp", lang) if self.sample else None,
+            exact=None, exact_mark=None, paragraph=body)))
 
     def units_table(self) -> pd.DataFrame:
         df = self.by_unit.sort_values(["timeliness", "reporting_rate", "unit_code"])
@@ -686,7 +668,7 @@ class DataQualityReport:
         from reportkit.presentation import charts
 
         title = text("report.reporting_rate_and_timeliness_by", self.lang)
-        show_html(wrap(f"<h2>{number}. {esc(title)}</h2>"))
+        show_html(block(f"{number}. {title}"))
         vals = self.by_unit.set_index("unit_name")["timeliness"].dropna()
         if not vals.empty:
             charts.show(charts.ranking(
@@ -701,8 +683,7 @@ class DataQualityReport:
     def show_rejections(self, number: int) -> None:
         title = text("report.rejected_files_and_why", self.lang)
         if self.rejected.empty:
-            none = text("report.no_file_was_rejected_for", self.lang)
-            body = f"<p>{esc(none)}</p>"
+            body = section(paragraphs=[text("report.no_file_was_rejected_for", self.lang)])
         else:
             df = pd.DataFrame({
                 text("report.file", self.lang): [Path(str(f)).name for f in self.rejected["file"]],
@@ -715,15 +696,14 @@ class DataQualityReport:
                      for v in self.rejected["loaded_later"]],
             })
             body = html_table(df, numeric=[df.columns[2]])
-        show_html(wrap(f"<h2>{number}. {esc(title)}</h2>{body}"))
+        show_html(block(f"{number}. {title}", body=body))
 
     def show_outliers(self, number: int) -> None:
         title = text("report.figures_unusual_for_the_unit", self.lang)
         intro = text("report.documents_sent_in_a_month", self.lang)
         out = self.outliers.head(30)
         if out.empty:
-            none = text("report.no_unusual_figure_found", self.lang)
-            body = f"<p>{esc(none)}</p>"
+            body = section(paragraphs=[text("report.no_unusual_figure_found", self.lang)])
         else:
             df = pd.DataFrame({
                 text("common.unit", self.lang): out["unit_name"].astype(str),
@@ -734,4 +714,4 @@ class DataQualityReport:
                 "z": [fmt.number(v, self.lang, 1) for v in out["z"]],
             })
             body = html_table(df, numeric=list(df.columns[2:]))
-        show_html(wrap(f"<h2>{number}. {esc(title)}</h2><p>{esc(intro)}</p>{body}"))
+        show_html(block(f"{number}. {title}", paragraphs=[intro], body=body))
