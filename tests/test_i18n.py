@@ -110,16 +110,16 @@ def test_every_message_is_used() -> None:
 
 
 def test_text_fills_fields_in_the_language() -> None:
-    assert text("petitions.figures_from_to", "vi", start="1/7/2025", end="30/9/2025") == \
+    assert text("petitions.window", "vi", start="1/7/2025", end="30/9/2025") == \
         "Số liệu từ 1/7/2025 đến 30/9/2025"
-    assert text("petitions.figures_from_to", "en", start="1 July", end="30 September") == \
+    assert text("petitions.window", "en", start="1 July", end="30 September") == \
         "Figures from 1 July to 30 September"
     assert pair("common.total") == ("Tổng số", "Total")
 
 
 def test_unknown_id_names_the_close_ones() -> None:
-    with pytest.raises(UnknownText, match="petitions.figures_from_to"):
-        text("petitions.figures_from", "vi")
+    with pytest.raises(UnknownText, match="petitions.window"):
+        text("petitions.windw", "vi")
     with pytest.raises(KeyError):  # UnknownText is a KeyError for callers that expect one
         text("no.such.text")
 
@@ -128,4 +128,4 @@ def test_unknown_language_and_missing_field_are_errors() -> None:
     with pytest.raises(ValueError, match="available: vi, en"):
         text("common.total", "fr")
     with pytest.raises(KeyError, match="start"):
-        text("petitions.figures_from_to", "vi", end="30/9/2025")
+        text("petitions.window", "vi", end="30/9/2025")

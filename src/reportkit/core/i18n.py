@@ -47,69 +47,15 @@ T: dict[str, tuple[str, str]] = {
     "petitions.stage.awaiting_result": ("Chưa có kết quả", "No result yet"),
     "petitions.band": ("{band} ngày", "{band} days"),
     # -- the petitions page (presentation.petitions)
-    "petitions.citizen_reception_and_petitions": (
-        "TIẾP CÔNG DÂN, XỬ LÝ ĐƠN, THƯ",
-        "CITIZEN RECEPTION AND PETITIONS"),
-    "petitions.figures_from_to": ("Số liệu từ {start} đến {end}", "Figures from {start} to {end}"),
-    "petitions.petitions_received_and_handled": (
-        "Tiếp nhận, xử lý đơn, thư",
-        "Petitions received and handled"),
-    "petitions.backlog_and_handling_time": (
-        "Đơn tồn đọng, thời gian xử lý",
-        "Backlog and handling time"),
-    "petitions.following_up_transferred_petitions": (
-        "Theo dõi kết quả giải quyết đơn đã chuyển",
-        "Following up transferred petitions"),
-    "petitions.petitions_waiting_over_days_longest": (
-        "Đơn chờ kết quả quá {days} ngày, lâu nhất trước",
-        "Petitions waiting over {days} days, longest first"),
     "petitions.topic": ("Lĩnh vực", "Topic"),
     "petitions.item": ("Nội dung", "Item"),
-    "petitions.large_group_delegations_were_received": (
-        "Tiếp {d_cur} đoàn đông người (cùng kỳ năm trước {d_ly}).",
-        "{d_cur} large-group delegations were received (same period last year {d_ly})."),
-    "petitions.hotspots_topics_and_group_petitions": (
-        "Lĩnh vực nổi cộm, đơn đông người",
-        "Hotspots: topics and group petitions"),
     "petitions.repeat_petitions": ("Đơn gửi nhiều lần", "Repeat petitions"),
-    "petitions.about_the_figures": ("Ghi chú về số liệu", "About the figures"),
     "petitions.some": ("một số", "some"),
     "petitions.fewer_than": ("dưới {n}", "fewer than {n}"),
-    "petitions.the_party_committee_offices": (
-        "các văn phòng cấp ủy",
-        "the Party committee offices"),
     "petitions.all_units": ("Toàn quốc", "All units"),
-    "petitions.reporting_period_under_decree_09": (
-        " (kỳ báo cáo theo Nghị định 09/2019/NĐ-CP).",
-        " (reporting period under Decree 09/2019)."),
-    "petitions.shares_are_of_the_stage": (
-        "Tỷ lệ so với nhóm cấp trên: số đơn tiếp nhận; “Giải quyết, lưu đơn” và “Chuyển cơ "
-        "quan có thẩm quyền” so với số đơn đã xử lý; “Đã có kết quả”, “Chưa có kết quả” so với "
-        "số đơn đã chuyển.",
-        "Shares are of the stage above: received; “Resolved or filed” and “Transferred” of "
-        "handled; “Result recorded” and “No result yet” of transferred."),
     "petitions.receiving_agency": ("Cơ quan nhận đơn", "Receiving agency"),
     "petitions.earliest_transfer": ("Chuyển sớm nhất", "Earliest transfer"),
     "petitions.change": ("Tăng, giảm", "Change"),
-    "petitions.labels_this_period_change_on": (
-        "Nhãn: số đơn kỳ này (tăng, giảm so với cùng kỳ). Đơn đông người thuộc mọi lĩnh vực.",
-        "Labels: this period (change on last year). Group petitions are of any topic."),
-    "petitions.no_petition_received_in_the": (
-        "Trong kỳ không có đơn gửi lại vụ việc đã gửi trước đó (đối chiếu theo mã vụ việc).",
-        "No petition received in the period concerned a case submitted before (matched on the "
-        "case key)."),
-    "petitions.cases_submitted_times_or_more": (
-        "Vụ việc gửi đơn từ {times} lần trở lên (nhiều lần nhất trước)",
-        "Cases submitted {times} times or more (most first)"),
-    "petitions.the_15th_of_the_month": (
-        "từ ngày 15 tháng trước đến ngày 14 tháng cuối kỳ (Nghị định 09/2019)",
-        "the 15th of the month before to the 14th (Decree 09/2019)"),
-    "petitions.calendar_months": ("theo tháng dương lịch", "calendar months"),
-    "petitions.the_period_runs_over_a": (
-        "Kỳ báo cáo tính {rule}. Đơn “đã xử lý” là đơn có ngày xử lý đến hết kỳ; đơn “chưa xử "
-        "lý” cuối kỳ gồm cả đơn nhận từ các kỳ trước.",
-        "The period runs over {rule}. A petition is handled when its handling date is on or "
-        "before the period end; open petitions include those received earlier."),
     "petitions.time_since_receipt": ("Thời gian từ khi nhận", "Time since receipt"),
     "petitions.open_petitions": ("Số đơn chưa xử lý", "Open petitions"),
     "petitions.period_end": ("Cuối kỳ", "Period end"),
@@ -119,60 +65,13 @@ T: dict[str, tuple[str, str]] = {
     "petitions.transferred": ("Ngày chuyển", "Transferred"),
     "petitions.days_waiting": ("Số ngày chờ", "Days waiting"),
     "petitions.group_petitions": ("đơn đông người", "group petitions"),
-    "petitions.against_the_same_period_last": (
-        "So với cùng kỳ năm trước, ",
-        "Against the same period last year, "),
-    "petitions.units_where_petitions_rose_most": (
-        "Các đơn vị có số đơn tăng nhiều nhất so với cùng kỳ",
-        "Units where petitions rose most on last year"),
-    "petitions.units_receiving_the_most_large": (
-        "Các đơn vị tiếp nhiều đoàn đông người nhất",
-        "Units receiving the most large-group delegations"),
     "petitions.case_key": ("Mã vụ việc", "Case key"),
     "petitions.submissions": ("Số lần gửi", "Submissions"),
-    "petitions.analysis_mode_exact_figures_not": (
-        "Chế độ phân tích: số liệu chính xác, không dùng để công bố.",
-        "Analysis mode: exact figures, not for publication."),
-    "petitions.following_up_petitions_transferred_to": (
-        "Việc theo dõi, đôn đốc, cập nhật kết quả giải quyết đơn, thư đã chuyển cơ quan có "
-        "thẩm quyền chưa chặt chẽ: còn {a90} đơn quá 90 ngày chưa có kết quả.",
-        "Following up petitions transferred to the competent agencies is incomplete: the "
-        "result of {a90} has not been recorded after 90 days."),
-    "petitions.petitions_have_been_open_for": (
-        "Còn {o90} đơn tồn đọng quá 90 ngày.",
-        "{o90} petitions have been open for over 90 days."),
-    "petitions.cases_have_been_submitted_times": (
-        "Có {cases} vụ việc gửi đơn từ {times} lần trở lên.",
-        "{cases} cases have been submitted {times} times or more."),
     "petitions.stage": ("Nội dung", "Stage"),
     "petitions.petitions": ("Số đơn", "Petitions"),
     "petitions.of": ("So với", "Of"),
-    "petitions.group_petitions_any_topic": (
-        "Đơn đông người (mọi lĩnh vực)",
-        "Group petitions (any topic)"),
-    "petitions.large_group_delegations": ("Đoàn đông người đến tiếp", "Large-group delegations"),
-    "petitions.petitions_by_topic_against_the": (
-        "Đơn, thư theo lĩnh vực so với cùng kỳ năm trước",
-        "Petitions by topic against the same period last year"),
-    "petitions.charts_do_not_draw_hidden": (
-        " Biểu đồ không vẽ các số được ẩn.",
-        " Charts do not draw hidden numbers."),
-    "petitions.petitions_on_are_on_last": (
-        "Đơn về {name} {ch} đơn so với cùng kỳ năm trước; cần giải quyết kịp thời tại cơ sở, "
-        "không để phát sinh khiếu kiện đông người, vượt cấp.",
-        "Petitions on {name} are {ch} on last year; they need to be dealt with locally in "
-        "time, before they grow into group delegations to the Centre."),
-    "petitions.group_petitions_are_on_last": (
-        "Đơn đông người {ch} đơn so với cùng kỳ năm trước.",
-        "Group petitions are {ch} on last year."),
-    "petitions.petitions_open_at_the_period": (
-        "Đơn chưa xử lý đến cuối kỳ, theo thời gian từ khi nhận",
-        "Petitions open at the period end, by time since receipt"),
     "petitions.hidden_counts": ("Số được ẩn", "Hidden counts"),
     "petitions.rise": ("Tăng", "Rise"),
-    "petitions.open_petitions_at_each_period": (
-        "Đơn chưa xử lý cuối mỗi kỳ",
-        "Open petitions at each period end"),
     "petitions.followup.none_waiting": (
         "Đến ngày {end}, mọi đơn đã chuyển cơ quan có thẩm quyền đều đã được cập nhật kết quả.",
         "By {end}, the result of every transferred petition had been recorded."),
@@ -236,103 +135,113 @@ T: dict[str, tuple[str, str]] = {
         "{name}: {cur} đơn (cùng kỳ {ly})",
         "{name}: {cur} (last year {ly})"),
     "petitions.rising.change_pct": ("Tỷ lệ", "Change (%)"),
+    "petitions.title": ("TIẾP CÔNG DÂN, XỬ LÝ ĐƠN, THƯ", "CITIZEN RECEPTION AND PETITIONS"),
+    "petitions.window": ("Số liệu từ {start} đến {end}", "Figures from {start} to {end}"),
+    "petitions.flow.title": ("Tiếp nhận, xử lý đơn, thư", "Petitions received and handled"),
+    "petitions.backlog.title": ("Đơn tồn đọng, thời gian xử lý", "Backlog and handling time"),
+    "petitions.followup.title": (
+        "Theo dõi kết quả giải quyết đơn đã chuyển",
+        "Following up transferred petitions"),
+    "petitions.overdue.lead": (
+        "Đơn chờ kết quả quá {days} ngày, lâu nhất trước",
+        "Petitions waiting over {days} days, longest first"),
+    "petitions.hotspots.delegations": (
+        "Tiếp {d_cur} đoàn đông người (cùng kỳ năm trước {d_ly}).",
+        "{d_cur} large-group delegations were received (same period last year {d_ly})."),
+    "petitions.hotspots.title": (
+        "Lĩnh vực nổi cộm, đơn đông người",
+        "Hotspots: topics and group petitions"),
+    "petitions.method.title": ("Ghi chú về số liệu", "About the figures"),
+    "petitions.who.national": ("các văn phòng cấp ủy", "the Party committee offices"),
+    "petitions.window.decree09": (
+        " (kỳ báo cáo theo Nghị định 09/2019/NĐ-CP).",
+        " (reporting period under Decree 09/2019)."),
+    "petitions.flow.chart_note": (
+        "Tỷ lệ so với nhóm cấp trên: số đơn tiếp nhận; “Giải quyết, lưu đơn” và “Chuyển cơ "
+        "quan có thẩm quyền” so với số đơn đã xử lý; “Đã có kết quả”, “Chưa có kết quả” so với "
+        "số đơn đã chuyển.",
+        "Shares are of the stage above: received; “Resolved or filed” and “Transferred” of "
+        "handled; “Result recorded” and “No result yet” of transferred."),
+    "petitions.hotspots.chart_note": (
+        "Nhãn: số đơn kỳ này (tăng, giảm so với cùng kỳ). Đơn đông người thuộc mọi lĩnh vực.",
+        "Labels: this period (change on last year). Group petitions are of any topic."),
+    "petitions.repeats.none": (
+        "Trong kỳ không có đơn gửi lại vụ việc đã gửi trước đó (đối chiếu theo mã vụ việc).",
+        "No petition received in the period concerned a case submitted before (matched on the "
+        "case key)."),
+    "petitions.repeats.lead": (
+        "Vụ việc gửi đơn từ {times} lần trở lên (nhiều lần nhất trước)",
+        "Cases submitted {times} times or more (most first)"),
+    "petitions.method.decree09": (
+        "từ ngày 15 tháng trước đến ngày 14 tháng cuối kỳ (Nghị định 09/2019)",
+        "the 15th of the month before to the 14th (Decree 09/2019)"),
+    "petitions.method.calendar": ("theo tháng dương lịch", "calendar months"),
+    "petitions.method.period": (
+        "Kỳ báo cáo tính {rule}. Đơn “đã xử lý” là đơn có ngày xử lý đến hết kỳ; đơn “chưa xử "
+        "lý” cuối kỳ gồm cả đơn nhận từ các kỳ trước.",
+        "The period runs over {rule}. A petition is handled when its handling date is on or "
+        "before the period end; open petitions include those received earlier."),
+    "petitions.hotspots.lead": (
+        "So với cùng kỳ năm trước, ",
+        "Against the same period last year, "),
+    "petitions.rising.lead": (
+        "Các đơn vị có số đơn tăng nhiều nhất so với cùng kỳ",
+        "Units where petitions rose most on last year"),
+    "petitions.delegations.lead": (
+        "Các đơn vị tiếp nhiều đoàn đông người nhất",
+        "Units receiving the most large-group delegations"),
+    "petitions.method.exact": (
+        "Chế độ phân tích: số liệu chính xác, không dùng để công bố.",
+        "Analysis mode: exact figures, not for publication."),
+    "petitions.limitation.followup": (
+        "Việc theo dõi, đôn đốc, cập nhật kết quả giải quyết đơn, thư đã chuyển cơ quan có "
+        "thẩm quyền chưa chặt chẽ: còn {a90} đơn quá 90 ngày chưa có kết quả.",
+        "Following up petitions transferred to the competent agencies is incomplete: the "
+        "result of {a90} has not been recorded after 90 days."),
+    "petitions.limitation.backlog": (
+        "Còn {o90} đơn tồn đọng quá 90 ngày.",
+        "{o90} petitions have been open for over 90 days."),
+    "petitions.limitation.repeats": (
+        "Có {cases} vụ việc gửi đơn từ {times} lần trở lên.",
+        "{cases} cases have been submitted {times} times or more."),
+    "petitions.crowd.group_petitions": (
+        "Đơn đông người (mọi lĩnh vực)",
+        "Group petitions (any topic)"),
+    "petitions.crowd.delegations": ("Đoàn đông người đến tiếp", "Large-group delegations"),
+    "petitions.hotspots.chart_title": (
+        "Đơn, thư theo lĩnh vực so với cùng kỳ năm trước",
+        "Petitions by topic against the same period last year"),
+    "petitions.method.hidden_not_drawn": (
+        " Biểu đồ không vẽ các số được ẩn.",
+        " Charts do not draw hidden numbers."),
+    "petitions.limitation.topic_rise": (
+        "Đơn về {name} {ch} đơn so với cùng kỳ năm trước; cần giải quyết kịp thời tại cơ sở, "
+        "không để phát sinh khiếu kiện đông người, vượt cấp.",
+        "Petitions on {name} are {ch} on last year; they need to be dealt with locally in "
+        "time, before they grow into group delegations to the Centre."),
+    "petitions.limitation.group_rise": (
+        "Đơn đông người {ch} đơn so với cùng kỳ năm trước.",
+        "Group petitions are {ch} on last year."),
+    "petitions.backlog.chart_title": (
+        "Đơn chưa xử lý đến cuối kỳ, theo thời gian từ khi nhận",
+        "Petitions open at the period end, by time since receipt"),
+    "petitions.backlog.trend_chart_title": (
+        "Đơn chưa xử lý cuối mỗi kỳ",
+        "Open petitions at each period end"),
     # -- province, national and data-quality pages (presentation.report)
-    "report.incomplete_data": ("Số liệu chưa đầy đủ: ", "Incomplete data: "),
     "report.key_figures": ("Số liệu chính", "Key figures"),
-    "report.appendix_indicators": ("Phụ lục: các chỉ tiêu", "Appendix: indicators"),
-    "report.rank_1_is_the_best": (
-        "Xếp hạng 1 là tốt nhất trong các đơn vị có số liệu. Tỷ lệ tính từ tổng tử số và mẫu "
-        "số; riêng tỷ lệ xử lý đơn, thư toàn quốc là bình quân tỷ lệ của các đơn vị.",
-        "Rank 1 is the best among units with data. Ratios are computed from summed numerators "
-        "and denominators; the national petition processing rate is the mean of the units' "
-        "rates."),
     "report.indicator": ("Chỉ tiêu", "Indicator"),
-    "report.explore_the_figures": ("Khám phá số liệu", "Explore the figures"),
-    "report.the_chosen_indicator_over_time": (
-        "Diễn biến của chỉ tiêu được chọn qua các kỳ:",
-        "The chosen indicator over time:"),
-    "report.compared_with_the_other_units": (
-        "So sánh với các đơn vị khác:",
-        "Compared with the other units:"),
-    "report.units_that_processed_100": (
-        "Các địa phương xử lý 100% đơn, thư",
-        "Units that processed 100%"),
     "report.appendix_all_units": ("Phụ lục: số liệu các đơn vị", "Appendix: all units"),
-    "report.data_submissions": ("Tình hình gửi số liệu {period}", "Data submissions, {period}"),
-    "report.units_owed_monthly_reports_for": (
-        "Trong kỳ, các đơn vị phải gửi {expected} báo cáo tháng; đã nhận {actual} báo cáo (tỷ "
-        "lệ báo cáo {reporting_rate}), trong đó {on_time} báo cáo đúng hạn trong {days} ngày "
-        "sau khi kết thúc tháng (tỷ lệ đúng hạn {timeliness}).",
-        "Units owed {expected} monthly reports for the period; {actual} arrived (reporting "
-        "rate {reporting_rate}), {on_time} of them within {days} days of the month's end "
-        "(timeliness {timeliness})."),
-    "report.reporting_rate_and_timeliness_by": (
-        "Tỷ lệ báo cáo và đúng hạn của các đơn vị",
-        "Reporting rate and timeliness by unit"),
-    "report.lowest_timeliness_first": (
-        "Xếp từ đơn vị có tỷ lệ đúng hạn thấp nhất.",
-        "Lowest timeliness first."),
-    "report.rejected_files_and_why": ("Tệp bị từ chối và lý do", "Rejected files and why"),
-    "report.figures_unusual_for_the_unit": (
-        "Số liệu bất thường so với lịch sử của đơn vị",
-        "Figures unusual for the unit's own history"),
-    "report.documents_sent_in_a_month": (
-        "Số văn bản gửi lên Trung ương trong tháng lệch xa so với 24 tháng trước của chính đơn "
-        "vị (|z| > 3,5, z-score bền vững); cần kiểm tra lại trước khi sử dụng.",
-        "Documents sent in a month far from the unit's previous 24 months (robust z-score "
-        "beyond 3.5); check before use."),
-    "report.of_units_sent_every_report": (
-        "{complete}/{n_units} đơn vị gửi đủ báo cáo (chưa đủ: {names}); số liệu toàn quốc và "
-        "xếp hạng có thể thay đổi",
-        "{complete} of {n_units} units sent every report (incomplete: {names}); national "
-        "figures and ranks may change"),
-    "report.largest_changes_since_the_previous": (
-        "Các đơn vị thay đổi nhiều nhất so với kỳ trước (điểm phần trăm).",
-        "Largest changes since the previous period (percentage points)."),
     "report.units_ranked": ("Xếp hạng các đơn vị", "Units ranked"),
     "report.distribution": ("Phân bố", "Distribution"),
     "report.national_over_time": ("Toàn quốc qua các kỳ", "National over time"),
     "report.view": ("Xem", "View"),
     "report.none": ("Không có.", "None."),
-    "report.no_file_was_rejected_for": (
-        "Không có tệp nào bị từ chối trong kỳ.",
-        "No file was rejected for this period."),
-    "report.no_unusual_figure_found": (
-        "Không phát hiện số liệu bất thường.",
-        "No unusual figure found."),
-    "report.sent_of_monthly_reports_for": (
-        "{name} mới gửi {got}/{exp} báo cáo tháng của kỳ",
-        "{name} sent {got} of {exp} monthly reports for the period"),
-    "report.on_last_year": (" so với cùng kỳ", " on last year"),
     "report.receiving_agency": ("Cơ quan nhận", "Receiving agency"),
     "report.transferred": ("Đơn đã chuyển", "Transferred"),
     "report.result_recorded": ("Đã cập nhật kết quả", "Result recorded"),
-    "report.the_indicators_show_no_notable": (
-        "Không phát hiện hạn chế nổi bật từ các chỉ tiêu.",
-        "The indicators show no notable weakness."),
-    "report.staff_quota": ("Biên chế được giao", "Staff quota"),
-    "report.staff_in_post": ("Biên chế hiện có", "Staff in post"),
-    "report.university_degree_or_higher": (
-        "Trình độ đại học trở lên",
-        "University degree or higher"),
     "report.item": ("Chỉ tiêu", "Item"),
     "report.people": ("Số người", "People"),
-    "report.documents_sent_to_the_centre": (
-        "Văn bản, báo cáo gửi lên Trung ương",
-        "Documents sent to the Centre"),
-    "report.of_which_over_the_network": (
-        "Trong đó gửi qua mạng diện rộng",
-        "Of which over the network"),
-    "report.petitions_and_letters_received": (
-        "Đơn, thư tiếp nhận",
-        "Petitions and letters received"),
-    "report.average_processing_rate": (
-        "Tỷ lệ xử lý đơn, thư (bình quân)",
-        "Average processing rate"),
-    "report.units_at_100_processing": (
-        "Địa phương xử lý 100% đơn, thư",
-        "Units at 100% processing"),
-    "report.units_reporting": ("Đơn vị có báo cáo", "Units reporting"),
     "report.rank": ("Hạng", "Rank"),
     "report.previous": ("Kỳ trước", "Previous"),
     "report.change": ("Thay đổi", "Change"),
@@ -358,13 +267,9 @@ T: dict[str, tuple[str, str]] = {
     "report.value": ("Giá trị", "Value"),
     "report.24_month_median": ("Trung vị 24 tháng", "24-month median"),
     "report.all_units": ("so sánh các đơn vị", "all units"),
-    "report.reports_on_time": ("Tỷ lệ báo cáo đúng hạn, {period}", "Reports on time, {period}"),
     "report.yes": ("có", "yes"),
     "report.no": ("chưa", "no"),
     "report.report": ("BÁO CÁO", "REPORT"),
-    "report.petitions_by_topic_and_kind": (
-        "Đơn, thư theo lĩnh vực và loại đơn",
-        "Petitions by topic and kind"),
     "report.heading.province": ("TỈNH ỦY {name}", "TỈNH ỦY {name}"),
     "report.heading.city": ("THÀNH ỦY {name}", "THÀNH ỦY {name}"),
     "report.heading.office": ("VĂN PHÒNG", "VĂN PHÒNG"),
@@ -401,6 +306,87 @@ T: dict[str, tuple[str, str]] = {
     "report.rank_long": ("Xếp hạng", "Rank"),
     "report.units_word": ("địa phương", "units"),
     "report.national_word": ("toàn quốc", "national"),
+    "report.incomplete.head": ("Số liệu chưa đầy đủ: ", "Incomplete data: "),
+    "report.appendix.title": ("Phụ lục: các chỉ tiêu", "Appendix: indicators"),
+    "report.appendix.note": (
+        "Xếp hạng 1 là tốt nhất trong các đơn vị có số liệu. Tỷ lệ tính từ tổng tử số và mẫu "
+        "số; riêng tỷ lệ xử lý đơn, thư toàn quốc là bình quân tỷ lệ của các đơn vị.",
+        "Rank 1 is the best among units with data. Ratios are computed from summed numerators "
+        "and denominators; the national petition processing rate is the mean of the units' "
+        "rates."),
+    "report.explorers.title": ("Khám phá số liệu", "Explore the figures"),
+    "report.explorers.over_time": (
+        "Diễn biến của chỉ tiêu được chọn qua các kỳ:",
+        "The chosen indicator over time:"),
+    "report.explorers.compared": ("So sánh với các đơn vị khác:", "Compared with the other units:"),
+    "report.national.full_processing_title": (
+        "Các địa phương xử lý 100% đơn, thư",
+        "Units that processed 100%"),
+    "report.quality.subtitle": ("Tình hình gửi số liệu {period}", "Data submissions, {period}"),
+    "report.quality.overview": (
+        "Trong kỳ, các đơn vị phải gửi {expected} báo cáo tháng; đã nhận {actual} báo cáo (tỷ "
+        "lệ báo cáo {reporting_rate}), trong đó {on_time} báo cáo đúng hạn trong {days} ngày "
+        "sau khi kết thúc tháng (tỷ lệ đúng hạn {timeliness}).",
+        "Units owed {expected} monthly reports for the period; {actual} arrived (reporting "
+        "rate {reporting_rate}), {on_time} of them within {days} days of the month's end "
+        "(timeliness {timeliness})."),
+    "report.quality.submissions_title": (
+        "Tỷ lệ báo cáo và đúng hạn của các đơn vị",
+        "Reporting rate and timeliness by unit"),
+    "report.quality.units_caption": (
+        "Xếp từ đơn vị có tỷ lệ đúng hạn thấp nhất.",
+        "Lowest timeliness first."),
+    "report.quality.rejections_title": ("Tệp bị từ chối và lý do", "Rejected files and why"),
+    "report.quality.outliers_title": (
+        "Số liệu bất thường so với lịch sử của đơn vị",
+        "Figures unusual for the unit's own history"),
+    "report.quality.outliers_intro": (
+        "Số văn bản gửi lên Trung ương trong tháng lệch xa so với 24 tháng trước của chính đơn "
+        "vị (|z| > 3,5, z-score bền vững); cần kiểm tra lại trước khi sử dụng.",
+        "Documents sent in a month far from the unit's previous 24 months (robust z-score "
+        "beyond 3.5); check before use."),
+    "report.incomplete.units": (
+        "{complete}/{n_units} đơn vị gửi đủ báo cáo (chưa đủ: {names}); số liệu toàn quốc và "
+        "xếp hạng có thể thay đổi",
+        "{complete} of {n_units} units sent every report (incomplete: {names}); national "
+        "figures and ranks may change"),
+    "report.national.movers_caption": (
+        "Các đơn vị thay đổi nhiều nhất so với kỳ trước (điểm phần trăm).",
+        "Largest changes since the previous period (percentage points)."),
+    "report.quality.no_rejections": (
+        "Không có tệp nào bị từ chối trong kỳ.",
+        "No file was rejected for this period."),
+    "report.quality.no_outliers": (
+        "Không phát hiện số liệu bất thường.",
+        "No unusual figure found."),
+    "report.incomplete.unit": (
+        "{name} mới gửi {got}/{exp} báo cáo tháng của kỳ",
+        "{name} sent {got} of {exp} monthly reports for the period"),
+    "report.province.card_change": (" so với cùng kỳ", " on last year"),
+    "report.limitations.none": (
+        "Không phát hiện hạn chế nổi bật từ các chỉ tiêu.",
+        "The indicators show no notable weakness."),
+    "report.staffing.quota": ("Biên chế được giao", "Staff quota"),
+    "report.staffing.in_post": ("Biên chế hiện có", "Staff in post"),
+    "report.staffing.university": ("Trình độ đại học trở lên", "University degree or higher"),
+    "report.national.card.docs": (
+        "Văn bản, báo cáo gửi lên Trung ương",
+        "Documents sent to the Centre"),
+    "report.national.card.network": (
+        "Trong đó gửi qua mạng diện rộng",
+        "Of which over the network"),
+    "report.national.card.petitions": ("Đơn, thư tiếp nhận", "Petitions and letters received"),
+    "report.national.card.processing": (
+        "Tỷ lệ xử lý đơn, thư (bình quân)",
+        "Average processing rate"),
+    "report.national.card.full_processing": (
+        "Địa phương xử lý 100% đơn, thư",
+        "Units at 100% processing"),
+    "report.national.card.reporting": ("Đơn vị có báo cáo", "Units reporting"),
+    "report.quality.chart_title": ("Tỷ lệ báo cáo đúng hạn, {period}", "Reports on time, {period}"),
+    "report.province.composition_title": (
+        "Đơn, thư theo lĩnh vực và loại đơn",
+        "Petitions by topic and kind"),
     # -- sentences written from indicators (presentation.narrative)
     "narrative.in_period.month": ("Trong tháng", "During the month"),
     "narrative.in_period.quarter": ("Trong quý", "During the quarter"),
@@ -477,9 +463,6 @@ T: dict[str, tuple[str, str]] = {
     "narrative.limitation.below_target": (
         "chưa đạt mục tiêu {target}",
         "below the target of {target}"),
-    "narrative.limitation.worse_than_last_year": (
-        "{ch} so với cùng kỳ năm trước",
-        "{ch} on the same period last year"),
     "narrative.limitation.bottom_rank": (
         "xếp thứ {rank}/{n_units}, thuộc nhóm thấp nhất cả nước",
         "ranked {rank} of {n_units}, among the lowest in the country"),
@@ -487,6 +470,9 @@ T: dict[str, tuple[str, str]] = {
         "Còn {missing} đơn đã chuyển cơ quan có thẩm quyền nhưng chưa được theo dõi, cập nhật "
         "kết quả giải quyết.",
         "{missing} petitions transferred to the competent agency still have no recorded result."),
+    "narrative.limitation.worse": (
+        "{ch} so với cùng kỳ năm trước",
+        "{ch} on the same period last year"),
     # -- the analysts' dashboard (presentation.dashboard)
     "dashboard.before_1_july_2025_the": (
         "Trước ngày 01/7/2025: tổng số liệu của {names}.",

@@ -139,7 +139,7 @@ def limitations(r: Results, lang: str = "vi", *, bottom: int = 5,
         if ind.unit == PERCENT and res.worse_than_last_year and d is not None \
                 and abs(d) >= min_points:
             ch = fmt.change(d, lang, kind="points")
-            clauses.append(text("narrative.limitation.worse_than_last_year", lang, ch=ch))
+            clauses.append(text("narrative.limitation.worse", lang, ch=ch))
         if res.rank and res.n_units >= 10 and res.rank > res.n_units - bottom:
             clauses.append(text("narrative.limitation.bottom_rank", lang, rank=res.rank,
                                 n_units=res.n_units))

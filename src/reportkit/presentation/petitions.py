@@ -162,7 +162,7 @@ class PetitionsReport:
     @property
     def who(self) -> str:
         if self.unit is None:
-            return text("petitions.the_party_committee_offices", self.lang)
+            return text("petitions.who.national", self.lang)
         office = self.unit.office_name(self.lang, at=self.period.last)
         return text("petitions.who.office", self.lang, office=office)
 
@@ -192,12 +192,12 @@ class PetitionsReport:
 
     # -- heading ---------------------------------------------------------------------------
     def heading_html(self) -> Markup:
-        title = text("petitions.citizen_reception_and_petitions", self.lang)
+        title = text("petitions.title", self.lang)
         sub = f"{self.where} — {self.period.label(self.lang)}"
         start, end = (fmt.date_short(d.date(), self.lang) for d in (self.start, self.end))
-        rule = text("petitions.figures_from_to", self.lang, start=start, end=end)
+        rule = text("petitions.window", self.lang, start=start, end=end)
         if self.rule == "decree09":
-            rule += text("petitions.reporting_period_under_decree_09", self.lang)
+            rule += text("petitions.window.decree09", self.lang)
         else:
             rule += "."
         return wrap(render(
@@ -317,7 +317,7 @@ class PetitionsReport:
                 label += f"  ({rate})"
             par = self._flow_fig(parent[s]).value if s in parent else None
             items.append((stage_label(s, self.lang), fig.value, label, par))
-        notes = [text("petitions.shares_are_of_the_stage", self.lang),
+        notes = [text("petitions.flow.chart_note", self.lang),
             *self._notes(self.flow_protected)]
         return chart_flow(items, [groups[s] for s in FLOW_STAGES],
                           title=text("petitions.flow.chart_title",
@@ -327,7 +327,7 @@ class PetitionsReport:
     def show_flow(self, number: int | None = 1) -> None:
         """Section: received → jurisdiction → handled / transferred → result updated."""
         from reportkit.presentation import charts
-        title = text("petitions.petitions_received_and_handled", self.lang)
+        title = text("petitions.flow.title", self.lang)
         self._display(self._section(number, title, self.flow_text()))
         if self.flow.received:
             charts.show(self.flow_chart())
@@ -413,7 +413,7 @@ class PetitionsReport:
     def show_backlog(self, number: int | None = 2) -> None:
         """Section: open petitions at the period end by age band, their trend, handling time."""
         from reportkit.presentation import charts
-        title = text("petitions.backlog_and_handling_time", self.lang)
+        title = text("petitions.backlog.title", self.lang)
         self._display(self._section(number, title, self.backlog_text()))
         cur = str(self.period)
         keys = band_keys()
@@ -421,7 +421,7 @@ class PetitionsReport:
         charts.show(chart_bars(
             [self._bp(cur, k).value for k in keys], [self._bp(cur, k).text for k in keys],
             band_labels(lang=self.lang),
-            title=text("petitions.petitions_open_at_the_period", self.lang)
+            title=text("petitions.backlog.chart_title", self.lang)
             + f" — {self.where}", notes=notes, sample=self.sample))
         if len(self.trend_periods) > 1:
             p = self.backlog_protected
@@ -434,7 +434,7 @@ class PetitionsReport:
             charts.show(chart_stacked(
                 vals, totals, legend=band_labels(lang=self.lang), hidden_sum=rest,
                 hidden_label=text("petitions.hidden_counts", self.lang),
-                title=text("petitions.open_petitions_at_each_period", self.lang)
+                title=text("petitions.backlog.trend_chart_title", self.lang)
                 + f" — {self.where}", notes=notes, sample=self.sample))
         df = self.backlog_trend_table()
         self._display(wrap(html_table(df, numeric=list(df.columns[1:]), highlight=None,
@@ -541,7 +541,7 @@ class PetitionsReport:
 
     def show_followup(self, number: int | None = 3) -> None:
         """Section: transferred petitions with no result after 30/60/90 days."""
-        title = text("petitions.following_up_transferred_petitions", self.lang)
+        title = text("petitions.followup.title", self.lang)
         self._display(self._section(number, title, self.followup_text()))
         if self.followup.empty:
             return
@@ -555,7 +555,7 @@ class PetitionsReport:
         total = o.attrs.get("total", len(o))
         if not self._overdue_shown():
             return  # nothing to list, or a list of one or two would print a small count
-        head = text("petitions.petitions_waiting_over_days_longest", self.lang, days=BANDS[0])
+        head = text("petitions.overdue.lead", self.lang, days=BANDS[0])
         if total > len(o):
             head += text("petitions.overdue.first_n", self.lang, n=len(o))
         lst = self.overdue_table()
@@ -622,9 +622,9 @@ class PetitionsReport:
         cur_d, ly_d = self.delegations
         first = text("petitions.item", self.lang)
         return pd.DataFrame([
-            self._compare_row(text("petitions.group_petitions_any_topic", self.lang),
+            self._compare_row(text("petitions.crowd.group_petitions", self.lang),
                               self._hp("current", GROUP), self._hp("last_year", GROUP), first),
-            self._compare_row(text("petitions.large_group_delegations", self.lang),
+            self._compare_row(text("petitions.crowd.delegations", self.lang),
                               self._count(int(cur_d.sum())), self._count(int(ly_d.sum())),
                               first)])
 
@@ -649,9 +649,9 @@ class PetitionsReport:
         cur_d, ly_d = self.delegations
         d_cur = self._count(int(cur_d.sum())) if len(cur_d) else Published(None, fmt.MISSING)
         d_ly = self._count(int(ly_d.sum())) if len(ly_d) else Published(None, fmt.MISSING)
-        s = text("petitions.against_the_same_period_last", self.lang) \
+        s = text("petitions.hotspots.lead", self.lang) \
             + "; ".join(parts) + ". "
-        s += text("petitions.large_group_delegations_were_received", self.lang,
+        s += text("petitions.hotspots.delegations", self.lang,
                   d_cur=self._words(d_cur.text), d_ly=self._words(d_ly.text))
         return s
 
@@ -665,11 +665,11 @@ class PetitionsReport:
             ly.append(y.value)
             ch, _ = self._change(c, y)
             texts.append(c.text + (f"  ({ch})" if ch != fmt.MISSING else ""))
-        notes = [text("petitions.labels_this_period_change_on", self.lang),
+        notes = [text("petitions.hotspots.chart_note", self.lang),
                  *self._notes(self.hotspots_protected)]
         return chart_compare(
             labels, cur, ly, texts,
-            title=text("petitions.petitions_by_topic_against_the", self.lang)
+            title=text("petitions.hotspots.chart_title", self.lang)
             + f" — {self.where}",
             legend=(text("common.this_period", self.lang),
                     text("common.same_period_last_year", self.lang)),
@@ -710,7 +710,7 @@ class PetitionsReport:
     def show_hotspots(self, number: int | None = 4) -> None:
         """Section: topics and group petitions against last year; delegations; rising units."""
         from reportkit.presentation import charts
-        title = text("petitions.hotspots_topics_and_group_petitions", self.lang)
+        title = text("petitions.hotspots.title", self.lang)
         self._display(self._section(number, title, self.hotspots_text()))
         if self.flow.received or len(self.last_year):
             charts.show(self.hotspots_chart())
@@ -722,11 +722,11 @@ class PetitionsReport:
         if self.national:
             r = self.rising_table()
             if not r.empty:
-                head = text("petitions.units_where_petitions_rose_most", self.lang)
+                head = text("petitions.rising.lead", self.lang)
                 self._display(block(lead=head, body=html_table(r, numeric=list(r.columns[2:]))))
             dl = self.delegations_table()
             if not dl.empty:
-                head = text("petitions.units_receiving_the_most_large", self.lang)
+                head = text("petitions.delegations.lead", self.lang)
                 self._display(block(lead=head,
                                     body=html_table(dl, numeric=list(dl.columns[1:]))))
 
@@ -751,7 +751,7 @@ class PetitionsReport:
     def repeats_text(self) -> str:
         p = self.repeats_protected
         if p.values["repeat"] == 0:
-            return text("petitions.no_petition_received_in_the", self.lang)
+            return text("petitions.repeats.none", self.lang)
         rep = p.text("repeat", self.lang, self.publish)
         cases = self._count(self.repeat_summary.repeated_cases).text
         many = self._count(self.repeat_summary.cases_3plus).text
@@ -790,24 +790,24 @@ class PetitionsReport:
         self._display(self._section(number, title, self.repeats_text()))
         df = self.repeats_table()
         if not df.empty:
-            head = text("petitions.cases_submitted_times_or_more", self.lang, times=REPEAT_MIN)
+            head = text("petitions.repeats.lead", self.lang, times=REPEAT_MIN)
             self._display(block(lead=head, body=html_table(
                 df, numeric=[text("petitions.submissions", self.lang)])))
 
     # -- method note -----------------------------------------------------------------------
     def method_text(self) -> list[str]:
-        rule = (text("petitions.the_15th_of_the_month", self.lang)
-                if self.rule == "decree09" else text("petitions.calendar_months", self.lang))
-        items = [text("petitions.the_period_runs_over_a", self.lang, rule=rule)]
+        rule = (text("petitions.method.decree09", self.lang)
+                if self.rule == "decree09" else text("petitions.method.calendar", self.lang))
+        items = [text("petitions.method.period", self.lang, rule=rule)]
         if self.publish:
             items.append(D.note(self.lang, self.threshold,
-                                True) + text("petitions.charts_do_not_draw_hidden", self.lang))
+                                True) + text("petitions.method.hidden_not_drawn", self.lang))
         else:
-            items.append(text("petitions.analysis_mode_exact_figures_not", self.lang))
+            items.append(text("petitions.method.exact", self.lang))
         return items
 
     def show_method(self) -> None:
-        title = text("petitions.about_the_figures", self.lang)
+        title = text("petitions.method.title", self.lang)
         self._display(block(title, items=self.method_text(), list_class="rk-note"))
 
     # -- for the province report ---------------------------------------------------------------
@@ -853,11 +853,11 @@ class PetitionsReport:
         out = []
         a90 = s["awaiting_result_over_90"]
         if a90.value is None or a90.value > 0:
-            out.append(text("petitions.following_up_petitions_transferred_to", self.lang,
+            out.append(text("petitions.limitation.followup", self.lang,
                             a90=self._words(a90.text)))
         o90 = s["open_over_90"]
         if o90.value is None or o90.value > 0:
-            out.append(text("petitions.petitions_have_been_open_for", self.lang,
+            out.append(text("petitions.limitation.backlog", self.lang,
                             o90=self._words(o90.text)))
         for t in (*HOT_TOPICS, GROUP):
             cur, ly = self._hp("current", t), self._hp("last_year", t)
@@ -866,12 +866,12 @@ class PetitionsReport:
             name = (category_label("topic", t, self.lang).lower() if t in TOPICS
                     else text("petitions.group_petitions", self.lang))
             ch = fmt.change(cur.value - ly.value, self.lang, kind="number")
-            out.append(text("petitions.petitions_on_are_on_last", self.lang, name=name, ch=ch)
+            out.append(text("petitions.limitation.topic_rise", self.lang, name=name, ch=ch)
                        if t != GROUP else
-                       text("petitions.group_petitions_are_on_last", self.lang, ch=ch))
+                       text("petitions.limitation.group_rise", self.lang, ch=ch))
         c3 = s["cases_3plus"]
         if c3.value is None or c3.value > 0:
-            out.append(text("petitions.cases_have_been_submitted_times", self.lang,
+            out.append(text("petitions.limitation.repeats", self.lang,
                             cases=self._words(c3.text), times=REPEAT_MIN))
         return out
 

@@ -69,7 +69,7 @@ def completeness_warning(period: Period, unit: U.Unit | None, lang: str,
         mine = st[st["unit_key"] == unit.key]
         got, exp = int(mine["submitted"].sum()), len(mine)
         if exp and got < exp:
-            parts.append(text("report.sent_of_monthly_reports_for", lang, name=unit.name, got=got,
+            parts.append(text("report.incomplete.unit", lang, name=unit.name, got=got,
                               exp=exp))
     by_unit = st.groupby("unit_key")["submitted"].all()
     missing = sorted({n for k, n in zip(st["unit_key"], st["unit_name"], strict=True)
@@ -78,11 +78,11 @@ def completeness_warning(period: Period, unit: U.Unit | None, lang: str,
         n_units = st["unit_key"].nunique()
         names = ", ".join(missing[:8]) + ("…" if len(missing) > 8 else "")
         parts.append(
-            text("report.of_units_sent_every_report", lang, complete=n_units - len(missing),
+            text("report.incomplete.units", lang, complete=n_units - len(missing),
                  n_units=n_units, names=names))
     if not parts:
         return Markup("")
-    head = text("report.incomplete_data", lang)
+    head = text("report.incomplete.head", lang)
     return render("warning.html.j2", text=head + "; ".join(parts) + ".")
 
 
@@ -156,7 +156,7 @@ class ProvinceReport:
             if d is not None:
                 kind = "points" if r.indicator.unit == I.PERCENT else "number"
                 delta = fmt.change(d, self.lang, kind=kind, decimals=1 if kind == "points" else 0)
-                delta += text("report.on_last_year", self.lang)
+                delta += text("report.province.card_change", self.lang)
                 if r.indicator.direction and abs(d) > 1e-12:
                     tone = "good" if r.indicator.direction * d > 0 else "bad"
             out.append(KeyFigure(r.indicator.label(self.lang), value_text(r, self.lang),
@@ -257,7 +257,7 @@ class ProvinceReport:
         items = N.limitations(self.results, self.lang, followup=False)
         items += self.petitions_report.limitations()
         if not items:
-            items = [text("report.the_indicators_show_no_notable", self.lang)]
+            items = [text("report.limitations.none", self.lang)]
         return block(f"{number}. {N.title('limitations', self.lang)}", items=items,
                      list_class="rk-lim")
 
@@ -276,8 +276,8 @@ class ProvinceReport:
 
     def appendix_html(self) -> Markup:
         df = self.appendix_table()
-        return block(text("report.appendix_indicators", self.lang), body=html_table(
-            df, numeric=list(df.columns[1:]), caption=text("report.rank_1_is_the_best",
+        return block(text("report.appendix.title", self.lang), body=html_table(
+            df, numeric=list(df.columns[1:]), caption=text("report.appendix.note",
                                                            self.lang)))
 
     # -- one call per section ------------------------------------------------------------------
@@ -334,9 +334,9 @@ class ProvinceReport:
     def staffing_table(self) -> pd.DataFrame:
         r = self.results
         rows = [
-            ((text("report.staff_quota", self.lang)), r["staffing_rate"].denominator),
-            ((text("report.staff_in_post", self.lang)), r["staffing_rate"].numerator),
-            ((text("report.university_degree_or_higher", self.lang)),
+            ((text("report.staffing.quota", self.lang)), r["staffing_rate"].denominator),
+            ((text("report.staffing.in_post", self.lang)), r["staffing_rate"].numerator),
+            ((text("report.staffing.university", self.lang)),
              r["staff_university_share"].numerator),
         ]
         return pd.DataFrame({(text("report.item", self.lang)): [a for a, _ in rows],
@@ -362,7 +362,7 @@ class ProvinceReport:
             comp = self.composition()
             if not comp.empty:
                 charts.show(charts.composition(
-                    comp, title=(text("report.petitions_by_topic_and_kind", self.lang)),
+                    comp, title=(text("report.province.composition_title", self.lang)),
                     lang=self.lang, small_threshold=3, sample=self.sample))
             pr.show_backlog(None)
             pr.show_followup(None)
@@ -392,9 +392,9 @@ class ProvinceReport:
         from IPython.display import display
 
         trend, rank = self.explorers()
-        title = text("report.explore_the_figures", self.lang)
-        over_time = (text("report.the_chosen_indicator_over_time", self.lang))
-        compared = text("report.compared_with_the_other_units", self.lang)
+        title = text("report.explorers.title", self.lang)
+        over_time = (text("report.explorers.over_time", self.lang))
+        compared = text("report.explorers.compared", self.lang)
         show_html(block(f"{number}. {title}", paragraphs=[over_time]))
         display(trend)
         show_html(block(paragraphs=[compared]))
@@ -469,17 +469,17 @@ class NationalReport:
         n, lang = self.national, self.lang
         cards = [
             (fmt.number(n["docs_sent"], lang),
-             text("report.documents_sent_to_the_centre", self.lang)),
+             text("report.national.card.docs", self.lang)),
             (fmt.number(self.agg["docs_sent_network"].sum(), lang),
-             text("report.of_which_over_the_network", self.lang)),
+             text("report.national.card.network", self.lang)),
             (fmt.number(n["petitions_received"], lang),
-             text("report.petitions_and_letters_received", self.lang)),
+             text("report.national.card.petitions", self.lang)),
             (fmt.percent(n["processing_rate"], lang),
-             text("report.average_processing_rate", self.lang)),
+             text("report.national.card.processing", self.lang)),
             (fmt.number(len(self.units_at_full_processing()), lang),
-             text("report.units_at_100_processing", self.lang)),
+             text("report.national.card.full_processing", self.lang)),
             (fmt.number(self.reporting_units, lang),
-             text("report.units_reporting", self.lang)),
+             text("report.national.card.reporting", self.lang)),
         ]
         return wrap(render(
             "cards.html.j2", title=text("report.key_figures", lang),
@@ -538,7 +538,7 @@ class NationalReport:
             display(self.explorer(indicator_id))
         mv = self.movers(indicator_id)
         if mv is not None and not mv.empty:
-            cap = (text("report.largest_changes_since_the_previous", self.lang))
+            cap = (text("report.national.movers_caption", self.lang))
             show_html(wrap(html_table(mv, numeric=list(mv.columns[1:]), caption=cap)))
 
     def explorer(self, indicator_id: str) -> Any:
@@ -571,7 +571,7 @@ class NationalReport:
 
     def show_full_processing(self, number: int) -> None:
         names = self.units_at_full_processing()
-        title = (text("report.units_that_processed_100", self.lang))
+        title = (text("report.national.full_processing_title", self.lang))
         listed = ", ".join(names) or text("report.none", self.lang)
         show_html(block(f"{number}. {title}", paragraphs=[
             f"{fmt.number(len(names), self.lang)} {text('report.units_word', self.lang)}: "
@@ -639,8 +639,8 @@ class DataQualityReport:
 
     def show_heading(self) -> None:
         lang, o = self.lang, self.overall
-        sub = text("report.data_submissions", self.lang, period=self.period.label(self.lang))
-        body = text("report.units_owed_monthly_reports_for", lang,
+        sub = text("report.quality.subtitle", self.lang, period=self.period.label(self.lang))
+        body = text("report.quality.overview", lang,
                     expected=fmt.number(o["expected"], lang), actual=fmt.number(o["actual"], lang),
                     reporting_rate=fmt.percent(o["reporting_rate"], lang),
                     on_time=fmt.number(o["on_time"], lang), days=self.days,
@@ -667,23 +667,23 @@ class DataQualityReport:
     def show_submissions(self, number: int) -> None:
         from reportkit.presentation import charts
 
-        title = text("report.reporting_rate_and_timeliness_by", self.lang)
+        title = text("report.quality.submissions_title", self.lang)
         show_html(block(f"{number}. {title}"))
         vals = self.by_unit.set_index("unit_name")["timeliness"].dropna()
         if not vals.empty:
             charts.show(charts.ranking(
                 vals, highlight=None, percent=True, lang=self.lang, sample=self.sample,
                 national=float(self.overall["timeliness"]),
-                title=text("report.reports_on_time", self.lang,
+                title=text("report.quality.chart_title", self.lang,
                            period=self.period.label(self.lang))))
         df = self.units_table()
-        cap = text("report.lowest_timeliness_first", self.lang)
+        cap = text("report.quality.units_caption", self.lang)
         show_html(wrap(html_table(df, numeric=list(df.columns[1:]), caption=cap)))
 
     def show_rejections(self, number: int) -> None:
-        title = text("report.rejected_files_and_why", self.lang)
+        title = text("report.quality.rejections_title", self.lang)
         if self.rejected.empty:
-            body = section(paragraphs=[text("report.no_file_was_rejected_for", self.lang)])
+            body = section(paragraphs=[text("report.quality.no_rejections", self.lang)])
         else:
             df = pd.DataFrame({
                 text("report.file", self.lang): [Path(str(f)).name for f in self.rejected["file"]],
@@ -699,11 +699,11 @@ class DataQualityReport:
         show_html(block(f"{number}. {title}", body=body))
 
     def show_outliers(self, number: int) -> None:
-        title = text("report.figures_unusual_for_the_unit", self.lang)
-        intro = text("report.documents_sent_in_a_month", self.lang)
+        title = text("report.quality.outliers_title", self.lang)
+        intro = text("report.quality.outliers_intro", self.lang)
         out = self.outliers.head(30)
         if out.empty:
-            body = section(paragraphs=[text("report.no_unusual_figure_found", self.lang)])
+            body = section(paragraphs=[text("report.quality.no_outliers", self.lang)])
         else:
             df = pd.DataFrame({
                 text("common.unit", self.lang): out["unit_name"].astype(str),
