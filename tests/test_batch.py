@@ -418,7 +418,7 @@ def test_manifest_verify_and_index(tmp_path: Path) -> None:
     assert rep.ok and rep.checked == 4 and rep.unlisted == ["99-extra/stray.html"]
     index = text_of(folder / "index.html")
     assert bad not in index
-    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in index
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in index  # markupsafe
     assert 'href="15-lao-cai/province_report.html"' in index
     assert "<script" not in index
     from reportkit.rendering.export import external_references

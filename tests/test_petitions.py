@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 
 from reportkit.analysis import disclosure as D
+from reportkit.analysis import petitions as P
 from reportkit.core import fmt
 from reportkit.core.periods import Period
 from reportkit.core.schema import PETITIONS, TOPICS, validate
-from reportkit.presentation import petitions as P
+from reportkit.presentation.petitions import PetitionsReport, Published
 from reportkit.store.warehouse import Warehouse, load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -260,7 +261,7 @@ def test_report_suppresses_and_nothing_small_can_be_worked_out(hand: Path,
                                                                monkeypatch: pytest.MonkeyPatch
                                                                ) -> None:
     monkeypatch.setenv(D.PUBLISHING_ENV, "1")
-    rep = P.PetitionsReport("Hà Nội", Q3, rule="calendar", root=hand)
+    rep = PetitionsReport("Hà Nội", Q3, rule="calendar", root=hand)
     fp = rep.flow_protected
     assert fp.values == P.flow(rep.history, Q3, "calendar").counts()
     assert fp.text("received") == "7"  # the total others print: never a complement
@@ -284,25 +285,25 @@ def test_report_suppresses_and_nothing_small_can_be_worked_out(hand: Path,
     # Two overdue petitions: too few to list.
     assert not rep._overdue_shown()
     assert rep.repeats_table().empty  # one case submitted 3 times: too few to list
-    assert rep.summary()["received"] == P.Published(7.0, "7")
+    assert rep.summary()["received"] == Published(7.0, "7")
     assert rep.summary()["open"].value is None
 
 
 def test_exact_figures_only_outside_publishing(hand: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(D.PUBLISHING_ENV, raising=False)
-    rep = P.PetitionsReport("01", Q3, rule="calendar", root=hand, publish=False)
+    rep = PetitionsReport("01", Q3, rule="calendar", root=hand, publish=False)
     assert rep.flow_table().iloc[:, 1].tolist() == ["7", "4", "3", "5", "2", "2", "3", "2", "1"]
     assert "Còn 2 đơn chưa xử lý" in rep.flow_text()
     assert D.EXACT_MARK in rep.heading_html()
     assert not rep.repeats_table().empty
     monkeypatch.setenv(D.PUBLISHING_ENV, "1")
     with pytest.raises(D.DisclosureError, match="REPORTKIT_PUBLISHING"):
-        P.PetitionsReport("01", Q3, rule="calendar", root=hand, publish=False)
+        PetitionsReport("01", Q3, rule="calendar", root=hand, publish=False)
 
 
 def test_decree09_report_reads_the_cut_off_window(hand: Path) -> None:
-    rep = P.PetitionsReport("01", Q3, rule="decree09", root=hand, publish=False, lang="en")
+    rep = PetitionsReport("01", Q3, rule="decree09", root=hand, publish=False, lang="en")
     assert astuple(rep.flow) == (6, 3, 3, 6, 0, 3, 3, 1, 2)
     assert "from 15 June 2025 to 14 September 2025" in rep.heading_html()
     assert "Decree 09/2019" in rep.heading_html()
@@ -310,7 +311,7 @@ def test_decree09_report_reads_the_cut_off_window(hand: Path) -> None:
 
 
 def test_small_agencies_are_merged(hand: Path) -> None:
-    rep = P.PetitionsReport("01", Q3, rule="decree09", root=hand)
+    rep = PetitionsReport("01", Q3, rule="decree09", root=hand)
     counts, oldest = rep.followup_rows
     assert list(counts.index) == ["Các cơ quan khác"]  # 1 + 2 waiting: merged
     assert counts.loc["Các cơ quan khác"].tolist() == [1, 1, 0, 1]
@@ -633,7 +634,7 @@ def test_flow_and_backlog_are_protected_together(tmp_path: Path) -> None:
     rows = [petition(f"j{i}", "01", f"2025-07-{1 + 3 * i:02d}", None if i < 6 else
                      f"2025-07-{3 + 3 * i:02d}", n=i) for i in range(8)]
     Warehouse(tmp_path).upsert("petitions", pd.DataFrame(rows))
-    rep = P.PetitionsReport("01", "2025-07", rule="calendar", root=tmp_path)
+    rep = PetitionsReport("01", "2025-07", rule="calendar", root=tmp_path)
     assert astuple(rep.flow)[:5] == (8, 8, 0, 2, 6)
     assert rep.backlog_trend.loc["2025-07"].tolist() == [6, 0, 0, 0]
     f = rep.flow_protected
@@ -651,7 +652,7 @@ def test_same_definitions_as_the_indicators(gen_wh: Path, rule: str) -> None:
     from reportkit.analysis import indicators as I
 
     res = {r.indicator.id: r for r in I.summary("01", Q3, rule=rule, root=gen_wh)}
-    rep = P.PetitionsReport("01", Q3, rule=rule, root=gen_wh)
+    rep = PetitionsReport("01", Q3, rule=rule, root=gen_wh)
     assert res["petitions_received"].value == rep.flow.received
     assert res["processing_rate"].value == pytest.approx(rep.flow.processing_rate)
     assert res["transfer_followup_rate"].value == pytest.approx(rep.flow.followup_rate)

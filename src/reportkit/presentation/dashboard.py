@@ -23,7 +23,6 @@ whenever ``REPORTKIT_PUBLISHING`` is set (see :mod:`reportkit.analysis.disclosur
 from __future__ import annotations
 
 import base64
-import html
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -40,17 +39,19 @@ from reportkit.analysis import disclosure as D
 from reportkit.analysis import indicators as I
 from reportkit.core import fmt
 from reportkit.core import units as U
+from reportkit.core.i18n import T, text
 from reportkit.core.periods import Period
 from reportkit.core.schema import ACTIVITY
 from reportkit.presentation import charts
 from reportkit.presentation.blocks import (
-    CSS,
+    base_css,
     html_table,
     is_sample_data,
     short_label,
     trend_periods,
     wrap,
 )
+from reportkit.presentation.html import Markup, render
 from reportkit.store.warehouse import Warehouse
 
 __all__ = [
@@ -68,34 +69,9 @@ CONTROL_CLASSES = {"unit": "reportkit-dashboard-unit", "period": "reportkit-dash
                    "lang": "reportkit-dashboard-lang"}
 LANG_OPTIONS = (("Tiếng Việt", "vi"), ("English", "en"))
 
-# Labels of the base aggregates that are not columns of the activity table.
-_PART_LABELS = {
-    "received": ("Đơn, thư tiếp nhận", "Petitions received"),
-    "handled": ("Đơn, thư đã xử lý", "Petitions handled"),
-    "transferred": ("Đơn đã chuyển cơ quan có thẩm quyền", "Petitions transferred"),
-    "transferred_updated": ("Trong đó: đã cập nhật kết quả", "Of which with a result update"),
-    "meetings_total": ("Hội nghị, cuộc họp phục vụ", "Meetings served"),
-    "median_days": ("Số ngày xử lý (trung vị)", "Median days to handle"),
-    **{f"backlog_{n}": (f"Đơn tồn đọng quá {n} ngày", f"Open petitions over {n} days")
-       for n in I.BACKLOG_BANDS},
-}
-_WORDS = {
-    "unit": ("Đơn vị", "Unit"), "period": ("Kỳ", "Period"), "indicator": ("Chỉ tiêu", "Indicator"),
-    "this": ("Kỳ này", "This period"), "previous": ("Kỳ trước", "Previous period"),
-    "last_year": ("Cùng kỳ năm trước", "Same period last year"),
-    "national": ("Toàn quốc", "National"), "value": ("Giá trị", "Value"),
-    "busy": ("Đang tính…", "Computing…"), "rank": ("Xếp hạng", "Rank"),
-    "target": ("Mục tiêu", "Target"), "met": ("đạt", "met"), "not_met": ("chưa đạt", "not met"),
-    "all_units": ("so sánh các đơn vị", "all units"),
-    "error": ("Không vẽ được bảng điều khiển", "The dashboard could not be drawn"),
-}
-_EXACT_BANNER = (
-    "SỐ LIỆU CHÍNH XÁC — CHỈ ĐỂ PHÂN TÍCH, KHÔNG CÔNG BỐ (publish=False)",
-    "EXACT FIGURES — FOR ANALYSIS ONLY, NOT FOR PUBLICATION (publish=False)")
-
-
 def _w(key: str, lang: str) -> str:
-    return _WORDS[key][0 if lang == "vi" else 1]
+    """A word of the dashboard's controls and tables (:mod:`reportkit.core.i18n`)."""
+    return text(f"dashboard.{key}", lang)
 
 
 def _cap(text: str) -> str:
@@ -219,8 +195,10 @@ def _value_text(ind: I.Indicator, v: float | None, lang: str) -> str:
 
 
 def _part_label(col: str, lang: str) -> str:
-    if col in _PART_LABELS:
-        return _PART_LABELS[col][0 if lang == "vi" else 1]
+    if col.startswith("backlog_") and col[8:].isdigit():
+        return text("dashboard.part.backlog", lang, n=int(col[8:]))
+    if f"dashboard.part.{col}" in T:
+        return text(f"dashboard.part.{col}", lang)
     try:
         return ACTIVITY.field(col).label(lang)
     except (KeyError, LookupError):
@@ -415,16 +393,15 @@ class Dashboard:
     def redraw(self) -> None:
         """Recompute and redraw for the current choices; a failure is shown, not raised
         (callbacks have nowhere to raise to), and kept in :attr:`error`."""
-        self.status.value = f'<span style="color:#627d98">{html.escape(_w("busy", self.lang))}' \
-                            "</span>"
+        self.status.value = render("dashboard_status.html.j2", busy=_w("busy", self.lang),
+                                   error=None)
         try:
             self._draw()
         except Exception as exc:  # shown in the dashboard; the traceback goes to the log
             self.error = exc
             log.exception("dashboard redraw failed")
-            self.status.value = (f'<div style="color:#b5121b;font-weight:bold">'
-                                 f"{html.escape(_w('error', self.lang))}: "
-                                 f"{html.escape(f'{type(exc).__name__}: {exc}')}</div>")
+            self.status.value = render("dashboard_status.html.j2", label=_w("error", self.lang),
+                                       error=f"{type(exc).__name__}: {exc}")
 
     def _draw(self) -> None:
         view = self.compute(self.unit, self.period, self.indicator, self.lang)
@@ -465,8 +442,7 @@ class Dashboard:
         if unit.era == "post-2025" and len(U.members(unit)) > 1 and ps[0].first < U.MERGER_DATE:
             names = ", ".join(m.name for m in U.members(unit))
             trend_notes.append(
-                f"Trước ngày 01/7/2025: tổng số liệu của {names}." if lang == "vi" else
-                f"Before 1 July 2025: the sum of {names}.")
+                text("dashboard.before_1_july_2025_the", lang, names=names))
         if masked:
             trend_notes.append(self._small_note(lang))
         trend = charts.trend(
@@ -569,52 +545,34 @@ class Dashboard:
     def _small_note(self, lang: str, units: int = 0, unit: str | None = None) -> str:
         """Why values are missing from a chart: they rest on fewer than ``threshold``."""
         t = self.threshold
-        if lang == "vi":
-            own = f"{unit}: không hiển thị. " if unit else ""
-            if units:
-                return (f"{own}{units} đơn vị không hiển thị vì số liệu tính từ dưới {t} "
-                        "người, đơn.")
-            return f"Không hiển thị giá trị tính từ dưới {t} người, đơn."
-        own = f"{unit}: not shown. " if unit else ""
         if units:
-            return (f"{own}{units} units not shown: their figure rests on fewer than {t} "
-                    "people or petitions.")
-        return f"Values resting on fewer than {t} people or petitions are not shown."
+            own = text("dashboard.small_note.unit", lang, unit=unit) if unit else ""
+            return text("dashboard.small_note.units", lang, own=own, units=units, t=t)
+        return text("dashboard.small_note.values", lang, t=t)
 
     def _table_note(self, lang: str, small: bool, complement: bool, withheld: bool) -> str:
         """The marks used in the table: "<3", "*" and "–"."""
-        t, vi = self.threshold, lang == "vi"
+        t = self.threshold
         out = []
         if small:
-            out.append(f"“<{t}”: dưới {t} (không ghi số cụ thể)." if vi else
-                       f"“<{t}”: fewer than {t} (number not shown).")
+            out.append(text("dashboard.fewer_than_number_not_shown", lang, t=t))
         if complement:
-            out.append(f"“{D.COMPLEMENT_MARK}”: ẩn thêm để không suy ra được số dưới {t}." if vi
-                       else f"“{D.COMPLEMENT_MARK}”: also hidden, so that a count under {t} "
-                       "cannot be worked out.")
+            out.append(text("dashboard.also_hidden_so_that_a", lang,
+                            mark=D.COMPLEMENT_MARK, t=t))
         if withheld:
-            out.append(f"“{fmt.MISSING}”: không hiển thị vì tính từ dưới {t} người, đơn." if vi
-                       else f"“{fmt.MISSING}”: not shown, as it rests on fewer than {t} people "
-                       "or petitions.")
+            out.append(text("dashboard.not_shown_as_it_rests", lang, mark=fmt.MISSING, t=t))
         return " ".join(out)
 
-    def _heading(self, unit: U.Unit, period: Period, ind: I.Indicator, lang: str) -> str:
-        sub = f"{unit.name} — {period.label(lang)}"
-        out = f"<h2>{html.escape(ind.label(lang))}</h2><p class=\"rk-sub\" " \
-              f'style="text-align:left">{html.escape(sub)}</p>'
-        if self.sample:
-            out += '<div class="rk-sample">DỮ LIỆU MẪU — sample data: ' + (
-                "số liệu tổng hợp, không phải số liệu thật" if lang == "vi" else
-                "synthetic figures, not real data") + "</div>"
-        if not self.publish:
-            out += (f'<div {D.EXACT_MARK}="1" style="border:2px solid #b5121b;color:#7a0c12;'
-                    'background:#fdecea;padding:.35rem .7rem;margin:.5rem 0;font-weight:bold;'
-                    f'text-align:center">{html.escape(_EXACT_BANNER[0 if lang == "vi" else 1])}'
-                    "</div>")
-        return wrap(CSS + out)
+    def _heading(self, unit: U.Unit, period: Period, ind: I.Indicator, lang: str) -> Markup:
+        return wrap(render(
+            "dashboard_heading.html.j2", css=base_css(), title=ind.label(lang),
+            subtitle=f"{unit.name} — {period.label(lang)}",
+            sample=text("common.sample_banner", lang) if self.sample else None,
+            exact=None if self.publish else text("common.exact_figures_banner", lang),
+            exact_mark=D.EXACT_MARK))
 
 
-def _img(fig: Figure) -> str:
+def _img(fig: Figure) -> Markup:
     """A figure as an <img> with its title as alternative text, printed at its true width.
 
     A PNG, not the reports' SVG: the live dashboard redraws into widgets on every choice and is
@@ -622,5 +580,4 @@ def _img(fig: Figure) -> str:
     title = fig.get_suptitle()
     data = base64.b64encode(charts.to_png(fig)).decode("ascii")
     width = round(fig.get_figwidth() * 96)
-    return (f'<img class="rk-chart" src="data:image/png;base64,{data}" width="{width}" '
-            f'style="max-width:100%;height:auto" alt="{html.escape(" ".join(title.split()))}"/>')
+    return render("png.html.j2", data=data, width=width, alt=" ".join(title.split()))

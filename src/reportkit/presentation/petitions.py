@@ -1,673 +1,80 @@
-"""Petitions and citizen reception: following every letter (đơn, thư) to its result.
-
-Pure functions over a petitions DataFrame as returned by :func:`reportkit.store.warehouse.load`
-(personal data already dropped), a :class:`~reportkit.core.periods.Period` and a cut-off rule:
-
-* :func:`flow` — received → within jurisdiction or not → handled / transferred to the
-  competent agency → result updated, for petitions received in the period;
-* :func:`backlog`, :func:`backlog_trend` — petitions open at a period's end by age band;
-* :func:`handling_days` — median and 90th percentile of days from receipt to handling;
-* :func:`followup`, :func:`overdue_list` — transferred petitions with no result update yet;
-* :func:`hotspots`, :func:`rising_units` — topics and group petitions against the same period
-  last year, and the units where they rise most;
-* :func:`repeats`, :func:`repeat_summary` — the same case (``case_key``) submitted again.
-
-Definitions follow :mod:`reportkit.analysis.indicators`: a petition is *handled* by a day when its
-``handled_on`` is on or before that day; it is *open* at a period's end when it was received by
-the end and not handled by then (whatever period it was received in); *transferred* means
-handled by the end with status "transferred"; its *result is updated* when
-``result_updated_on`` is on or before the end. Period boundaries follow the rule ("calendar" or
-"decree09": the 15th of the month before to the 14th).
+"""The petitions page: citizen reception and petitions (đơn, thư) followed to their result.
 
 :class:`PetitionsReport` loads what a unit's (or the national) report needs once and prints
 it: headings, Vietnamese or English sentences, charts and tables, with small numbers
 suppressed (:mod:`reportkit.analysis.disclosure`) unless ``publish=False`` in a live notebook.
+Why only the page here: the numbers are :mod:`reportkit.analysis.petitions` (pure functions the
+province report and the tests share) and the charts :mod:`reportkit.presentation.petition_charts`.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
-from matplotlib.transforms import blended_transform_factory
 
 from reportkit.analysis import disclosure as D
+from reportkit.analysis.petitions import (
+    BANDS,
+    COLUMNS,
+    FLOW_EQUATIONS,
+    FLOW_STAGES,
+    GROUP,
+    HISTORY_START,
+    HOT_TOPICS,
+    LIST_LIMIT,
+    REPEAT_MIN,
+    FlowResult,
+    HandlingDays,
+    RepeatSummary,
+    as_day,
+    backlog_trend,
+    band_keys,
+    band_labels,
+    delegations,
+    flow,
+    followup,
+    handling_days,
+    hotspots,
+    overdue_list,
+    received_in,
+    repeat_summary,
+    repeats,
+    rising_units,
+    stage_label,
+    window,
+)
 from reportkit.core import fmt
 from reportkit.core import units as U
+from reportkit.core.i18n import text
 from reportkit.core.periods import Period, default_rule
 from reportkit.core.schema import TOPICS, category_label
-
-__all__ = [
-    "BANDS", "FlowResult", "HandlingDays", "RepeatSummary", "PetitionsReport", "Published",
-    "band_keys", "band_labels", "flow", "backlog", "backlog_trend", "handling_days",
-    "followup", "overdue_list", "hotspots", "rising_units", "repeats", "repeat_summary",
-    "delegations", "open_at", "received_in", "window", "stage_label", "clean_agency",
-    "chart_flow", "chart_bars", "chart_stacked", "chart_compare",
-]
-
-BANDS: tuple[int, ...] = (30, 60, 90)
-HISTORY_START = U.OLD_VALID_FROM  # no unit, and so no petition, is older
-COLUMNS = ["petition_id", "unit_code", "received_on", "kind", "topic", "is_group",
-           "within_jurisdiction", "status", "handled_on", "transferred_to",
-           "result_updated_on", "case_key"]
-HOT_TOPICS = ("land", "environment")
-GROUP = "group"  # the row of hotspots() counting group petitions (đông người)
-LIST_LIMIT = 20
-REPEAT_MIN = 3  # cases listed by name (case key) once submitted this many times
-
-_DIGITS = re.compile(r"\d[\d .\-]{5,}\d")  # phone or ID-card-like runs in free text
-
-
-# -- periods and selections ------------------------------------------------------------------
-def window(period: Period, rule: str | None = None) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The first and last day (both inclusive) of ``period`` under ``rule``."""
-    return pd.Timestamp(period.start_date(rule)), pd.Timestamp(period.end_date(rule))
-
-
-def _day(s: pd.Series) -> pd.Series:
-    return pd.to_datetime(s).dt.normalize()
-
-
-def received_in(df: pd.DataFrame, period: Period, rule: str | None = None) -> pd.DataFrame:
-    """Petitions received within ``period`` (its days under ``rule``)."""
-    start, end = window(period, rule)
-    day = _day(df["received_on"])
-    return df[(day >= start) & (day <= end)]
-
-
-def _handled_by(df: pd.DataFrame, when: pd.Timestamp) -> pd.Series:
-    h = _day(df["handled_on"])
-    return (h.notna() & (h <= when)).astype(bool)
-
-
-def _updated_by(df: pd.DataFrame, when: pd.Timestamp) -> pd.Series:
-    u = _day(df["result_updated_on"])
-    return (u.notna() & (u <= when)).astype(bool)
-
-
-def _transferred(df: pd.DataFrame) -> pd.Series:
-    return df["status"].astype("string").eq("transferred").fillna(False).astype(bool)
-
-
-def open_at(df: pd.DataFrame, when: date | pd.Timestamp) -> pd.DataFrame:
-    """Petitions received on or before ``when`` and not handled by then."""
-    when = pd.Timestamp(when).normalize()
-    return df[(_day(df["received_on"]) <= when) & ~_handled_by(df, when)]
-
-
-def band_keys(bands: Sequence[int] = BANDS) -> list[str]:
-    """Age-band names: "≤30", "31–60", "61–90", ">90"."""
-    keys = [f"≤{bands[0]}"]
-    keys += [f"{a + 1}–{b}" for a, b in zip(bands[:-1], bands[1:], strict=True)]
-    return [*keys, f">{bands[-1]}"]
-
-
-def band_labels(bands: Sequence[int] = BANDS, lang: str = "vi") -> list[str]:
-    """Age-band labels with the unit: "≤ 30 ngày", "31–60 ngày", ..., "> 90 days"."""
-    word = "ngày" if lang == "vi" else "days"
-    return [k.replace("≤", "≤ ").replace(">", "> ") + f" {word}" for k in band_keys(bands)]
-
-
-def _bands(days: pd.Series, bands: Sequence[int]) -> pd.Series:
-    """The band key of each age in days (≤30 → first band, 31 → second, ...)."""
-    idx = np.searchsorted(np.asarray(bands), days.to_numpy(dtype="int64"), side="left")
-    keys = np.array(band_keys(bands), dtype=object)
-    return pd.Series(keys[idx], index=days.index, dtype=object)
-
-
-def _count_bands(days: pd.Series, bands: Sequence[int]) -> pd.Series:
-    keys = band_keys(bands)
-    return _bands(days, bands).value_counts().reindex(keys, fill_value=0).astype("int64")
-
-
-# -- flow ------------------------------------------------------------------------------------
-FLOW_STAGES = ("received", "within", "outside", "handled", "open", "handled_here",
-               "transferred", "result_updated", "awaiting_result")
-# Each group partitions its parent: parent = sum(parts).
-FLOW_EQUATIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("received", ("within", "outside")),
-    ("received", ("handled", "open")),
-    ("handled", ("handled_here", "transferred")),
-    ("transferred", ("result_updated", "awaiting_result")),
+from reportkit.presentation.blocks import (
+    block,
+    html_table,
+    is_sample_data,
+    page_css,
+    short_label,
+    show_html,
+    trend_periods,
+    wrap,
 )
-_STAGE_LABELS = {
-    "received": ("Tiếp nhận", "Received"),
-    "within": ("Thuộc thẩm quyền", "Within jurisdiction"),
-    "outside": ("Không thuộc thẩm quyền", "Outside jurisdiction"),
-    "handled": ("Đã xử lý", "Handled"),
-    "open": ("Chưa xử lý", "Not yet handled"),
-    "handled_here": ("Giải quyết, lưu đơn", "Resolved or filed"),
-    "transferred": ("Chuyển cơ quan có thẩm quyền", "Transferred to the competent agency"),
-    "result_updated": ("Đã có kết quả", "Result recorded"),
-    "awaiting_result": ("Chưa có kết quả", "No result yet"),
-}
+from reportkit.presentation.html import Markup, render
+from reportkit.presentation.petition_charts import (
+    chart_bars,
+    chart_compare,
+    chart_flow,
+    chart_stacked,
+)
 
+__all__ = ["PetitionsReport", "Published"]
 
-def stage_label(stage: str, lang: str = "vi") -> str:
-    """The name of a flow stage."""
-    vi, en = _STAGE_LABELS[stage]
-    return vi if lang == "vi" else en
 
-
-@dataclass(frozen=True)
-class FlowResult:
-    """Petitions received in a period and what had become of them by the period's end.
-
-    ``received = within + outside = handled + open``; ``handled = handled_here +
-    transferred``; ``transferred = result_updated + awaiting_result``.
-    """
-
-    received: int
-    within: int
-    outside: int
-    handled: int
-    open: int
-    handled_here: int
-    transferred: int
-    result_updated: int
-    awaiting_result: int
-
-    @staticmethod
-    def _rate(num: int, den: int) -> float | None:
-        return num / den if den else None
-
-    @property
-    def processing_rate(self) -> float | None:
-        """Handled by the period end over received."""
-        return self._rate(self.handled, self.received)
-
-    @property
-    def transfer_share(self) -> float | None:
-        """Transferred over handled."""
-        return self._rate(self.transferred, self.handled)
-
-    @property
-    def followup_rate(self) -> float | None:
-        """Transferred petitions whose result was recorded by the period end."""
-        return self._rate(self.result_updated, self.transferred)
-
-    def counts(self) -> dict[str, int]:
-        return {s: int(getattr(self, s)) for s in FLOW_STAGES}
-
-
-def flow(df: pd.DataFrame, period: Period, rule: str | None = None) -> FlowResult:
-    """The flow of petitions received in ``period`` as it stood at the period's end.
-
-    Args:
-        df: petitions (any superset of the period's: rows outside it are ignored).
-        period: the reporting period.
-        rule: "calendar" or "decree09" (default: the configured rule).
-    """
-    rule = rule or default_rule()
-    cur = received_in(df, period, rule)
-    _, end = window(period, rule)
-    handled = _handled_by(cur, end)
-    transferred = handled & _transferred(cur)
-    updated = transferred & _updated_by(cur, end)
-    within = cur["within_jurisdiction"].astype("boolean").fillna(False).astype(bool)
-    n = len(cur)
-    return FlowResult(
-        received=n, within=int(within.sum()), outside=int(n - within.sum()),
-        handled=int(handled.sum()), open=int(n - handled.sum()),
-        handled_here=int((handled & ~transferred).sum()), transferred=int(transferred.sum()),
-        result_updated=int(updated.sum()), awaiting_result=int((transferred & ~updated).sum()))
-
-
-# -- backlog and handling time -----------------------------------------------------------------
-def backlog(df: pd.DataFrame, period: Period, rule: str | None = None,
-            bands: Sequence[int] = BANDS) -> pd.Series:
-    """Petitions open at the period's end by age band (days from receipt to the end).
-
-    Args:
-        df: petitions received up to the period's end, from any earlier period too (a
-            petition received two years ago and still open belongs here).
-        period: the reporting period; its end date under ``rule`` is the reference day.
-        rule: "calendar" or "decree09".
-        bands: upper bounds of all bands but the last, in days.
-
-    Returns:
-        Counts indexed by :func:`band_keys` (every band, zeros included).
-    """
-    _, end = window(period, rule or default_rule())
-    op = open_at(df, end)
-    return _count_bands((end - _day(op["received_on"])).dt.days, bands)
-
-
-def backlog_trend(df: pd.DataFrame, periods: Sequence[Period], rule: str | None = None,
-                  bands: Sequence[int] = BANDS) -> pd.DataFrame:
-    """:func:`backlog` at the end of each period (rows: period codes, columns: bands)."""
-    rule = rule or default_rule()
-    rows = {str(p): backlog(df, p, rule, bands) for p in periods}
-    out = pd.DataFrame(rows).T.astype("int64")
-    out.columns = band_keys(bands)
-    return out
-
-
-@dataclass(frozen=True)
-class HandlingDays:
-    """Days from receipt to handling of the period's petitions handled by its end.
-
-    ``p90`` is the smallest number of days within which at least 90% were handled.
-    """
-
-    n: int
-    median: float | None
-    p90: float | None
-
-
-def handling_days(df: pd.DataFrame, period: Period, rule: str | None = None) -> HandlingDays:
-    """Median and 90th percentile of days to handling, for petitions received in the period
-    and handled by its end (the definition of the ``median_days_to_handle`` indicator)."""
-    rule = rule or default_rule()
-    cur = received_in(df, period, rule)
-    _, end = window(period, rule)
-    h = cur[_handled_by(cur, end)]
-    days = (_day(h["handled_on"]) - _day(h["received_on"])).dt.days.to_numpy(dtype="float64")
-    if not len(days):
-        return HandlingDays(0, None, None)
-    return HandlingDays(len(days), float(np.median(days)),
-                        float(np.quantile(days, 0.9, method="inverted_cdf")))
-
-
-# -- follow-up of transferred petitions ----------------------------------------------------------
-def clean_agency(value: Any) -> str:
-    """A receiving agency's name fit to print: trimmed, one line, at most 80 characters,
-    with digit runs that could be a phone or ID number masked."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "(không ghi)"
-    text = " ".join(str(value).split())
-    text = _DIGITS.sub("…", text)
-    return (text[:79] + "…") if len(text) > 80 else (text or "(không ghi)")
-
-
-def _awaiting(df: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
-    """Transferred by ``end`` with no result recorded by ``end``, with the days waited."""
-    tr = df[_transferred(df) & _handled_by(df, end) & ~_updated_by(df, end)].copy()
-    tr["transferred_on"] = _day(tr["handled_on"])
-    tr["days_waiting"] = (end - tr["transferred_on"]).dt.days.astype("int64")
-    return tr
-
-
-def followup(df: pd.DataFrame, period: Period, rule: str | None = None,
-             thresholds: Sequence[int] = BANDS, by: str = "transferred_to") -> pd.DataFrame:
-    """Transferred petitions still without a result at the period's end, by how long they have
-    waited since the transfer, per receiving agency (or per ``by`` column, e.g. unit_code).
-
-    Args:
-        df: petitions received up to the period's end (any earlier period too).
-        period: the reporting period; its end date under ``rule`` is the reference day.
-        rule: "calendar" or "decree09".
-        thresholds: band bounds in days (30, 60, 90 → ≤30, 31–60, 61–90, >90).
-        by: the column to group by; agency names are cleaned with :func:`clean_agency`.
-
-    Returns:
-        One row per agency, oldest waiting first: a count column per band (:func:`band_keys`),
-        ``total``, and ``oldest`` (the earliest transfer date still waiting).
-    """
-    _, end = window(period, rule or default_rule())
-    tr = _awaiting(df, end)
-    keys = band_keys(thresholds)
-    if tr.empty:
-        return pd.DataFrame(columns=[*keys, "total", "oldest"]).astype(
-            {**{k: "int64" for k in keys}, "total": "int64", "oldest": "datetime64[ms]"})
-    group = tr[by].map(clean_agency) if by == "transferred_to" else tr[by].astype(str)
-    band = _bands(tr["days_waiting"], thresholds)
-    out = pd.crosstab(group, band).reindex(columns=keys, fill_value=0).astype("int64")
-    out["total"] = out[keys].sum(axis=1)
-    out["oldest"] = tr.groupby(group)["transferred_on"].min()
-    out = out.sort_values(["oldest", "total"], ascending=[True, False], kind="stable")
-    out.index.name = by
-    out.columns.name = None
-    return out
-
-
-def overdue_list(df: pd.DataFrame, period: Period, rule: str | None = None, *,
-                 min_days: int = BANDS[0], limit: int | None = LIST_LIMIT) -> pd.DataFrame:
-    """Transferred petitions waiting more than ``min_days`` for a result at the period's end,
-    the longest-waiting first: ids, dates and the agency only, never personal data.
-
-    Returns:
-        Columns petition_id, unit_code, received_on, transferred_on, transferred_to,
-        days_waiting; ``attrs["total"]`` is the number before the ``limit`` cut.
-    """
-    _, end = window(period, rule or default_rule())
-    tr = _awaiting(df, end)
-    tr = tr[tr["days_waiting"] > min_days]
-    tr = tr.sort_values(["transferred_on", "received_on", "petition_id"], kind="stable")
-    out = pd.DataFrame({
-        "petition_id": tr["petition_id"].astype(str), "unit_code": tr["unit_code"].astype(str),
-        "received_on": _day(tr["received_on"]), "transferred_on": tr["transferred_on"],
-        "transferred_to": tr["transferred_to"].map(clean_agency),
-        "days_waiting": tr["days_waiting"]}).reset_index(drop=True)
-    total = len(out)
-    if limit is not None:
-        out = out.head(limit)
-    out.attrs["total"] = total
-    return out
-
-
-# -- hotspots --------------------------------------------------------------------------------
-def _change_frame(cur: pd.Series, ly: pd.Series) -> pd.DataFrame:
-    out = pd.DataFrame({"current": cur.astype("int64"), "last_year": ly.astype("int64")})
-    out["change"] = out["current"] - out["last_year"]
-    base = out["last_year"].astype(float)
-    out["change_pct"] = out["change"] / base.where(base > 0)
-    out["rising"] = out["change"] > 0
-    return out
-
-
-def _is_group(df: pd.DataFrame) -> pd.Series:
-    return df["is_group"].astype("boolean").fillna(False).astype(bool)
-
-
-def hotspots(cur: pd.DataFrame, last_year: pd.DataFrame,
-             topics: Sequence[str] = TOPICS) -> pd.DataFrame:
-    """Petitions by topic against the same period last year, and group petitions.
-
-    Args:
-        cur: petitions received in the period.
-        last_year: petitions received in the same period a year earlier.
-        topics: the topics to list (all of the contract's by default).
-
-    Returns:
-        Rows: each topic, then ``"group"`` (group petitions, đông người, of any topic; not part
-        of the topics' sum). Columns: current, last_year, change, change_pct (None when last
-        year had none), rising.
-    """
-    c = cur["topic"].astype(str).value_counts().reindex(list(topics), fill_value=0)
-    ly = last_year["topic"].astype(str).value_counts().reindex(list(topics), fill_value=0)
-    c.loc[GROUP] = int(_is_group(cur).sum())
-    ly.loc[GROUP] = int(_is_group(last_year).sum())
-    return _change_frame(c, ly)
-
-
-def rising_units(cur: pd.DataFrame, last_year: pd.DataFrame, *, topic: str | None = None,
-                 group: bool = False, n: int = 5) -> pd.DataFrame:
-    """Units where petitions (of ``topic``, or group petitions) rose most on last year.
-
-    Returns:
-        Up to ``n`` units with a rise, largest first (index: unit code; columns as
-        :func:`hotspots`).
-    """
-    def pick(df: pd.DataFrame) -> pd.Series:
-        mask = pd.Series(True, index=df.index)
-        if topic is not None:
-            mask &= df["topic"].astype(str).eq(topic)
-        if group:
-            mask &= _is_group(df)
-        return df.loc[mask, "unit_code"].astype(str).value_counts()
-
-    c, ly = pick(cur), pick(last_year)
-    codes = sorted(set(c.index) | set(ly.index))
-    out = _change_frame(c.reindex(codes, fill_value=0), ly.reindex(codes, fill_value=0))
-    out = out[out["change"] > 0].sort_values(["change", "current"], ascending=False,
-                                             kind="stable")
-    out.index.name = "unit_code"
-    return out.head(n)
-
-
-def delegations(activity: pd.DataFrame) -> pd.Series:
-    """Large-group delegations received (activity ``group_delegations``) per unit code."""
-    if activity.empty:
-        return pd.Series(dtype="int64")
-    return activity.groupby("unit_code")["group_delegations"].sum().astype("int64")
-
-
-# -- repeat petitions ------------------------------------------------------------------------
-def _ordered(df: pd.DataFrame) -> pd.DataFrame:
-    d = df[df["case_key"].notna() & df["case_key"].astype(str).str.strip().ne("")].copy()
-    d["case_key"] = d["case_key"].astype(str).str.strip()
-    d["_day"] = _day(d["received_on"])
-    d = d.sort_values(["case_key", "_day", "petition_id"], kind="stable")
-    d["_nth"] = d.groupby("case_key").cumcount() + 1
-    return d
-
-
-def _repeat_cases(d: pd.DataFrame, start: pd.Timestamp) -> pd.DataFrame:
-    in_p = d["_day"] >= start
-    g = d.assign(_in=in_p).groupby("case_key", sort=False)
-    out = pd.DataFrame({
-        "unit_code": g["unit_code"].last().astype(str), "topic": g["topic"].last().astype(str),
-        "submissions": g.size().astype("int64"), "in_period": g["_in"].sum().astype("int64"),
-        "first_received": g["_day"].min(), "last_received": g["_day"].max()})
-    out = out[(out["in_period"] > 0) & (out["submissions"] >= 2)]
-    out = out.sort_values(["submissions", "last_received"], ascending=[False, False],
-                          kind="stable")
-    out.index.name = "case_key"
-    return out
-
-
-def repeats(df: pd.DataFrame, period: Period, rule: str | None = None) -> pd.DataFrame:
-    """Cases (``case_key``) submitted again: at least one submission in the period and at
-    least two up to its end. Never carries anything about the person.
-
-    Args:
-        df: petitions received up to the period's end; earlier submissions count.
-        period: the reporting period.
-        rule: "calendar" or "decree09".
-
-    Returns:
-        One row per case, most submissions first: unit_code, topic (of the latest
-        submission), submissions (up to the period end), in_period, first_received,
-        last_received.
-    """
-    start, end = window(period, rule or default_rule())
-    return _repeat_cases(_ordered(df[_day(df["received_on"]) <= end]), start)
-
-
-@dataclass(frozen=True)
-class RepeatSummary:
-    """Petitions received in the period that repeat a case submitted before."""
-
-    received: int
-    repeat_petitions: int  # received in the period, with an earlier submission of the case
-    repeated_cases: int  # distinct cases among them
-    cases_3plus: int  # cases with a submission in the period and 3+ submissions in all
-
-
-def repeat_summary(df: pd.DataFrame, period: Period, rule: str | None = None) -> RepeatSummary:
-    """Counts of :func:`repeats` for the period."""
-    rule = rule or default_rule()
-    start, end = window(period, rule)
-    d = _ordered(df[_day(df["received_on"]) <= end])
-    again = d[(d["_day"] >= start) & (d["_nth"] >= 2)]
-    rep = _repeat_cases(d, start)
-    return RepeatSummary(
-        received=len(received_in(df, period, rule)), repeat_petitions=len(again),
-        repeated_cases=int(again["case_key"].nunique()),
-        cases_3plus=int((rep["submissions"] >= REPEAT_MIN).sum()))
-
-
-# -- charts (house style, suppression-aware) -------------------------------------------------------
-def _charts() -> Any:
-    from reportkit.presentation import charts
-
-    return charts
-
-
-def _figure(height: float) -> tuple[Figure, Axes]:
-    return _charts()._figure(height)  # type: ignore[no-any-return]
-
-
-def _finish(fig: Figure, title: str, notes: Sequence[str], sample: bool) -> Figure:
-    import textwrap
-
-    c = _charts()
-    left = 0.06 / c.WIDTH_IN
-    head = fig.suptitle(title, x=left, ha="left", color=c.INK)
-    lines = textwrap.wrap(" ".join(t for t in notes if t), 92 if sample else 125)
-    foot = None
-    if lines or sample:
-        foot = fig.supxlabel("\n".join(lines) or " ", x=left, ha="left", fontsize=6.5,
-                             color=c.MUTED, linespacing=1.35)
-    c.finish_texts(head, foot)
-    if sample:
-        where = blended_transform_factory(fig.transFigure, fig.dpi_scale_trans)
-        fig.text(1 - left, 0.09, c.STAMP, transform=where, ha="right", va="bottom",
-                 fontsize=6.5, fontweight="bold", color=c.ALERT,
-                 bbox={"boxstyle": "square,pad=0.35", "fc": "white", "ec": c.ALERT, "lw": 0.6})
-    return fig
-
-
-def _no_axis(ax: Axes, axis: str) -> None:
-    if axis == "x":
-        ax.set_xticks([])
-        ax.xaxis.set_visible(False)
-        ax.spines["bottom"].set_visible(False)
-    else:
-        ax.set_yticks([])
-        ax.yaxis.set_visible(False)
-        ax.spines["left"].set_visible(False)
-
-
-def _ramp(n: int) -> list[Any]:
-    c = _charts()
-    cmap = LinearSegmentedColormap.from_list("age", c.AGE_RAMP)
-    return [cmap(p) for p in np.linspace(0, 1, n)] if n > 1 else [c.OTHER]
-
-
-def chart_flow(items: Sequence[tuple[str, float | None, str, float | None]], groups: Sequence[int],
-               *, title: str, notes: Sequence[str] = (), sample: bool = False) -> Figure:
-    """Horizontal bars for flow stages; hidden values (None) are not drawn, only labelled.
-
-    Args:
-        items: (label, published value or None, printed text, parent's published value).
-        groups: the group number of each item; a gap separates groups.
-        title: chart title.
-        notes: footnotes.
-        sample: stamp the chart as sample data.
-    """
-    c = _charts()
-    with c.style():
-        ys, y, last = [], 0.0, None
-        for g in groups:
-            if last is not None and g != last:
-                y += 0.45
-            ys.append(y)
-            y += 1
-            last = g
-        fig, ax = _figure(0.3 * y + 1.0)
-        known = [x for _, v, _, p in items for x in (v, p) if x is not None]
-        full = max(known, default=1.0) or 1.0
-        for (_, v, text, parent), yy, g in zip(items, ys, groups, strict=True):
-            if parent is not None:
-                ax.barh(yy, parent, height=0.62, color=c.TRACK, zorder=1)
-            if v is not None:
-                ax.barh(yy, v, height=0.62, color=c.OTHER if g == 0 else c.ACCENT, zorder=2)
-            ax.annotate(text, (v if v is not None else 0, yy), xytext=(4, 0),
-                        textcoords="offset points", va="center", fontsize=7.5,
-                        color=c.INK if v is not None else c.MUTED,
-                        fontweight="bold" if g == 0 else "normal")
-        longest = max(len(t) for _, _, t, _ in items)
-        ax.set_xlim(0, full * (1 + min(0.9, longest * 0.012)))
-        c.row_labels_at(ax, ys, [label for label, _, _, _ in items])
-        ax.set_ylim(max(ys) + 0.6, -0.6)
-        _no_axis(ax, "x")
-        return _finish(fig, title, notes, sample)
-
-
-def chart_bars(values: Sequence[float | None], texts: Sequence[str], labels: Sequence[str], *,
-               title: str, notes: Sequence[str] = (), sample: bool = False,
-               ramp: bool = True) -> Figure:
-    """Vertical bars (e.g. open petitions by age band); hidden values are not drawn."""
-    c = _charts()
-    with c.style():
-        fig, ax = _figure(2.6)
-        x = np.arange(len(values))
-        colors = _ramp(len(values)) if ramp else [c.ACCENT] * len(values)
-        vals = [np.nan if v is None else float(v) for v in values]
-        ax.bar(x, np.nan_to_num(vals), width=0.62, color=colors)
-        top = max([v for v in vals if not np.isnan(v)], default=1.0) or 1.0
-        for i, (v, t) in enumerate(zip(vals, texts, strict=True)):
-            ax.annotate(t, (i, 0 if np.isnan(v) else v), xytext=(0, 3),
-                        textcoords="offset points", ha="center", va="bottom", fontsize=8,
-                        fontweight="bold", color=c.MUTED if np.isnan(v) else c.INK)
-        ax.set_xticks(x, list(labels))
-        ax.set_ylim(0, top * 1.2)
-        ax.tick_params(axis="x", length=0)
-        _no_axis(ax, "y")
-        return _finish(fig, title, notes, sample)
-
-
-def chart_stacked(values: pd.DataFrame, totals: Sequence[str], *, title: str,
-                  legend: Sequence[str], notes: Sequence[str] = (), sample: bool = False,
-                  hidden_sum: Sequence[float | None] | None = None,
-                  hidden_label: str = "") -> Figure:
-    """Stacked vertical bars (rows = x positions, columns = segments, NaN = hidden, not
-    drawn) with each bar's printed total above it.
-
-    ``hidden_sum`` gives, per bar, the sum of its hidden segments when a reader can work it
-    out anyway (printed total minus printed segments); it is drawn hatched on top.
-    """
-    c = _charts()
-    with c.style():
-        fig, ax = _figure(3.0)
-        x = np.arange(len(values))
-        bottom = np.zeros(len(values))
-        colors = _ramp(values.shape[1])
-        for j, col in enumerate(values.columns):
-            v = values[col].to_numpy(dtype=float)
-            ax.bar(x, np.nan_to_num(v), bottom=bottom, width=0.62, color=colors[j],
-                   edgecolor="white", linewidth=0.5, label=legend[j])
-            bottom += np.nan_to_num(v)
-        if hidden_sum is not None and any(h for h in hidden_sum):
-            h = np.array([h or 0.0 for h in hidden_sum], dtype=float)
-            ax.bar(x, h, bottom=bottom, width=0.62, color="white", edgecolor=c.MUTED,
-                   hatch="////", linewidth=0.5, label=hidden_label)
-            bottom += h
-        for i, t in enumerate(totals):
-            ax.annotate(t, (i, bottom[i]), xytext=(0, 2), textcoords="offset points",
-                        ha="center", va="bottom", fontsize=7)
-        ax.set_xticks(x, [str(i) for i in values.index])
-        ax.set_ylim(0, max(float(bottom.max(initial=0)), 1.0) * 1.18)
-        ax.tick_params(axis="x", length=0)
-        _no_axis(ax, "y")
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=len(legend) + 1,
-                  borderaxespad=0.3, handlelength=1, handleheight=1, columnspacing=1.4)
-        return _finish(fig, title, notes, sample)
-
-
-def chart_compare(labels: Sequence[str], current: Sequence[float | None],
-                  last_year: Sequence[float | None], texts: Sequence[str], *, title: str,
-                  legend: tuple[str, str], notes: Sequence[str] = (),
-                  sample: bool = False) -> Figure:
-    """Horizontal bars: this period (accent) over the same period last year (wide, light);
-    hidden values are not drawn."""
-    c = _charts()
-    with c.style():
-        fig, ax = _figure(0.3 * len(labels) + 1.1)
-        y = np.arange(len(labels))
-        cur = np.array([np.nan if v is None else float(v) for v in current])
-        ly = np.array([np.nan if v is None else float(v) for v in last_year])
-        ax.barh(y, np.nan_to_num(ly), height=0.78, color=c.LAST_YEAR, alpha=0.42, lw=0,
-                label=legend[1])
-        ax.barh(y, np.nan_to_num(cur), height=0.42, color=c.ACCENT, label=legend[0])
-        ends = np.fmax(np.nan_to_num(cur), np.nan_to_num(ly))
-        for i, t in enumerate(texts):
-            ax.annotate(t, (ends[i], i), xytext=(4, 0), textcoords="offset points",
-                        va="center", fontsize=7.5)
-        full = max(float(ends.max(initial=0)), 1.0)
-        longest = max((len(t) for t in texts), default=1)
-        ax.set_xlim(0, full * (1 + min(0.9, longest * 0.014)))
-        c.row_labels_at(ax, y, list(labels))
-        ax.set_ylim(len(labels) - 0.5, -0.5)
-        _no_axis(ax, "x")
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1), ncol=2, borderaxespad=0.3,
-                  handlelength=1, handleheight=1, columnspacing=1.4)
-        return _finish(fig, title, notes, sample)
-
-
-# -- the report ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Published:
     """One published figure: ``value`` is None when it is hidden (small or complementary)."""
@@ -676,11 +83,6 @@ class Published:
     text: str
 
 
-_CSS = """<style>
-.rk .rk-exact { border: 2px solid #b5121b; color: #7a0c12; background: #fdecea;
-                padding: .35rem .7rem; margin: .5rem 0; font-weight: bold; text-align: center; }
-.rk table.rk-t td.mono { font-family: "DejaVu Sans Mono", monospace; font-size: .8rem; }
-</style>"""
 
 
 class PetitionsReport:
@@ -705,7 +107,6 @@ class PetitionsReport:
     def __init__(self, unit: str | U.Unit | None, period: str | Period, *, lang: str = "vi",
                  publish: bool = True, rule: str | None = None, root: Path | str | None = None,
                  threshold: int = D.THRESHOLD, list_limit: int = LIST_LIMIT) -> None:
-        from reportkit.presentation.blocks import is_sample_data
         from reportkit.store.warehouse import load
 
         self.publish = D.check_publish(publish)
@@ -733,13 +134,6 @@ class PetitionsReport:
         self.national = self.unit is None
 
     # -- small helpers -------------------------------------------------------------------------
-    @property
-    def vi(self) -> bool:
-        return self.lang == "vi"
-
-    def _t(self, vi: str, en: str) -> str:
-        return vi if self.vi else en
-
     def _n(self, x: float | None) -> str:
         return fmt.number(x, self.lang)
 
@@ -757,25 +151,25 @@ class PetitionsReport:
             return Published(None, f"<{self.threshold}")
         return Published(float(n), self._n(n))
 
-    def _words(self, text: str) -> str:
+    def _words(self, printed: str) -> str:
         """A printed count inside a sentence: "*" reads "một số" / "some"."""
-        if text in (D.COMPLEMENT_MARK, D.WITHHELD_MARK):
-            return self._t("một số", "some")
-        if text.startswith("<"):
-            return self._t(f"dưới {text[1:]}", f"fewer than {text[1:]}")
-        return text
+        if printed in (D.COMPLEMENT_MARK, D.WITHHELD_MARK):
+            return text("petitions.some", self.lang)
+        if printed.startswith("<"):
+            return text("petitions.fewer_than", self.lang, n=printed[1:])
+        return printed
 
     @property
     def who(self) -> str:
         if self.unit is None:
-            return self._t("các văn phòng cấp ủy", "the Party committee offices")
+            return text("petitions.who.national", self.lang)
         office = self.unit.office_name(self.lang, at=self.period.last)
-        return office if self.vi else f"the {office}"
+        return text("petitions.who.office", self.lang, office=office)
 
     @property
     def where(self) -> str:
         if self.unit is None:
-            return self._t("Toàn quốc", "All units")
+            return text("petitions.all_units", self.lang)
         return self.unit.name
 
     def _unit_name(self, code: str) -> str:
@@ -789,42 +183,28 @@ class PetitionsReport:
         withheld = any(p.any_withheld for p in protected)
         return [D.note(self.lang, self.threshold, comp, withheld)] if hidden else []
 
-    def _display(self, markup: str) -> None:
-        from reportkit.presentation.blocks import show_html
-
+    def _display(self, markup: Markup) -> None:
         show_html(markup)
 
-    def _section(self, number: int | None, title: str, body: str) -> str:
-        from reportkit.presentation.blocks import esc, wrap
-
+    def _section(self, number: int | None, title: str, paragraph: str) -> Markup:
         head = f"{number}. {title}" if number is not None else title
-        return wrap(f"<h2>{esc(head)}</h2>{body}")
+        return block(head, paragraphs=[paragraph])
 
     # -- heading ---------------------------------------------------------------------------
-    def heading_html(self) -> str:
-        from reportkit.presentation.blocks import esc, page_css, wrap
-
-        title = self._t("TIẾP CÔNG DÂN, XỬ LÝ ĐƠN, THƯ", "CITIZEN RECEPTION AND PETITIONS")
+    def heading_html(self) -> Markup:
+        title = text("petitions.title", self.lang)
         sub = f"{self.where} — {self.period.label(self.lang)}"
         start, end = (fmt.date_short(d.date(), self.lang) for d in (self.start, self.end))
-        rule = self._t(f"Số liệu từ {start} đến {end}", f"Figures from {start} to {end}")
+        rule = text("petitions.window", self.lang, start=start, end=end)
         if self.rule == "decree09":
-            rule += self._t(" (kỳ báo cáo theo Nghị định 09/2019/NĐ-CP).",
-                            " (reporting period under Decree 09/2019).")
+            rule += text("petitions.window.decree09", self.lang)
         else:
             rule += "."
-        out = f"<h1>{esc(title)}</h1><p class=\"rk-sub\">{esc(sub)}</p>" \
-              f'<p class="rk-note" style="text-align:center">{esc(rule)}</p>'
-        if self.sample:
-            out += '<div class="rk-sample">DỮ LIỆU MẪU — sample data: ' + self._t(
-                "số liệu tổng hợp, không phải số liệu thật",
-                "synthetic figures, not real data") + "</div>"
-        if not self.publish:
-            out += (f'<div class="rk-exact" {D.EXACT_MARK}="1">' + esc(self._t(
-                "SỐ LIỆU CHÍNH XÁC — CHỈ ĐỂ PHÂN TÍCH, KHÔNG CÔNG BỐ (publish=False)",
-                "EXACT FIGURES — FOR ANALYSIS ONLY, NOT FOR PUBLICATION (publish=False)"))
-                    + "</div>")
-        return wrap(page_css() + _CSS + out)
+        return wrap(render(
+            "title.html.j2", css=page_css(), title=title, subtitle=sub, note=rule,
+            sample=text("common.sample_banner", self.lang) if self.sample else None,
+            exact=None if self.publish else text("common.exact_figures_banner", self.lang),
+            exact_mark=D.EXACT_MARK, paragraph=None))
 
     def show_heading(self) -> None:
         self._display(self.heading_html())
@@ -896,36 +276,25 @@ class PetitionsReport:
         rows = []
         for s in FLOW_STAGES:
             rows.append({
-                self._t("Nội dung", "Stage"): stage_label(s, self.lang),
-                self._t("Số đơn", "Petitions"): self._flow_fig(s).text,
-                self._t("Tỷ lệ", "Share"): self._flow_rate(s, parent[s]) if s in parent
+                text("petitions.stage", self.lang): stage_label(s, self.lang),
+                text("petitions.petitions", self.lang): self._flow_fig(s).text,
+                text("common.share", self.lang): self._flow_rate(s, parent[s]) if s in parent
                 else "",
-                self._t("So với", "Of"): stage_label(parent[s], self.lang) if s in parent
+                text("petitions.of", self.lang): stage_label(parent[s], self.lang) if s in parent
                 else ""})
         return pd.DataFrame(rows)
 
     def flow_text(self) -> str:
         f = {s: self._words(self._flow_fig(s).text) for s in FLOW_STAGES}
         end = fmt.date_short(self.end.date(), self.lang)
-        def paren(rate: str, word: str) -> str:
-            return "" if rate == fmt.MISSING else f" ({word}{rate})"
+        def paren(key: str, rate: str) -> str:
+            return "" if rate == fmt.MISSING else text(key, self.lang, rate=rate)
 
-        rate = paren(self._flow_rate("handled", "received"), self._t("tỷ lệ ", "rate "))
-        frate = paren(self._flow_rate("result_updated", "transferred"), self._t("tỷ lệ ", ""))
-        lead = self._period_lead()
-        if self.vi:
-            return (f"{lead}, {self.who} tiếp nhận {f['received']} đơn, thư; trong đó "
-                    f"{f['within']} đơn thuộc thẩm quyền, {f['outside']} đơn không thuộc thẩm "
-                    f"quyền. Đến ngày {end}, đã xử lý {f['handled']} đơn{rate}, "
-                    f"trong đó chuyển {f['transferred']} đơn đến cơ quan có thẩm quyền; "
-                    f"{f['result_updated']} đơn đã chuyển được cập nhật kết quả{frate}."
-                    f" Còn {f['open']} đơn chưa xử lý.")
-        return (f"{lead}, {self.who} received {f['received']} petitions and letters: "
-                f"{f['within']} within its jurisdiction and {f['outside']} outside it. By "
-                f"{end}, {f['handled']} had been handled{rate}, {f['transferred']} of them "
-                f"transferred to the competent agency; the result of {f['result_updated']} "
-                f"transferred petitions had been recorded{frate}. {f['open']} were not yet "
-                "handled.")
+        rate = paren("petitions.flow.rate", self._flow_rate("handled", "received"))
+        frate = paren("petitions.flow.followup_rate",
+                      self._flow_rate("result_updated", "transferred"))
+        return text("petitions.flow.sentence", self.lang, lead=self._period_lead(), who=self.who,
+                    end=end, rate=rate, frate=frate, **f)
 
     def _period_lead(self) -> str:
         from reportkit.presentation.narrative import in_period
@@ -942,46 +311,35 @@ class PetitionsReport:
         items = []
         for s in FLOW_STAGES:
             fig = self._flow_fig(s)
-            text = fig.text
+            label = fig.text
             rate = self._flow_rate(s, parent[s]) if s in parent else fmt.MISSING
             if rate != fmt.MISSING:
-                text += f"  ({rate})"
+                label += f"  ({rate})"
             par = self._flow_fig(parent[s]).value if s in parent else None
-            items.append((stage_label(s, self.lang), fig.value, text, par))
-        notes = [self._t(
-            "Tỷ lệ so với nhóm cấp trên: số đơn tiếp nhận; “Giải quyết, lưu đơn” và “Chuyển cơ "
-            "quan có thẩm quyền” so với số đơn đã xử lý; “Đã có kết quả”, “Chưa có kết quả” so "
-            "với số đơn đã chuyển.",
-            "Shares are of the stage above: received; “Resolved or filed” and “Transferred” of "
-            "handled; “Result recorded” and “No result yet” of transferred."),
+            items.append((stage_label(s, self.lang), fig.value, label, par))
+        notes = [text("petitions.flow.chart_note", self.lang),
             *self._notes(self.flow_protected)]
         return chart_flow(items, [groups[s] for s in FLOW_STAGES],
-                          title=self._t("Tiếp nhận và xử lý đơn, thư", "Petitions received and "
-                                        "handled") + f" — {self.where}, "
+                          title=text("petitions.flow.chart_title",
+                                     self.lang) + f" — {self.where}, "
                           f"{self.period.label(self.lang)}", notes=notes, sample=self.sample)
 
     def show_flow(self, number: int | None = 1) -> None:
         """Section: received → jurisdiction → handled / transferred → result updated."""
         from reportkit.presentation import charts
-        from reportkit.presentation.blocks import esc, html_table
-
-        title = self._t("Tiếp nhận, xử lý đơn, thư", "Petitions received and handled")
-        self._display(self._section(number, title, f"<p>{esc(self.flow_text())}</p>"))
+        title = text("petitions.flow.title", self.lang)
+        self._display(self._section(number, title, self.flow_text()))
         if self.flow.received:
             charts.show(self.flow_chart())
         df = self.flow_table()
-        from reportkit.presentation.blocks import wrap
-
         notes = " ".join(self._notes(self.flow_protected))
         self._display(wrap(html_table(df, numeric=list(df.columns[1:3]), caption=notes or None)))
 
     # -- 2. backlog --------------------------------------------------------------------------
     @cached_property
     def trend_periods(self) -> list[Period]:
-        from reportkit.presentation.blocks import trend_periods
-
         ps = trend_periods(self.period)
-        first = _day(self.history["received_on"]).min() if len(self.history) else None
+        first = as_day(self.history["received_on"]).min() if len(self.history) else None
         if first is not None and not pd.isna(first):
             ps = [p for p in ps if pd.Timestamp(p.end_date(self.rule)) >= first] or [self.period]
         return ps
@@ -1021,65 +379,49 @@ class PetitionsReport:
         end = fmt.date_short(self.end.date(), self.lang)
         h = self.handling
         enough = h.n >= self.threshold or not self.publish
-        if self.vi:
-            s = (f"Đến ngày {end}, còn {total} đơn chưa xử lý (kể cả đơn nhận từ các kỳ trước), "
-                 f"trong đó {over90} đơn đã quá 90 ngày kể từ ngày nhận.")
-            if enough and h.median is not None:
-                s += (f" Đơn nhận trong kỳ và đã xử lý: trung vị "
-                      f"{fmt.number(h.median, 'vi', 1 if h.median % 1 else 0)} ngày từ khi nhận "
-                      f"đến khi xử lý; 90% số đơn được xử lý trong {self._n(h.p90)} ngày.")
-            elif h.n:
-                s += " Số đơn đã xử lý quá ít để tính thời gian xử lý."
-            return s
-        s = (f"On {end}, {total} petitions were still not handled (including those received in "
-             f"earlier periods), {over90} of them more than 90 days after receipt.")
+        s = text("petitions.backlog.sentence", self.lang, end=end, total=total, over90=over90)
         if enough and h.median is not None:
-            s += (f" Petitions received in the period and handled: median "
-                  f"{fmt.number(h.median, 'en', 1 if h.median % 1 else 0)} days from receipt to "
-                  f"handling; 90% were handled within {self._n(h.p90)} days.")
+            s += text("petitions.backlog.handling_days", self.lang,
+                      median=fmt.number(h.median, self.lang, 1 if h.median % 1 else 0),
+                      p90=self._n(h.p90))
         elif h.n:
-            s += " Too few petitions were handled to compute handling times."
+            s += text("petitions.backlog.too_few_handled", self.lang)
         return s
 
     def backlog_table(self) -> pd.DataFrame:
         """This period's open petitions by age band, as printed."""
         cur = str(self.period)
         keys = [*band_keys(), "total"]
-        labels = [*band_labels(lang=self.lang), self._t("Tổng số", "Total")]
+        labels = [*band_labels(lang=self.lang), text("common.total", self.lang)]
         return pd.DataFrame({
-            self._t("Thời gian từ khi nhận", "Time since receipt"): labels,
-            self._t("Số đơn chưa xử lý", "Open petitions"): [self._bp(cur, k).text
+            text("petitions.time_since_receipt", self.lang): labels,
+            text("petitions.open_petitions", self.lang): [self._bp(cur, k).text
                                                                for k in keys]})
 
     def backlog_trend_table(self) -> pd.DataFrame:
         """Open petitions by age band at each trend period's end (this period last), as
         printed."""
-        from reportkit.presentation.blocks import short_label
-
-        text = self.backlog_protected.text(self.lang, self.publish)
-        out = pd.DataFrame({self._t("Cuối kỳ", "Period end"): [
+        printed = self.backlog_protected.text(self.lang, self.publish)
+        out = pd.DataFrame({text("petitions.period_end", self.lang): [
             short_label(q, self.lang) for q in self.trend_periods]})
         for k, label in zip([*band_keys(), "total"],
-                            [*band_labels(lang=self.lang), self._t("Tổng số", "Total")],
+                            [*band_labels(lang=self.lang), text("common.total", self.lang)],
                             strict=True):
-            out[label] = text[k].to_list()
+            out[label] = printed[k].to_list()
         return out
 
     def show_backlog(self, number: int | None = 2) -> None:
         """Section: open petitions at the period end by age band, their trend, handling time."""
         from reportkit.presentation import charts
-        from reportkit.presentation.blocks import esc, html_table, short_label, wrap
-
-        title = self._t("Đơn tồn đọng, thời gian xử lý", "Backlog and handling time")
-        self._display(self._section(number, title, f"<p>{esc(self.backlog_text())}</p>"))
+        title = text("petitions.backlog.title", self.lang)
+        self._display(self._section(number, title, self.backlog_text()))
         cur = str(self.period)
         keys = band_keys()
         notes = self._notes(self.backlog_protected)
         charts.show(chart_bars(
             [self._bp(cur, k).value for k in keys], [self._bp(cur, k).text for k in keys],
             band_labels(lang=self.lang),
-            title=self._t("Đơn chưa xử lý đến cuối kỳ, theo thời gian từ khi nhận",
-                          "Petitions open at the period end, by time since receipt")
+            title=text("petitions.backlog.chart_title", self.lang)
             + f" — {self.where}", notes=notes, sample=self.sample))
         if len(self.trend_periods) > 1:
             p = self.backlog_protected
@@ -1091,8 +433,8 @@ class PetitionsReport:
                     for q, row in zip(self.trend_periods, vals.to_numpy(), strict=True)]
             charts.show(chart_stacked(
                 vals, totals, legend=band_labels(lang=self.lang), hidden_sum=rest,
-                hidden_label=self._t("Số được ẩn", "Hidden counts"),
-                title=self._t("Đơn chưa xử lý cuối mỗi kỳ", "Open petitions at each period end")
+                hidden_label=text("petitions.hidden_counts", self.lang),
+                title=text("petitions.backlog.trend_chart_title", self.lang)
                 + f" — {self.where}", notes=notes, sample=self.sample))
         df = self.backlog_trend_table()
         self._display(wrap(html_table(df, numeric=list(df.columns[1:]), highlight=None,
@@ -1128,7 +470,7 @@ class PetitionsReport:
                 small.append(rest.index[0])
                 rest = rest.iloc[1:]
             if len(small) > 1:
-                other = self._t("Các cơ quan khác", "Other agencies")
+                other = text("petitions.other_agencies", self.lang)
                 merged = counts.loc[small].sum().to_frame(other).T
                 counts = pd.concat([counts.drop(small), merged])
                 oldest = pd.concat([oldest.drop(small),
@@ -1139,31 +481,27 @@ class PetitionsReport:
     def followup_protected(self) -> D.Protected:
         counts, _ = self.followup_rows
         return D.protect(counts, self.threshold, row_total="total",
-                         col_total=self._t("Tổng số", "Total"))
+                         col_total=text("common.total", self.lang))
 
     def followup_table(self) -> pd.DataFrame:
         """Waiting transferred petitions per agency (unit when national), as printed."""
         p = self.followup_protected
-        text = p.text(self.lang, self.publish)
-        first = self._t("Đơn vị", "Unit") if self.national else self._t("Cơ quan nhận đơn",
-                                                                           "Receiving agency")
-        out = pd.DataFrame({first: list(text.index)})
+        printed = p.text(self.lang, self.publish)
+        first = text("common.unit" if self.national else "petitions.receiving_agency", self.lang)
+        out = pd.DataFrame({first: list(printed.index)})
         for k, label in zip(band_keys(), band_labels(lang=self.lang), strict=True):
-            out[label] = text[k].to_list()
-        out[self._t("Tổng số", "Total")] = text["total"].to_list()
+            out[label] = printed[k].to_list()
+        out[text("common.total", self.lang)] = printed["total"].to_list()
         _, oldest = self.followup_rows
-        out[self._t("Chuyển sớm nhất", "Earliest transfer")] = [
-            self._date(oldest.get(i)) if i in oldest.index else "" for i in text.index]
+        out[text("petitions.earliest_transfer", self.lang)] = [
+            self._date(oldest.get(i)) if i in oldest.index else "" for i in printed.index]
         return out
 
     def followup_text(self) -> str:
         p = self.followup_protected
         if self.followup.empty:
-            return self._t(
-                f"Đến ngày {fmt.date_short(self.end.date(), 'vi')}, mọi đơn đã chuyển cơ quan có "
-                "thẩm quyền đều đã được cập nhật kết quả.",
-                f"By {fmt.date_short(self.end.date(), 'en')}, the result of every transferred "
-                "petition had been recorded.")
+            return text("petitions.followup.none_waiting", self.lang,
+                        end=fmt.date_short(self.end.date(), self.lang))
         total_row = p.counts.index[-1]
         tot = self._words(D.cell_text(p.counts.at[total_row, "total"],
                                       p.status.at[total_row, "total"] if self.publish else "",
@@ -1174,15 +512,8 @@ class PetitionsReport:
                                          self.lang, self.threshold))
         end = fmt.date_short(self.end.date(), self.lang)
         listed = self._overdue_shown()
-        if self.vi:
-            return (f"Đến ngày {end}, còn {tot} đơn đã chuyển cơ quan có thẩm quyền nhưng chưa "
-                    f"được cập nhật kết quả, trong đó {over90} đơn đã quá 90 ngày kể từ ngày "
-                    "chuyển." + (" Danh sách dưới đây chỉ ghi số hiệu đơn và các mốc ngày để "
-                                 "đôn đốc." if listed else ""))
-        return (f"On {end}, the result of {tot} transferred petitions had not been recorded, "
-                f"{over90} of them more than 90 days after the transfer."
-                + (" The list below gives petition ids and dates only, for chasing."
-                   if listed else ""))
+        s = text("petitions.followup.sentence", self.lang, end=end, total=tot, over90=over90)
+        return s + (text("petitions.followup.list_note", self.lang) if listed else "")
 
     def _overdue_shown(self) -> bool:
         total = self.overdue.attrs.get("total", len(self.overdue))
@@ -1198,30 +529,25 @@ class PetitionsReport:
         rebuild the suppressed table by agency."""
         o = self.overdue
         out = pd.DataFrame({
-            self._t("Số hiệu đơn", "Petition id"): o["petition_id"].to_list(),
-            self._t("Ngày nhận", "Received"): [self._date(d) for d in o["received_on"]],
-            self._t("Ngày chuyển", "Transferred"): [self._date(d) for d in o["transferred_on"]],
-            self._t("Số ngày chờ", "Days waiting"): [self._n(d) for d in o["days_waiting"]],
+            text("petitions.petition_id", self.lang): o["petition_id"].to_list(),
+            text("petitions.received", self.lang): [self._date(d) for d in o["received_on"]],
+            text("petitions.transferred", self.lang): [self._date(d) for d in o["transferred_on"]],
+            text("petitions.days_waiting", self.lang): [self._n(d) for d in o["days_waiting"]],
         })
         if self.national:  # the unit is also the first part of the id
-            out.insert(1, self._t("Đơn vị", "Unit"), [self._unit_name(c) for c in o["unit_code"]])
+            out.insert(1, text("common.unit", self.lang),
+                       [self._unit_name(c) for c in o["unit_code"]])
         return out
 
     def show_followup(self, number: int | None = 3) -> None:
         """Section: transferred petitions with no result after 30/60/90 days."""
-        from reportkit.presentation.blocks import esc, html_table, wrap
-
-        title = self._t("Theo dõi kết quả giải quyết đơn đã chuyển",
-                        "Following up transferred petitions")
-        self._display(self._section(number, title, f"<p>{esc(self.followup_text())}</p>"))
+        title = text("petitions.followup.title", self.lang)
+        self._display(self._section(number, title, self.followup_text()))
         if self.followup.empty:
             return
         df = self.followup_table()
-        cap = (self._t("Số ngày tính từ ngày chuyển đơn đến cuối kỳ; xếp theo số đơn quá 90 ngày. ",
-                       "Days from the transfer to the period end; most waiting over 90 days "
-                       "first. ") if self.national else
-               self._t("Số ngày tính từ ngày chuyển đơn đến cuối kỳ; xếp theo đơn chờ lâu nhất. ",
-                       "Days from the transfer to the period end; oldest waiting first. "))
+        cap = (text("petitions.followup.caption_national", self.lang) if self.national else
+               text("petitions.followup.caption", self.lang))
         cap += " ".join(self._notes(self.followup_protected))
         self._display(wrap(html_table(df, numeric=list(df.columns[1:-1]), total=True,
                                       caption=cap)))
@@ -1229,13 +555,12 @@ class PetitionsReport:
         total = o.attrs.get("total", len(o))
         if not self._overdue_shown():
             return  # nothing to list, or a list of one or two would print a small count
-        head = self._t(f"Đơn chờ kết quả quá {BANDS[0]} ngày, lâu nhất trước",
-                       f"Petitions waiting over {BANDS[0]} days, longest first")
+        head = text("petitions.overdue.lead", self.lang, days=BANDS[0])
         if total > len(o):
-            head += self._t(f" ({len(o)} đơn đầu danh sách)", f" (first {len(o)})")
+            head += text("petitions.overdue.first_n", self.lang, n=len(o))
         lst = self.overdue_table()
-        self._display(wrap(f"<p><b>{esc(head)}</b></p>" + html_table(
-            lst, numeric=[self._t("Số ngày chờ", "Days waiting")])))
+        self._display(block(lead=head, body=html_table(
+            lst, numeric=[text("petitions.days_waiting", self.lang)])))
 
     # -- 4. hotspots -------------------------------------------------------------------------
     @cached_property
@@ -1278,28 +603,28 @@ class PetitionsReport:
     def _compare_row(self, label: str, cur: Published, ly: Published,
                      first: str) -> dict[str, str]:
         ch, pct = self._change(cur, ly)
-        return {first: label, self._t("Cùng kỳ năm trước", "Same period last year"): ly.text,
-                self._t("Kỳ này", "This period"): cur.text, self._t("Tăng, giảm", "Change"): ch,
-                self._t("Tỷ lệ tăng, giảm", "Change (%)"): pct}
+        return {first: label, text("common.same_period_last_year", self.lang): ly.text,
+                text("common.this_period", self.lang): cur.text, text("petitions.change",
+                                                                      self.lang): ch,
+                text("petitions.change_pct", self.lang): pct}
 
     def hotspots_table(self) -> pd.DataFrame:
         """Petitions by topic, this period against last year, with the total (last row)."""
-        first = self._t("Lĩnh vực", "Topic")
+        first = text("petitions.topic", self.lang)
         rows = [self._compare_row(category_label("topic", t, self.lang), self._hp("current", t),
                                   self._hp("last_year", t), first) for t in TOPICS]
-        rows.append(self._compare_row(self._t("Tổng số", "Total"), self._hp("current", "total"),
+        rows.append(self._compare_row(text("common.total", self.lang), self._hp("current", "total"),
                                       self._hp("last_year", "total"), first))
         return pd.DataFrame(rows)
 
     def crowd_table(self) -> pd.DataFrame:
         """Group petitions (đông người) and large-group delegations against last year."""
         cur_d, ly_d = self.delegations
-        first = self._t("Nội dung", "Item")
+        first = text("petitions.item", self.lang)
         return pd.DataFrame([
-            self._compare_row(self._t("Đơn đông người (mọi lĩnh vực)",
-                                      "Group petitions (any topic)"),
+            self._compare_row(text("petitions.crowd.group_petitions", self.lang),
                               self._hp("current", GROUP), self._hp("last_year", GROUP), first),
-            self._compare_row(self._t("Đoàn đông người đến tiếp", "Large-group delegations"),
+            self._compare_row(text("petitions.crowd.delegations", self.lang),
                               self._count(int(cur_d.sum())), self._count(int(ly_d.sum())),
                               first)])
 
@@ -1312,28 +637,22 @@ class PetitionsReport:
         for t in (*HOT_TOPICS, GROUP):
             cur, ly = self._hp("current", t), self._hp("last_year", t)
             name = (category_label("topic", t, self.lang).lower() if t in TOPICS
-                    else self._t("đơn đông người", "group petitions"))
+                    else text("petitions.group_petitions", self.lang))
             if cur.value is None or ly.value is None:
-                parts.append(self._t(f"{name}: {self._words(cur.text)} đơn (cùng kỳ "
-                                     f"{self._words(ly.text)})",
-                                     f"{name}: {self._words(cur.text)} (last year "
-                                     f"{self._words(ly.text)})"))
+                parts.append(text("petitions.hotspots.part_hidden", self.lang, name=name,
+                                  cur=self._words(cur.text), ly=self._words(ly.text)))
                 continue
             ch, pct = self._change(cur, ly)
             trend = fmt.change(cur.value - ly.value, self.lang, kind="number")
-            parts.append(self._t(f"{name}: {cur.text} đơn, {trend} đơn so với cùng kỳ"
-                                 + (f" ({pct})" if pct != fmt.MISSING else ""),
-                                 f"{name}: {cur.text}, {trend} on last year"
-                                 + (f" ({pct})" if pct != fmt.MISSING else "")))
+            parts.append(text("petitions.hotspots.part", self.lang, name=name, cur=cur.text,
+                              trend=trend) + (f" ({pct})" if pct != fmt.MISSING else ""))
         cur_d, ly_d = self.delegations
         d_cur = self._count(int(cur_d.sum())) if len(cur_d) else Published(None, fmt.MISSING)
         d_ly = self._count(int(ly_d.sum())) if len(ly_d) else Published(None, fmt.MISSING)
-        s = self._t("So với cùng kỳ năm trước, ", "Against the same period last year, ") \
+        s = text("petitions.hotspots.lead", self.lang) \
             + "; ".join(parts) + ". "
-        s += self._t(f"Tiếp {self._words(d_cur.text)} đoàn đông người (cùng kỳ năm trước "
-                     f"{self._words(d_ly.text)}).",
-                     f"{self._words(d_cur.text)} large-group delegations were received (same "
-                     f"period last year {self._words(d_ly.text)}).")
+        s += text("petitions.hotspots.delegations", self.lang,
+                  d_cur=self._words(d_cur.text), d_ly=self._words(d_ly.text))
         return s
 
     def hotspots_chart(self) -> Figure:
@@ -1341,22 +660,19 @@ class PetitionsReport:
         for t in [*TOPICS, GROUP]:
             c, y = self._hp("current", t), self._hp("last_year", t)
             labels.append(category_label("topic", t, self.lang) if t in TOPICS
-                          else self._t("Đơn đông người", "Group petitions"))
+                          else text("petitions.group_petitions_label", self.lang))
             cur.append(c.value)
             ly.append(y.value)
             ch, _ = self._change(c, y)
             texts.append(c.text + (f"  ({ch})" if ch != fmt.MISSING else ""))
-        notes = [self._t("Nhãn: số đơn kỳ này (tăng, giảm so với cùng kỳ). Đơn đông người "
-                         "thuộc mọi lĩnh vực.",
-                         "Labels: this period (change on last year). Group petitions are of "
-                         "any topic."), *self._notes(self.hotspots_protected)]
+        notes = [text("petitions.hotspots.chart_note", self.lang),
+                 *self._notes(self.hotspots_protected)]
         return chart_compare(
             labels, cur, ly, texts,
-            title=self._t("Đơn, thư theo lĩnh vực so với cùng kỳ năm trước",
-                          "Petitions by topic against the same period last year")
+            title=text("petitions.hotspots.chart_title", self.lang)
             + f" — {self.where}",
-            legend=(self._t("Kỳ này", "This period"),
-                    self._t("Cùng kỳ năm trước", "Same period last year")),
+            legend=(text("common.this_period", self.lang),
+                    text("common.same_period_last_year", self.lang)),
             notes=notes, sample=self.sample)
 
     def rising_table(self, n: int = 5) -> pd.DataFrame:
@@ -1366,15 +682,17 @@ class PetitionsReport:
             r = rising_units(self.current, self.last_year, topic=None if t == GROUP else t,
                              group=t == GROUP, n=n)
             name = (category_label("topic", t, self.lang) if t in TOPICS
-                    else self._t("Đơn đông người", "Group petitions"))
+                    else text("petitions.group_petitions_label", self.lang))
             for code, row in r.iterrows():
                 cur, ly = self._count(int(row["current"])), self._count(int(row["last_year"]))
                 ch, pct = self._change(cur, ly)
-                rows.append({self._t("Lĩnh vực", "Topic"): name,
-                             self._t("Đơn vị", "Unit"): self._unit_name(str(code)),
-                             self._t("Cùng kỳ năm trước", "Same period last year"): ly.text,
-                             self._t("Kỳ này", "This period"): cur.text,
-                             self._t("Tăng", "Rise"): ch, self._t("Tỷ lệ", "Change (%)"): pct})
+                rows.append({text("petitions.topic", self.lang): name,
+                             text("common.unit", self.lang): self._unit_name(str(code)),
+                             text("common.same_period_last_year", self.lang): ly.text,
+                             text("common.this_period", self.lang): cur.text,
+                             text("petitions.rise",
+                                  self.lang): ch, text("petitions.rising.change_pct",
+                                                                         self.lang): pct})
         return pd.DataFrame(rows)
 
     def delegations_table(self, n: int = 10) -> pd.DataFrame:
@@ -1384,19 +702,16 @@ class PetitionsReport:
         rows = []
         for code, v in top.items():
             c, y = self._count(int(v)), self._count(int(ly.get(code, 0)))
-            rows.append({self._t("Đơn vị", "Unit"): self._unit_name(str(code)),
-                         self._t("Cùng kỳ năm trước", "Same period last year"): y.text,
-                         self._t("Kỳ này", "This period"): c.text})
+            rows.append({text("common.unit", self.lang): self._unit_name(str(code)),
+                         text("common.same_period_last_year", self.lang): y.text,
+                         text("common.this_period", self.lang): c.text})
         return pd.DataFrame(rows)
 
     def show_hotspots(self, number: int | None = 4) -> None:
         """Section: topics and group petitions against last year; delegations; rising units."""
         from reportkit.presentation import charts
-        from reportkit.presentation.blocks import esc, html_table, wrap
-
-        title = self._t("Lĩnh vực nổi cộm, đơn đông người",
-                        "Hotspots: topics and group petitions")
-        self._display(self._section(number, title, f"<p>{esc(self.hotspots_text())}</p>"))
+        title = text("petitions.hotspots.title", self.lang)
+        self._display(self._section(number, title, self.hotspots_text()))
         if self.flow.received or len(self.last_year):
             charts.show(self.hotspots_chart())
         df = self.hotspots_table()
@@ -1407,16 +722,13 @@ class PetitionsReport:
         if self.national:
             r = self.rising_table()
             if not r.empty:
-                head = self._t("Các đơn vị có số đơn tăng nhiều nhất so với cùng kỳ",
-                               "Units where petitions rose most on last year")
-                self._display(wrap(f"<p><b>{esc(head)}</b></p>"
-                                   + html_table(r, numeric=list(r.columns[2:]))))
+                head = text("petitions.rising.lead", self.lang)
+                self._display(block(lead=head, body=html_table(r, numeric=list(r.columns[2:]))))
             dl = self.delegations_table()
             if not dl.empty:
-                head = self._t("Các đơn vị tiếp nhiều đoàn đông người nhất",
-                               "Units receiving the most large-group delegations")
-                self._display(wrap(f"<p><b>{esc(head)}</b></p>"
-                                   + html_table(dl, numeric=list(dl.columns[1:]))))
+                head = text("petitions.delegations.lead", self.lang)
+                self._display(block(lead=head,
+                                    body=html_table(dl, numeric=list(dl.columns[1:]))))
 
     # -- 5. repeats --------------------------------------------------------------------------
     @cached_property
@@ -1439,23 +751,13 @@ class PetitionsReport:
     def repeats_text(self) -> str:
         p = self.repeats_protected
         if p.values["repeat"] == 0:
-            return self._t("Trong kỳ không có đơn gửi lại vụ việc đã gửi trước đó (đối chiếu "
-                           "theo mã vụ việc).",
-                           "No petition received in the period concerned a case submitted "
-                           "before (matched on the case key).")
+            return text("petitions.repeats.none", self.lang)
         rep = p.text("repeat", self.lang, self.publish)
         cases = self._count(self.repeat_summary.repeated_cases).text
         many = self._count(self.repeat_summary.cases_3plus).text
         rep, cases, many = (self._words(x) for x in (rep, cases, many))
-        if self.vi:
-            return (f"Trong số đơn nhận trong kỳ, {rep} đơn là đơn gửi lại vụ việc đã gửi trước "
-                    f"đó ({cases} vụ việc); {many} vụ việc đã gửi từ {REPEAT_MIN} lần trở lên. "
-                    "Đơn được nhận diện là cùng vụ việc theo mã vụ việc; báo cáo không ghi thông "
-                    "tin về người gửi.")
-        return (f"Of the petitions received in the period, {rep} concerned a case submitted "
-                f"before ({cases} cases); {many} cases have been submitted {REPEAT_MIN} times or "
-                "more. Submissions are matched on the case key; nothing about the petitioner is "
-                "shown.")
+        return text("petitions.repeats.sentence", self.lang, repeats=rep, cases=cases, many=many,
+                    times=REPEAT_MIN)
 
     def repeats_table(self) -> pd.DataFrame:
         """Cases submitted at least :data:`REPEAT_MIN` times: case key, topic, counts, dates.
@@ -1468,55 +770,45 @@ class PetitionsReport:
             r = r.iloc[0:0]
         r = r.head(self.list_limit)
         out = pd.DataFrame({
-            self._t("Mã vụ việc", "Case key"): list(r.index.astype(str)),
-            self._t("Lĩnh vực", "Topic"): [category_label("topic", t, self.lang)
+            text("petitions.case_key", self.lang): list(r.index.astype(str)),
+            text("petitions.topic", self.lang): [category_label("topic", t, self.lang)
                                            for t in r["topic"]],
-            self._t("Số lần gửi", "Submissions"): [self._n(v) for v in r["submissions"]],
-            self._t("Lần đầu", "First"): [self._date(d) for d in r["first_received"]],
-            self._t("Gần nhất", "Latest"): [self._date(d) for d in r["last_received"]],
+            text("petitions.submissions", self.lang): [self._n(v) for v in r["submissions"]],
+            text("petitions.repeats.first_received",
+                 self.lang): [self._date(d) for d in r["first_received"]],
+            text("petitions.repeats.last_received",
+                 self.lang): [self._date(d) for d in r["last_received"]],
         })
         if self.national:
-            out.insert(1, self._t("Đơn vị", "Unit"), [self._unit_name(c) for c in r["unit_code"]])
+            out.insert(1, text("common.unit", self.lang),
+                       [self._unit_name(c) for c in r["unit_code"]])
         return out
 
     def show_repeats(self, number: int | None = 5) -> None:
         """Section: the same case submitted again (matched on case_key)."""
-        from reportkit.presentation.blocks import esc, html_table, wrap
-
-        title = self._t("Đơn gửi nhiều lần", "Repeat petitions")
-        self._display(self._section(number, title, f"<p>{esc(self.repeats_text())}</p>"))
+        title = text("petitions.repeat_petitions", self.lang)
+        self._display(self._section(number, title, self.repeats_text()))
         df = self.repeats_table()
         if not df.empty:
-            head = self._t(f"Vụ việc gửi đơn từ {REPEAT_MIN} lần trở lên (nhiều lần nhất trước)",
-                           f"Cases submitted {REPEAT_MIN} times or more (most first)")
-            self._display(wrap(f"<p><b>{esc(head)}</b></p>" + html_table(
-                df, numeric=[self._t("Số lần gửi", "Submissions")])))
+            head = text("petitions.repeats.lead", self.lang, times=REPEAT_MIN)
+            self._display(block(lead=head, body=html_table(
+                df, numeric=[text("petitions.submissions", self.lang)])))
 
     # -- method note -----------------------------------------------------------------------
     def method_text(self) -> list[str]:
-        rule = (self._t("từ ngày 15 tháng trước đến ngày 14 tháng cuối kỳ (Nghị định 09/2019)",
-                        "the 15th of the month before to the 14th (Decree 09/2019)")
-                if self.rule == "decree09" else self._t("theo tháng dương lịch",
-                                                        "calendar months"))
-        items = [self._t(
-            f"Kỳ báo cáo tính {rule}. Đơn “đã xử lý” là đơn có ngày xử lý đến hết kỳ; đơn "
-            "“chưa xử lý” cuối kỳ gồm cả đơn nhận từ các kỳ trước.",
-            f"The period runs over {rule}. A petition is handled when its handling date is "
-            "on or before the period end; open petitions include those received earlier.")]
+        rule = (text("petitions.method.decree09", self.lang)
+                if self.rule == "decree09" else text("petitions.method.calendar", self.lang))
+        items = [text("petitions.method.period", self.lang, rule=rule)]
         if self.publish:
-            items.append(D.note(self.lang, self.threshold, True) + self._t(
-                " Biểu đồ không vẽ các số được ẩn.", " Charts do not draw hidden numbers."))
+            items.append(D.note(self.lang, self.threshold,
+                                True) + text("petitions.method.hidden_not_drawn", self.lang))
         else:
-            items.append(self._t("Chế độ phân tích: số liệu chính xác, không dùng để công bố.",
-                                 "Analysis mode: exact figures, not for publication."))
+            items.append(text("petitions.method.exact", self.lang))
         return items
 
     def show_method(self) -> None:
-        from reportkit.presentation.blocks import esc, wrap
-
-        title = self._t("Ghi chú về số liệu", "About the figures")
-        lis = "".join(f"<li>{esc(t)}</li>" for t in self.method_text())
-        self._display(wrap(f'<h2>{esc(title)}</h2><ul class="rk-note">{lis}</ul>'))
+        title = text("petitions.method.title", self.lang)
+        self._display(block(title, items=self.method_text(), list_class="rk-note"))
 
     # -- for the province report ---------------------------------------------------------------
     def summary(self) -> dict[str, Published]:
@@ -1561,39 +853,26 @@ class PetitionsReport:
         out = []
         a90 = s["awaiting_result_over_90"]
         if a90.value is None or a90.value > 0:
-            out.append(self._t(
-                f"Việc theo dõi, đôn đốc, cập nhật kết quả giải quyết đơn, thư đã chuyển cơ quan "
-                f"có thẩm quyền chưa chặt chẽ: còn {self._words(a90.text)} đơn quá 90 ngày chưa "
-                "có kết quả.",
-                f"Following up petitions transferred to the competent agencies is incomplete: "
-                f"the result of {self._words(a90.text)} has not been recorded after 90 days."))
+            out.append(text("petitions.limitation.followup", self.lang,
+                            a90=self._words(a90.text)))
         o90 = s["open_over_90"]
         if o90.value is None or o90.value > 0:
-            out.append(self._t(f"Còn {self._words(o90.text)} đơn tồn đọng quá 90 ngày.",
-                               f"{self._words(o90.text)} petitions have been open for over 90 "
-                               "days."))
+            out.append(text("petitions.limitation.backlog", self.lang,
+                            o90=self._words(o90.text)))
         for t in (*HOT_TOPICS, GROUP):
             cur, ly = self._hp("current", t), self._hp("last_year", t)
             if cur.value is None or ly.value is None or cur.value <= ly.value:
                 continue
             name = (category_label("topic", t, self.lang).lower() if t in TOPICS
-                    else self._t("đơn đông người", "group petitions"))
+                    else text("petitions.group_petitions", self.lang))
             ch = fmt.change(cur.value - ly.value, self.lang, kind="number")
-            out.append(self._t(f"Đơn về {name} {ch} đơn so với cùng kỳ năm trước; cần giải "
-                               "quyết kịp thời tại cơ sở, không để phát sinh khiếu kiện đông "
-                               "người, vượt cấp.",
-                               f"Petitions on {name} are {ch} on last year; they need to be "
-                               "dealt with locally in time, before they grow into group "
-                               "delegations to the Centre.")
+            out.append(text("petitions.limitation.topic_rise", self.lang, name=name, ch=ch)
                        if t != GROUP else
-                       self._t(f"Đơn đông người {ch} đơn so với cùng kỳ năm trước.",
-                               f"Group petitions are {ch} on last year."))
+                       text("petitions.limitation.group_rise", self.lang, ch=ch))
         c3 = s["cases_3plus"]
         if c3.value is None or c3.value > 0:
-            out.append(self._t(f"Có {self._words(c3.text)} vụ việc gửi đơn từ {REPEAT_MIN} lần "
-                               "trở lên.",
-                               f"{self._words(c3.text)} cases have been submitted "
-                               f"{REPEAT_MIN} times or more."))
+            out.append(text("petitions.limitation.repeats", self.lang,
+                            cases=self._words(c3.text), times=REPEAT_MIN))
         return out
 
     def tables(self) -> dict[str, pd.DataFrame]:

@@ -14,7 +14,6 @@ hidden by the print CSS of reportkit's HTML export.
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 from collections.abc import Callable, Mapping
@@ -23,6 +22,7 @@ from typing import Any, Literal
 import ipywidgets
 
 from reportkit.errors import ExportError
+from reportkit.presentation.html import render
 
 __all__ = ["explorer", "render_view", "MAX_VIEWS", "MAX_BYTES"]
 
@@ -185,8 +185,7 @@ def _caption(label: str, name: str) -> Output:
     text = f"{label}: {name}" if label else name
     return {"output_type": "display_data", "metadata": {},
             # Hidden on screen (the dropdown says it); reportkit's print CSS shows it.
-            "data": {"text/html": f'<p class="{CAPTION_CLASS}" style="display:none">'
-                                  f"{html.escape(text)}</p>",
+            "data": {"text/html": str(render("caption.html.j2", cls=CAPTION_CLASS, text=text)),
                      "text/plain": ""}}
 
 

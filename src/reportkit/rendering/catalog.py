@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import html
 import json
 import os
 import tempfile
@@ -252,16 +251,9 @@ def verify_tree(folder: Path) -> list[VerifyReport]:
 
 # --- index.html ---------------------------------------------------------------------------
 
-_CSS = """body{font-family:'DejaVu Sans',Arial,sans-serif;margin:2em;color:#222}
-h1{font-size:1.4em}table{border-collapse:collapse;width:100%;font-size:.92em}
-th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
-th{background:#f2f2f2}td.n{text-align:right}.ok{color:#17612a;font-weight:bold}
-.failed{color:#a31515;font-weight:bold}.err{font-size:.85em;white-space:pre-wrap;
-max-width:40em}.muted{color:#777}"""  # no monospace: DejaVu Sans Mono lacks Vietnamese letters
-
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+def _s(value: Any) -> str:
+    """A manifest value as text for the index pages (missing: empty)."""
+    return "" if value is None else str(value)
 
 
 def _when(iso: str | None) -> str:
@@ -273,17 +265,12 @@ def _secs(value: Any) -> str:
     return f"{value:.1f}" if isinstance(value, int | float) and value else ""
 
 
-def _link(info: dict[str, Any] | None, label: str) -> str:
-    if not info:
-        return ""
-    return f'<a href="{_e(info["path"])}">{_e(label)}</a>'
+def _page(template: str, **context: Any) -> bytes:
+    """An index page from ``rendering/templates/`` (Jinja2, autoescape: a unit name or an
+    error message holding ``<script>`` is shown as text)."""
+    from reportkit.presentation.html import render
 
-
-def _page(title: str, body: str) -> bytes:
-    return (f'<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head>\n<body>\n{body}\n"
-            f"</body></html>\n").encode()
+    return (str(render(template, package="reportkit.rendering", **context)) + "\n").encode()
 
 
 def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:
@@ -298,32 +285,23 @@ def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:
     for e in entries:
         files = e.get("files") or {}
         status = e.get("status", "")
-        note = ""
-        if status == "failed" and files:
-            note = ('<br><span class="muted">báo cáo trước vẫn giữ / previous report kept '
-                    f'({_e(_when((e.get("report_run") or {}).get("finished")))})</span>')
-        unit = f'{_e(e.get("unit"))} {_e(e.get("unit_name"))}' if e.get("unit") else "Toàn quốc"
-        links = " · ".join(x for x in (
-            _link(files.get("html"), "HTML"), _link(files.get("pdf"), "PDF"),
-            _link(files.get("ipynb"), "ipynb"),
-            _link((e.get("failed_files") or {}).get("ipynb"), "notebook lỗi / failed")) if x)
-        rows.append(
-            f'<tr><td>{_e(e.get("notebook"))}</td><td>{unit}</td><td>{_e(e.get("period"))}</td>'
-            f'<td class="{_e(status)}">{_e(_STATUS_LABEL.get(status, status))}{note}</td>'
-            f"<td>{links}</td><td>{_e(_when(e.get('finished')))}</td>"
-            f'<td class="n">{_e(_secs(e.get("seconds")))}</td>'
-            f'<td class="err">{_e(e.get("error"))}</td></tr>')
+        kept = (_when((e.get("report_run") or {}).get("finished"))
+                if status == "failed" and files else None)
+        links = [(info["path"], label) for info, label in (
+            (files.get("html"), "HTML"), (files.get("pdf"), "PDF"), (files.get("ipynb"), "ipynb"),
+            ((e.get("failed_files") or {}).get("ipynb"), "notebook lỗi / failed")) if info]
+        rows.append({
+            "notebook": _s(e.get("notebook")), "unit": _s(e.get("unit")),
+            "unit_name": _s(e.get("unit_name")), "period": _s(e.get("period")),
+            "status": _s(status), "status_label": _s(_STATUS_LABEL.get(status, status)),
+            "kept": kept, "links": links, "finished": _when(e.get("finished")),
+            "seconds": _secs(e.get("seconds")), "error": _s(e.get("error"))})
     counts = {s: sum(e.get("status") == s for e in entries) for s in ("ok", "failed")}
-    body = (f"<h1>Danh mục báo cáo / Reports — {_e(period)}</h1>"
-            f"<p>{len(entries)} báo cáo / reports: {counts['ok']} ok, {counts['failed']} "
-            f"lỗi / failed. Cập nhật / updated {_e(_when(manifest.get('updated')))}. "
-            f'Chi tiết / details: <a href="{MANIFEST}">{MANIFEST}</a>.</p>'
-            "<table><thead><tr><th>Báo cáo / Report</th><th>Đơn vị / Unit</th>"
-            "<th>Kỳ / Period</th><th>Trạng thái / Status</th><th>Tệp / Files</th>"
-            "<th>Thời điểm / Finished</th><th>Giây / s</th><th>Lỗi / Error</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
     path = Path(period_dir) / INDEX
-    _atomic_write(path, _page(f"Danh mục báo cáo {period}", body))
+    _atomic_write(path, _page(
+        "index_period.html.j2", title=f"Danh mục báo cáo {period}", period=period, rows=rows,
+        total=len(entries), ok=counts["ok"], failed=counts["failed"],
+        updated=_when(manifest.get("updated")), manifest=MANIFEST))
     return path
 
 
@@ -341,11 +319,8 @@ def write_root_index(root: Path) -> Path | None:
             continue
         ok = sum(e.get("status") == "ok" for e in reports)
         failed = sum(e.get("status") == "failed" for e in reports)
-        rows.append(f'<tr><td><a href="{_e(folder.name)}/{INDEX}">{_e(folder.name)}</a></td>'
-                    f'<td class="n">{ok}</td><td class="n">{failed}</td></tr>')
-    body = ("<h1>Báo cáo theo kỳ / Reports by period</h1><table><thead><tr>"
-            "<th>Kỳ / Period</th><th>ok</th><th>lỗi / failed</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+        rows.append({"folder": folder.name, "ok": ok, "failed": failed})
     path = root / INDEX
-    _atomic_write(path, _page("Báo cáo theo kỳ", body))
+    _atomic_write(path, _page("index_root.html.j2", title="Báo cáo theo kỳ", rows=rows,
+                              index=INDEX))
     return path

@@ -1,0 +1,131 @@
+"""The table of texts (:mod:`reportkit.core.i18n`): every message in both languages, every id a
+page asks for exists, and mistakes fail loudly with a useful message."""
+
+from __future__ import annotations
+
+import ast
+import string
+from pathlib import Path
+
+import pytest
+
+from reportkit.core.i18n import LANGS, T, UnknownText, pair, text
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "reportkit"
+
+# Messages whose two languages use different fields, with the reason. Keep this short.
+FIELDS_DIFFER = {
+    "narrative.archives": "the English sentence is passive and does not name the office",
+    "report.national.overview": "the Vietnamese sentence opens with the period, capitalised "
+                                "({Label}); the English one says \"In {label}\"",
+}
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+
+
+def _text_calls() -> list[tuple[str, ast.expr]]:
+    """``(place, first argument)`` of every ``text(...)`` / ``i18n.text(...)`` call under src."""
+    out = []
+    for path in sorted(SRC.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            f = node.func
+            if (isinstance(f, ast.Name) and f.id == "text") or (
+                    isinstance(f, ast.Attribute) and f.attr == "text"
+                    and isinstance(f.value, ast.Name) and f.value.id == "i18n"):
+                out.append((f"{path.relative_to(SRC.parent)}:{node.lineno}", node.args[0]))
+    return out
+
+
+def _literal_keys(arg: ast.expr) -> list[str]:
+    """The ids a first argument can take when it is written out: a literal, or either branch
+    of ``"a" if cond else "b"``."""
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return [arg.value]
+    if isinstance(arg, ast.IfExp):
+        return _literal_keys(arg.body) + _literal_keys(arg.orelse)
+    return []
+
+
+def _prefix(arg: ast.expr) -> str | None:
+    """The literal start of an id built with an f-string (``f"dashboard.{key}"``)."""
+    if isinstance(arg, ast.JoinedStr) and arg.values and isinstance(arg.values[0], ast.Constant):
+        return str(arg.values[0].value)
+    return None
+
+
+def test_every_message_has_both_languages() -> None:
+    assert LANGS == ("vi", "en")
+    for key, texts in T.items():
+        assert isinstance(texts, tuple) and len(texts) == 2, key
+        vi, en = texts
+        assert isinstance(vi, str) and vi.strip(), f"{key}: no Vietnamese text"
+        assert isinstance(en, str) and en.strip(), f"{key}: no English text"
+
+
+def test_both_languages_use_the_same_fields() -> None:
+    bad = [key for key, (vi, en) in T.items()
+           if _fields(vi) != _fields(en) and key not in FIELDS_DIFFER]
+    assert not bad, f"fields differ between vi and en: {bad}"
+    assert set(FIELDS_DIFFER) <= set(T)
+
+
+def test_every_id_used_under_src_exists() -> None:
+    calls = _text_calls()
+    assert len(calls) > 150  # the scan sees the pages
+    missing, prefixes = [], []
+    for place, arg in calls:
+        keys = _literal_keys(arg)
+        for key in keys:
+            if key not in T:
+                missing.append(f"{place}: {key}")
+        prefix = _prefix(arg)
+        if prefix is not None:
+            prefixes.append(prefix)
+            if not any(k.startswith(prefix) for k in T):
+                missing.append(f"{place}: {prefix}…")
+        if not keys and prefix is None and not isinstance(arg, ast.Name):
+            missing.append(f"{place}: id not checkable ({ast.unparse(arg)})")
+    assert not missing, "unknown text ids:\n" + "\n".join(missing)
+
+
+def test_every_message_is_used() -> None:
+    """No dead texts: each id is named under src, or built from a prefix that is."""
+    used, prefixes = set(), []
+    for _place, arg in _text_calls():
+        used.update(_literal_keys(arg))
+        if (p := _prefix(arg)) is not None:
+            prefixes.append(p)
+    # Ids passed through a variable (``paren("petitions.flow.rate", ...)``) are literals too.
+    for path in SRC.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in T:
+                used.add(node.value)
+    dead = [k for k in T if k not in used and not any(k.startswith(p) for p in prefixes)]
+    assert not dead, f"texts no page uses: {dead}"
+
+
+def test_text_fills_fields_in_the_language() -> None:
+    assert text("petitions.window", "vi", start="1/7/2025", end="30/9/2025") == \
+        "Số liệu từ 1/7/2025 đến 30/9/2025"
+    assert text("petitions.window", "en", start="1 July", end="30 September") == \
+        "Figures from 1 July to 30 September"
+    assert pair("common.total") == ("Tổng số", "Total")
+
+
+def test_unknown_id_names_the_close_ones() -> None:
+    with pytest.raises(UnknownText, match="petitions.window"):
+        text("petitions.windw", "vi")
+    with pytest.raises(KeyError):  # UnknownText is a KeyError for callers that expect one
+        text("no.such.text")
+
+
+def test_unknown_language_and_missing_field_are_errors() -> None:
+    with pytest.raises(ValueError, match="available: vi, en"):
+        text("common.total", "fr")
+    with pytest.raises(KeyError, match="start"):
+        text("petitions.window", "vi", end="30/9/2025")
