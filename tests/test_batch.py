@@ -35,6 +35,7 @@ from reportkit.cli import main
 from reportkit.core import units
 from reportkit.errors import ConfigError, ExecutionError, ParameterError
 from reportkit.rendering import catalog, runner
+from reportkit.store.io import sha256_file
 
 NB = Path(__file__).resolve().parent / "notebooks"
 ROOT = Path(__file__).resolve().parents[1]
@@ -356,7 +357,7 @@ def test_a_promoted_report_is_never_rendered_twice(project: Path) -> None:
     html.write_text("<p>report</p>")
     nb = nbformat.v4.new_notebook()
     nb.metadata["reportkit"] = {"input_hash": job.input_hash, "run_id": "r0",
-                                "sha256": {"html": catalog.sha256_file(html)}}
+                                "sha256": {"html": sha256_file(html)}}
     nbformat.write(nb, job.final_dir / "unit_report.ipynb")
     forced = batch.RunConfig(**{**config.__dict__, "run_id": "r2", "force": True})
     assert batch.already_rendered(job, forced) is None  # --force: only this run's output

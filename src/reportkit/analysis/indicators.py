@@ -287,7 +287,7 @@ def _cache_write(path: Path, df: pd.DataFrame) -> None:
     import io
     import shutil
 
-    from reportkit.store.warehouse import _atomic_write_bytes
+    from reportkit.store.io import atomic_write
 
     try:
         fresh_folder = not path.parent.exists()
@@ -297,7 +297,7 @@ def _cache_write(path: Path, df: pd.DataFrame) -> None:
         buf = io.BytesIO()
         feather.write_feather(pa.Table.from_pandas(df, preserve_index=True), buf,
                               compression="uncompressed")
-        _atomic_write_bytes(path, buf.getvalue())
+        atomic_write(path, buf.getvalue())
         if fresh_folder:  # prune the oldest data versions
             folders = sorted((p for p in path.parent.parent.iterdir() if p.is_dir()),
                              key=lambda p: p.stat().st_mtime, reverse=True)

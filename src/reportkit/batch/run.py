@@ -49,6 +49,7 @@ from reportkit.errors import (
     ReportkitError,
 )
 from reportkit.rendering import catalog, runner
+from reportkit.store.io import atomic_write, sha256_file
 
 if TYPE_CHECKING:
     import nbformat
@@ -228,7 +229,7 @@ def already_rendered(job: Job, config: RunConfig) -> Outcome | None:
     files = {"ipynb": ipynb}
     for fmt, sha in (md.get("sha256") or {}).items():
         path = job.final_dir / f"{job.stem}.{fmt}"
-        if not path.is_file() or catalog.sha256_file(path) != sha:
+        if not path.is_file() or sha256_file(path) != sha:
             return None
         files[fmt] = path
     shutil.rmtree(job.final_dir / runner.FAILED, ignore_errors=True)  # as promotion does
@@ -270,9 +271,7 @@ def _load_notebook(job: Job) -> nbformat.NotebookNode:
 def _write_nb(nb: nbformat.NotebookNode, path: Path) -> None:
     import nbformat
 
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(nbformat.writes(nb), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, nbformat.writes(nb), fsync=False)  # staging: a crash loses the run
 
 
 def execute_on_kernel(job: Job, nb: nbformat.NotebookNode, kernel: Kernel, staged: Path, *,
@@ -388,7 +387,7 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
             nb.metadata["reportkit"] = {
                 "input_hash": job.input_hash, "run_id": config.run_id, "started": started,
                 "params": report.params, "data_version": job.inputs["data"],
-                "sha256": {fmt: catalog.sha256_file(p) for fmt, p in staged.items()}}
+                "sha256": {fmt: sha256_file(p) for fmt, p in staged.items()}}
             _write_nb(nb, staged_nb)
             staged["ipynb"] = staged_nb
         except Exception as exc:

@@ -27,7 +27,6 @@ import functools
 import html
 import io
 import itertools
-import os
 import re
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
@@ -48,6 +47,7 @@ from matplotlib.transforms import Bbox, ScaledTranslation, blended_transform_fac
 
 from reportkit.core import fmt
 from reportkit.errors import LookupInRegistryError
+from reportkit.store.io import atomic_write
 
 WIDTH_IN, DPI = 16 / 2.54, 150  # the text width of an A4 page; the resolution of
 # PNGs and of the layout's text measurement
@@ -264,9 +264,7 @@ def font_face_css() -> str:
     css = "\n".join(_font_face(family, path, weight)
                     for path, weight in zip(paths, (400, 700), strict=True))
     try:  # atomically: kernels of a batch may write it at the same time
-        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
-        tmp.write_text(css, encoding="ascii")
-        os.replace(tmp, cached)
+        atomic_write(cached, css, fsync=False)
     except OSError:
         pass  # a read-only cache folder: computed again in the next process
     return css

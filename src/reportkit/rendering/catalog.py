@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from reportkit.errors import ConfigError
+from reportkit.store.io import atomic_write, sha256_file
 
 __all__ = ["MANIFEST", "INDEX", "RUNS", "file_info", "load_manifest", "record", "append_event",
            "read_runs", "files_intact",
@@ -50,35 +49,12 @@ def now_iso() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def sha256_file(path: Path) -> str:
-    """The sha256 of a file, read in 1 MB blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def file_info(path: Path, base: Path) -> dict[str, Any]:
     """What the manifest records about one file: path relative to ``base``, sha256, size and
     mtime (the mtime only lets an unchanged file skip re-hashing)."""
     st = path.stat()
     return {"path": path.relative_to(base).as_posix(), "sha256": sha256_file(path),
             "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _empty(period: str) -> dict[str, Any]:
@@ -131,7 +107,7 @@ def record(period_dir: Path, rel: str, update: Callable[[dict[str, Any] | None],
         manifest["reports"] = dict(sorted(manifest["reports"].items()))
         manifest["period"] = entry.get("period", manifest.get("period"))
         manifest["updated"] = now_iso()
-        _atomic_write(period_dir / MANIFEST,
+        atomic_write(period_dir / MANIFEST,
                       json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8"))
         write_index(period_dir, manifest)
         if event is not None:
@@ -298,7 +274,7 @@ def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:
             "seconds": _secs(e.get("seconds")), "error": _s(e.get("error"))})
     counts = {s: sum(e.get("status") == s for e in entries) for s in ("ok", "failed")}
     path = Path(period_dir) / INDEX
-    _atomic_write(path, _page(
+    atomic_write(path, _page(
         "index_period.html.j2", title=f"Danh mục báo cáo {period}", period=period, rows=rows,
         total=len(entries), ok=counts["ok"], failed=counts["failed"],
         updated=_when(manifest.get("updated")), manifest=MANIFEST))
@@ -321,6 +297,6 @@ def write_root_index(root: Path) -> Path | None:
         failed = sum(e.get("status") == "failed" for e in reports)
         rows.append({"folder": folder.name, "ok": ok, "failed": failed})
     path = root / INDEX
-    _atomic_write(path, _page("index_root.html.j2", title="Báo cáo theo kỳ", rows=rows,
+    atomic_write(path, _page("index_root.html.j2", title="Báo cáo theo kỳ", rows=rows,
                               index=INDEX))
     return path

@@ -20,12 +20,10 @@ after the preprocessors, and no per-export scan of the vendored renderer, checke
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import nbformat
 
 from reportkit.errors import ExportError
+from reportkit.store.io import atomic_write, sha256_bytes, sha256_file
 
 if TYPE_CHECKING:
     from reportkit.rendering.pdf import PdfPrinter
@@ -164,10 +163,6 @@ class RendererInfo:
         return f"embed-{self.version}.js"
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 @functools.lru_cache(maxsize=1)
 def renderer_info() -> RendererInfo:
     """The vendored ``@jupyter-widgets/html-manager`` build, checked against its manifest.
@@ -182,7 +177,7 @@ def renderer_info() -> RendererInfo:
     version = manifest["version"]
     path = _VENDOR / f"embed-{version}.js"
     for name, expected in manifest["files"].items():
-        got = _sha256((_VENDOR / name).read_bytes()) if (_VENDOR / name).is_file() else "missing"
+        got = sha256_file(_VENDOR / name) if (_VENDOR / name).is_file() else "missing"
         if got != expected:
             raise ExportError(f"Vendored file {name} does not match MANIFEST.json "
                               f"(sha256 {got}); re-run tools/vendor-widgets.sh", file=name)
@@ -227,26 +222,9 @@ def install_static(root: Path) -> Path:
     for name, source in files.items():
         target = static / name
         data = source.read_bytes()
-        if not (target.is_file() and _sha256(target.read_bytes()) == _sha256(data)):
-            _atomic_write_bytes(target, data)
+        if not (target.is_file() and sha256_bytes(target.read_bytes()) == sha256_bytes(data)):
+            atomic_write(target, data)
     return static / info.filename
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def external_references(html: str) -> list[str]:
@@ -488,7 +466,7 @@ def write_html(nb: nbformat.NotebookNode, path: Path, *, title: str, lang: str =
     if len(data) > SIZE_WARNING:
         log.warning("%s: HTML is %.1f MB (over %.1f MB)", path.name, len(data) / 1e6,
                     SIZE_WARNING / 1e6)
-    return _atomic_write_bytes(path, data)
+    return atomic_write(path, data)
 
 
 def write_pdf(html_path: Path, pdf_path: Path, *, title: str, lang: str = "vi",

@@ -19,7 +19,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from reportkit.errors import ExportError
+from reportkit.store.io import atomic_write
 
 __all__ = ["PdfPrinter", "PrintJob", "PrintResult", "print_many", "chromium_path", "MARGINS"]
 
@@ -113,22 +113,6 @@ def footer_template(lang: str) -> str:
     style = (f"font-family:{FONT};font-size:8.5pt;width:100%;text-align:center;color:#222;"
              f"margin:0 {MARGINS['right']} 0 {MARGINS['left']};")
     return f'<div style="{style}">{_FOOTER.get(lang, _FOOTER["en"])}</div>'
-
-
-def _atomic_pdf(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
 
 
 def _count_pages(data: bytes) -> int:
@@ -232,7 +216,7 @@ class PdfPrinter:
         blocked: list[str] = []
         try:
             data = self._render(job, blocked)
-            _atomic_pdf(job.pdf, data)
+            atomic_write(job.pdf, data)
             result = PrintResult(job.pdf, True, time.monotonic() - started,
                                  _count_pages(data), blocked)
         except Exception as exc:  # reported per job; print_many carries on
