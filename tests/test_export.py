@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -331,6 +332,20 @@ def test_outputs_are_focusable_images_have_alt_text_and_letters_are_letters(
     assert len(re.findall(r'<div[^>]*\sclass="[^"]*jp-OutputArea-output[^"]*"[^>]*'
                           r'\stabindex="0"', text)) == 3
     assert re.search(r"<h2[^>]*>II\. Hạn chế<", text) and "&#7841;" not in text
+
+
+def test_an_image_without_alt_text_is_named_with_the_way_to_add_one(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A notebook author who shows a bare figure learns how to give it alternative text."""
+    png = base64_png()
+    nb = new_notebook(cells=[new_code_cell("fig", execution_count=1, outputs=[
+        new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
+        new_output("display_data", data={"text/html": '<img alt="Biểu đồ" src="x.png">'}),
+    ])])
+    with caplog.at_level(logging.WARNING, logger="reportkit.rendering.export"):
+        export.write_html(nb, tmp_path / "a.html", title="Báo cáo")
+    assert "Báo cáo: 1 image(s) have no alternative text" in caplog.text
+    assert 'reportkit.show(fig, alt="...")' in caplog.text
 
 
 @pytest.mark.parametrize("output", [

@@ -343,13 +343,26 @@ def report_preprocessor(nb: nbformat.NotebookNode,
     the renderer out).
 
     It runs on nbconvert's own copy of the notebook, so the caller's notebook is untouched.
+    Images shown without alternative text (a bare figure, ``plt.show()``) are counted, and the
+    log says how to give them one.
 
     Raises:
         ExportError: A displayed widget cannot be rendered offline.
     """
     nb.metadata["title"] = resources["reportkit"]["title"]
     _prune_widget_state(nb)
+    bare = sum(1 for cell in nb.cells if cell.cell_type == "code"
+               for out in cell.get("outputs", [])
+               if any(m in out.get("data", {}) for m in _BARE_IMAGES))
+    if bare:
+        log.warning("%s: %d image(s) have no alternative text; show charts with "
+                    "reportkit.show(fig, alt=\"...\") instead of plt.show() or a bare figure",
+                    resources["reportkit"]["title"], bare)
     return nb, resources
+
+
+# Image outputs that carry no alternative text (charts shown by reportkit.show are HTML).
+_BARE_IMAGES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
 
 
 _EXPORTERS = threading.local()  # one exporter per thread (Dask runs tasks in threads)
