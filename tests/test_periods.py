@@ -407,3 +407,24 @@ def test_import_does_not_load_pandas() -> None:
     code = ("import sys, reportkit.core.periods, reportkit.core.fmt; "
             "sys.exit(1 if 'pandas' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode == 0
+
+
+@pytest.mark.parametrize(("text", "meant"), [
+    ("Q3/2025", "2025-Q3"), ("quý 3/2025", "2025-Q3"), ("Quý III/2025", "2025-Q3"),
+    ("2025Q3", "2025-Q3"), ("09/2025", "2025-09"), ("tháng 9/2025", "2025-09"),
+    ("T9/2025", "2025-09"), ("2025/09", "2025-09"), ("6 tháng đầu năm 2025", "2025-H1"),
+    ("9 tháng năm 2025", "2025-9M"), ("năm 2025", "2025"), ("H2/2025", "2025-H2"),
+])
+def test_a_common_spelling_gets_a_did_you_mean(text: str, meant: str) -> None:
+    with pytest.raises(PeriodError) as info:
+        Period.parse(text)
+    assert f"Did you mean {meant}?" in str(info.value)
+    assert info.value.fields["suggestion"] == meant
+    assert str(Period.parse(meant)) == meant  # the suggestion itself parses
+
+
+@pytest.mark.parametrize("text", ["hello", "13/2025", "Q5/2025", "2025-13"])
+def test_no_suggestion_where_none_fits(text: str) -> None:
+    with pytest.raises(PeriodError) as info:
+        Period.parse(text)
+    assert "Did you mean" not in str(info.value)

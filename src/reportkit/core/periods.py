@@ -84,8 +84,53 @@ def _as_date(d: date) -> date:
 
 
 def _bad(text: Any, reason: str) -> PeriodError:
-    return PeriodError(f"Cannot read period {text!r}: {reason}. Accepted forms: {ACCEPTED}.",
-                       period=str(text), reason=reason)
+    hint = suggest(text) if isinstance(text, str) else None
+    did = f" Did you mean {hint}?" if hint else ""
+    return PeriodError(f"Cannot read period {text!r}: {reason}.{did} Accepted forms: {ACCEPTED}.",
+                       period=str(text), reason=reason, suggestion=hint)
+
+
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_SPELLINGS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), kind) for pattern, kind in (
+        # quarters: "Q3/2025", "q3 2025", "quý 3/2025", "quý III/2025", "quy 3-2025", "2025Q3"
+        (r"(?:q|quý|quy)\s*(?P<n>[1-4]|i{1,3}|iv)\s*[/\-. ]\s*(?P<y>\d{4})", "quarter"),
+        (r"(?P<y>\d{4})\s*[/\-. ]?\s*(?:q|quý|quy)\s*(?P<n>[1-4]|i{1,3}|iv)", "quarter"),
+        # halves: "H1/2025", "2025H2", "6 tháng đầu năm 2025", "6 tháng cuối năm 2025"
+        (r"h\s*(?P<n>[12])\s*[/\-. ]\s*(?P<y>\d{4})", "half"),
+        (r"(?P<y>\d{4})\s*[/\-. ]?\s*h\s*(?P<n>[12])", "half"),
+        (r"6\s*tháng\s*(?P<n>đầu|cuối)\s*năm\s*(?P<y>\d{4})", "half"),
+        # nine months: "9 tháng năm 2025", "9 tháng đầu năm 2025", "9m/2025"
+        (r"9\s*(?:tháng|m)\s*(?:đầu\s*)?(?:năm\s*)?[/\-. ]?\s*(?P<y>\d{4})", "9m"),
+        # months: "09/2025", "9-2025", "tháng 9/2025", "T9/2025", "2025/09", "2025.9", "202509"
+        (r"(?:tháng|thang|t)?\s*(?P<n>0?[1-9]|1[0-2])\s*[/\-. ]\s*(?P<y>\d{4})", "month"),
+        (r"(?P<y>\d{4})\s*[/. ]\s*(?P<n>0?[1-9]|1[0-2])", "month"),
+        (r"(?P<y>\d{4})(?P<n>0[1-9]|1[0-2])", "month"),
+        # years: "năm 2025", "nam 2025", "FY2025"
+        (r"(?:năm|nam|fy)\s*(?P<y>\d{4})", "year"),
+    ))
+
+
+def suggest(text: str) -> str | None:
+    """The period code a common spelling means ("Q3/2025", "quý III/2025", "2025Q3" →
+    ``2025-Q3``; "09/2025", "tháng 9/2025" → ``2025-09``; "6 tháng đầu năm 2025" →
+    ``2025-H1``), or None. Used to say "did you mean ..." when a code does not parse."""
+    import unicodedata
+
+    s = unicodedata.normalize("NFC", text).strip().lower()
+    for pattern, kind in _SPELLINGS:
+        m = pattern.fullmatch(s)
+        if not m:
+            continue
+        y = int(m.group("y"))
+        n_text = m.groupdict().get("n")
+        n = (_ROMAN.get(n_text) or (1 if n_text == "đầu" else 2 if n_text == "cuối" else
+                                    int(n_text))) if n_text else 0
+        if not 1900 <= y <= 2999:
+            return None
+        return {"quarter": f"{y}-Q{n}", "half": f"{y}-H{n}", "9m": f"{y}-9M",
+                "month": f"{y}-{n:02d}", "year": f"{y}"}[kind]
+    return None
 
 
 def _shape_ok(first: date, last: date, kind: str) -> bool:
