@@ -32,6 +32,7 @@ from reportkit.core.schema import COUNT, Problem, Table, table
 from reportkit.intake.messages import size_text, tr
 from reportkit.intake.readers import DEFAULT_LIMITS, SUFFIXES, Limits, read_file
 from reportkit.intake.validation import Batch, BatchItem, FileResult, clean_value
+from reportkit.store.io import write_csv
 from reportkit.store.warehouse import TIME_COLUMN, Warehouse, project_root
 
 log = logging.getLogger("reportkit.intake")
@@ -405,8 +406,8 @@ def _quarantine(res: FileResult, folder: Path, stamp: str, limits: Limits) -> Pa
     dest.with_name(dest.name + ".problems.json").write_text(
         json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     cols = ["file", "sheet", "table", "row", "column", "value", "rule", "message"]
-    pd.DataFrame([p.as_dict() for p in res.problems], columns=cols).to_csv(
-        dest.with_name(dest.name + ".problems.csv"), index=False, encoding="utf-8-sig")
+    write_csv(pd.DataFrame([p.as_dict() for p in res.problems], columns=cols),
+              dest.with_name(dest.name + ".problems.csv"), index=False, encoding="utf-8-sig")
     return dest
 
 
