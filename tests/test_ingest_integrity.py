@@ -25,6 +25,32 @@ def _petitions(wh: Warehouse) -> list[str]:
     return sorted(wh.read("petitions", list(wh.partitions("petitions")))["petition_id"])
 
 
+# -- 4. counts have an upper bound; one failing file never loses the others ---------------------
+@pytest.mark.parametrize("value", ["99999999999999999999999", "9223372036854775808", "1e30",
+                                   "10000001"])
+def test_huge_count_is_a_cell_error_with_the_upper_bound(run: Runner, tmp_path: Path,
+                                                         value: str) -> None:
+    res = run.one(write_csv(tmp_path / "a.csv", [act(docs_sent=value)]))
+    assert res.status == "rejected"
+    (p,) = [p for p in res.problems if p.rule == "upper bound"]
+    assert (p.row, p.column, p.value, p.file) == (2, "docs_sent", value, str(res.path))
+    assert res.quarantined is not None and res.quarantined.exists()
+
+
+def test_huge_count_in_a_folder_does_not_lose_the_other_files(run: Runner,
+                                                              tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    write_csv(folder / "good.csv", [act()])
+    write_csv(folder / "huge.csv", [act("2025-08", docs_sent="99999999999999999999999")])
+    write_csv(folder / "bad.csv", [act("2025-09", docs_sent="x")])
+    rep = run(folder)
+    by = {r.path.name: r for r in rep.files}
+    assert by["good.csv"].status == "loaded"
+    assert by["huge.csv"].status == "rejected" and by["bad.csv"].status == "rejected"
+    assert all(by[n].quarantined for n in ("huge.csv", "bad.csv"))
+    assert len(run.wh.read("activity", ["15@2025-07-01"])) == 1
+
+
 # -- 6. CSV exports are safe to open in Excel --------------------------------------------------
 @pytest.mark.parametrize(("cell", "shown"), [
     ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"), ("=1+1", "'=1+1"), ("+1+1", "'+1+1"),
