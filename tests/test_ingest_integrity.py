@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from reportkit.intake import IngestReport, format_outcome, ingest
+from reportkit.intake import IngestReport, format_outcome, ingest, replacements
 from reportkit.store.io import csv_safe
 from reportkit.store.warehouse import Warehouse
 from test_ingest import TODAY, Runner, act, pet, write_csv
@@ -43,6 +43,9 @@ def test_resubmission_with_fewer_rows_drops_the_rows_it_no_longer_has(run: Runne
     assert rep["scope"] == "petitions|15|2025-Q3"
     assert (rep["old"]["rows"], rep["new"]["rows"]) == (10, 6)
     assert rep["previous"]["file"] == str(first)
+    dropped = [e for e in replacements(run.wh) if e.get("dropped")]
+    assert sorted(e["key"]["petition_id"] for e in dropped) == [f"LC-{i}" for i in range(6, 10)]
+    assert all(e["file"] == str(second) for e in dropped)
 
 
 def test_activity_resubmission_logs_old_and_new_totals(run: Runner, tmp_path: Path) -> None:
@@ -172,6 +175,29 @@ def test_unexpected_failure_reading_one_file_quarantines_only_that_file(
     assert "parser exploded" in by["boom.csv"].problems[0].message
 
 
+def test_unexpected_failure_checking_one_file_quarantines_only_that_file(
+        run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reportkit.intake.validation import Batch
+
+    real = Batch._check_table
+
+    def flaky(self: Batch, raw: Any, tbl: Any) -> Any:
+        if (raw["unit_code"] == "01").any():
+            raise RuntimeError("rule engine exploded")
+        return real(self, raw, tbl)
+
+    monkeypatch.setattr(Batch, "_check_table", flaky)
+    folder = tmp_path / "in"
+    write_csv(folder / "a.csv", [act()])
+    write_csv(folder / "b.csv", [act(code="01", name="Hà Nội")])
+    rep = run(folder)
+    by = {r.path.name: r for r in rep.files}
+    assert by["a.csv"].status == "loaded"
+    assert by["b.csv"].status == "rejected" and by["b.csv"].quarantined
+    assert "rule engine exploded" in by["b.csv"].problems[0].message
+    assert len(run.wh.read("activity", ["15@2025-07-01"])) == 1
+
+
 def test_unexpected_failure_writing_one_file_quarantines_only_that_file(
         run: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real = Warehouse.upsert
@@ -215,12 +241,14 @@ def test_device_behind_a_csv_name_is_refused(run: Runner, tmp_path: Path, target
     assert res.status == "rejected" and "not a regular file" in res.problems[0].message
 
 
-def test_fifo_is_refused_without_waiting(run: Runner, tmp_path: Path) -> None:
+@pytest.mark.parametrize("given", ["folder", "file"])
+def test_fifo_is_refused_without_waiting(run: Runner, tmp_path: Path, given: str) -> None:
     fifo = tmp_path / "in" / "pipe.csv"
     fifo.parent.mkdir()
     os.mkfifo(fifo)
     out: list[IngestReport] = []
-    t = threading.Thread(target=lambda: out.append(run(fifo.parent)), daemon=True)
+    target = fifo.parent if given == "folder" else fifo
+    t = threading.Thread(target=lambda: out.append(run(target)), daemon=True)
     t.start()
     t.join(15)
     assert out, "ingest hung on a FIFO"

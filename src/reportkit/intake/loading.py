@@ -285,7 +285,8 @@ def ingest(paths: Iterable[Path | str], *, warehouse: Warehouse | None = None,
 
 
 def replacements(warehouse: Warehouse | None = None) -> list[dict[str, Any]]:
-    """The replacements log: one entry per row a resubmission replaced (old → new)."""
+    """The replacements log: one entry per row a resubmission replaced (old → new), and one
+    per row it dropped (``"dropped": true``: the new submission of its scope lacks it)."""
     wh = warehouse or Warehouse()
     try:
         lines = (wh.root / REPLACEMENTS_FILE).read_text(encoding="utf-8").splitlines()
@@ -506,7 +507,7 @@ def _write(batch: Batch, wh: Warehouse, stamp: str, who: str, only: int | None =
                                  stamp, who)
             earlier = part if earlier is None else pd.concat([earlier, part])
         if scoped_old is not None and len(scoped_old):
-            _record_scopes(rows, scoped_old, tbl, batch.items, ledger)
+            entries += _record_scopes(rows, scoped_old, tbl, batch.items, ledger, stamp, who)
     return entries
 
 
@@ -537,10 +538,13 @@ def _figures(df: pd.DataFrame, tbl: Table) -> dict[str, Any]:
 
 
 def _record_scopes(rows: pd.DataFrame, scoped_old: pd.DataFrame, tbl: Table,
-                   items: list[BatchItem], ledger: list[dict[str, Any]]) -> None:
+                   items: list[BatchItem], ledger: list[dict[str, Any]], stamp: str, who: str
+                   ) -> list[dict[str, Any]]:
     """For every scope whose stored rows were replaced: old and new figures and the file
-    that was its submission, on the result of the file that now is."""
+    that was its submission, on the result of the file that now is (for its ledger entry);
+    returns a replacements-log entry for every row the new submission no longer has."""
     key = list(tbl.key)
+    out: list[dict[str, Any]] = []
     for scope, old in scoped_old.groupby(SCOPE_COLUMN, sort=True):
         new = rows[rows[SCOPE_COLUMN] == scope]
         if new.empty:
@@ -549,12 +553,21 @@ def _record_scopes(rows: pd.DataFrame, scoped_old: pd.DataFrame, tbl: Table,
         full = f"{tbl.name}|{scope}"
         prev = next((e for e in reversed(ledger) if e.get("status") == "loaded"
                      and full in (e.get("scopes") or ())), None)
+        previous = None if prev is None else {
+            k: prev.get(k) for k in ("file", "sha256", "at", "user")}
         res.replaces.append({
             "scope": full, "old": _figures(old, tbl),
             "new": _figures(new.drop_duplicates(key, keep="last"), tbl),
-            "previous": None if prev is None else {
-                k: prev.get(k) for k in ("file", "sha256", "at", "user")},
+            "previous": previous,
         })
+        kept = pd.MultiIndex.from_frame(new[key].astype(str))
+        gone = old[~pd.MultiIndex.from_frame(old[key].astype(str)).isin(kept)]
+        for k in gone[key].astype(str).itertuples(index=False):
+            out.append({"at": stamp, "user": who, "table": tbl.name,
+                        "key": dict(zip(key, k, strict=True)), "file": str(res.path),
+                        "sha256": res.sha256, "previous": previous, "dropped": True,
+                        "changes": {}})
+    return out
 
 
 def _storage_types(rows: pd.DataFrame, tbl: Table) -> pd.DataFrame:
