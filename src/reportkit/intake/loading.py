@@ -481,17 +481,19 @@ def _write(batch: Batch, wh: Warehouse, stamp: str, who: str, only: int | None =
         key = list(tbl.key)
         # Within the call, the last file of a scope is its submission: an earlier file's rows
         # of that scope stay only where the last file has the same key (to log the change).
-        last = rows.groupby(SCOPE_COLUMN)["_file"].transform("max").to_numpy()
+        last = rows.groupby(SCOPE_COLUMN, observed=True)["_file"].transform("max").to_numpy()
         is_last = rows["_file"].to_numpy() == last
         if not is_last.all():
             idx = pd.MultiIndex.from_frame(rows[[SCOPE_COLUMN, *key]].astype(str))
             rows = rows[is_last | idx.isin(idx[is_last])]
-        for fi, scopes in rows.groupby("_file")[SCOPE_COLUMN].unique().items():
+        for fi, scopes in rows.groupby("_file", observed=True)[SCOPE_COLUMN].unique().items():
             res = batch.items[int(fi)].result
             res.scopes = sorted(set(res.scopes) | {f"{tname}|{s}" for s in scopes})
         scopes_written = sorted(rows[SCOPE_COLUMN].unique())
-        visit = sorted(set(partition_keys(rows, tbl).dropna()))
         occ = rows.groupby(key, sort=False).cumcount().to_numpy()
+        # A scope must be dropped in gen 0 from every partition it has rows in, also where
+        # only later generations write (needed only when keys repeat across files).
+        visit = sorted(set(partition_keys(rows, tbl).dropna())) if occ.max() > 0 else []
         earlier: pd.DataFrame | None = None
         scoped_old: pd.DataFrame | None = None
         for gen in range(int(occ.max()) + 1):
@@ -519,10 +521,22 @@ def _scopes(rows: pd.DataFrame, tbl: Table) -> pd.Series:
     span = rows.groupby("_file")[when].agg(["min", "max"])
     text = {fi: f"{lo:{fmt}}..{hi:{fmt}}" for fi, lo, hi in
             zip(span.index, span["min"], span["max"], strict=True)}
-    period = rows["_period"].astype(object) if "_period" in rows else pd.Series(
-        "", index=rows.index, dtype=object)
-    period = period.where(period.fillna("").astype(str).ne(""), rows["_file"].map(text))
-    return rows["unit_code"].astype(str) + "|" + period.astype(str)
+    period = rows["_period"] if "_period" in rows else pd.Series("", index=rows.index)
+    # Few distinct (file, period, unit) triples: build each scope text once (a categorical).
+    p_codes, p_uniq = pd.factorize(period.fillna("").astype(str))
+    u_codes, u_uniq = pd.factorize(rows["unit_code"].astype(str))
+    files = rows["_file"].to_numpy(dtype=np.int64)
+    combo = (files * len(p_uniq) + p_codes) * len(u_uniq) + u_codes
+    codes, uniques = pd.factorize(combo)
+    names = []
+    for c in uniques:
+        rest, u = divmod(int(c), len(u_uniq))
+        fi, p = divmod(rest, len(p_uniq))
+        names.append(f"{u_uniq[u]}|{p_uniq[p] or text[fi]}")
+    cats = list(dict.fromkeys(names))
+    where = {c: i for i, c in enumerate(cats)}
+    mapped = np.array([where[n] for n in names], dtype=np.int64)
+    return pd.Series(pd.Categorical.from_codes(mapped[codes], cats), index=rows.index)
 
 
 def _figures(df: pd.DataFrame, tbl: Table) -> dict[str, Any]:
@@ -546,7 +560,7 @@ def _record_scopes(rows: pd.DataFrame, scoped_old: pd.DataFrame, tbl: Table,
     key = list(tbl.key)
     out: list[dict[str, Any]] = []
     for scope, old in scoped_old.groupby(SCOPE_COLUMN, sort=True):
-        new = rows[rows[SCOPE_COLUMN] == scope]
+        new = rows[rows[SCOPE_COLUMN].astype(object) == scope]
         if new.empty:
             continue
         res = items[int(new["_file"].max())].result

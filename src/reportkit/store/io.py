@@ -48,14 +48,17 @@ def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
         s = out[col]
         if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
             continue
-        text = s.where(s.map(lambda v: isinstance(v, str)))
-        risky = text.str.contains(_RISKY, regex=True, na=False)
+        try:
+            text = s.str  # non-text values in an object column read as missing here
+        except AttributeError:
+            continue
+        risky = text.contains(_RISKY, regex=True, na=False)
         if risky.any():
-            plain = text.str.fullmatch(_PLAIN_NEGATIVE.pattern, na=False)
+            plain = text.fullmatch(_PLAIN_NEGATIVE.pattern, na=False)
             fix = (risky & ~plain).to_numpy(dtype=bool)
             if fix.any():
                 s = s.astype(object)
-                s[fix] = "'" + text[fix]
+                s[fix] = "'" + s[fix].astype(str)
                 out[col] = s
     return out
 

@@ -239,8 +239,9 @@ class Warehouse:
         if rows.empty:
             return result
         cols = tbl.columns + [SCOPE_COLUMN]
-        rows = rows.reindex(columns=cols).copy()
-        rows[SCOPE_COLUMN] = rows[SCOPE_COLUMN].astype(object)
+        rows = rows.reindex(columns=cols)
+        if not isinstance(rows[SCOPE_COLUMN].dtype, pd.CategoricalDtype):
+            rows[SCOPE_COLUMN] = rows[SCOPE_COLUMN].astype(object)  # all-NaN floats when absent
         keys = partition_keys(rows, tbl)
         if keys.isna().any():
             bad = rows.loc[keys.isna(), "unit_code"].unique()
