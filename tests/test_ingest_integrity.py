@@ -70,6 +70,20 @@ def test_resubmission_leaves_other_periods_and_units_alone(run: Runner, tmp_path
     assert _petitions(run.wh) == ["A-1", "B-1", "C-1"]
 
 
+def test_header_only_resubmission_empties_its_scope(run: Runner, tmp_path: Path) -> None:
+    """A unit may have received no petitions in a period: a corrected file with only the
+    header says so, and the rows of the earlier file of that unit and period go."""
+    name = "15-lao-cai_2025-Q3.csv"
+    run.one(write_csv(tmp_path / "v1" / name, [pet("A-1"), pet("A-2")]))
+    run.one(write_csv(tmp_path / "other" / "15-lao-cai_2025-Q4.csv",
+                      [pet("B-1", received="2025-10-03", handled_on="2025-10-10")]))
+    res = run.one(write_csv(tmp_path / "v2" / name, [], list(pet("x"))))
+    assert res.status == "loaded" and res.outcome == "replaced"
+    assert _petitions(run.wh) == ["B-1"]
+    (rep,) = run.wh.ledger()[-1]["replaces"]
+    assert (rep["old"]["rows"], rep["new"]["rows"]) == (2, 0)
+
+
 # -- 2. sending back an earlier file makes it current again -------------------------------------
 def test_sending_back_the_original_after_a_correction_restores_it(run: Runner,
                                                                   tmp_path: Path) -> None:

@@ -471,6 +471,7 @@ def _write(batch: Batch, wh: Warehouse, stamp: str, who: str, only: int | None =
     accepted = np.array([it.result.status == "loaded" and (only is None or fi == only)
                          for fi, it in enumerate(batch.items)] + [False])
     ledger = wh.ledger()
+    entries += _write_empty(batch, wh, accepted, ledger, stamp, who)
     for tname, typed in batch.typed.items():
         tbl = table(tname)
         rows = typed[accepted[typed["_file"].to_numpy()]]
@@ -513,6 +514,47 @@ def _write(batch: Batch, wh: Warehouse, stamp: str, who: str, only: int | None =
     return entries
 
 
+def _write_empty(batch: Batch, wh: Warehouse, accepted: np.ndarray,
+                 ledger: list[dict[str, Any]], stamp: str, who: str) -> list[dict[str, Any]]:
+    """Accepted files with no row for a table whose form names its unit and period (a
+    header-only petition file: no petitions that period): the stored rows of that scope go.
+    """
+    from reportkit.core import units as U
+
+    entries: list[dict[str, Any]] = []
+    typed_files: dict[str, set[int]] | None = None
+    for fi, item in enumerate(batch.items):
+        if not accepted[fi] or not any(p.n == 0 for p in item.read.parts):
+            continue
+        if typed_files is None:
+            typed_files = {t: set(np.unique(df["_file"].to_numpy()).tolist())
+                           for t, df in batch.typed.items()}
+        for part in item.read.parts:
+            ctx = part.context
+            if part.n or ctx.unit is None or ctx.period is None or fi in typed_files.get(
+                    part.table, set()):
+                continue
+            tbl = table(part.table)
+            try:
+                code = U.resolve(ctx.unit, at=ctx.period.last).code
+            except Exception:  # noqa: BLE001 - validation reported an unknown unit already
+                continue
+            scope = f"{code}|{ctx.period}"
+            probe = pd.DataFrame({"unit_code": [code],
+                                  TIME_COLUMN[tbl.name]: [pd.Timestamp(ctx.period.last)]})
+            visit = [k for k in partition_keys(probe, tbl).dropna()]
+            res = item.result
+            res.scopes = sorted(set(res.scopes) | {f"{tbl.name}|{scope}"})
+            result = wh.upsert(tbl.name, pd.DataFrame(columns=tbl.columns),
+                               drop_scopes=[scope], visit=visit)
+            if result.scoped_old is None or not len(result.scoped_old):
+                continue
+            none = result.scoped_old.iloc[0:0].assign(_file=fi)
+            entries += _record_scopes(none, result.scoped_old, tbl, batch.items, ledger,
+                                      stamp, who, file=fi)
+    return entries
+
+
 def _scopes(rows: pd.DataFrame, tbl: Table) -> pd.Series:
     """Each row's submission scope, "<unit code>|<period>": the period its form states (file
     name or form cells), else the span of its file's dates ("2025-07-03..2025-07-28")."""
@@ -552,8 +594,8 @@ def _figures(df: pd.DataFrame, tbl: Table) -> dict[str, Any]:
 
 
 def _record_scopes(rows: pd.DataFrame, scoped_old: pd.DataFrame, tbl: Table,
-                   items: list[BatchItem], ledger: list[dict[str, Any]], stamp: str, who: str
-                   ) -> list[dict[str, Any]]:
+                   items: list[BatchItem], ledger: list[dict[str, Any]], stamp: str, who: str,
+                   file: int | None = None) -> list[dict[str, Any]]:
     """For every scope whose stored rows were replaced: old and new figures and the file
     that was its submission, on the result of the file that now is (for its ledger entry);
     returns a replacements-log entry for every row the new submission no longer has."""
@@ -561,9 +603,9 @@ def _record_scopes(rows: pd.DataFrame, scoped_old: pd.DataFrame, tbl: Table,
     out: list[dict[str, Any]] = []
     for scope, old in scoped_old.groupby(SCOPE_COLUMN, sort=True):
         new = rows[rows[SCOPE_COLUMN].astype(object) == scope]
-        if new.empty:
+        if new.empty and file is None:
             continue
-        res = items[int(new["_file"].max())].result
+        res = items[int(new["_file"].max()) if file is None else file].result
         full = f"{tbl.name}|{scope}"
         prev = next((e for e in reversed(ledger) if e.get("status") == "loaded"
                      and full in (e.get("scopes") or ())), None)

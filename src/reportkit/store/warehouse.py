@@ -236,7 +236,8 @@ class Warehouse:
         tbl = table(table_name)
         drop = set(drop_scopes)
         result = WriteResult(replaced=rows.iloc[0:0])
-        if rows.empty:
+        visit = list(visit)
+        if rows.empty and not (drop and visit):
             return result
         cols = tbl.columns + [SCOPE_COLUMN]
         rows = rows.reindex(columns=cols)
