@@ -28,6 +28,15 @@ CODE, COUNT, MONTH, DATE, CATEGORY, BOOL, TEXT, ID = (
     "code", "count", "month", "date", "category", "bool", "text", "id",
 )
 
+# Upper bounds of counts (the "upper bound" rule). Every count has one: its field's ``max``,
+# else COUNT_MAX. They are sanity bounds, far above any real figure, not targets: the largest
+# monthly figures of a provincial office (documents sent, citizen visits) are in the
+# thousands, so 10,000,000 a month only refuses typing slips and overflow ("1e30",
+# "99999999999999999999999"), which would otherwise not fit the warehouse's 64-bit integers.
+# Staff numbers of one office are in the tens or hundreds: 100,000 is their bound.
+COUNT_MAX = 10_000_000
+STAFF_MAX = 100_000
+
 
 @dataclass(frozen=True)
 class Field:
@@ -49,6 +58,16 @@ class Field:
     # offers them in a dropdown. Empty: any value.
     choices: tuple[str, ...] = ()
     choices_rule: str = "listed value"
+    # Counts: the largest accepted value (None: :data:`COUNT_MAX`); see :attr:`upper`.
+    max: int | None = None
+
+    @property
+    def upper(self) -> int | None:
+        """The largest accepted value of a count (its ``max``, else :data:`COUNT_MAX`);
+        None for other types."""
+        if self.type != COUNT:
+            return None
+        return self.max if self.max is not None else COUNT_MAX
 
     def label(self, lang: str = "vi") -> str:
         return self.label_vi if lang == "vi" else self.label_en
@@ -187,11 +206,12 @@ ACTIVITY = Table(
               "Project proposals appraised", COUNT),
         Field("citizens_received", "Lượt tiếp công dân", "Citizen visits received", COUNT),
         Field("group_delegations", "Đoàn đông người", "Large-group delegations", COUNT),
-        Field("staff_in_post", "Biên chế hiện có", "Staff in post", COUNT),
-        Field("staff_quota", "Biên chế được giao", "Staff quota", COUNT),
+        Field("staff_in_post", "Biên chế hiện có", "Staff in post", COUNT, max=STAFF_MAX),
+        Field("staff_quota", "Biên chế được giao", "Staff quota", COUNT, max=STAFF_MAX),
         Field("staff_university", "Cán bộ trình độ đại học trở lên",
-              "Staff with a university degree or higher", COUNT),
-        Field("staff_postgraduate", "Trong đó: sau đại học", "Of which postgraduate", COUNT),
+              "Staff with a university degree or higher", COUNT, max=STAFF_MAX),
+        Field("staff_postgraduate", "Trong đó: sau đại học", "Of which postgraduate", COUNT,
+              max=STAFF_MAX),
         Field("archive_files", "Hồ sơ nộp lưu", "Files transferred to the archive", COUNT),
         Field("submitted_on", "Ngày gửi báo cáo", "Submission date", DATE),
     ),
@@ -483,6 +503,10 @@ def find_problems(df: pd.DataFrame, tbl: Table | str, *, today: date | None = No
                 "không được là số âm" if vi else "must not be negative")
             add((num % 1 != 0).fillna(False) & num.notna(), f.name, "whole number",
                 "phải là số nguyên" if vi else "must be a whole number")
+            upper = f.upper
+            add((num > upper).fillna(False), f.name, "upper bound",
+                f"không được lớn hơn {upper:,}".replace(",", ".") if vi
+                else f"must not exceed {upper:,}")
         elif f.type == CATEGORY:
             bad = col.notna() & ~col.isin(f.categories)
             add(bad, f.name, "category",
@@ -536,9 +560,10 @@ def validate(df: pd.DataFrame, tbl: Table | str, *, today: date | None = None,
     """Check a typed DataFrame against a contract and return every problem found.
 
     Expects the column types ingest produces (counts numeric, dates datetime64). Checks
-    required values, non-negative whole counts, categories, dates not in the future, value
-    patterns, key uniqueness and every cross-field rule. Row numbers are DataFrame positions
-    (0-based); callers map them to file rows. Values of personal-data fields are never copied.
+    required values, non-negative whole counts within their upper bound, categories, dates
+    not in the future, value patterns, key uniqueness and every cross-field rule. Row numbers
+    are DataFrame positions (0-based); callers map them to file rows. Values of personal-data
+    fields are never copied.
     """
     t = table(tbl) if isinstance(tbl, str) else tbl
     problems: list[Problem] = []

@@ -29,18 +29,20 @@ from reportkit.intake.loading import (
     IngestReport,
     check_file,
     discover,
+    format_outcome,
     format_problems,
     ingest,
     is_sample_file,
     replacements,
     sha256_of,
+    walk,
 )
 from reportkit.intake.readers import DEFAULT_LIMITS, SUFFIXES, Limits, read_file, read_raw
 from reportkit.intake.validation import FileResult, coerce
 
 __all__ = [
     "DEFAULT_LIMITS", "REPLACEMENTS_FILE", "SUFFIXES", "FileResult", "IngestReport", "Limits",
-    "check_file", "coerce", "discover", "format_problems", "ingest", "is_sample_file",
-    "match_header", "normalize_header", "parse_period_text", "read_file", "read_raw",
-    "replacements", "sha256_of",
+    "check_file", "coerce", "discover", "format_outcome", "format_problems", "ingest",
+    "is_sample_file", "match_header", "normalize_header", "parse_period_text", "read_file",
+    "read_raw", "replacements", "sha256_of", "walk",
 ]

@@ -38,7 +38,6 @@ name (``15-lao-cai_2025-Q3_petitions.csv``) tells ingest the unit and period.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +63,7 @@ from reportkit.core.schema import (
     agencies,
 )
 from reportkit.errors import UnitNotInForceError
+from reportkit.store.io import write_csv_rows
 
 __all__ = ["Template", "write_template", "template_name", "petition_csv_header",
            "title_row_height", "cccd_formula", "phone_formula"]
@@ -252,8 +252,7 @@ def write_template(unit: str | U.Unit, period: str | Period, out: Path | str | N
     wb.properties.creator = "reportkit"
     wb.save(xlsx)
     csv_path = xlsx.with_name(f"{xlsx.stem}_petitions.csv")
-    with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
-        csv.writer(fh).writerow(petition_csv_header(lang))
+    write_csv_rows(csv_path, [petition_csv_header(lang)])
     return Template(xlsx, csv_path, u, p)
 
 

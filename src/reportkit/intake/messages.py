@@ -109,6 +109,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_unit": ("không có đơn vị {text!r}", "no unit {text!r}"),
     "unit_gone": ("đơn vị {unit} không tồn tại vào ngày {when}",
                   "unit {unit} did not exist on {when}"),
+    "not_regular": ("không phải tệp thông thường ({kind}): không đọc, không sao chép; hãy gửi "
+                    "chính tệp .csv hoặc .xlsx",
+                    "not a regular file ({kind}): not read and not copied; send the .csv or "
+                    ".xlsx file itself"),
+    "kind_symlink": ("liên kết tượng trưng", "a symbolic link"),
+    "kind_fifo": ("đường ống có tên (FIFO)", "a named pipe (FIFO)"),
+    "kind_device": ("tệp thiết bị", "a device"),
+    "kind_socket": ("socket", "a socket"),
+    "kind_folder": ("thư mục", "a folder"),
+    "kind_other": ("loại đặc biệt", "a special file"),
+    "unexpected": ("lỗi không lường trước khi {stage} ({error}); tệp được cách ly, các tệp khác "
+                   "vẫn được xử lý",
+                   "unexpected failure while {stage} ({error}); this file is quarantined, the "
+                   "other files go on"),
+    "stage_read": ("đọc tệp", "reading the file"),
+    "stage_validate": ("kiểm tra dữ liệu", "checking the data"),
+    "stage_write": ("ghi vào kho dữ liệu", "writing to the warehouse"),
+    "ignored_suffix": ("bỏ qua: không phải tệp .csv hoặc .xlsx",
+                       "ignored: not a .csv or .xlsx file"),
+    "ignored_hidden": ("bỏ qua: tệp hoặc thư mục ẩn", "ignored: a hidden file or folder"),
+    "ignored_lock": ("bỏ qua: tệp khóa của Excel (~$)", "ignored: an Excel lock file (~$)"),
+    "ignored_special": ("bỏ qua: không phải tệp thông thường ({kind})",
+                        "ignored: not a regular file ({kind})"),
 }
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from reportkit.core import units as U
 from reportkit.core.schema import ACTIVITY, PETITIONS
+from reportkit.store.io import write_csv
 
 SEED = 20190729
 FIRST_MONTH = date(2016, 1, 1)
@@ -422,7 +423,7 @@ def generate(root: Path | str = "data/sample", *, seed: int = SEED) -> SampleSum
                     & (pet_month.loc[up.index] <= pd.Timestamp(b))]
             out = tmp / "petitions" / str(a.year) / name
             out.parent.mkdir(parents=True, exist_ok=True)
-            sp.drop(columns="_key").to_csv(out, index=False, date_format="%Y-%m-%d")
+            write_csv(sp.drop(columns="_key"), out, index=False, date_format="%Y-%m-%d")
             pet_files += 1
     (tmp / MARKER_FILE).write_text(f"seed={seed}\n", encoding="utf-8")
     (tmp / "README.md").write_text(
@@ -437,4 +438,4 @@ def generate(root: Path | str = "data/sample", *, seed: int = SEED) -> SampleSum
 def _write_activity_csv(df: pd.DataFrame, path: Path) -> None:
     out = df.copy()
     out["month"] = out["month"].dt.strftime("%Y-%m")
-    out.to_csv(path, index=False, date_format="%Y-%m-%d")
+    write_csv(out, path, index=False, date_format="%Y-%m-%d")

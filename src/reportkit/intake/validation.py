@@ -64,7 +64,7 @@ class FileResult:
 
     path: Path
     sha256: str
-    status: str  # "loaded" | "rejected" | "skipped"
+    status: str  # "loaded" | "rejected" | "skipped" (unchanged) | "ignored" (not a submission)
     table: str | None = None  # "activity", "petitions" or both joined by ","
     rows: int = 0
     problems: list[Problem] = field(default_factory=list)
@@ -80,6 +80,22 @@ class FileResult:
     quarantined: Path | None = None
     archived: Path | None = None
     size: int = 0
+    # The submission scopes the file's rows belong to ("petitions|15|2025-Q3": table, unit,
+    # period) and, per scope whose earlier rows it replaced, the old and new figures.
+    scopes: list[str] = field(default_factory=list)
+    replaces: list[dict[str, Any]] = field(default_factory=list)
+    # The bytes that were hashed, kept until archived or quarantined (then dropped), so the
+    # copy is exactly what was checked.
+    data: bytes | None = field(default=None, repr=False)
+
+    @property
+    def outcome(self) -> str:
+        """What happened to the file: "loaded", "replaced" (it replaced earlier rows of its
+        unit and period), "unchanged", "rejected", "ignored" (not a .csv/.xlsx submission)
+        or "pending"."""
+        if self.status == "loaded":
+            return "replaced" if self.replaces or self.replaced_rows else "loaded"
+        return {"skipped": "unchanged"}.get(self.status, self.status)
 
 
 
@@ -340,6 +356,11 @@ class Batch:
             if raw is None:
                 continue
             typed, findings = self._check_table(raw, tbl)
+            # The period each row's form states (file name or form cells; "" if none): with
+            # the unit it names the submission the row belongs to.
+            periods = np.array([str(p.context.period) if p.context.period else ""
+                                for p in self.parts], dtype=object)
+            typed["_period"] = periods[raw["_part"].to_numpy()] if len(periods) else ""
             self.typed[tbl.name] = typed
             self._map(findings, raw, tbl, per_file)
             counts += np.bincount(typed["_file"].to_numpy(), minlength=len(self.items))

@@ -1,21 +1,45 @@
-"""Files written whole or not at all, and their hashes: the one helper for each.
+"""Files written whole or not at all, their hashes, and CSV a spreadsheet opens as data: the
+one helper for each.
 
-Reports, manifests, catalogues, warehouse files and caches are read by other processes while
-they are being replaced (a recipient's browser, a batch worker, the next kernel). A file is
-therefore never written in place: :func:`atomic_write` writes a temporary file in the same
-folder, flushes it to disk and renames it over the target (``os.replace``, atomic on one
-filesystem), so a reader sees the old file or the new one, never half of one. :func:`sha256_file`
-hashes a file in blocks (reports and warehouse files can be large).
+Atomic writes. Reports, manifests, catalogues, warehouse files and caches are read by other
+processes while they are being replaced (a recipient's browser, a batch worker, the next
+kernel). A file is therefore never written in place: :func:`atomic_write` writes a temporary
+file in the same folder, flushes it to disk and renames it over the target (``os.replace``,
+atomic on one filesystem), so a reader sees the old file or the new one, never half of one.
+:func:`sha256_file` hashes a file in blocks (reports and warehouse files can be large).
+
+CSV. The project writes CSV for people who open it in Excel or LibreOffice (problem reports of
+rejected submissions, exported tables, blank templates). A spreadsheet treats a cell that
+begins with ``=``, ``+``, ``-`` or ``@`` (and, in some versions, a tab or carriage return before
+one) as a formula, so a submitted cell such as ``=cmd|' /C calc'!A0`` echoed into a problem
+report would run when the clerk opens it (CSV or formula injection). Following OWASP's advice,
+such a cell is written with a leading single quote, which the spreadsheet shows as text and
+hides. Every CSV writer under ``src/`` goes through :func:`write_csv`, :func:`write_csv_rows` or
+:func:`csv_safe`. One exception, kept on purpose: a cell that is only a number with a minus sign
+(``-5``, ``-1.234,5``, ``-0.25``) is left as it is: a spreadsheet reads it as that number
+(nothing is evaluated), and a quote would turn legitimate negative figures into text that no
+longer sums. ``-1+1`` or ``-A1`` are not plain numbers and are quoted.
+
+pandas is imported only by the CSV helpers that take a DataFrame: planning a batch imports
+this module and must stay fast.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
+import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["atomic_write", "sha256_bytes", "sha256_file"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["atomic_write", "sha256_bytes", "sha256_file", "csv_safe", "csv_safe_frame",
+           "write_csv", "write_csv_rows", "FORMULA_START"]
 
 
 def atomic_write(path: str | Path, data: bytes | str, *, mode: int = 0o644,
@@ -62,3 +86,57 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+# The first characters that make a spreadsheet read a cell as a formula (OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NEGATIVE = re.compile(r"-\d[\d.,\u00a0 ]*(?:[eE][+-]?\d+)?")
+_RISKY = r"^[=+\-@\t\r]"
+
+
+def csv_safe(value: Any) -> Any:
+    """``value`` as it may be written to a CSV cell: text that a spreadsheet would run as a
+    formula gets a leading ``'``; plain negative numbers and non-text values are unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not (
+            _PLAIN_NEGATIVE.fullmatch(value)):
+        return "'" + value
+    return value
+
+
+def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose text cells pass through :func:`csv_safe` (vectorised; other
+    columns, such as dates and numbers, keep their type and formatting)."""
+    import pandas as pd
+
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+            continue
+        try:
+            text = s.str  # non-text values in an object column read as missing here
+        except AttributeError:
+            continue
+        risky = text.contains(_RISKY, regex=True, na=False)
+        if risky.any():
+            plain = text.fullmatch(_PLAIN_NEGATIVE.pattern, na=False)
+            fix = (risky & ~plain).to_numpy(dtype=bool)
+            if fix.any():
+                s = s.astype(object)
+                s[fix] = "'" + s[fix].astype(str)
+                out[col] = s
+    return out
+
+
+def write_csv(df: pd.DataFrame, path: Path | str, **to_csv: Any) -> None:
+    """``df.to_csv(path, **to_csv)`` with every text cell made safe (:func:`csv_safe`)."""
+    csv_safe_frame(df).to_csv(path, **to_csv)
+
+
+def write_csv_rows(path: Path | str, rows: Iterable[Iterable[Any]], *,
+                   encoding: str = "utf-8-sig") -> None:
+    """Rows written with :mod:`csv` (Excel dialect), every cell made safe (:func:`csv_safe`)."""
+    with Path(path).open("w", encoding=encoding, newline="") as fh:
+        w = csv.writer(fh)
+        for row in rows:
+            w.writerow([csv_safe(v) for v in row])

@@ -6,6 +6,12 @@ Layout::
     data/warehouse/ledger.jsonl                      one line per loaded submission (sha256, ...)
     data/warehouse/<table>/<unit key>/<sha>.parquet  e.g. petitions/15@2025-07-01/3fa2….parquet
 
+Every stored row also carries the submission scope it came from (``_scope``: unit and period,
+"15|2025-Q3"), so that a resubmission can replace *all* the rows of its unit, period and table,
+including rows it no longer has, and nothing else. The column is not part of the data contract
+(:meth:`Warehouse.read` never returns it); rows written without a scope keep it empty and are
+only ever replaced by key.
+
 A partition is keyed by the unit *and its era* ("15@2008-08-01" is Yên Bái, "15@2025-07-01" is
 Lào Cai), so a code is never joined alone. Files are content-addressed and never modified; a
 write produces new files and then replaces ``catalog.json`` atomically, so a load is
@@ -26,6 +32,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -38,6 +45,8 @@ from reportkit.errors import WarehouseError
 
 ENV_HOME = "REPORTKIT_HOME"
 ENV_WAREHOUSE = "REPORTKIT_WAREHOUSE"
+# The hidden column holding a stored row's submission scope ("<unit code>|<period>").
+SCOPE_COLUMN = "_scope"
 # The date column that places a row in time, per table.
 TIME_COLUMN = {"activity": "month", "petitions": "received_on"}
 
@@ -129,6 +138,9 @@ class WriteResult:
     added: int = 0
     replaced: pd.DataFrame | None = None
     partitions: list[str] = field(default_factory=list)
+    # The rows that belonged to a scope in ``drop_scopes`` before the write (all of them, also
+    # those the new rows replaced by key), with their ``_scope``.
+    scoped_old: pd.DataFrame | None = None
 
 
 class Warehouse:
@@ -174,7 +186,35 @@ class Warehouse:
                    or ())
 
     def loaded_shas(self) -> set[str]:
+        """Every file (sha256) ever loaded, current or not."""
         return {e["sha256"] for e in self.ledger() if e.get("status") == "loaded"}
+
+    def current_shas(self) -> set[str]:
+        """The files (sha256) that are the current submission of every scope they loaded
+        ("petitions|15|2025-Q3"): sending one of them again changes nothing. A file whose
+        scope a later file replaced is not current, so sending it back makes it current
+        again. Ledger entries written before scopes were recorded count as current."""
+        latest: dict[str, str] = {}
+        scopes_of: dict[str, list[str]] = {}
+        for e in self.ledger():
+            if e.get("status") != "loaded":
+                continue
+            sha = e["sha256"]
+            scopes = e.get("scopes")
+            scopes = [f"file:{sha}"] if scopes is None else list(scopes)
+            scopes_of[sha] = scopes
+            for scope in scopes:
+                latest[scope] = sha
+        return {sha for sha, scopes in scopes_of.items()
+                if all(latest[s] == sha for s in scopes)}
+
+    def current_submission(self, scope: str) -> dict[str, Any] | None:
+        """The ledger entry of the file that is the current submission of ``scope``."""
+        found = None
+        for e in self.ledger():
+            if e.get("status") == "loaded" and scope in (e.get("scopes") or ()):
+                found = e
+        return found
 
     def append_ledger(self, entries: Iterable[dict[str, Any]]) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -183,16 +223,26 @@ class Warehouse:
                 fh.write(json.dumps(e, ensure_ascii=False, default=str) + "\n")
 
     # -- writing -------------------------------------------------------------------------------
-    def upsert(self, table_name: str, rows: pd.DataFrame) -> WriteResult:
+    def upsert(self, table_name: str, rows: pd.DataFrame, *,
+               drop_scopes: Iterable[str] = (), visit: Iterable[str] = ()) -> WriteResult:
         """Insert or replace rows by the table key, all partitions in one atomic catalogue swap.
 
-        ``rows`` must be typed and validated (see :mod:`reportkit.core.schema`).
+        ``rows`` must be typed and validated (see :mod:`reportkit.core.schema`); a
+        ``_scope`` column, if present, is stored with them. Stored rows whose scope is in
+        ``drop_scopes`` are removed first (in the partitions the rows go to): a resubmission
+        replaces all the rows of its scope. ``visit`` names further partitions (unit keys) to
+        drop those scopes from even where no row of ``rows`` goes.
         """
         tbl = table(table_name)
+        drop = set(drop_scopes)
         result = WriteResult(replaced=rows.iloc[0:0])
-        if rows.empty:
+        visit = list(visit)
+        if rows.empty and not (drop and visit):
             return result
-        rows = rows[tbl.columns].copy()
+        cols = tbl.columns + [SCOPE_COLUMN]
+        rows = rows.reindex(columns=cols)
+        if not isinstance(rows[SCOPE_COLUMN].dtype, pd.CategoricalDtype):
+            rows[SCOPE_COLUMN] = rows[SCOPE_COLUMN].astype(object)  # all-NaN floats when absent
         keys = partition_keys(rows, tbl)
         if keys.isna().any():
             bad = rows.loc[keys.isna(), "unit_code"].unique()
@@ -200,23 +250,35 @@ class Warehouse:
                                  table=table_name)
         cat = self.catalog()
         parts = cat.setdefault("tables", {}).setdefault(table_name, {})
-        schema = _arrow_schema(tbl)
+        schema = _arrow_schema(tbl).append(pa.field(SCOPE_COLUMN, pa.string()))
         replaced = []
+        scoped_old = []
         new_files: list[Path] = []
-        for key, new in rows.groupby(keys, sort=True):
+        groups = {k: g for k, g in rows.groupby(keys, sort=True)}
+        if drop:
+            for k in visit:
+                groups.setdefault(k, rows.iloc[0:0])
+        for key in sorted(groups):
+            new = groups[key]
             old = self._read_partition(table_name, parts.get(key))
+            if old is None and new.empty:
+                continue
             if old is not None and not old.empty:
+                old = old.reindex(columns=cols)
                 idx_old = pd.MultiIndex.from_frame(old[list(tbl.key)].astype(str))
                 idx_new = pd.MultiIndex.from_frame(new[list(tbl.key)].astype(str))
                 hit = idx_old.isin(idx_new)
+                gone = old[SCOPE_COLUMN].isin(drop).to_numpy(dtype=bool) if drop else (
+                    np.zeros(len(old), dtype=bool))
                 replaced.append(old[hit])
-                merged = pd.concat([old[~hit], new], ignore_index=True)
+                if gone.any():
+                    scoped_old.append(old[gone])
+                merged = pd.concat([old[~hit & ~gone], new], ignore_index=True)
             else:
                 merged = new
             merged = merged.sort_values(list(_sort_cols(tbl)), kind="stable")
             result.added += len(new)
-            arrow = pa.Table.from_pandas(merged[tbl.columns], schema=schema,
-                                         preserve_index=False)
+            arrow = pa.Table.from_pandas(merged[cols], schema=schema, preserve_index=False)
             sink = pa.BufferOutputStream()
             pq.write_table(arrow, sink, row_group_size=64_000, compression="zstd")
             data = sink.getvalue().to_pybytes()
@@ -230,6 +292,8 @@ class Warehouse:
             result.partitions.append(key)
         if replaced:
             result.replaced = pd.concat(replaced, ignore_index=True)
+        if scoped_old:
+            result.scoped_old = pd.concat(scoped_old, ignore_index=True)
         cat["updated"] = datetime.now().isoformat(timespec="seconds")
         _atomic_write_bytes(self.catalog_path,
                             json.dumps(cat, indent=1, ensure_ascii=False).encode())
