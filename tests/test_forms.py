@@ -73,7 +73,9 @@ def test_workbook_layout_locking_and_validation(form: Any) -> None:
         "docs_sent").label_en
     letter = openpyxl.utils.get_column_letter
     dv = validation_at(ws, f"{letter(col['docs_sent'])}{FIRST_DATA_ROW}")
-    assert (dv.type, dv.operator, dv.formula1) == ("whole", "greaterThanOrEqual", "0")
+    top = ACTIVITY.field("docs_sent").upper  # the bound ingest applies (finding: a form
+    assert (dv.type, dv.operator, dv.formula1, dv.formula2) == (  # accepted what ingest refused)
+        "whole", "between", "0", str(top))
     dv = validation_at(ws, f"{letter(col['docs_sent_network'])}{FIRST_DATA_ROW}")
     assert dv.type == "custom" and f"<=${letter(col['docs_sent'])}{FIRST_DATA_ROW}" in \
         dv.formula1

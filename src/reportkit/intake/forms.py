@@ -5,7 +5,7 @@ The workbook (``reportkit template --unit "Lào Cai" --period 2025-Q3``) has:
 - a report sheet, one row per month of the period: headers in one language with a line in the
   other language under them; the unit, its code and the period pre-filled and locked (sheet
   protection without a password: it guards against slips, it is not a security measure);
-  input cells unlocked, with cell validation (whole numbers ≥ 0, "≤" rules between columns,
+  input cells unlocked, with cell validation (whole numbers from 0 to the schema's upper bound, "≤" rules between columns,
   dates);
 - a petitions sheet (:data:`PETITION_ROWS` input rows) with dropdowns for the categories, the
   yes/no fields and the receiving agency (:data:`reportkit.core.schema.AGENCIES`, those in
@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reportkit.core import fmt
 from reportkit.core import units as U
 from reportkit.core.periods import Period
 from reportkit.core.schema import (
@@ -85,7 +86,7 @@ _TEXT = {
              "Enter figures in the white cells; grey cells are pre-filled and locked."),
     "sheet_activity": ("Báo cáo", "Report"), "sheet_petitions": ("Đơn thư", "Petitions"),
     "sheet_help": ("Hướng dẫn", "Instructions"), "sheet_lists": ("Danh mục", "Lists"),
-    "whole": ("Nhập số nguyên từ 0 trở lên.", "Enter a whole number, 0 or more."),
+    "whole": ("Nhập số nguyên từ 0 đến {max}.", "Enter a whole number from 0 to {max}."),
     "date": ("Nhập ngày (dd/mm/yyyy).", "Enter a date (dd/mm/yyyy)."),
     "pick": ("Chọn một giá trị trong danh sách.", "Pick a value from the list."),
     "bad": ("Giá trị không hợp lệ", "Invalid value"),
@@ -404,17 +405,21 @@ def _validation(f: Field, tbl: Table, col_of: dict[str, str], r0: int, lang: str
     title = _pair("bad", lang)[0]
     dv: DataValidation | None = None
     if f.type == COUNT:
+        # The same upper bound as ingest's "upper bound" rule: what the form accepts, ingest
+        # accepts.
+        top = f.upper
+        whole = _pair("whole", lang)[0].format(max=fmt.number(top, lang))
         if f.name in le:
             other, rule = le[f.name]
-            formula = (f"AND(ISNUMBER({ref}),INT({ref})={ref},{ref}>=0,"
+            formula = (f"AND(ISNUMBER({ref}),INT({ref})={ref},{ref}>=0,{ref}<={top},"
                        f"{ref}<=${col_of[other]}{r0})")
             dv = DataValidation(type="custom", formula1=formula, allow_blank=True)
-            dv.error = f"{_pair('whole', lang)[0]} {rule.text(lang)}."
+            dv.error = f"{whole} {rule.text(lang)}."
         else:
-            dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
-                                allow_blank=True)
-            dv.error = _pair("whole", lang)[0]
-        dv.prompt = _pair("whole", lang)[0]
+            dv = DataValidation(type="whole", operator="between", formula1="0",
+                                formula2=str(top), allow_blank=True)
+            dv.error = whole
+        dv.prompt = whole
     elif f.type == DATE:
         dv = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)",
                             formula2="DATE(2100,12,31)", allow_blank=True)
