@@ -5,8 +5,8 @@ The workbook (``reportkit template --unit "Lào Cai" --period 2025-Q3``) has:
 - a report sheet, one row per month of the period: headers in one language with a line in the
   other language under them; the unit, its code and the period pre-filled and locked (sheet
   protection without a password: it guards against slips, it is not a security measure);
-  input cells unlocked, with cell validation (whole numbers from 0 to the schema's upper bound, "≤" rules between columns,
-  dates);
+  input cells unlocked, with cell validation (whole numbers from 0 to the schema's upper bound, "≤"
+  rules between columns, dates);
 - a petitions sheet (:data:`PETITION_ROWS` input rows) with dropdowns for the categories, the
   yes/no fields and the receiving agency (:data:`reportkit.core.schema.AGENCIES`, those in
   force during the period for the unit's kind), and cell validation of the CCCD number and
