@@ -135,3 +135,17 @@ def test_the_lock_pins_every_declared_package_with_hashes() -> None:
     pinned = {_norm(m) for m in re.findall(r"^([A-Za-z0-9_.\-]+)==\S+ \\$", lock, re.M)}
     assert _declared() <= pinned
     assert lock.count("--hash=sha256:") >= len(pinned)
+
+
+def test_every_csv_writer_goes_through_the_formula_safe_helper() -> None:
+    """CSV files are opened in Excel: only ``reportkit.store.io`` writes them (formula cells
+    neutralised there); nothing else calls ``to_csv`` or ``csv.writer``."""
+    bad = []
+    for path in SRC.rglob("*.py"):
+        if path.relative_to(SRC).as_posix() == "store/io.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("to_csv", "writer") and (
+                    node.attr == "to_csv" or ast.unparse(node.value) == "csv"):
+                bad.append(f"{path.relative_to(SRC)}:{node.lineno}: {ast.unparse(node)}")
+    assert bad == []

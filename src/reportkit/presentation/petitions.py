@@ -892,13 +892,16 @@ class PetitionsReport:
         return out
 
     def write_csv(self, folder: Path | str) -> list[Path]:
-        """Write :meth:`tables` as UTF-8 CSV files (with BOM, for Excel); published values."""
+        """Write :meth:`tables` as UTF-8 CSV files (with BOM, for Excel); published values, and
+        no cell a spreadsheet would run as a formula (:func:`reportkit.store.io.write_csv`)."""
+        from reportkit.store.io import write_csv
+
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         out = []
         for name, df in self.tables().items():
             path = folder / f"petitions_{name}.csv"
-            df.to_csv(path, index=False, encoding="utf-8-sig")
+            write_csv(df, path, index=False, encoding="utf-8-sig")
             out.append(path)
         return out
 
