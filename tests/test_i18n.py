@@ -15,6 +15,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "reportkit"
 
 # Messages whose two languages use different fields, with the reason. Keep this short.
 FIELDS_DIFFER = {
+    "period.month": "Vietnamese writes the month's number (tháng 7/2025), English its name",
+    "period.quarter": "Vietnamese writes the quarter in Roman numerals (quý III/2025)",
     "narrative.archives": "the English sentence is passive and does not name the office",
     "report.national.overview": "the Vietnamese sentence opens with the period, capitalised "
                                 "({Label}); the English one says \"In {label}\"",

@@ -33,6 +33,23 @@ T: dict[str, tuple[str, str]] = {
         "DỮ LIỆU MẪU — sample data: số liệu tổng hợp, không phải số liệu thật",
         "DỮ LIỆU MẪU — sample data: synthetic figures, not real data"),
     "common.sample_stamp": ("DỮ LIỆU MẪU — sample data", "DỮ LIỆU MẪU — sample data"),
+    # -- period names (core.periods.Period.label); month_en is the English month's name
+    "period.month": ("tháng {m}/{y}", "{month_en} {y}"),
+    "period.quarter": ("quý {q_roman}/{y}", "Q{q} {y}"),
+    "period.half_first": ("6 tháng đầu năm {y}", "first half of {y}"),
+    "period.half_second": ("6 tháng cuối năm {y}", "second half of {y}"),
+    "period.nine_months": ("9 tháng năm {y}", "first nine months of {y}"),
+    "period.year": ("năm {y}", "{y}"),
+    "period.term": ("nhiệm kỳ {y} - {y2}", "term {y}–{y2}"),
+    "period.range": ("từ {a} đến {b}", "{a} – {b}"),
+    # -- words on the charts (presentation.charts)
+    "chart.target": ("Mục tiêu", "Target"),
+    "chart.national": ("Toàn quốc", "National"),
+    "chart.median": ("Trung vị các đơn vị", "Median of units"),
+    "chart.actual": ("Thực hiện", "Actual"),
+    "chart.last_year": ("Cùng kỳ năm trước", "Same period last year"),
+    "chart.no_data": ("Không có số liệu", "No data"),
+    "chart.rank": ("Hạng {rank}/{n}", "Rank {rank} of {n}"),
     # -- the numbers of the petitions analysis (analysis.petitions)
     "petitions.stage.received": ("Tiếp nhận", "Received"),
     "petitions.stage.within": ("Thuộc thẩm quyền", "Within jurisdiction"),

@@ -284,30 +284,28 @@ class Period:
         return str(self).replace("..", "_to_")
 
     def label(self, lang: str = "vi") -> str:
-        """The period's name in text: "quý III/2025", "first half of 2025", ..."""
+        """The period's name in text: "quý III/2025", "first half of 2025", ... (the texts
+        are in :mod:`reportkit.core.i18n`)."""
+        from reportkit.core.i18n import text
+
         if lang not in ("vi", "en"):
             raise ValueError(f"Unknown language {lang!r}; available: vi, en")
-        vi = lang == "vi"
         y, m = self.first.year, self.first.month
         if self.kind == "month":
-            return f"tháng {m}/{y}" if vi else f"{MONTHS_EN[m - 1]} {y}"
+            return text("period.month", lang, m=m, y=y, month_en=MONTHS_EN[m - 1])
         if self.kind == "quarter":
             q = (m + 2) // 3
-            return f"quý {roman(q)}/{y}" if vi else f"Q{q} {y}"
+            return text("period.quarter", lang, q=q, q_roman=roman(q), y=y)
         if self.kind == "half":
-            if vi:
-                return f"6 tháng {'đầu' if m == 1 else 'cuối'} năm {y}"
-            return f"{'first' if m == 1 else 'second'} half of {y}"
+            return text("period.half_first" if m == 1 else "period.half_second", lang, y=y)
         if self.kind == "9m":
-            return f"9 tháng năm {y}" if vi else f"first nine months of {y}"
+            return text("period.nine_months", lang, y=y)
         if self.kind == "year":
-            return f"năm {y}" if vi else str(y)
+            return text("period.year", lang, y=y)
         if self.kind == "term":
-            return f"nhiệm kỳ {y} - {self.last.year}" if vi else f"term {y}–{self.last.year}"
+            return text("period.term", lang, y=y, y2=self.last.year)
         a, b = Period.month(y, m), Period.month(self.last.year, self.last.month)
-        if vi:
-            return f"từ {a.label('vi')} đến {b.label('vi')}"
-        return f"{a.label('en')} – {b.label('en')}"
+        return text("period.range", lang, a=a.label(lang), b=b.label(lang))
 
     # --- arithmetic ---------------------------------------------------------------------
 

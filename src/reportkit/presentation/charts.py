@@ -45,7 +45,7 @@ from matplotlib.layout_engine import LayoutEngine
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import Bbox, ScaledTranslation, blended_transform_factory
 
-from reportkit.core import fmt
+from reportkit.core import fmt, i18n
 from reportkit.errors import LookupInRegistryError
 from reportkit.store.io import atomic_write
 
@@ -75,12 +75,6 @@ RC: dict[str, Any] = {
     # Unhinted glyphs: as legible at 150 dpi, and FreeType's auto-hinter was the largest
     # single cost of drawing a chart's text.
     "text.hinting": "no_hinting",
-}
-_WORDS = {
-    "target": ("Mục tiêu", "Target"), "national": ("Toàn quốc", "National"),
-    "median": ("Trung vị các đơn vị", "Median of units"), "actual": ("Thực hiện", "Actual"),
-    "last_year": ("Cùng kỳ năm trước", "Same period last year"), "no_data": (
-        "Không có số liệu", "No data"), "rank": ("Hạng {}/{}", "Rank {} of {}"),
 }
 _HALO = {"boxstyle": "square,pad=0.12", "fc": "white", "ec": "none"}
 
@@ -321,10 +315,6 @@ def _styled(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _w(key: str, lang: str) -> str:
-    return _WORDS[key][0 if lang == "vi" else 1]
-
-
 def _tick(x: float, percent: bool, lang: str) -> str:
     """Axis text with as few decimals as the value needs: "75%", "75,5%", "40.000"."""
     v = abs(float(x) * (100 if percent else 1))
@@ -558,7 +548,8 @@ def _no_data(title: str, footnote: str | None, lang: str, sample: bool) -> Figur
     """A small placeholder, so one empty slice does not stop a batch of reports."""
     fig, ax = _figure(1.5)
     ax.set_axis_off()
-    ax.text(0.5, 0.5, _w("no_data", lang), ha="center", va="center", color=MUTED, fontsize=9)
+    ax.text(0.5, 0.5, i18n.text("chart.no_data", lang), ha="center", va="center",
+            color=MUTED, fontsize=9)
     return _finish(fig, title, footnote, [], sample)
 
 
@@ -592,20 +583,22 @@ def trend(values: pd.Series, last_year: pd.Series | None = None, *, title: str,
     if bars:
         if ly is not None:
             ax.bar(x, ly.to_numpy(), width=0.78, color=LAST_YEAR, alpha=0.42, lw=0,
-                   label=_w("last_year", lang))
-        ax.bar(x, cur.to_numpy(), width=0.48, color=ACCENT, label=_w("actual", lang))
+                   label=i18n.text("chart.last_year", lang))
+        ax.bar(x, cur.to_numpy(), width=0.48, color=ACCENT,
+               label=i18n.text("chart.actual", lang))
         peak = np.nanmax([*cur, *(ly if ly is not None else []), target or 0, 1e-9])
         ax.set_ylim(0, peak * 1.16)
     else:
         if ly is not None:
             ax.plot(x, ly.to_numpy(), color=LAST_YEAR, lw=1.1, marker="o", ms=2.5,
-                    label=_w("last_year", lang))
+                    label=i18n.text("chart.last_year", lang))
         ax.plot(x, cur.to_numpy(), color=ACCENT, lw=2, marker="o", ms=3.5,
-                label=_w("actual", lang))
+                label=i18n.text("chart.actual", lang))
         ax.margins(y=0.15)
     if target is not None:
         ax.axhline(target, color=REF, lw=0.9, ls=(0, (4, 3)))
-        ax.annotate(f"{_w('target', lang)} {_tick(target, percent, lang)}", (0, target),
+        target_text = f"{i18n.text('chart.target', lang)} {_tick(target, percent, lang)}"
+        ax.annotate(target_text, (0, target),
                     xycoords=("axes fraction", "data"), xytext=(2, 2), bbox=_HALO,
                     textcoords="offset points", va="bottom", fontsize=7, color=REF)
     known = cur.dropna()
@@ -663,7 +656,7 @@ def ranking(values: pd.Series, *, highlight: str | None, title: str, percent: bo
     ax.barh(ys, vals, height=0.72, color=[ACCENT if n == highlight else OTHER for n in names])
     labels = [_value(v, percent, lang) for v in vals]
     if highlight in s.index:
-        rank = _w("rank", lang).format(ranks[highlight], len(s))
+        rank = i18n.text("chart.rank", lang, rank=ranks[highlight], n=len(s))
         labels[names.index(highlight)] += f" · {rank}"
     # Plain texts, shifted 3 points off the bar's end (cheaper to lay out than annotations).
     beyond = {side: ax.transData + ScaledTranslation(side * 3 / 72, 0, fig.dpi_scale_trans)
@@ -684,11 +677,13 @@ def ranking(values: pd.Series, *, highlight: str | None, title: str, percent: bo
     _hide_value_axis(ax, "x")
     ax.spines["left"].set_visible(False)
     ax.axvline(0, color=RC["axes.edgecolor"], lw=0.6, zorder=2.5)  # the baseline, at zero
+    words = {"national": i18n.text("chart.national", lang),
+             "target": i18n.text("chart.target", lang)}
     refs = [(r, k) for r, k in ((national, "national"), (target, "target")) if r is not None]
     for ref, key in refs:
         top = key == "national"
         shown = _value(ref, percent, lang) if top else _tick(ref, percent, lang)
-        ax.annotate(f"{_w(key, lang)} {shown}", (ref, top), xycoords=("data", "axes fraction"),
+        ax.annotate(f"{words[key]} {shown}", (ref, top), xycoords=("data", "axes fraction"),
                     xytext=(0, 2 if top else -2), textcoords="offset points", ha="center",
                     va="bottom" if top else "top", fontsize=size, color=REF)
     _finish(fig, title, footnote, notes, sample)
@@ -819,7 +814,8 @@ def distribution(values: pd.Series, *, highlight: str | None = None, title: str,
     med = float(s.median())
     ax.plot([med, med], [-0.6, label_y - 0.3], color=REF, lw=0.9, ls=(0, (1, 1.5)), zorder=2)
     right = not hl or float(s.iloc[hl[0]]) <= med  # median label right of its line
-    ax.annotate(f"{_w('median', lang)}: {_value(med, percent, lang)}", (med, label_y),
+    median_text = f"{i18n.text('chart.median', lang)}: {_value(med, percent, lang)}"
+    ax.annotate(median_text, (med, label_y),
                 xytext=(3 if right else -3, 0), textcoords="offset points", va="center",
                 ha="left" if right else "right", fontsize=7, color=REF)
     if hl:
