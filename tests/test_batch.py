@@ -381,7 +381,7 @@ def test_jobs_outcomes_and_errors_cross_processes(project: Path) -> None:
     copy = pickle.loads(pickle.dumps(job))
     assert copy.key == job.key and copy.input_hash == job.input_hash
 
-    err = runner._failure(job.report, 3, 4, "ValueError", "boom\nmore")
+    err = runner.failure(job.report, 3, 4, "ValueError", "boom\nmore")
     assert isinstance(err, ExecutionError)
     out = batch.Outcome.of(job, "failed", error=err.message, fields=err.fields)
     assert pickle.loads(pickle.dumps(out)) == out

@@ -198,11 +198,20 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    pin: Path | None = None
     try:
         if todo:
             log.info("run %s: %d job(s) to run, %d unchanged, %s", config.run_id, len(todo),
                      plan.count("skip"), f"on {scheduler}" if scheduler else
                      f"{min(workers or os.cpu_count() or 1, len(todo))} local worker(s)")
+            if plan.catalog:
+                from reportkit.store.warehouse import ENV_SNAPSHOT, Warehouse
+
+                # One snapshot per batch: every kernel reads the catalogue the plan (and so
+                # every job's data version) was made from, whatever an ingest does meanwhile.
+                pin = Warehouse(plan.warehouse).pin(plan.catalog, config.run_id)
+                config = replace(config, extra_env={**config.extra_env,
+                                                    ENV_SNAPSHOT: str(pin)})
             with _run_lock(config), bar.logging_context():
                 if scheduler:
                     from reportkit.batch.dask import run_on_dask
@@ -236,6 +245,8 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
         bar.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if pin is not None:
+            pin.unlink(missing_ok=True)  # Warehouse.unpin: later writes may collect its files
     for period_dir in result.period_dirs:
         if (period_dir / catalog.MANIFEST).is_file():
             with contextlib.suppress(OSError):
@@ -261,7 +272,7 @@ def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
                output_root: Path | str | None = None, formats: tuple[str, ...] = ("html",),
                kernel_name: str = "reportkit", cell_timeout: int = DEFAULT_CELL_TIMEOUT,
                job_timeout: int = DEFAULT_JOB_TIMEOUT, warehouse: Path | str | None = None,
-               raise_on_error: bool = True) -> runner.ReportResult:
+               raise_on_error: bool = True, allow_empty: bool = False) -> runner.ReportResult:
     """Execute and export one report: a batch of one (what ``reportkit run`` does).
 
     The report is planned like any batch job (parameters checked against the notebook before
@@ -286,6 +297,8 @@ def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
             ``<project>/data/warehouse``).
         raise_on_error: Raise the report's ExecutionError or ExportError (else return a
             "failed" result). Bad parameters and a missing warehouse always raise.
+        allow_empty: Render a period with no submitted data or in the future (else
+            PeriodError before any kernel starts).
 
     Raises:
         ParameterError: bad parameters (before any kernel starts).
@@ -306,7 +319,8 @@ def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
                         units=units, periods=(period,), formats=tuple(formats), lang=lang,
                         cell_timeout=cell_timeout, job_timeout=job_timeout,
                         kernel=kernel_name, warm=(), out=root.resolve())
-    plan = plan_batch(schedule, warehouse=Path(warehouse) if warehouse else None, force=True)
+    plan = plan_batch(schedule, warehouse=Path(warehouse) if warehouse else None, force=True,
+                      allow_empty=allow_empty)
     result = execute_plan(plan, inline=True, progress=False, force=True)
     (outcome,) = result.outcomes
     job = plan.decisions[0].job
@@ -327,10 +341,11 @@ def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
 
 # --- text output ----------------------------------------------------------------------------
 
-def summary_table(result: BatchResult, *, max_rows: int = 100) -> str:
+def summary_table(result: BatchResult, *, max_rows: int = 100, resume: str | None = None) -> str:
     """The end-of-batch table (report, unit, period, status, seconds, error) and totals.
 
-    Above ``max_rows`` jobs, skipped jobs are counted instead of listed.
+    Above ``max_rows`` jobs, skipped jobs are counted instead of listed. ``resume`` is the
+    command that finishes an interrupted run (without --force), shown when it was.
     """
     shown = result.outcomes
     hidden = 0
@@ -347,8 +362,8 @@ def summary_table(result: BatchResult, *, max_rows: int = 100) -> str:
     text += (f"\n{len(result.outcomes)} job(s): {counts}; {result.seconds:.1f}s "
              f"(run {result.run_id})")
     if result.interrupted:
-        text += ("\ninterrupted: finished reports are kept; run the same command again to do "
-                 "the rest")
+        text += ("\ninterrupted: finished reports are kept; to do the rest, run: "
+                 + (resume or "the same command without --force"))
     return text
 
 

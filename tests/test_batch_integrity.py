@@ -1,0 +1,297 @@
+"""Batch integrity: what is refused before any kernel starts (and with which exit code), one
+warehouse snapshot per batch, transient versus deterministic failures, limits and paths.
+
+The refusal tests replace the kernel starters and the worker pool with a function that fails
+the test, so "refused before any kernel" is checked, not assumed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from reportkit import batch
+from reportkit.batch import execute as batch_execute
+from reportkit.batch import kernels as batch_kernels
+from reportkit.cli import main
+from reportkit.core import units
+from reportkit.errors import ParameterError, PeriodError, WarehouseError
+from reportkit.rendering import catalog
+from reportkit.store.warehouse import Warehouse
+
+ROOT = Path(__file__).resolve().parents[1]
+NB = Path(__file__).resolve().parent / "notebooks"
+PROVINCE = ROOT / "notebooks" / "province_report.ipynb"
+PETITIONS = ROOT / "notebooks" / "petitions.ipynb"
+Q3 = "2025-Q3"
+TODAY = date(2025, 10, 5)
+
+
+def covered_warehouse(folder: Path, *, first: str = "2016-01-01", last: str = "2025-09-01",
+                      tag: str = "t1", files: bool = False) -> Path:
+    """A catalogue (no Parquet data) whose partitions say which dates they hold."""
+    tables: dict[str, Any] = {}
+    for table in ("activity", "petitions"):
+        parts = {}
+        for day in (date(2025, 6, 1), units.MERGER_DATE):
+            for u in units.units_at(day):
+                rel = f"{table}/{u.key}/{tag}.parquet"
+                parts[u.key] = {"file": rel, "sha256": f"{tag}-{u.key}", "rows": 1,
+                                "first": first, "last": last}
+                if files:
+                    (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+                    (folder / rel).write_bytes(b"")
+        tables[table] = parts
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "catalog.json").write_text(json.dumps({"version": 1, "tables": tables}))
+    return folder
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "params").mkdir()
+    (tmp_path / "data").mkdir()
+    covered_warehouse(tmp_path / "data" / "warehouse")
+    monkeypatch.setenv("REPORTKIT_HOME", str(tmp_path))
+    monkeypatch.setenv("REPORTKIT_WAREHOUSE", str(tmp_path / "data" / "warehouse"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture()
+def no_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if anything tries to start a kernel or a worker."""
+
+    def boom(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("a kernel or worker was started")
+
+    monkeypatch.setattr(batch_kernels, "Kernel", boom)
+    monkeypatch.setattr(batch_execute, "WarmKernels", boom)
+    monkeypatch.setattr(batch_execute, "LocalPool", boom)
+
+
+def cli(*args: str) -> Any:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def write_schedule(project: Path, name: str = "test", **data: Any) -> Path:
+    data.setdefault("warm", [])
+    data.setdefault("period", Q3)
+    data.setdefault("notebooks", [str(NB / "unit_report.ipynb")])
+    data.setdefault("units", ["15"])
+    path = project / "params" / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def notebook_with(tmp_path: Path, source: str, name: str = "custom.ipynb") -> Path:
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, nbformat.v4.new_code_cell("print(unit)")]
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    return path
+
+
+# --- A. refused before any kernel starts, with the right exit code --------------------------
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_run_and_batch_without_a_warehouse_exit_4(project: Path) -> None:
+    nowhere = project / "nowhere"
+    res = cli("run", PROVINCE, "--unit", "15", "--period", Q3, "--warehouse", nowhere)
+    assert res.exit_code == 4, res.output
+    assert "No warehouse" in res.output
+    res = cli("batch", write_schedule(project), "--warehouse", nowhere)
+    assert res.exit_code == 4, res.output
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_a_warehouse_with_no_data_exits_4(project: Path) -> None:
+    empty = project / "empty"
+    empty.mkdir()
+    (empty / "catalog.json").write_text(json.dumps({"version": 1, "tables": {}}))
+    res = cli("run", PROVINCE, "--unit", "15", "--period", Q3, "--warehouse", empty)
+    assert res.exit_code == 4, res.output
+    assert "holds no data" in res.output
+
+
+@pytest.mark.usefixtures("no_kernel")
+@pytest.mark.parametrize(("period", "words"), [
+    ("2030-Q3", "has not begun"),
+    ("2012-Q1", "no data was submitted for 2012-Q1"),
+])
+def test_a_period_without_data_or_in_the_future_exits_3(project: Path, period: str,
+                                                         words: str) -> None:
+    res = cli("run", PROVINCE, "--unit", "15", "--period", period)
+    assert res.exit_code == 3, res.output
+    assert words in res.output and "--allow-empty" in res.output
+    res = cli("batch", write_schedule(project, period=period), "--dry-run")
+    assert res.exit_code == 3, res.output
+    assert words in res.output
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_allow_empty_plans_a_period_without_data(project: Path) -> None:
+    path = write_schedule(project, period="2012-Q1", units=["Hà Nội"])
+    res = cli("batch", path, "--dry-run", "--allow-empty")
+    assert res.exit_code == 0, res.output
+    assert "1 job(s): 1 to run" in res.output
+    with pytest.raises(PeriodError):
+        batch.plan_batch(path, today=TODAY)
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_run_of_a_per_unit_notebook_without_unit_exits_2(project: Path) -> None:
+    res = cli("run", PROVINCE, "--period", Q3)
+    assert res.exit_code == 2, res.output
+    assert "--unit" in res.output
+
+
+def test_run_of_the_petitions_notebook_without_unit_is_national(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, Any] = {}
+
+    def fake_run_report(notebook: Path, **kw: Any) -> Any:
+        seen.update(kw, notebook=notebook)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(batch_execute, "run_report", fake_run_report)
+    res = cli("run", PETITIONS, "--period", Q3)
+    assert res.exit_code == 0, res.output
+    assert seen["unit"] is None and seen["notebook"] == PETITIONS
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_a_notebook_without_a_period_parameter_exits_3(project: Path) -> None:
+    nb = notebook_with(project, 'unit = "15"\nlang = "vi"')
+    res = cli("run", nb, "--unit", "15", "--period", Q3)
+    assert res.exit_code == 3, res.output
+    assert "takes no 'period' parameter" in res.output
+    with pytest.raises(ParameterError, match="no 'period'"):
+        batch.plan_batch(write_schedule(project, notebooks=[str(nb)]), today=TODAY)
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_a_schedule_key_typo_exits_3(project: Path) -> None:
+    path = write_schedule(project, perod="2025-Q3")
+    res = cli("batch", path, "--dry-run")
+    assert res.exit_code == 3, res.output
+    assert "unknown key(s) perod" in res.output
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_an_unknown_marking_exits_3_and_the_known_ones_pass(project: Path) -> None:
+    res = cli("run", PROVINCE, "--unit", "15", "--period", Q3, "-p", "marking=Bí mật lắm")
+    assert res.exit_code == 3, res.output
+    assert "marking must be one of" in res.output
+    bad = write_schedule(project, notebooks=[str(PROVINCE)], params={"marking": "SECRET"})
+    assert cli("batch", bad, "--dry-run").exit_code == 3
+    for marking in ("Mật", "Tối mật", "Tuyệt mật", "Lưu hành nội bộ", ""):
+        path = write_schedule(project, notebooks=[str(PROVINCE)], params={"marking": marking})
+        res = cli("batch", path, "--dry-run")
+        assert res.exit_code == 0, (marking, res.output)
+
+
+@pytest.mark.usefixtures("no_kernel")
+@pytest.mark.parametrize("value", ["-1", "0"])
+def test_a_timeout_of_zero_or_less_exits_2(project: Path, value: str) -> None:
+    res = cli("run", PROVINCE, "--unit", "15", "--period", Q3, "--timeout", value)
+    assert res.exit_code == 2, res.output
+
+
+def test_summary_without_a_warehouse_exits_4(project: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REPORTKIT_WAREHOUSE", str(project / "nowhere"))
+    res = cli("summary", "--period", Q3)
+    assert res.exit_code == 4, res.output
+    assert "reportkit ingest" in res.output and "–" not in res.output
+
+
+# --- B. one snapshot per batch --------------------------------------------------------------
+
+PROBE = """\
+import json, os, pathlib
+from reportkit.store.warehouse import Warehouse
+wh = Warehouse()
+if unit == "15" and ingest_to:  # an ingest lands while the batch runs
+    live = pathlib.Path(os.environ["REPORTKIT_WAREHOUSE"]) / "catalog.json"
+    live.write_bytes(pathlib.Path(ingest_to).read_bytes())
+print("SEEN=" + wh.partitions("activity")["15@2025-07-01"]["sha256"] + "=END")
+"""
+
+
+def probe_notebook(project: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('unit = None\nperiod = None\ningest_to = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(PROBE)]
+    path = project / "notebooks" / "probe.ipynb"
+    path.parent.mkdir(exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def seen(project: Path, folder: str) -> str:
+    text = (project / "outputs" / Q3 / folder / "probe.ipynb").read_text(encoding="utf-8")
+    return text.split("SEEN=")[1].split("=END")[0]
+
+
+@pytest.mark.slow
+def test_every_report_of_a_batch_reads_the_warehouse_version_it_was_planned_on(
+        project: Path) -> None:
+    wh_root = project / "data" / "warehouse"
+    covered_warehouse(wh_root, tag="t1", files=True)
+    newer = project / "newer"
+    covered_warehouse(newer, tag="t2")
+    probe = probe_notebook(project)
+    path = write_schedule(project, notebooks=[str(probe)], units=["15", "01", "79"],
+                          params={"ingest_to": str(newer / "catalog.json")})
+    plan = batch.plan_batch(path, today=TODAY)
+    planned = {d.job.key: d.job.inputs["data"] for d in plan.decisions}
+    covered_warehouse(wh_root, tag="t3", files=True)  # an ingest after planning, too
+    result = batch.execute_plan(plan, workers=1, progress=False)
+    assert result.ok, batch.summary_table(result)
+    assert [seen(project, f) for f in ("15-lao-cai", "01-ha-noi", "79-ho-chi-minh")] == [
+        "t1-15@2025-07-01"] * 3
+    # The live catalogue did change under the batch (the probe wrote t2), and every report
+    # records the data version of the plan.
+    assert b"t2-" in (wh_root / "catalog.json").read_bytes()
+    reports = catalog.load_manifest(project / "outputs" / Q3)["reports"]
+    for key, data in planned.items():
+        assert reports[key.split("/", 1)[1]]["data_version"] == data
+    assert not list((wh_root / "pins").glob("*.json"))  # released when the batch ends
+
+
+def test_a_write_keeps_the_files_a_running_batch_pinned(project: Path) -> None:
+    wh_root = covered_warehouse(project / "data" / "warehouse", tag="t1", files=True)
+    wh = Warehouse(wh_root)
+    pin = wh.pin(wh.catalog_bytes(), "run1")
+    covered_warehouse(wh_root, tag="t2", files=True)
+    wh._collect_garbage(wh.catalog())  # what every ingest does after swapping the catalogue
+    old = wh_root / "activity" / "15@2025-07-01" / "t1.parquet"
+    assert old.is_file()
+    assert Warehouse(wh_root, snapshot=pin).partitions("activity")["15@2025-07-01"][
+        "sha256"] == "t1-15@2025-07-01"
+    Warehouse.unpin(pin)
+    wh._collect_garbage(wh.catalog())
+    assert not old.exists()
+
+
+def test_a_batch_whose_planned_files_were_collected_refuses_to_start(project: Path) -> None:
+    wh_root = covered_warehouse(project / "data" / "warehouse", tag="t1", files=True)
+    plan = batch.plan_batch(write_schedule(project), today=TODAY)
+    covered_warehouse(wh_root, tag="t2", files=True)
+    shutil.rmtree(wh_root / "activity" / "15@2025-07-01")
+    (wh_root / "activity" / "15@2025-07-01").mkdir()
+    with pytest.raises(WarehouseError, match="changed since the batch was planned"):
+        batch.execute_plan(plan, workers=1, progress=False)
