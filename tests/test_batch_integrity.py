@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,10 @@ from click.testing import CliRunner
 from reportkit import batch
 from reportkit.batch import execute as batch_execute
 from reportkit.batch import kernels as batch_kernels
+from reportkit.batch import plan as batch_plan
 from reportkit.cli import main
 from reportkit.core import units
-from reportkit.errors import ParameterError, PeriodError, WarehouseError
+from reportkit.errors import ConfigError, ParameterError, PeriodError, WarehouseError
 from reportkit.rendering import catalog
 from reportkit.store.warehouse import Warehouse
 
@@ -59,6 +61,8 @@ def covered_warehouse(folder: Path, *, first: str = "2016-01-01", last: str = "2
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "params").mkdir()
     (tmp_path / "data").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(NB / "unit_report.ipynb", tmp_path / "notebooks")
     covered_warehouse(tmp_path / "data" / "warehouse")
     monkeypatch.setenv("REPORTKIT_HOME", str(tmp_path))
     monkeypatch.setenv("REPORTKIT_WAREHOUSE", str(tmp_path / "data" / "warehouse"))
@@ -85,7 +89,7 @@ def cli(*args: str) -> Any:
 def write_schedule(project: Path, name: str = "test", **data: Any) -> Path:
     data.setdefault("warm", [])
     data.setdefault("period", Q3)
-    data.setdefault("notebooks", [str(NB / "unit_report.ipynb")])
+    data.setdefault("notebooks", ["notebooks/unit_report.ipynb"])
     data.setdefault("units", ["15"])
     path = project / "params" / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -173,7 +177,7 @@ def test_run_of_the_petitions_notebook_without_unit_is_national(
 
 @pytest.mark.usefixtures("no_kernel")
 def test_a_notebook_without_a_period_parameter_exits_3(project: Path) -> None:
-    nb = notebook_with(project, 'unit = "15"\nlang = "vi"')
+    nb = notebook_with(project / "notebooks", 'unit = "15"\nlang = "vi"')
     res = cli("run", nb, "--unit", "15", "--period", Q3)
     assert res.exit_code == 3, res.output
     assert "takes no 'period' parameter" in res.output
@@ -236,7 +240,6 @@ def probe_notebook(project: Path) -> Path:
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell(PROBE)]
     path = project / "notebooks" / "probe.ipynb"
-    path.parent.mkdir(exist_ok=True)
     nbformat.write(nb, path)
     return path
 
@@ -295,3 +298,204 @@ def test_a_batch_whose_planned_files_were_collected_refuses_to_start(project: Pa
     (wh_root / "activity" / "15@2025-07-01").mkdir()
     with pytest.raises(WarehouseError, match="changed since the batch was planned"):
         batch.execute_plan(plan, workers=1, progress=False)
+
+
+# --- C. transient versus deterministic failures ---------------------------------------------
+
+
+def _failed_entry(job: batch.Job, ename: str) -> dict[str, Any]:
+    return {"status": "failed", "input_hash": job.input_hash, "run_id": "r0",
+            "error": f"{ename}: ...", "error_fields": {"ename": ename}}
+
+
+@pytest.mark.parametrize("ename", sorted(batch_plan.TRANSIENT))
+def test_a_job_lost_to_a_dead_worker_kernel_or_timeout_runs_again_next_time(
+        project: Path, ename: str) -> None:
+    job = batch.plan_batch(write_schedule(project), today=TODAY).jobs[0]
+    d = batch_plan.decide(job, _failed_entry(job, ename), force=False, retry_failed=False)
+    assert d.action == "run" and ename in d.reason
+
+
+def test_a_cell_that_raised_waits_for_retry_failed(project: Path) -> None:
+    job = batch.plan_batch(write_schedule(project), today=TODAY).jobs[0]
+    entry = _failed_entry(job, "ValueError")
+    assert batch_plan.decide(job, entry, force=False, retry_failed=False).action == "carry"
+    assert batch_plan.decide(job, entry, force=False, retry_failed=True).action == "run"
+
+
+def _dies_once_worker(slot: int, conn: Any, config: batch.RunConfig, requests: Any,
+                      replies: Any) -> None:
+    """A worker that dies on its first job (a killed worker, an OOM kill); the next renders."""
+    import os
+
+    conn.send(("ready", os.getpid()))
+    job, _ = conn.recv()
+    marker = config.output_root / "died-once"
+    if not marker.exists():
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("x")
+        os._exit(9)
+    conn.send(("done", batch.Outcome.of(job, "ok")))
+    conn.recv()
+
+
+def test_a_job_whose_worker_died_is_retried_once_in_the_same_run(project: Path) -> None:
+    job = batch.plan_batch(write_schedule(project), today=TODAY).jobs[0]
+    config = batch.RunConfig(run_id="r1", output_root=project / "outputs", project=project,
+                             warehouse=project / "data" / "warehouse", kernel="python3")
+    outcomes: list[batch.Outcome] = []
+    pool = batch.LocalPool(config, 1, target=_dies_once_worker)
+    pool.run([job], outcomes.append)
+    assert [o.status for o in outcomes] == ["ok"]
+    assert pool.retried == {job.key}
+
+
+def test_the_interrupt_message_resumes_without_force(project: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    def interrupted(plan: batch.Plan, **kw: Any) -> batch.BatchResult:
+        assert kw["force"] is True
+        outcomes = [batch.Outcome.of(j, "not run") for j in plan.jobs]
+        return batch.BatchResult("r1", outcomes, 1.0, interrupted=True)
+
+    monkeypatch.setattr(batch, "execute_plan", interrupted)
+    path = write_schedule(project)
+    res = cli("batch", path, "--force", "--period", "last-quarter", "--today", "2025-10-05",
+              "--workers", "2")
+    assert res.exit_code == 1, res.output
+    line = next(x for x in res.output.splitlines() if x.startswith("interrupted"))
+    command = line.split("run: ", 1)[1]
+    assert "--force" not in command
+    assert command.startswith(f"reportkit batch {path}")
+    for part in ("--period last-quarter", "--today 2025-10-05", "--workers 2"):
+        assert part in command
+
+
+# --- D. limits ------------------------------------------------------------------------------
+
+
+class _FakePool:
+    """Stands in for LocalPool: records the jobs it was given, renders nothing."""
+
+    runs: list[list[str]] = []
+
+    def __init__(self, config: batch.RunConfig, workers: int, **kw: Any) -> None:
+        self.stats: list[dict[str, Any]] = []
+
+    def run(self, jobs: list[batch.Job], on_outcome: Any) -> None:
+        _FakePool.runs.append([j.key for j in jobs])
+        for job in jobs:
+            on_outcome(batch.Outcome.of(job, "ok"))
+
+    def in_flight(self) -> list[batch.Job]:
+        return []
+
+
+def _hold_folder_lock(project: Path) -> Any:
+    import fcntl
+
+    base = project / "outputs"
+    base.mkdir(parents=True, exist_ok=True)
+    fh = open(base / ".batch.lock", "a+b")  # noqa: SIM115 - released by the test
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    fh.write(b"run other-run")
+    fh.flush()
+    return fh
+
+
+def test_a_second_batch_on_the_same_folder_waits_then_refuses(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch_execute, "LocalPool", _FakePool)
+    _FakePool.runs = []
+    plan = batch.plan_batch(write_schedule(project), out=project / "outputs", today=TODAY)
+    held = _hold_folder_lock(project)
+    try:
+        with pytest.raises(ConfigError, match=r"Another batch \(run other-run\)"):
+            batch.execute_plan(plan, workers=1, progress=False, lock_wait=0.3)
+        assert _FakePool.runs == []
+    finally:
+        held.close()
+    result = batch.execute_plan(plan, workers=1, progress=False, lock_wait=0.3)
+    assert result.ok and len(_FakePool.runs) == 1
+
+
+def test_a_second_batch_waits_for_the_first_to_finish(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setattr(batch_execute, "LocalPool", _FakePool)
+    _FakePool.runs = []
+    plan = batch.plan_batch(write_schedule(project), out=project / "outputs", today=TODAY)
+    held = _hold_folder_lock(project)
+    threading.Timer(1.0, held.close).start()
+    t0 = time.monotonic()
+    result = batch.execute_plan(plan, workers=1, progress=False, lock_wait=30)
+    assert result.ok and time.monotonic() - t0 >= 0.9 and len(_FakePool.runs) == 1
+
+
+@pytest.mark.usefixtures("no_kernel")
+@pytest.mark.parametrize(("text", "words"), [
+    ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+     + "".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+               for p, c in zip("abcdefghijk", "bcdefghijkl", strict=True)), "aliases"),
+    ("params: " + "[" * 5000 + "]" * 5000 + "\n", "nested deeper"),
+    ("description: '" + "x" * 300_000 + "'\n", "the limit is"),
+])
+def test_schedules_are_read_within_size_alias_and_depth_limits(project: Path, text: str,
+                                                               words: str) -> None:
+    path = project / "params" / "bomb.yaml"
+    path.write_text(text, encoding="utf-8")
+    t0 = time.monotonic()
+    res = cli("batch", path, "--dry-run")
+    assert time.monotonic() - t0 < 5
+    assert res.exit_code == 3, res.output
+    assert words in res.output and len(res.output) < 2000
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_schedule_errors_truncate_long_values(project: Path) -> None:
+    path = write_schedule(project, every="m" * 5000, lang="x" * 5000)
+    res = cli("batch", path, "--dry-run")
+    assert res.exit_code == 3, res.output
+    assert len(res.output) < 1500 and "characters)" in res.output
+
+
+# --- E. paths -------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("no_kernel")
+@pytest.mark.parametrize("out", ["/", "/etc", "/usr/local/reports", "data/warehouse",
+                                 "data/warehouse/x"])
+def test_an_output_root_is_never_root_a_system_folder_or_the_warehouse(
+        project: Path, out: str) -> None:
+    res = cli("batch", write_schedule(project), "--dry-run", "--out", out)
+    assert res.exit_code == 3, res.output
+    assert "Refusing to write reports into" in res.output
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_a_schedule_out_that_climbs_to_root_is_refused_even_in_a_dry_run(
+        project: Path) -> None:
+    depth = len(project.resolve().parts)
+    path = write_schedule(project, out="../" * (depth + 2))
+    res = cli("batch", path, "--dry-run")
+    assert res.exit_code == 3, res.output
+    assert "Refusing to write reports into /" in res.output
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_a_schedule_cannot_name_a_notebook_outside_the_project(project: Path,
+                                                               tmp_path_factory: Any) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    evil = notebook_with(elsewhere, 'unit = None\nperiod = None', name="evil.ipynb")
+    path = write_schedule(project, notebooks=[str(evil)])
+    res = cli("batch", path, "--dry-run")
+    assert res.exit_code == 3, res.output
+    assert "evil.ipynb" in res.output and "outside" in res.output
+    climbing = write_schedule(project, notebooks=[f"notebooks/../../{elsewhere.name}/evil.ipynb"])
+    assert cli("batch", climbing, "--dry-run").exit_code == 3
+    # the operator may allow a folder on the command line; the project's own always work
+    assert cli("batch", path, "--dry-run", "--notebooks", elsewhere).exit_code == 0
+    inside = notebook_with(project / "notebooks", 'unit = None\nperiod = None', name="own.ipynb")
+    res = cli("batch", write_schedule(project, notebooks=["notebooks/own.ipynb"]), "--dry-run")
+    assert res.exit_code == 0, res.output
+    assert inside.is_file()

@@ -325,10 +325,14 @@ def _fail(msg: str, code: int = EXIT_CANNOT_RUN) -> None:
               help="Seconds a whole report may take (default: the schedule's, else 1800).")
 @click.option("--allow-empty", is_flag=True,
               help="Render periods with no submitted data, or that have not begun.")
+@click.option("--notebooks", "notebook_dirs", multiple=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Another folder the schedule may name notebooks from (default: only the "
+                   "project's notebooks/). Repeat for several.")
 def batch(schedule: Path, period: str | None, units: str | None, workers: int | None,
           scheduler: str | None, force: bool, retry_failed: bool, dry_run: bool,
           out: Path | None, warehouse: Path | None, today: object, cell_timeout: int | None,
-          job_timeout: int | None, allow_empty: bool) -> None:
+          job_timeout: int | None, allow_empty: bool, notebook_dirs: tuple[Path, ...]) -> None:
     """Render every report of a schedule (params/*.yaml), in parallel and incrementally.
 
     \b
@@ -349,7 +353,7 @@ def batch(schedule: Path, period: str | None, units: str | None, workers: int | 
     day = today.date() if today is not None else None  # type: ignore[attr-defined]
     plan = B.plan_batch(schedule, period=period, units=units, out=out, warehouse=warehouse,
                         today=day, force=force, retry_failed=retry_failed,
-                        allow_empty=allow_empty)
+                        allow_empty=allow_empty, notebook_dirs=notebook_dirs)
     if dry_run:
         click.echo(B.plan_table(plan))
         return
@@ -360,7 +364,7 @@ def batch(schedule: Path, period: str | None, units: str | None, workers: int | 
                              scheduler=scheduler, retry_failed=retry_failed,
                              out=plan.output_root, warehouse=plan.warehouse,
                              cell_timeout=cell_timeout, job_timeout=job_timeout,
-                             allow_empty=allow_empty)
+                             allow_empty=allow_empty, notebook_dirs=notebook_dirs)
     click.echo(B.summary_table(result, resume=resume))
     for line in B.worker_lines(result):
         click.echo(line)
@@ -375,7 +379,7 @@ def batch(schedule: Path, period: str | None, units: str | None, workers: int | 
 def _resume_command(schedule: Path, period: str | None, today: object, *, units: str | None,
                     workers: int | None, scheduler: str | None, retry_failed: bool, out: Path,
                     warehouse: Path, cell_timeout: int | None, job_timeout: int | None,
-                    allow_empty: bool) -> str:
+                    allow_empty: bool, notebook_dirs: tuple[Path, ...] = ()) -> str:
     """The command that finishes an interrupted batch: the same jobs (``--today`` keeps
     "last-month" meaning the month it meant), never --force."""
     import shlex
@@ -389,6 +393,8 @@ def _resume_command(schedule: Path, period: str | None, today: object, *, units:
     for flag, value in options:
         if value is not None:
             args += [flag, str(value)]
+    for folder in notebook_dirs:
+        args += ["--notebooks", str(folder.resolve())]
     args += ["--retry-failed"] if retry_failed else []
     args += ["--allow-empty"] if allow_empty else []
     return shlex.join(args)

@@ -32,6 +32,7 @@ from reportkit.batch.plan import (
     DEFAULT_CELL_TIMEOUT,
     DEFAULT_JOB_TIMEOUT,
     STATUSES,
+    TRANSIENT,
     NotebookSpec,
     Plan,
     Schedule,
@@ -40,7 +41,7 @@ from reportkit.batch.plan import (
     plan_batch,
 )
 from reportkit.batch.run import LocalPool, Outcome, RunConfig, render
-from reportkit.errors import ExecutionError, ExportError
+from reportkit.errors import ConfigError, ExecutionError, ExportError
 from reportkit.rendering import catalog, runner
 
 if TYPE_CHECKING:
@@ -86,11 +87,58 @@ def new_run_id() -> str:
     return f"{datetime.now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
+LOCK_WAIT = 6 * 3600.0  # seconds a batch waits for another batch writing the same folder
+
+
 @contextlib.contextmanager
-def _run_lock(config: RunConfig) -> Iterator[None]:
-    """Hold ``.staging/batch-<run>.lock`` for the run; clear staging left by dead runs."""
+def _folder_lock(base: Path, run_id: str, wait: float) -> Iterator[None]:
+    """One batch at a time per output folder: ``<output root>/.batch.lock`` (kept: removing
+    a lock file others wait on would let a third batch lock a new one). A second batch waits
+    for the first (and then finds its reports rendered: they are skipped), up to ``wait``
+    seconds, then refuses."""
+    path = base.parent / ".batch.lock"
+    with open(path, "a+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().decode("utf-8", "replace").strip() or "another run"
+            log.warning("another batch (%s) is writing to %s; waiting for it to finish",
+                        holder, base.parent)
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError:
+                    if time.monotonic() >= deadline:
+                        raise ConfigError(f"Another batch ({holder}) is still writing to "
+                                          f"{base.parent} after {wait:.0f}s; not starting a "
+                                          "second one", file=str(base.parent)) from None
+                    time.sleep(min(1.0, max(0.05, wait / 10)))
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"run {run_id}, pid {os.getpid()} on {socket.gethostname()}".encode())
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.truncate(0)
+
+
+@contextlib.contextmanager
+def _run_lock(config: RunConfig, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the output folder's lock and ``.staging/batch-<run>.lock`` for the run; clear
+    staging left by dead runs."""
     base = config.output_root / runner.STAGING
     base.mkdir(parents=True, exist_ok=True)
+    with _folder_lock(base, config.run_id, wait), _staging_lock(config, base):
+        yield
+
+
+@contextlib.contextmanager
+def _staging_lock(config: RunConfig, base: Path) -> Iterator[None]:
+    """Hold ``.staging/batch-<run>.lock``; clear the staging of runs that died."""
     for lock in base.glob("batch-*.lock"):
         with open(lock, "a+b") as fh:
             try:
@@ -154,7 +202,8 @@ class Progress:
 def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | None = None,
                  force: bool = False, cell_timeout: int | None = None,
                  job_timeout: int | None = None, progress: bool | None = None,
-                 run_id: str | None = None, inline: bool = False) -> BatchResult:
+                 run_id: str | None = None, inline: bool = False,
+                 lock_wait: float = LOCK_WAIT) -> BatchResult:
     """Run the plan's "run" jobs (locally, or on a Dask cluster at ``scheduler``).
 
     Skipped jobs cost nothing: when nothing needs to run, no worker or kernel starts.
@@ -164,6 +213,9 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
     With ``inline`` the jobs run one after another in this process, each on a fresh kernel
     started for it (no worker process, no fork server): the cheapest way to run one report,
     and the same :func:`~reportkit.batch.run.render` path as every batch.
+
+    One batch at a time writes an output folder: a second one waits up to ``lock_wait``
+    seconds for the first (its reports are then found rendered and skipped), then refuses.
     """
     t0 = time.monotonic()
     sched = plan.schedule
@@ -212,7 +264,7 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
                 pin = Warehouse(plan.warehouse).pin(plan.catalog, config.run_id)
                 config = replace(config, extra_env={**config.extra_env,
                                                     ENV_SNAPSHOT: str(pin)})
-            with _run_lock(config), bar.logging_context():
+            with _run_lock(config, lock_wait), bar.logging_context():
                 if scheduler:
                     from reportkit.batch.dask import run_on_dask
 
@@ -221,7 +273,12 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
                     kernels = WarmKernels(config.kernel, (), fork=False)
                     try:
                         for job in todo:
-                            on_outcome(render(job, config, kernels=kernels, prefetch=False))
+                            outcome = render(job, config, kernels=kernels, prefetch=False)
+                            if (outcome.status == "failed"
+                                    and outcome.fields.get("ename") in TRANSIENT):
+                                log.warning("retrying %s once: %s", job.label(), outcome.error)
+                                outcome = render(job, config, kernels=kernels, prefetch=False)
+                            on_outcome(outcome)
                     finally:
                         kernels.close()
                 else:

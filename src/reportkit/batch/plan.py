@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("reportkit.batch.run")
 
 __all__ = ["Schedule", "Job", "Decision", "Plan", "load_schedule", "plan_batch", "input_hash",
-           "plan_table", "override", "check_output_root"]
+           "plan_table", "override", "check_output_root", "TRANSIENT"]
 
 DEFAULT_WARM = ("pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
                 "reportkit.presentation.report", "reportkit.presentation.charts",
@@ -47,6 +47,11 @@ RENDERER = "inline"
 UNIT_SETS = ("all", "old", "new", "national")
 EVERY = ("month", "quarter", "half", "year")
 STATUSES = ("ok", "skipped", "failed", "interrupted", "not run")
+# Failures that say nothing about the report: its worker or kernel died, it ran out of time,
+# nothing could start. Such a job is tried again once in the same run, and again by
+# the next run; a cell that raised waits for --retry-failed (same inputs, same error).
+TRANSIENT = frozenset({"WorkerDied", "JobTimeout", "CellTimeoutError", "DeadKernelError",
+                       "KernelStartError", "WorkerStartError"})
 _SCHEDULE_KEYS = {"description", "notebook", "notebooks", "units", "period", "periods", "every",
                   "formats", "lang", "params", "timeouts", "kernel", "warm", "out", "workers"}
 _NOTEBOOK_KEYS = {"path", "units", "params"}
@@ -161,8 +166,23 @@ def _read_yaml(path: Path) -> Any:
                           file=str(path)) from None
 
 
-def load_schedule(path: str | Path) -> Schedule:
+def shipped_notebooks() -> Path:
+    """The ``notebooks/`` folder that ships with reportkit (beside ``src/``)."""
+    return Path(__file__).resolve().parents[3] / "notebooks"
+
+
+def _notebook_allowed(nb: Path, project: Path, extra: tuple[Path, ...]) -> bool:
+    allowed = (project / "notebooks", shipped_notebooks(), *extra)
+    real = nb.resolve()
+    return any(real.is_relative_to(d.resolve()) for d in allowed)
+
+
+def load_schedule(path: str | Path, *, notebook_dirs: tuple[Path, ...] = ()) -> Schedule:
     """Read and check a schedule YAML file; every problem is reported at once.
+
+    A schedule names notebooks from the project's ``notebooks/`` (or reportkit's own) only;
+    ``notebook_dirs`` are further folders the operator allowed on the command line. A schedule
+    file must not be able to publish what any notebook on the machine renders.
 
     Raises:
         ConfigError: the file is missing, too big, too deep, not YAML, or has unknown keys or
@@ -200,8 +220,14 @@ def load_schedule(path: str | Path) -> Schedule:
             problems.append(f"notebooks[{i}].params must be a mapping")
             nb_params = {}
         nb_path = Path(item["path"])
+        nb_path = (nb_path if nb_path.is_absolute() else project / nb_path).resolve()
+        if not _notebook_allowed(nb_path, project, notebook_dirs):
+            problems.append(f"notebooks[{i}]: {_short(str(nb_path))} is outside "
+                            f"{project / 'notebooks'}; a schedule may only name the project's "
+                            "notebooks (--notebooks DIR allows another folder)")
+            continue
         notebooks.append(NotebookSpec(
-            path=(nb_path if nb_path.is_absolute() else project / nb_path).resolve(),
+            path=nb_path,
             units=_units_value(item.get("units"), f"notebooks[{i}].units", problems),
             params=dict(nb_params)))
     periods = data.get("periods", [data["period"]] if "period" in data else [])
@@ -498,6 +524,10 @@ def decide(job: Job, entry: dict[str, Any] | None, *, force: bool,
             return Decision(job, "skip", "unchanged", entry)
         return Decision(job, "run", "files missing or changed", entry)
     if entry.get("status") == "failed" and same:
+        ename = (entry.get("error_fields") or {}).get("ename")
+        if ename in TRANSIENT:
+            return Decision(job, "run", f"retry: failed in run {entry.get('run_id')} for a "
+                                        f"reason outside the report ({ename})", entry)
         if retry_failed:
             return Decision(job, "run", "retry of a failed job", entry)
         return Decision(job, "carry", f"failed in run {entry.get('run_id')} with the same "
@@ -513,7 +543,7 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
                units: str | None = None, out: Path | None = None,
                warehouse: Path | None = None, today: date | None = None,
                force: bool = False, retry_failed: bool = False,
-               allow_empty: bool = False) -> Plan:
+               allow_empty: bool = False, notebook_dirs: tuple[Path, ...] = ()) -> Plan:
     """Expand a schedule into jobs, validate every job and decide what to run.
 
     No kernel is started. Every job's parameters get the checks of ``reportkit run``
@@ -532,6 +562,8 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
         retry_failed: Run again the jobs that failed last time with the same inputs.
         allow_empty: Plan periods with no submitted data, or in the future (reports of
             dashes); refused otherwise.
+        notebook_dirs: Folders besides the project's ``notebooks/`` a schedule file may
+            name notebooks from (see :func:`load_schedule`).
 
     Raises:
         ConfigError: bad schedule, missing warehouse or notebook, unsafe output folder.
@@ -540,7 +572,7 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
         ParameterError: some jobs have bad parameters (all are listed).
     """
     if not isinstance(schedule, Schedule):
-        schedule = load_schedule(schedule)
+        schedule = load_schedule(schedule, notebook_dirs=tuple(notebook_dirs))
     today = today or date.today()
     root = Path(out or schedule.out or schedule.project / "outputs").resolve()
     wh_root = Path(warehouse or os.environ.get("REPORTKIT_WAREHOUSE")

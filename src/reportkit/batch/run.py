@@ -41,6 +41,7 @@ from reportkit.batch.plan import (
     DEFAULT_CELL_TIMEOUT,
     DEFAULT_JOB_TIMEOUT,
     DEFAULT_WARM,
+    TRANSIENT,
     Job,
 )
 from reportkit.errors import (
@@ -618,6 +619,7 @@ class LocalPool:
         self.ctx = multiprocessing.get_context("spawn")
         self.slots: list[_Slot] = []
         self.stats: list[dict[str, Any]] = []
+        self.retried: set[str] = set()  # jobs given a second try after a transient failure
         self.start_failures = 0
         self.printer = None
         self.print_requests = None
@@ -662,7 +664,7 @@ class LocalPool:
                             if not slot.ready:
                                 self.start_failures += 1
                             self._lost(slot, "WorkerDied", f"the worker process running it "
-                                       f"died (exit code {code})", on_outcome)
+                                       f"died (exit code {code})", on_outcome, pending)
                             if self.start_failures >= 3:
                                 self._give_up(pending, code, on_outcome)
                             if pending:
@@ -676,7 +678,7 @@ class LocalPool:
                         self._kill(slot)
                         self._lost(slot, "JobTimeout", f"the job ran longer than its limit of "
                                    f"{self.config.job_timeout}s; its worker was stopped",
-                                   on_outcome)
+                                   on_outcome, pending)
                         if pending:
                             self.slots[slot.index] = self._spawn(slot.index)
         except BaseException:
@@ -720,11 +722,23 @@ class LocalPool:
             elif kind == "log":
                 logging.getLogger(msg[1]).log(msg[2], "%s", msg[3])
             elif kind == "done":
+                job = slot.job
                 slot.job, slot.staging, slot.kernels = None, None, []
-                on_outcome(msg[1])
+                if job is None or not self._retry(job, msg[1], pending):
+                    on_outcome(msg[1])
                 self._assign(slot, pending)
             elif kind == "bye":
                 self.stats.append(msg[1])
+
+    def _retry(self, job: Job, outcome: Outcome, pending: deque[Job]) -> bool:
+        """Queue ``job`` once more if it failed for a reason outside the report."""
+        ename = outcome.fields.get("ename")
+        if outcome.status != "failed" or ename not in TRANSIENT or job.key in self.retried:
+            return False
+        self.retried.add(job.key)
+        log.warning("retrying %s once: %s", job.label(), outcome.error)
+        pending.append(job)
+        return True
 
     def _assign(self, slot: _Slot, pending: deque[Job]) -> None:
         if pending and slot.job is None:
@@ -741,7 +755,7 @@ class LocalPool:
             slot.process.join(5)
 
     def _lost(self, slot: _Slot, ename: str, message: str,
-              on_outcome: Callable[[Outcome], None]) -> None:
+              on_outcome: Callable[[Outcome], None], pending: deque[Job]) -> None:
         """The job of a dead or killed worker: failed, notebook kept, manifest updated."""
         job, slot.job = slot.job, None
         for pid in slot.kernels:
@@ -763,9 +777,11 @@ class LocalPool:
             shutil.rmtree(slot.staging, ignore_errors=True)
         record_failed(job, self.config, error, failed, started="", seconds=seconds,
                       worker=f"{socket.gethostname()}:{slot.process.pid if slot.process else 0}")
-        on_outcome(Outcome.of(job, "failed", seconds=seconds, error=error.message,
-                              fields=_jsonable(error.fields),
-                              files={k: str(v) for k, v in failed.items()}))
+        outcome = Outcome.of(job, "failed", seconds=seconds, error=error.message,
+                             fields=_jsonable(error.fields),
+                             files={k: str(v) for k, v in failed.items()})
+        if not self._retry(job, outcome, pending):
+            on_outcome(outcome)
 
     def close(self) -> None:
         """Ask idle workers to stop, collect their statistics, stop the printer."""
