@@ -499,3 +499,73 @@ def test_a_schedule_cannot_name_a_notebook_outside_the_project(project: Path,
     res = cli("batch", write_schedule(project, notebooks=["notebooks/own.ipynb"]), "--dry-run")
     assert res.exit_code == 0, res.output
     assert inside.is_file()
+
+
+def hungry_notebook(project: Path) -> Path:
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("unit = None\nperiod = None\nprint_mb = 0\nalloc_mb = 0")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell("print('x' * print_mb * 2**20)"),
+                nbformat.v4.new_code_cell("block = bytearray(alloc_mb * 2**20)\n"
+                                          "print('held', len(block))")]
+    path = project / "notebooks" / "hungry.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_a_report_over_the_output_size_cap_is_not_published(project: Path) -> None:
+    hungry_notebook(project)
+    path = write_schedule(project, notebooks=[{"path": "notebooks/hungry.ipynb",
+                                               "params": {"print_mb": 2}}],
+                          limits={"output_mb": 1})
+    result = batch.execute_plan(batch.plan_batch(path, today=TODAY), workers=1,
+                                progress=False)
+    (outcome,) = result.outcomes
+    assert outcome.status == "failed", outcome
+    assert "over the limit of 1 MB" in (outcome.error or "")
+    final = project / "outputs" / Q3 / "15-lao-cai"
+    assert not (final / "hungry.html").exists() and not (final / "hungry.ipynb").exists()
+
+
+@pytest.mark.slow
+def test_a_kernel_over_its_memory_cap_fails_its_job_alone(project: Path) -> None:
+    hungry_notebook(project)
+    path = write_schedule(project, units=["15", "01"],
+                          notebooks=[{"path": "notebooks/hungry.ipynb",
+                                      "params": {"alloc_mb": 2500}}],
+                          limits={"kernel_memory_mb": 300})
+    result = batch.execute_plan(batch.plan_batch(path, today=TODAY), workers=1,
+                                progress=False)
+    assert {o.status for o in result.outcomes} == {"failed"}
+    assert {o.fields.get("ename") for o in result.outcomes} == {"MemoryError"}
+    # under the cap, the same notebook renders
+    path = write_schedule(project, units=["15"],
+                          notebooks=[{"path": "notebooks/hungry.ipynb",
+                                      "params": {"alloc_mb": 100}}],
+                          limits={"kernel_memory_mb": 300})
+    result = batch.execute_plan(batch.plan_batch(path, today=TODAY), workers=1,
+                                progress=False)
+    assert [o.status for o in result.outcomes] == ["ok"], result.outcomes[0].error
+
+
+def test_a_report_recorded_by_a_worker_killed_before_its_event_still_logs_one_ok(
+        project: Path) -> None:
+    """catalog.record writes the manifest, then the event: a worker killed in between left
+    an "ok" report with no "ok" line in runs.jsonl (seen once on Dask)."""
+    plan = batch.plan_batch(write_schedule(project), out=project / "outputs", today=TODAY)
+    job = plan.jobs[0]
+    config = batch.RunConfig(run_id="r1", output_root=project / "outputs", project=project,
+                             warehouse=project / "data" / "warehouse", kernel="python3")
+    job.final_dir.mkdir(parents=True)
+    html = job.final_dir / "unit_report.html"
+    html.write_text("<p>ok</p>")
+    infos = {"html": catalog.file_info(html, job.period_dir)}
+    catalog.record(job.period_dir, job.rel, lambda _old: {
+        "status": "ok", "input_hash": job.input_hash, "run_id": "r1", "files": infos,
+        "seconds": 1.0, "worker": "w"}, None)  # the event never written
+    done = batch.already_rendered(job, config)
+    assert done is not None and done.status == "ok"
+    assert batch.already_rendered(job, config) is not None
+    oks = [e for e in catalog.read_runs(job.period_dir) if e["status"] == "ok"]
+    assert [(e["key"], e["run_id"]) for e in oks] == [(job.rel, "r1")]

@@ -223,7 +223,8 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
         run_id=run_id or new_run_id(), output_root=plan.output_root, project=sched.project,
         warehouse=plan.warehouse, kernel=plan.kernel,
         cell_timeout=cell_timeout or sched.cell_timeout,
-        job_timeout=job_timeout or sched.job_timeout, warm=sched.warm, force=force)
+        job_timeout=job_timeout or sched.job_timeout, warm=sched.warm, force=force,
+        kernel_memory_mb=sched.kernel_memory_mb, output_mb=sched.output_mb)
     outcomes: dict[str, Outcome] = {}
     for d in plan.decisions:
         if d.action == "skip":

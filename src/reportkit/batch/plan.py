@@ -43,6 +43,8 @@ DEFAULT_WARM = ("pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
                 "reportkit.presentation.petitions", "reportkit.presentation.widgets")
 DEFAULT_CELL_TIMEOUT = 300
 DEFAULT_JOB_TIMEOUT = 1800
+DEFAULT_KERNEL_MEMORY_MB = 2048  # per kernel, above what the warmed template already maps
+DEFAULT_OUTPUT_MB = 25  # per report file (HTML, PDF): a bigger one is a broken report
 RENDERER = "inline"
 UNIT_SETS = ("all", "old", "new", "national")
 EVERY = ("month", "quarter", "half", "year")
@@ -53,7 +55,8 @@ STATUSES = ("ok", "skipped", "failed", "interrupted", "not run")
 TRANSIENT = frozenset({"WorkerDied", "JobTimeout", "CellTimeoutError", "DeadKernelError",
                        "KernelStartError", "WorkerStartError"})
 _SCHEDULE_KEYS = {"description", "notebook", "notebooks", "units", "period", "periods", "every",
-                  "formats", "lang", "params", "timeouts", "kernel", "warm", "out", "workers"}
+                  "formats", "lang", "params", "timeouts", "kernel", "warm", "out", "workers",
+                  "limits"}
 _NOTEBOOK_KEYS = {"path", "units", "params"}
 SCHEDULE_MAX_BYTES = 256 * 1024
 SCHEDULE_MAX_ALIASES = 100
@@ -92,6 +95,8 @@ class Schedule:
     out: Path | None = None
     workers: int | None = None
     description: str = ""
+    kernel_memory_mb: int = DEFAULT_KERNEL_MEMORY_MB
+    output_mb: int = DEFAULT_OUTPUT_MB
 
     @property
     def name(self) -> str:
@@ -257,6 +262,11 @@ def load_schedule(path: str | Path, *, notebook_dirs: tuple[Path, ...] = ()) -> 
             isinstance(v, int) and v > 0 for v in timeouts.values()):
         problems.append("timeouts takes cell and job, in whole seconds > 0")
         timeouts = {}
+    limits = data.get("limits") or {}
+    if not isinstance(limits, dict) or set(limits) - {"kernel_memory_mb", "output_mb"} or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in limits.values()):
+        problems.append("limits takes kernel_memory_mb and output_mb, whole numbers > 0")
+        limits = {}
     warm = data.get("warm", list(DEFAULT_WARM))
     if not isinstance(warm, list) or not all(isinstance(m, str) for m in warm):
         problems.append("warm must be a list of module names")
@@ -280,7 +290,9 @@ def load_schedule(path: str | Path, *, notebook_dirs: tuple[Path, ...] = ()) -> 
         job_timeout=timeouts.get("job", DEFAULT_JOB_TIMEOUT),
         kernel=str(data.get("kernel", "reportkit")), warm=tuple(warm),
         out=(project / out).resolve() if out else None, workers=workers,
-        description=str(data.get("description", "")))
+        description=str(data.get("description", ""))[:2000],
+        kernel_memory_mb=limits.get("kernel_memory_mb", DEFAULT_KERNEL_MEMORY_MB),
+        output_mb=limits.get("output_mb", DEFAULT_OUTPUT_MB))
 
 
 # Folders an output root may never be, or (the first group) be inside of.

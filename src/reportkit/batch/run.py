@@ -40,6 +40,8 @@ from reportkit.batch.kernels import Kernel, WarmKernels
 from reportkit.batch.plan import (
     DEFAULT_CELL_TIMEOUT,
     DEFAULT_JOB_TIMEOUT,
+    DEFAULT_KERNEL_MEMORY_MB,
+    DEFAULT_OUTPUT_MB,
     DEFAULT_WARM,
     TRANSIENT,
     Job,
@@ -82,6 +84,8 @@ class RunConfig:
     pdf_timeout: float = 60.0
     kill_grace: float = KILL_GRACE
     default_cwd: Path | None = None  # where spare kernels start (the notebooks' folder)
+    kernel_memory_mb: int = DEFAULT_KERNEL_MEMORY_MB
+    output_mb: int = DEFAULT_OUTPUT_MB
 
     @property
     def staging(self) -> Path:
@@ -94,7 +98,8 @@ class RunConfig:
         # (publish=False raises; reportkit.analysis.disclosure.PUBLISHING_ENV, not imported
         # here: it would load pandas into every planning command).
         env = {"REPORTKIT_HOME": str(self.project), "REPORTKIT_WAREHOUSE": str(self.warehouse),
-               "REPORTKIT_PUBLISHING": "1"}
+               "REPORTKIT_PUBLISHING": "1",
+               "REPORTKIT_KERNEL_MEMORY_MB": str(self.kernel_memory_mb)}  # forkserver.MEMORY_ENV
         rule = os.environ.get("REPORTKIT_PERIOD_RULE")
         if rule:
             env["REPORTKIT_PERIOD_RULE"] = rule
@@ -214,6 +219,14 @@ def already_rendered(job: Job, config: RunConfig) -> Outcome | None:
     if (entry and entry.get("status") == "ok" and entry.get("input_hash") == job.input_hash
             and fresh(entry.get("run_id")) and catalog.files_intact(entry, job.period_dir)):
         this_run = entry.get("run_id") == config.run_id
+        if this_run and not any(e.get("key") == job.rel and e.get("run_id") == config.run_id
+                                and e.get("status") == "ok"
+                                for e in catalog.read_runs(job.period_dir)):
+            # The worker died between the manifest update and the event (catalog.record
+            # writes them one after the other): the attempt still gets its one "ok" line.
+            catalog.append_event(job.period_dir, job.rel, {
+                "run_id": config.run_id, "status": "ok", "input_hash": job.input_hash,
+                "seconds": entry.get("seconds") or 0.0, "worker": entry.get("worker") or ""})
         return Outcome.of(job, "ok" if this_run else "skipped",
                           reason=("rendered in this run by a worker that was lost before it "
                                   "reported" if this_run else
@@ -386,6 +399,7 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
             kernel.shutdown()
             kernel = None
             staged = _export(job, nb, staging, printer)
+            _check_sizes(job, staged, config.output_mb)
             nb.metadata["reportkit"] = {
                 "input_hash": job.input_hash, "run_id": config.run_id, "started": started,
                 "params": report.params, "data_version": job.inputs["data"],
@@ -414,6 +428,18 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
         if kernel is not None:
             kernel.shutdown()
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_sizes(job: Job, files: dict[str, Path], limit_mb: int) -> None:
+    """A report file over the limit is not published: a 50 MB HTML is a broken report (a
+    table of every row, an embedded data dump), not one to mail to a province."""
+    for fmt, path in files.items():
+        size = path.stat().st_size
+        if size > limit_mb * 1024 * 1024:
+            raise ExportError(f"{fmt.upper()} of {job.label()} is {size / 1024 / 1024:.1f} MB, "
+                              f"over the limit of {limit_mb} MB (limits.output_mb in the "
+                              "schedule); not published", format=fmt, size=size,
+                              **job.report.context())
 
 
 def _export(job: Job, nb: nbformat.NotebookNode, staging: Path,
