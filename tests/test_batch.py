@@ -84,6 +84,7 @@ def unit_report(units_: list[str], **params: Any) -> dict[str, Any]:
 
 def plan(project: Path, path: Path, **kw: Any) -> batch.Plan:
     kw.setdefault("today", TODAY)
+    kw.setdefault("notebook_dirs", (NB,))  # the fixture notebooks live outside the project
     return batch.plan_batch(path, out=project / "outputs",
                             warehouse=project / "data" / "warehouse", **kw)
 
@@ -179,8 +180,8 @@ def test_relative_periods_resolve_on_the_day_the_batch_runs(tmp_path: Path, name
 
 def test_schedule_problems_are_all_reported(project: Path) -> None:
     path = project / "params" / "bad.yaml"
-    path.write_text("notebooks: [x.ipynb]\nunits: [1, '01']\nformats: [docx]\ncolour: red\n"
-                    "every: week\ntimeouts: {cell: -1}\n")
+    path.write_text("notebooks: [notebooks/x.ipynb]\nunits: [1, '01']\nformats: [docx]\n"
+                    "colour: red\nevery: week\ntimeouts: {cell: -1}\n")
     with pytest.raises(ConfigError) as info:
         batch.load_schedule(path)
     problems = info.value.problems
@@ -216,7 +217,7 @@ def test_every_bad_job_is_reported_before_any_kernel(project: Path) -> None:
     assert not (project / "outputs").exists()
     result = CliRunner().invoke(main, ["batch", str(path), "--warehouse",
                                        str(project / "data" / "warehouse"), "--today",
-                                       TODAY.isoformat()])
+                                       TODAY.isoformat(), "--notebooks", str(NB)])
     assert result.exit_code == 3, result.output
     assert not (project / "outputs").exists()
 
@@ -224,7 +225,8 @@ def test_every_bad_job_is_reported_before_any_kernel(project: Path) -> None:
 def test_missing_warehouse_cannot_run(project: Path) -> None:
     path = schedule(project, **unit_report(["15"]))
     with pytest.raises(ConfigError, match="No warehouse"):
-        batch.plan_batch(path, out=project / "outputs", warehouse=project / "nowhere")
+        batch.plan_batch(path, out=project / "outputs", warehouse=project / "nowhere",
+                         notebook_dirs=(NB,))
 
 
 def test_units_and_period_can_be_overridden(project: Path) -> None:
@@ -250,7 +252,7 @@ def test_split_period() -> None:
 
 def test_input_hash_changes_with_every_input(project: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    nb = project / "nb" / "unit_report.ipynb"
+    nb = project / "notebooks" / "unit_report.ipynb"
     nb.parent.mkdir()
     nb.write_bytes((NB / "unit_report.ipynb").read_bytes())
     base = {"notebooks": [{"path": str(nb), "params": {"delay": 0.1}}], "units": ["15"]}
@@ -583,7 +585,8 @@ def test_batch_isolates_every_kind_of_failure(project: Path,
     assert bad["files"] == {} and bad["failed_files"]["ipynb"]["path"] == (
         "national/_failed/slow_cell.ipynb")
     assert bad["error_fields"]["ename"] == "CellTimeoutError"
-    assert sorted(e["status"] for e in catalog.read_runs(out)) == ["failed"] * 5 + ["ok"] * 3
+    # a dead kernel, a timeout and a dead worker are tried twice (transient), the rest once
+    assert sorted(e["status"] for e in catalog.read_runs(out)) == ["failed"] * 8 + ["ok"] * 3
     assert catalog.verify(out).ok
     index = text_of(out / "index.html")
     assert 'href="15-lao-cai/unit_report.html"' in index
@@ -756,7 +759,8 @@ def test_interrupted_batch_resumes(project: Path, sig: signal.Signals) -> None:
     mark = uuid.uuid4().hex
     env = {**os.environ, "REPORTKIT_TEST_MARK": mark}
     cmd = [sys.executable, "-m", "reportkit.cli", "batch", str(path), "--workers", "2",
-           "--warehouse", str(project / "data" / "warehouse"), "--today", TODAY.isoformat()]
+           "--warehouse", str(project / "data" / "warehouse"), "--today", TODAY.isoformat(),
+           "--notebooks", str(NB)]
     # Ctrl-C as in a terminal: a shell starts background jobs with SIGINT ignored, and the
     # batch (rightly) keeps an inherited "ignore", so the test must not depend on how it runs.
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -887,7 +891,7 @@ def test_a_worker_whose_batch_is_gone_records_nothing(project: Path) -> None:
 def test_cli_batch_dry_run_then_run(project: Path) -> None:
     path = schedule(project, **unit_report(["15", "Hà Nội"]))
     args = ["batch", str(path), "--warehouse", str(project / "data" / "warehouse"),
-            "--today", TODAY.isoformat()]
+            "--today", TODAY.isoformat(), "--notebooks", str(NB)]
     dry = CliRunner().invoke(main, [*args, "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert "2 job(s): 2 to run, 0 unchanged" in dry.output

@@ -171,10 +171,54 @@ def test_batch_on_dask_survives_a_killed_worker_and_reexecutes_on_new_data(
 
 def test_workers_that_cannot_reach_the_outputs_are_refused(project: Path,
                                                            cluster: dict[str, Any]) -> None:
+    from reportkit.batch.dask import run_on_dask
     from reportkit.errors import ConfigError
 
     path = schedule(project, **unit_report(["15"]))
     p = plan(project, path)
-    p.warehouse = project / "elsewhere"
+    # (execute_plan pins the warehouse snapshot first, so a warehouse this machine cannot see
+    # is refused before Dask is asked; the workers' own view is checked by run_on_dask.)
+    config = batch.RunConfig(run_id="r1", output_root=project / "outputs", project=project,
+                             warehouse=project / "elsewhere", kernel=p.kernel)
     with pytest.raises(ConfigError, match="sees no warehouse"):
-        batch.execute_plan(p, scheduler=cluster["address"], progress=False)
+        run_on_dask(p.jobs, config, cluster["address"], lambda _o: None)
+
+
+def test_the_job_limit_holds_on_dask_when_a_worker_stops(project: Path,
+                                                         cluster: dict[str, Any]) -> None:
+    """A stopped (SIGSTOP) worker keeps its task "processing" for minutes as far as Dask
+    knows; the batch cancels it at the job limit and fails the job as a JobTimeout."""
+    from distributed import Client
+
+    from reportkit.batch.dask import run_on_dask
+    from test_batch import NB
+
+    path = schedule(project, notebooks=[str(NB / "slow_cell.ipynb")])
+    p = plan(project, path)
+    config = batch.RunConfig(run_id="r1", output_root=project / "outputs", project=project,
+                             warehouse=project / "data" / "warehouse", kernel=p.kernel,
+                             cell_timeout=120, job_timeout=4, kill_grace=1, warm=())
+    stopped: list[int] = []
+
+    def stopper() -> None:
+        with Client(cluster["address"], timeout=30, set_as_default=False) as client:
+            busy = _wait("a busy worker", lambda: [w for w, keys in client.processing().items()
+                                                   if keys], 60, every=0.05)
+        pid = cluster["pids"][busy[0]]
+        os.kill(pid, signal.SIGSTOP)
+        stopped.append(pid)
+
+    thread = threading.Thread(target=stopper, daemon=True)
+    thread.start()
+    outcomes: list[batch.Outcome] = []
+    started = time.monotonic()
+    try:
+        run_on_dask(p.jobs, config, cluster["address"], outcomes.append)
+    finally:
+        thread.join(5)
+        for pid in stopped:
+            os.kill(pid, signal.SIGCONT)
+    assert stopped, "no worker took the job"
+    assert time.monotonic() - started < 90
+    (outcome,) = outcomes
+    assert outcome.status == "failed" and outcome.fields["ename"] == "JobTimeout"

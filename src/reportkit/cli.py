@@ -15,7 +15,13 @@ from pathlib import Path
 import click
 
 from reportkit import __version__
-from reportkit.errors import EXIT_CANNOT_RUN, EXIT_FAILED, EXIT_USAGE, ReportkitError
+from reportkit.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_CANNOT_RUN,
+    EXIT_FAILED,
+    EXIT_USAGE,
+    ReportkitError,
+)
 
 
 def _setup_logging(verbose: int) -> None:
@@ -158,8 +164,15 @@ def summary(period: str, lang: str) -> None:
     from reportkit.analysis import indicators as I
     from reportkit.core import fmt
     from reportkit.core.periods import Period
+    from reportkit.store.warehouse import Warehouse
 
     p = Period.parse(period)
+    wh = Warehouse()
+    if not wh.exists() or not wh.partitions("activity"):
+        _fail(f"no data in the warehouse at {wh.root}: run `reportkit ingest` first",
+              EXIT_CANNOT_RUN)
+    if wh.has_data("activity", p.first, p.last) is False:
+        _fail(f"no data was submitted for {p}", EXIT_BAD_INPUT)
     agg = I.aggregates(p)
     click.echo(p.label(lang).capitalize())
     for ind in I.INDICATORS.values():
@@ -184,24 +197,40 @@ def summary(period: str, lang: str) -> None:
               help="Another notebook parameter (the value is kept as text).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("outputs"),
               show_default=True, help="Output root folder.")
-@click.option("--timeout", type=int, default=300, show_default=True,
+@click.option("--timeout", type=click.IntRange(min=1), default=300, show_default=True,
               help="Seconds a single cell may run.")
+@click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Warehouse folder (default: $REPORTKIT_WAREHOUSE, else data/warehouse).")
+@click.option("--allow-empty", is_flag=True,
+              help="Render a period with no submitted data, or one that has not begun.")
 def run(notebook: Path, unit: str | None, period: str, lang: str, formats: tuple[str, ...],
-        extra: tuple[str, ...], out: Path, timeout: int) -> None:
+        extra: tuple[str, ...], out: Path, timeout: int, warehouse: Path | None,
+        allow_empty: bool) -> None:
     """Execute one report notebook and export it (a batch of one job).
 
-    Parameters are checked against the notebook's parameters cell before any kernel starts.
-    The report is recorded in its period's manifest.json like a batch report.
+    Parameters are checked against the notebook's parameters cell before any kernel starts,
+    and so are the warehouse and the period: a period with no submitted data, or in the
+    future, is refused unless --allow-empty. A per-unit notebook needs --unit (a notebook
+    whose unit default is None, like the petitions notebook, reports on the whole country
+    without it). The report is recorded in its period's manifest.json like a batch report.
     The report lands in OUT/<period>/<code>-<slug>/ (or OUT/<period>/national/); a failed run
     keeps the previous good report and leaves the failed notebook in _failed/.
+
+    \b
+    Exit codes: 0 ok · 1 the report failed · 2 usage (e.g. no --unit for a per-unit
+    notebook) · 3 bad parameter, unit, marking or period (no data, future) · 4 no warehouse
     """
     from reportkit.batch.execute import run_report
     from reportkit.rendering.runner import notebook_parameters
 
-    params = _typed_params(notebook_parameters(notebook), extra)
+    specs = notebook_parameters(notebook)
+    if unit is None and "unit" in specs and specs["unit"].default is not None:
+        _fail(f"{notebook.name} is a report on one unit: give --unit (e.g. --unit "
+              f"{specs['unit'].default!r})", EXIT_USAGE)
+    params = _typed_params(specs, extra)
     res = run_report(notebook, unit=unit, period=period, lang=lang, params=params,
                      output_root=out, formats=tuple(formats), cell_timeout=timeout,
-                     raise_on_error=False)
+                     warehouse=warehouse, allow_empty=allow_empty, raise_on_error=False)
     if res.status != "ok":
         _fail(f"{res.error}\n  failed notebook kept at {res.ipynb}", EXIT_FAILED)
     for path in (res.html, res.pdf, res.ipynb):
@@ -294,10 +323,16 @@ def _fail(msg: str, code: int = EXIT_CANNOT_RUN) -> None:
               help="Seconds a single cell may run (default: the schedule's, else 300).")
 @click.option("--job-timeout", type=click.IntRange(min=1), default=None,
               help="Seconds a whole report may take (default: the schedule's, else 1800).")
+@click.option("--allow-empty", is_flag=True,
+              help="Render periods with no submitted data, or that have not begun.")
+@click.option("--notebooks", "notebook_dirs", multiple=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Another folder the schedule may name notebooks from (default: only the "
+                   "project's notebooks/). Repeat for several.")
 def batch(schedule: Path, period: str | None, units: str | None, workers: int | None,
           scheduler: str | None, force: bool, retry_failed: bool, dry_run: bool,
           out: Path | None, warehouse: Path | None, today: object, cell_timeout: int | None,
-          job_timeout: int | None) -> None:
+          job_timeout: int | None, allow_empty: bool, notebook_dirs: tuple[Path, ...]) -> None:
     """Render every report of a schedule (params/*.yaml), in parallel and incrementally.
 
     \b
@@ -317,13 +352,20 @@ def batch(schedule: Path, period: str | None, units: str | None, workers: int | 
     logging.getLogger("reportkit.batch.run").setLevel(logging.INFO)
     day = today.date() if today is not None else None  # type: ignore[attr-defined]
     plan = B.plan_batch(schedule, period=period, units=units, out=out, warehouse=warehouse,
-                        today=day, force=force, retry_failed=retry_failed)
+                        today=day, force=force, retry_failed=retry_failed,
+                        allow_empty=allow_empty, notebook_dirs=notebook_dirs)
     if dry_run:
         click.echo(B.plan_table(plan))
         return
     result = B.execute_plan(plan, workers=workers, scheduler=scheduler, force=force,
                             cell_timeout=cell_timeout, job_timeout=job_timeout)
-    click.echo(B.summary_table(result))
+    # Resuming must not force again: finished reports of the interrupted run are kept.
+    resume = _resume_command(schedule, period, plan.today, units=units, workers=workers,
+                             scheduler=scheduler, retry_failed=retry_failed,
+                             out=plan.output_root, warehouse=plan.warehouse,
+                             cell_timeout=cell_timeout, job_timeout=job_timeout,
+                             allow_empty=allow_empty, notebook_dirs=notebook_dirs)
+    click.echo(B.summary_table(result, resume=resume))
     for line in B.worker_lines(result):
         click.echo(line)
     indexes = [f / "index.html" for f in result.period_dirs if (f / "index.html").is_file()]
@@ -332,6 +374,30 @@ def batch(schedule: Path, period: str | None, units: str | None, workers: int | 
     for index in indexes:
         click.echo(f"catalogue: {index}")
     sys.exit(result.exit_code)
+
+
+def _resume_command(schedule: Path, period: str | None, today: object, *, units: str | None,
+                    workers: int | None, scheduler: str | None, retry_failed: bool, out: Path,
+                    warehouse: Path, cell_timeout: int | None, job_timeout: int | None,
+                    allow_empty: bool, notebook_dirs: tuple[Path, ...] = ()) -> str:
+    """The command that finishes an interrupted batch: the same jobs (``--today`` keeps
+    "last-month" meaning the month it meant), never --force."""
+    import shlex
+
+    args = ["reportkit", "batch", str(schedule.resolve())]
+    options: list[tuple[str, object]] = [
+        ("--period", period), ("--today", today), ("--units", units), ("--workers", workers),
+        ("--scheduler", scheduler),
+        ("--out", out), ("--warehouse", warehouse), ("--cell-timeout", cell_timeout),
+        ("--job-timeout", job_timeout)]
+    for flag, value in options:
+        if value is not None:
+            args += [flag, str(value)]
+    for folder in notebook_dirs:
+        args += ["--notebooks", str(folder.resolve())]
+    args += ["--retry-failed"] if retry_failed else []
+    args += ["--allow-empty"] if allow_empty else []
+    return shlex.join(args)
 
 
 @main.command()

@@ -51,6 +51,13 @@ class ConfigError(ReportkitError):
     """Configuration, schedule or environment problem."""
 
 
+class ScheduleError(ConfigError):
+    """A schedule (``params/*.yaml``) or batch option that is wrong: unknown key, bad value,
+    over a size limit, an unsafe output folder. Bad input, not a broken machine."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
 class UnitError(ReportkitError):
     """A unit name or code that cannot be resolved."""
 

@@ -132,7 +132,7 @@ def run_on_dask(jobs: list[Job], config: RunConfig, address: str,
     Returns:
         Per-worker peak memory (resident set size, MB) of the worker and its kernels.
     """
-    from distributed import Client, as_completed
+    from distributed import Client
 
     try:
         client = Client(address, timeout=connect_timeout, set_as_default=False)
@@ -144,16 +144,8 @@ def run_on_dask(jobs: list[Job], config: RunConfig, address: str,
         check_workers(client, config)
         futures = {client.submit(dask_render, job, config, key=job.task_key(), pure=False):
                    job for job in jobs}
-        for future in as_completed(list(futures), loop=client.loop):
-            job = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as exc:  # KilledWorker after too many worker deaths, ...
-                outcome = _lost(job, config, exc)
-            on_outcome(outcome)
-        with contextlib.suppress(Exception):
-            return [{"worker": address, **s} for address, s in client.run(_stats).items()]
-        return []
+        _collect(client, futures, config, on_outcome)
+        return _worker_stats(client)
     except BaseException:
         with contextlib.suppress(Exception):
             client.cancel(list(futures))
@@ -163,11 +155,75 @@ def run_on_dask(jobs: list[Job], config: RunConfig, address: str,
             client.close()
 
 
-def _lost(job: Job, config: RunConfig, exc: BaseException) -> Outcome:
+def _worker_stats(client: Any, timeout: float = 10.0) -> list[dict[str, Any]]:
+    """Each worker's peak memory, or nothing if a worker does not answer within ``timeout``
+    (``Client.run`` waits for every worker, and a stopped one never answers)."""
+    box: list[dict[str, Any]] = []
+
+    def ask() -> None:
+        with contextlib.suppress(Exception):
+            box.extend({"worker": address, **s} for address, s in client.run(_stats).items())
+
+    thread = threading.Thread(target=ask, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        log.warning("some Dask workers did not report their memory within %.0fs", timeout)
+        return []
+    return box
+
+
+def _collect(client: Any, futures: dict[Any, Job], config: RunConfig,
+             on_outcome: Callable[[Outcome], None], poll: float = 0.5) -> None:
+    """Wait for every task, enforcing the job limit from here: a task processing on a worker
+    longer than ``job_timeout + kill_grace`` (a worker stopped or hung outside any cell, which
+    Dask only notices when its heartbeat times out, minutes later) is cancelled and failed as
+    a JobTimeout. A transient failure is submitted once more (as :class:`LocalPool` does)."""
+    import time
+
+    from reportkit.batch.plan import TRANSIENT
+
+    pending = dict(futures)
+    started: dict[str, float] = {}
+    retried: set[str] = set()
+    limit = config.job_timeout + config.kill_grace
+    while pending:
+        now = time.monotonic()
+        processing = {key for keys in client.processing().values() for key in keys}
+        for future, job in list(pending.items()):
+            if future.done():
+                del pending[future]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # KilledWorker after too many worker deaths, ...
+                    outcome = _lost(job, config, exc)
+            elif future.key in processing and now - started.setdefault(future.key, now) > limit:
+                del pending[future]
+                client.cancel([future])
+                outcome = _lost(job, config, None, ename="JobTimeout", message=(
+                    f"the job ran longer than its limit of {config.job_timeout}s on a Dask "
+                    "worker; its task was cancelled"))
+            else:
+                continue
+            if (outcome.status == "failed" and outcome.fields.get("ename") in TRANSIENT
+                    and job.key not in retried):
+                retried.add(job.key)
+                log.warning("retrying %s once: %s", job.label(), outcome.error)
+                again = client.submit(dask_render, job, config, pure=False,
+                                      key=f"{job.task_key()}-retry")
+                pending[again] = job
+                continue
+            on_outcome(outcome)
+        if pending:
+            time.sleep(poll)
+
+
+def _lost(job: Job, config: RunConfig, exc: BaseException | None, *, ename: str | None = None,
+          message: str | None = None) -> Outcome:
     from reportkit.rendering import runner
 
-    error: ExecutionError = runner.failure(job.report, None, None, type(exc).__name__,
-                                            str(exc))
+    error: ExecutionError = runner.failure(job.report, None, None,
+                                            ename or type(exc).__name__, message or str(exc))
     record_failed(job, config, error, {}, started="", seconds=0.0, worker="dask")
     return Outcome.of(job, "failed", error=error.message, fields=_jsonable(error.fields),
                       worker="dask")

@@ -32,6 +32,7 @@ from reportkit.batch.plan import (
     DEFAULT_CELL_TIMEOUT,
     DEFAULT_JOB_TIMEOUT,
     STATUSES,
+    TRANSIENT,
     NotebookSpec,
     Plan,
     Schedule,
@@ -40,7 +41,7 @@ from reportkit.batch.plan import (
     plan_batch,
 )
 from reportkit.batch.run import LocalPool, Outcome, RunConfig, render
-from reportkit.errors import ExecutionError, ExportError
+from reportkit.errors import ConfigError, ExecutionError, ExportError
 from reportkit.rendering import catalog, runner
 
 if TYPE_CHECKING:
@@ -86,11 +87,58 @@ def new_run_id() -> str:
     return f"{datetime.now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
+LOCK_WAIT = 6 * 3600.0  # seconds a batch waits for another batch writing the same folder
+
+
 @contextlib.contextmanager
-def _run_lock(config: RunConfig) -> Iterator[None]:
-    """Hold ``.staging/batch-<run>.lock`` for the run; clear staging left by dead runs."""
+def _folder_lock(base: Path, run_id: str, wait: float) -> Iterator[None]:
+    """One batch at a time per output folder: ``<output root>/.batch.lock`` (kept: removing
+    a lock file others wait on would let a third batch lock a new one). A second batch waits
+    for the first (and then finds its reports rendered: they are skipped), up to ``wait``
+    seconds, then refuses."""
+    path = base.parent / ".batch.lock"
+    with open(path, "a+b") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().decode("utf-8", "replace").strip() or "another run"
+            log.warning("another batch (%s) is writing to %s; waiting for it to finish",
+                        holder, base.parent)
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError:
+                    if time.monotonic() >= deadline:
+                        raise ConfigError(f"Another batch ({holder}) is still writing to "
+                                          f"{base.parent} after {wait:.0f}s; not starting a "
+                                          "second one", file=str(base.parent)) from None
+                    time.sleep(min(1.0, max(0.05, wait / 10)))
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"run {run_id}, pid {os.getpid()} on {socket.gethostname()}".encode())
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.truncate(0)
+
+
+@contextlib.contextmanager
+def _run_lock(config: RunConfig, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the output folder's lock and ``.staging/batch-<run>.lock`` for the run; clear
+    staging left by dead runs."""
     base = config.output_root / runner.STAGING
     base.mkdir(parents=True, exist_ok=True)
+    with _folder_lock(base, config.run_id, wait), _staging_lock(config, base):
+        yield
+
+
+@contextlib.contextmanager
+def _staging_lock(config: RunConfig, base: Path) -> Iterator[None]:
+    """Hold ``.staging/batch-<run>.lock``; clear the staging of runs that died."""
     for lock in base.glob("batch-*.lock"):
         with open(lock, "a+b") as fh:
             try:
@@ -154,7 +202,8 @@ class Progress:
 def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | None = None,
                  force: bool = False, cell_timeout: int | None = None,
                  job_timeout: int | None = None, progress: bool | None = None,
-                 run_id: str | None = None, inline: bool = False) -> BatchResult:
+                 run_id: str | None = None, inline: bool = False,
+                 lock_wait: float = LOCK_WAIT) -> BatchResult:
     """Run the plan's "run" jobs (locally, or on a Dask cluster at ``scheduler``).
 
     Skipped jobs cost nothing: when nothing needs to run, no worker or kernel starts.
@@ -164,6 +213,9 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
     With ``inline`` the jobs run one after another in this process, each on a fresh kernel
     started for it (no worker process, no fork server): the cheapest way to run one report,
     and the same :func:`~reportkit.batch.run.render` path as every batch.
+
+    One batch at a time writes an output folder: a second one waits up to ``lock_wait``
+    seconds for the first (its reports are then found rendered and skipped), then refuses.
     """
     t0 = time.monotonic()
     sched = plan.schedule
@@ -171,7 +223,8 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
         run_id=run_id or new_run_id(), output_root=plan.output_root, project=sched.project,
         warehouse=plan.warehouse, kernel=plan.kernel,
         cell_timeout=cell_timeout or sched.cell_timeout,
-        job_timeout=job_timeout or sched.job_timeout, warm=sched.warm, force=force)
+        job_timeout=job_timeout or sched.job_timeout, warm=sched.warm, force=force,
+        kernel_memory_mb=sched.kernel_memory_mb, output_mb=sched.output_mb)
     outcomes: dict[str, Outcome] = {}
     for d in plan.decisions:
         if d.action == "skip":
@@ -198,12 +251,21 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    pin: Path | None = None
     try:
         if todo:
             log.info("run %s: %d job(s) to run, %d unchanged, %s", config.run_id, len(todo),
                      plan.count("skip"), f"on {scheduler}" if scheduler else
                      f"{min(workers or os.cpu_count() or 1, len(todo))} local worker(s)")
-            with _run_lock(config), bar.logging_context():
+            if plan.catalog:
+                from reportkit.store.warehouse import ENV_SNAPSHOT, Warehouse
+
+                # One snapshot per batch: every kernel reads the catalogue the plan (and so
+                # every job's data version) was made from, whatever an ingest does meanwhile.
+                pin = Warehouse(plan.warehouse).pin(plan.catalog, config.run_id)
+                config = replace(config, extra_env={**config.extra_env,
+                                                    ENV_SNAPSHOT: str(pin)})
+            with _run_lock(config, lock_wait), bar.logging_context():
                 if scheduler:
                     from reportkit.batch.dask import run_on_dask
 
@@ -212,7 +274,12 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
                     kernels = WarmKernels(config.kernel, (), fork=False)
                     try:
                         for job in todo:
-                            on_outcome(render(job, config, kernels=kernels, prefetch=False))
+                            outcome = render(job, config, kernels=kernels, prefetch=False)
+                            if (outcome.status == "failed"
+                                    and outcome.fields.get("ename") in TRANSIENT):
+                                log.warning("retrying %s once: %s", job.label(), outcome.error)
+                                outcome = render(job, config, kernels=kernels, prefetch=False)
+                            on_outcome(outcome)
                     finally:
                         kernels.close()
                 else:
@@ -236,6 +303,8 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
         bar.close()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if pin is not None:
+            pin.unlink(missing_ok=True)  # Warehouse.unpin: later writes may collect its files
     for period_dir in result.period_dirs:
         if (period_dir / catalog.MANIFEST).is_file():
             with contextlib.suppress(OSError):
@@ -261,7 +330,7 @@ def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
                output_root: Path | str | None = None, formats: tuple[str, ...] = ("html",),
                kernel_name: str = "reportkit", cell_timeout: int = DEFAULT_CELL_TIMEOUT,
                job_timeout: int = DEFAULT_JOB_TIMEOUT, warehouse: Path | str | None = None,
-               raise_on_error: bool = True) -> runner.ReportResult:
+               raise_on_error: bool = True, allow_empty: bool = False) -> runner.ReportResult:
     """Execute and export one report: a batch of one (what ``reportkit run`` does).
 
     The report is planned like any batch job (parameters checked against the notebook before
@@ -286,6 +355,8 @@ def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
             ``<project>/data/warehouse``).
         raise_on_error: Raise the report's ExecutionError or ExportError (else return a
             "failed" result). Bad parameters and a missing warehouse always raise.
+        allow_empty: Render a period with no submitted data or in the future (else
+            PeriodError before any kernel starts).
 
     Raises:
         ParameterError: bad parameters (before any kernel starts).
@@ -306,7 +377,8 @@ def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
                         units=units, periods=(period,), formats=tuple(formats), lang=lang,
                         cell_timeout=cell_timeout, job_timeout=job_timeout,
                         kernel=kernel_name, warm=(), out=root.resolve())
-    plan = plan_batch(schedule, warehouse=Path(warehouse) if warehouse else None, force=True)
+    plan = plan_batch(schedule, warehouse=Path(warehouse) if warehouse else None, force=True,
+                      allow_empty=allow_empty)
     result = execute_plan(plan, inline=True, progress=False, force=True)
     (outcome,) = result.outcomes
     job = plan.decisions[0].job
@@ -327,10 +399,11 @@ def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
 
 # --- text output ----------------------------------------------------------------------------
 
-def summary_table(result: BatchResult, *, max_rows: int = 100) -> str:
+def summary_table(result: BatchResult, *, max_rows: int = 100, resume: str | None = None) -> str:
     """The end-of-batch table (report, unit, period, status, seconds, error) and totals.
 
-    Above ``max_rows`` jobs, skipped jobs are counted instead of listed.
+    Above ``max_rows`` jobs, skipped jobs are counted instead of listed. ``resume`` is the
+    command that finishes an interrupted run (without --force), shown when it was.
     """
     shown = result.outcomes
     hidden = 0
@@ -347,8 +420,8 @@ def summary_table(result: BatchResult, *, max_rows: int = 100) -> str:
     text += (f"\n{len(result.outcomes)} job(s): {counts}; {result.seconds:.1f}s "
              f"(run {result.run_id})")
     if result.interrupted:
-        text += ("\ninterrupted: finished reports are kept; run the same command again to do "
-                 "the rest")
+        text += ("\ninterrupted: finished reports are kept; to do the rest, run: "
+                 + (resume or "the same command without --force"))
     return text
 
 

@@ -252,6 +252,36 @@ class KernelRequest:
     path0: str | None
 
 
+MEMORY_ENV = "REPORTKIT_KERNEL_MEMORY_MB"  # the per-kernel memory cap a batch sets
+# Address space a kernel maps while it starts (ZeroMQ and heartbeat threads: a stack and an
+# allocator arena each) beyond what it had when forked; measured: ~0.5 GB of it idle.
+KERNEL_START_ALLOWANCE_MB = 1024
+
+
+def _cap_memory(value: str | None) -> None:
+    """Limit this kernel's address space (RLIMIT_AS) to what it maps now (the template's
+    imports, shared with it) plus :data:`KERNEL_START_ALLOWANCE_MB` plus ``value`` MB: a
+    report that needs more gets MemoryError in its cell and fails alone, instead of the
+    machine swapping or the OOM killer taking a worker. Address space, not resident memory:
+    an idle warmed kernel maps about 2 GB while using ~120 MB, hence the baseline and the
+    allowance; what the cap bounds is what the report's own code allocates."""
+    import resource
+
+    if not value:
+        return
+    try:
+        extra = int(value) * 1024 * 1024
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError):
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = now + extra + KERNEL_START_ALLOWANCE_MB * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def become_kernel(fork: KernelRequest) -> int:
     """In the forked child: run an IPKernelApp for the launcher's connection file; its status.
 
@@ -277,6 +307,7 @@ def become_kernel(fork: KernelRequest) -> int:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        _cap_memory(os.environ.get(MEMORY_ENV))
         if sys.path and fork.path0 is not None and sys.path[0] == fork.path0:
             sys.path[0] = request["cwd"]  # what `python -m ipykernel_launcher` would have
         if "numpy" in sys.modules:  # `random` reseeds itself after fork; numpy does not

@@ -24,7 +24,9 @@ from reportkit.errors import (
     ExportError,
     ParameterError,
     PeriodError,
+    ScheduleError,
     UnitError,
+    WarehouseError,
 )
 from reportkit.rendering import catalog, runner
 
@@ -34,20 +36,31 @@ if TYPE_CHECKING:
 log = logging.getLogger("reportkit.batch.run")
 
 __all__ = ["Schedule", "Job", "Decision", "Plan", "load_schedule", "plan_batch", "input_hash",
-           "plan_table", "override"]
+           "plan_table", "override", "check_output_root", "TRANSIENT"]
 
 DEFAULT_WARM = ("pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
                 "reportkit.presentation.report", "reportkit.presentation.charts",
                 "reportkit.presentation.petitions", "reportkit.presentation.widgets")
 DEFAULT_CELL_TIMEOUT = 300
 DEFAULT_JOB_TIMEOUT = 1800
+DEFAULT_KERNEL_MEMORY_MB = 2048  # per kernel, above what the warmed template already maps
+DEFAULT_OUTPUT_MB = 25  # per report file (HTML, PDF): a bigger one is a broken report
 RENDERER = "inline"
 UNIT_SETS = ("all", "old", "new", "national")
 EVERY = ("month", "quarter", "half", "year")
 STATUSES = ("ok", "skipped", "failed", "interrupted", "not run")
+# Failures that say nothing about the report: its worker or kernel died, it ran out of time,
+# nothing could start. Such a job is tried again once in the same run, and again by
+# the next run; a cell that raised waits for --retry-failed (same inputs, same error).
+TRANSIENT = frozenset({"WorkerDied", "JobTimeout", "CellTimeoutError", "DeadKernelError",
+                       "KernelStartError", "WorkerStartError"})
 _SCHEDULE_KEYS = {"description", "notebook", "notebooks", "units", "period", "periods", "every",
-                  "formats", "lang", "params", "timeouts", "kernel", "warm", "out", "workers"}
+                  "formats", "lang", "params", "timeouts", "kernel", "warm", "out", "workers",
+                  "limits"}
 _NOTEBOOK_KEYS = {"path", "units", "params"}
+SCHEDULE_MAX_BYTES = 256 * 1024
+SCHEDULE_MAX_ALIASES = 100
+SCHEDULE_MAX_DEPTH = 20
 
 
 # --- schedules ------------------------------------------------------------------------------
@@ -82,6 +95,8 @@ class Schedule:
     out: Path | None = None
     workers: int | None = None
     description: str = ""
+    kernel_memory_mb: int = DEFAULT_KERNEL_MEMORY_MB
+    output_mb: int = DEFAULT_OUTPUT_MB
 
     @property
     def name(self) -> str:
@@ -108,34 +123,85 @@ def _units_value(value: Any, where: str, problems: list[str]) -> str | tuple[str
     if isinstance(value, list):
         bad = [v for v in value if not isinstance(v, str)]
         problems.append(f"{where}: unit codes must be text (quote them: '01', not 01); got "
-                        f"{', '.join(map(repr, bad[:5]))}")
+                        f"{', '.join(map(_short, bad[:5]))}")
         return None
     problems.append(f"{where}: units must be {', '.join(UNIT_SETS)} or a list of codes/names, "
-                    f"got {value!r}")
+                    f"got {_short(value)}")
     return None
 
 
-def load_schedule(path: str | Path) -> Schedule:
-    """Read and check a schedule YAML file; every problem is reported at once.
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for error messages."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 1]}… ({len(text)} characters)"
 
-    Raises:
-        ConfigError: the file is missing, not YAML, or has unknown keys or wrong types.
-    """
+
+def _read_yaml(path: Path) -> Any:
+    """``yaml.safe_load`` of a schedule within the limits (size, aliases, nesting depth),
+    checked on the event stream before anything is built: an alias bomb or a deep nest is
+    refused in milliseconds instead of taking gigabytes or raising RecursionError."""
     import yaml
 
-    path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
+        size = path.stat().st_size
+        if size > SCHEDULE_MAX_BYTES:
+            raise ScheduleError(f"Schedule {path} is {size:,} bytes; the limit is "
+                              f"{SCHEDULE_MAX_BYTES:,}", file=str(path))
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"Cannot read schedule {path}: {exc}", file=str(path)) from None
+    try:
+        aliases = depth = 0
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > SCHEDULE_MAX_ALIASES:
+                    raise ScheduleError(f"Schedule {path} uses more than {SCHEDULE_MAX_ALIASES} "
+                                      "YAML aliases (*name)", file=str(path))
+            elif isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > SCHEDULE_MAX_DEPTH:
+                    raise ScheduleError(f"Schedule {path} is nested deeper than "
+                                      f"{SCHEDULE_MAX_DEPTH} levels", file=str(path))
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"Schedule {path} is not valid YAML: {exc}", file=str(path)) from None
+        raise ScheduleError(f"Schedule {path} is not valid YAML: {str(exc)[:300]}",
+                          file=str(path)) from None
+
+
+def shipped_notebooks() -> Path:
+    """The ``notebooks/`` folder that ships with reportkit (beside ``src/``)."""
+    return Path(__file__).resolve().parents[3] / "notebooks"
+
+
+def _notebook_allowed(nb: Path, project: Path, extra: tuple[Path, ...]) -> bool:
+    allowed = (project / "notebooks", shipped_notebooks(), *extra)
+    real = nb.resolve()
+    return any(real.is_relative_to(d.resolve()) for d in allowed)
+
+
+def load_schedule(path: str | Path, *, notebook_dirs: tuple[Path, ...] = ()) -> Schedule:
+    """Read and check a schedule YAML file; every problem is reported at once.
+
+    A schedule names notebooks from the project's ``notebooks/`` (or reportkit's own) only;
+    ``notebook_dirs`` are further folders the operator allowed on the command line. A schedule
+    file must not be able to publish what any notebook on the machine renders.
+
+    Raises:
+        ConfigError: the file is missing, too big, too deep, not YAML, or has unknown keys or
+            wrong types.
+    """
+    path = Path(path)
+    data = _read_yaml(path)
     if not isinstance(data, dict):
-        raise ConfigError(f"Schedule {path} must be a mapping of keys", file=str(path))
+        raise ScheduleError(f"Schedule {path} must be a mapping of keys", file=str(path))
     problems: list[str] = []
-    unknown = sorted(set(data) - _SCHEDULE_KEYS)
+    unknown = sorted(str(k) for k in set(data) - _SCHEDULE_KEYS)
     if unknown:
-        problems.append(f"unknown key(s) {', '.join(unknown)}; a schedule takes: "
+        names = ", ".join(k[:40] for k in unknown[:10])
+        problems.append(f"unknown key(s) {names}; a schedule takes: "
                         f"{', '.join(sorted(_SCHEDULE_KEYS))}")
     project = _project_of(path)
     raw_nbs = data.get("notebooks", [data["notebook"]] if "notebook" in data else [])
@@ -147,19 +213,26 @@ def load_schedule(path: str | Path) -> Schedule:
         if isinstance(item, str):
             item = {"path": item}
         if not isinstance(item, dict) or not isinstance(item.get("path"), str):
-            problems.append(f"notebooks[{i}]: a path or a mapping with 'path', got {item!r}")
+            problems.append(f"notebooks[{i}]: a path or a mapping with 'path', got {_short(item)}")
             continue
-        extra = sorted(set(item) - _NOTEBOOK_KEYS)
+        extra = sorted(str(k) for k in set(item) - _NOTEBOOK_KEYS)
         if extra:
-            problems.append(f"notebooks[{i}]: unknown key(s) {', '.join(extra)}; "
+            names = ", ".join(k[:40] for k in extra[:10])
+            problems.append(f"notebooks[{i}]: unknown key(s) {names}; "
                             f"takes {', '.join(sorted(_NOTEBOOK_KEYS))}")
         nb_params = item.get("params") or {}
         if not isinstance(nb_params, dict):
             problems.append(f"notebooks[{i}].params must be a mapping")
             nb_params = {}
         nb_path = Path(item["path"])
+        nb_path = (nb_path if nb_path.is_absolute() else project / nb_path).resolve()
+        if not _notebook_allowed(nb_path, project, notebook_dirs):
+            problems.append(f"notebooks[{i}]: {_short(str(nb_path))} is outside "
+                            f"{project / 'notebooks'}; a schedule may only name the project's "
+                            "notebooks (--notebooks DIR allows another folder)")
+            continue
         notebooks.append(NotebookSpec(
-            path=(nb_path if nb_path.is_absolute() else project / nb_path).resolve(),
+            path=nb_path,
             units=_units_value(item.get("units"), f"notebooks[{i}].units", problems),
             params=dict(nb_params)))
     periods = data.get("periods", [data["period"]] if "period" in data else [])
@@ -171,15 +244,15 @@ def load_schedule(path: str | Path) -> Schedule:
         periods = []
     every = data.get("every")
     if every is not None and every not in EVERY:
-        problems.append(f"every must be one of {', '.join(EVERY)}, got {every!r}")
+        problems.append(f"every must be one of {', '.join(EVERY)}, got {_short(every)}")
     formats = data.get("formats", ["html"])
     formats = [formats] if isinstance(formats, str) else formats
     if not isinstance(formats, list) or not all(f in ("html", "pdf") for f in formats):
-        problems.append(f"formats must be a list of html, pdf; got {formats!r}")
+        problems.append(f"formats must be a list of html, pdf; got {_short(formats)}")
         formats = ["html"]
     lang = data.get("lang", "vi")
     if lang not in runner.LANGS:
-        problems.append(f"lang must be one of {', '.join(runner.LANGS)}, got {lang!r}")
+        problems.append(f"lang must be one of {', '.join(runner.LANGS)}, got {_short(lang)}")
     params = data.get("params") or {}
     if not isinstance(params, dict):
         problems.append("params must be a mapping of notebook parameters")
@@ -189,13 +262,18 @@ def load_schedule(path: str | Path) -> Schedule:
             isinstance(v, int) and v > 0 for v in timeouts.values()):
         problems.append("timeouts takes cell and job, in whole seconds > 0")
         timeouts = {}
+    limits = data.get("limits") or {}
+    if not isinstance(limits, dict) or set(limits) - {"kernel_memory_mb", "output_mb"} or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in limits.values()):
+        problems.append("limits takes kernel_memory_mb and output_mb, whole numbers > 0")
+        limits = {}
     warm = data.get("warm", list(DEFAULT_WARM))
     if not isinstance(warm, list) or not all(isinstance(m, str) for m in warm):
         problems.append("warm must be a list of module names")
         warm = list(DEFAULT_WARM)
     workers = data.get("workers")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
-        problems.append(f"workers must be a whole number >= 1, got {workers!r}")
+        problems.append(f"workers must be a whole number >= 1, got {_short(workers)}")
         workers = None
     out = data.get("out")
     if out is not None and not isinstance(out, str):
@@ -203,7 +281,7 @@ def load_schedule(path: str | Path) -> Schedule:
         out = None
     units = _units_value(data.get("units", "all"), "units", problems)
     if problems:
-        raise ConfigError(f"Schedule {path}: " + "; ".join(problems), file=str(path),
+        raise ScheduleError(f"Schedule {path}: " + "; ".join(problems), file=str(path),
                           problems=problems)
     return Schedule(
         path=path.resolve(), project=project, notebooks=tuple(notebooks),
@@ -212,7 +290,35 @@ def load_schedule(path: str | Path) -> Schedule:
         job_timeout=timeouts.get("job", DEFAULT_JOB_TIMEOUT),
         kernel=str(data.get("kernel", "reportkit")), warm=tuple(warm),
         out=(project / out).resolve() if out else None, workers=workers,
-        description=str(data.get("description", "")))
+        description=str(data.get("description", ""))[:2000],
+        kernel_memory_mb=limits.get("kernel_memory_mb", DEFAULT_KERNEL_MEMORY_MB),
+        output_mb=limits.get("output_mb", DEFAULT_OUTPUT_MB))
+
+
+# Folders an output root may never be, or (the first group) be inside of.
+_SYSTEM_TREES = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/run",
+                 "/sbin", "/sys", "/usr")
+_SYSTEM_FOLDERS = ("/", "/home", "/var", "/tmp", "/opt", "/srv", "/mnt", "/media", "/root")
+
+
+def check_output_root(root: Path, warehouse: Path) -> None:
+    """Refuse an output root that resolves to ``/``, a system folder, a home folder itself or
+    the warehouse (``out: ../../`` from ``params/`` is ``/`` on some machines).
+
+    Raises:
+        ScheduleError: the folder is not a safe place for reports.
+    """
+    real = root.resolve()
+    home = Path.home().resolve()
+    bad = (str(real) in _SYSTEM_FOLDERS or real == home
+           or any(real == Path(t) or real.is_relative_to(t) for t in _SYSTEM_TREES))
+    if bad:
+        raise ScheduleError(f"Refusing to write reports into {real}: give an output folder of "
+                          "its own (--out or the schedule's out:)", file=str(root))
+    wh = warehouse.resolve()
+    if real == wh or real.is_relative_to(wh):
+        raise ScheduleError(f"Refusing to write reports into the warehouse ({real}): give "
+                          "another output folder", file=str(root))
 
 
 def split_period(p: Period, every: str | None) -> list[Period]:
@@ -325,8 +431,10 @@ def data_window(p: Period) -> Period:
 
 
 def data_versions(warehouse: Path, p: Period,
-                  cache: dict[tuple[str, str], str] | None = None) -> dict[str, str]:
-    """Data versions of the national slice a report of ``p`` reads, per table.
+                  cache: dict[tuple[str, str], str] | None = None, *,
+                  snapshot: dict[str, Any] | None = None) -> dict[str, str]:
+    """Data versions of the national slice a report of ``p`` reads, per table, in the
+    catalogue ``snapshot`` (the batch's pinned catalogue; default: the live one).
 
     Partitions are per unit *and era*, so a report before 1 July 2025 depends only on the
     old units' partitions: loading new months does not invalidate the back-fill.
@@ -339,7 +447,7 @@ def data_versions(warehouse: Path, p: Period,
     for table in ("activity", "petitions"):
         ck = (table, str(window))
         if cache is None or ck not in cache:
-            version = wh.data_version(table, slice_keys(None, window))
+            version = wh.data_version(table, slice_keys(None, window), catalog=snapshot)
             if cache is None:
                 out[table] = version
                 continue
@@ -385,6 +493,13 @@ class Plan:
     warehouse: Path
     kernel: str
     today: date
+    # The catalogue every report of the batch reads (pinned when the batch runs).
+    catalog: bytes = field(default=b"", repr=False)
+
+    @property
+    def catalog_sha(self) -> str:
+        """The sha256 of the planned catalogue (the batch's warehouse snapshot)."""
+        return hashlib.sha256(self.catalog).hexdigest()
 
     @property
     def jobs(self) -> list[Job]:
@@ -421,6 +536,10 @@ def decide(job: Job, entry: dict[str, Any] | None, *, force: bool,
             return Decision(job, "skip", "unchanged", entry)
         return Decision(job, "run", "files missing or changed", entry)
     if entry.get("status") == "failed" and same:
+        ename = (entry.get("error_fields") or {}).get("ename")
+        if ename in TRANSIENT:
+            return Decision(job, "run", f"retry: failed in run {entry.get('run_id')} for a "
+                                        f"reason outside the report ({ename})", entry)
         if retry_failed:
             return Decision(job, "run", "retry of a failed job", entry)
         return Decision(job, "carry", f"failed in run {entry.get('run_id')} with the same "
@@ -435,7 +554,8 @@ def decide(job: Job, entry: dict[str, Any] | None, *, force: bool,
 def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
                units: str | None = None, out: Path | None = None,
                warehouse: Path | None = None, today: date | None = None,
-               force: bool = False, retry_failed: bool = False) -> Plan:
+               force: bool = False, retry_failed: bool = False,
+               allow_empty: bool = False, notebook_dirs: tuple[Path, ...] = ()) -> Plan:
     """Expand a schedule into jobs, validate every job and decide what to run.
 
     No kernel is started. Every job's parameters get the checks of ``reportkit run``
@@ -452,20 +572,39 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
         today: The day relative periods are resolved on (default: today).
         force: Run every job even if unchanged.
         retry_failed: Run again the jobs that failed last time with the same inputs.
+        allow_empty: Plan periods with no submitted data, or in the future (reports of
+            dashes); refused otherwise.
+        notebook_dirs: Folders besides the project's ``notebooks/`` a schedule file may
+            name notebooks from (see :func:`load_schedule`).
 
     Raises:
-        ConfigError: bad schedule, missing warehouse or notebook.
+        ConfigError: bad schedule, missing warehouse or notebook, unsafe output folder.
+        WarehouseError: the warehouse holds no data.
+        PeriodError: a period with no data or in the future (without ``allow_empty``).
         ParameterError: some jobs have bad parameters (all are listed).
     """
     if not isinstance(schedule, Schedule):
-        schedule = load_schedule(schedule)
+        schedule = load_schedule(schedule, notebook_dirs=tuple(notebook_dirs))
     today = today or date.today()
     root = Path(out or schedule.out or schedule.project / "outputs").resolve()
     wh_root = Path(warehouse or os.environ.get("REPORTKIT_WAREHOUSE")
                    or schedule.project / "data" / "warehouse").resolve()
     if not (wh_root / "catalog.json").is_file():
         raise ConfigError(f"No warehouse at {wh_root}: run `reportkit ingest` first, or give "
-                          "--warehouse", file=str(wh_root))
+                          "--warehouse (or $REPORTKIT_WAREHOUSE)", file=str(wh_root))
+    check_output_root(root, wh_root)
+    from reportkit.store.warehouse import Warehouse
+
+    wh = Warehouse(wh_root)
+    snapshot_bytes = wh.catalog_bytes()
+    try:
+        snapshot = json.loads(snapshot_bytes)
+    except ValueError as exc:
+        raise WarehouseError(f"The warehouse catalogue {wh.catalog_path} is not JSON: {exc}",
+                             file=str(wh.catalog_path)) from None
+    if not snapshot.get("tables", {}).get("activity"):
+        raise WarehouseError(f"The warehouse at {wh_root} holds no data: run `reportkit "
+                             "ingest` first", file=str(wh_root))
     kernel = runner.resolve_kernel(schedule.kernel)
     problems: list[str] = []
     unit_override = _units_value(units, "--units", problems) if units else None
@@ -478,6 +617,16 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
             periods += split_period(Period.parse(text, today=today), schedule.every)
         except PeriodError as exc:
             problems.append(str(exc))
+    if not allow_empty:
+        empty = [str(p) for p in periods if p.first > today]
+        empty_problems = [f"{p} has not begun (today is {today:%Y-%m-%d})" for p in empty]
+        for p in periods:
+            if str(p) not in empty and wh.has_data("activity", p.first, p.last,
+                                                   catalog=snapshot) is False:
+                empty_problems.append(f"no data was submitted for {p}")
+        if empty_problems:
+            raise PeriodError("Nothing to report: " + "; ".join(empty_problems)
+                              + " (--allow-empty renders it anyway)", problems=empty_problems)
     jobs: dict[str, Job] = {}
     specs_cache: dict[Path, dict[str, runner.ParamSpec]] = {}
     nb_bytes: dict[Path, bytes] = {}
@@ -495,7 +644,7 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
         raise ParameterError("Cannot plan the batch: " + "; ".join(problems), problems=problems)
     bad: dict[str, list[str]] = {}
     for p in periods:
-        data = data_versions(wh_root, p, dv_cache)
+        data = data_versions(wh_root, p, dv_cache, snapshot=snapshot)
         for nb in schedule.notebooks:
             specs = specs_cache[nb.path]
             targets: list[str | None] = [None]
@@ -536,7 +685,7 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
             manifests[job.period_dir] = catalog.load_manifest(job.period_dir)
         entry = manifests[job.period_dir]["reports"].get(job.rel)
         decisions.append(decide(job, entry, force=force, retry_failed=retry_failed))
-    return Plan(schedule, decisions, root, wh_root, kernel, today)
+    return Plan(schedule, decisions, root, wh_root, kernel, today, snapshot_bytes)
 
 
 # --- text output ----------------------------------------------------------------------------

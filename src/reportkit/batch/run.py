@@ -40,7 +40,10 @@ from reportkit.batch.kernels import Kernel, WarmKernels
 from reportkit.batch.plan import (
     DEFAULT_CELL_TIMEOUT,
     DEFAULT_JOB_TIMEOUT,
+    DEFAULT_KERNEL_MEMORY_MB,
+    DEFAULT_OUTPUT_MB,
     DEFAULT_WARM,
+    TRANSIENT,
     Job,
 )
 from reportkit.errors import (
@@ -82,6 +85,8 @@ class RunConfig:
     pdf_timeout: float = 60.0
     kill_grace: float = KILL_GRACE
     default_cwd: Path | None = None  # where spare kernels start (the notebooks' folder)
+    kernel_memory_mb: int = DEFAULT_KERNEL_MEMORY_MB
+    output_mb: int = DEFAULT_OUTPUT_MB
 
     @property
     def staging(self) -> Path:
@@ -94,7 +99,8 @@ class RunConfig:
         # (publish=False raises; reportkit.analysis.disclosure.PUBLISHING_ENV, not imported
         # here: it would load pandas into every planning command).
         env = {"REPORTKIT_HOME": str(self.project), "REPORTKIT_WAREHOUSE": str(self.warehouse),
-               "REPORTKIT_PUBLISHING": "1"}
+               "REPORTKIT_PUBLISHING": "1",
+               "REPORTKIT_KERNEL_MEMORY_MB": str(self.kernel_memory_mb)}  # forkserver.MEMORY_ENV
         rule = os.environ.get("REPORTKIT_PERIOD_RULE")
         if rule:
             env["REPORTKIT_PERIOD_RULE"] = rule
@@ -214,6 +220,14 @@ def already_rendered(job: Job, config: RunConfig) -> Outcome | None:
     if (entry and entry.get("status") == "ok" and entry.get("input_hash") == job.input_hash
             and fresh(entry.get("run_id")) and catalog.files_intact(entry, job.period_dir)):
         this_run = entry.get("run_id") == config.run_id
+        if this_run and not any(e.get("key") == job.rel and e.get("run_id") == config.run_id
+                                and e.get("status") == "ok"
+                                for e in catalog.read_runs(job.period_dir)):
+            # The worker died between the manifest update and the event (catalog.record
+            # writes them one after the other): the attempt still gets its one "ok" line.
+            catalog.append_event(job.period_dir, job.rel, {
+                "run_id": config.run_id, "status": "ok", "input_hash": job.input_hash,
+                "seconds": entry.get("seconds") or 0.0, "worker": entry.get("worker") or ""})
         return Outcome.of(job, "ok" if this_run else "skipped",
                           reason=("rendered in this run by a worker that was lost before it "
                                   "reported" if this_run else
@@ -384,6 +398,7 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
             kernel.shutdown()
             kernel = None
             staged = _export(job, nb, staging, printer)
+            _check_sizes(job, staged, config.output_mb)
             nb.metadata["reportkit"] = {
                 "input_hash": job.input_hash, "run_id": config.run_id, "started": started,
                 "params": report.params, "data_version": job.inputs["data"],
@@ -412,6 +427,18 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
         if kernel is not None:
             kernel.shutdown()
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_sizes(job: Job, files: dict[str, Path], limit_mb: int) -> None:
+    """A report file over the limit is not published: a 50 MB HTML is a broken report (a
+    table of every row, an embedded data dump), not one to mail to a province."""
+    for fmt, path in files.items():
+        size = path.stat().st_size
+        if size > limit_mb * 1024 * 1024:
+            raise ExportError(f"{fmt.upper()} of {job.label()} is {size / 1024 / 1024:.1f} MB, "
+                              f"over the limit of {limit_mb} MB (limits.output_mb in the "
+                              "schedule); not published", format=fmt, size=size,
+                              **job.report.context())
 
 
 def _export(job: Job, nb: nbformat.NotebookNode, staging: Path,
@@ -617,6 +644,7 @@ class LocalPool:
         self.ctx = multiprocessing.get_context("spawn")
         self.slots: list[_Slot] = []
         self.stats: list[dict[str, Any]] = []
+        self.retried: set[str] = set()  # jobs given a second try after a transient failure
         self.start_failures = 0
         self.printer = None
         self.print_requests = None
@@ -661,7 +689,7 @@ class LocalPool:
                             if not slot.ready:
                                 self.start_failures += 1
                             self._lost(slot, "WorkerDied", f"the worker process running it "
-                                       f"died (exit code {code})", on_outcome)
+                                       f"died (exit code {code})", on_outcome, pending)
                             if self.start_failures >= 3:
                                 self._give_up(pending, code, on_outcome)
                             if pending:
@@ -675,7 +703,7 @@ class LocalPool:
                         self._kill(slot)
                         self._lost(slot, "JobTimeout", f"the job ran longer than its limit of "
                                    f"{self.config.job_timeout}s; its worker was stopped",
-                                   on_outcome)
+                                   on_outcome, pending)
                         if pending:
                             self.slots[slot.index] = self._spawn(slot.index)
         except BaseException:
@@ -719,11 +747,23 @@ class LocalPool:
             elif kind == "log":
                 logging.getLogger(msg[1]).log(msg[2], "%s", msg[3])
             elif kind == "done":
+                job = slot.job
                 slot.job, slot.staging, slot.kernels = None, None, []
-                on_outcome(msg[1])
+                if job is None or not self._retry(job, msg[1], pending):
+                    on_outcome(msg[1])
                 self._assign(slot, pending)
             elif kind == "bye":
                 self.stats.append(msg[1])
+
+    def _retry(self, job: Job, outcome: Outcome, pending: deque[Job]) -> bool:
+        """Queue ``job`` once more if it failed for a reason outside the report."""
+        ename = outcome.fields.get("ename")
+        if outcome.status != "failed" or ename not in TRANSIENT or job.key in self.retried:
+            return False
+        self.retried.add(job.key)
+        log.warning("retrying %s once: %s", job.label(), outcome.error)
+        pending.append(job)
+        return True
 
     def _assign(self, slot: _Slot, pending: deque[Job]) -> None:
         if pending and slot.job is None:
@@ -740,7 +780,7 @@ class LocalPool:
             slot.process.join(5)
 
     def _lost(self, slot: _Slot, ename: str, message: str,
-              on_outcome: Callable[[Outcome], None]) -> None:
+              on_outcome: Callable[[Outcome], None], pending: deque[Job]) -> None:
         """The job of a dead or killed worker: failed, notebook kept, manifest updated."""
         job, slot.job = slot.job, None
         for pid in slot.kernels:
@@ -762,9 +802,11 @@ class LocalPool:
             shutil.rmtree(slot.staging, ignore_errors=True)
         record_failed(job, self.config, error, failed, started="", seconds=seconds,
                       worker=f"{socket.gethostname()}:{slot.process.pid if slot.process else 0}")
-        on_outcome(Outcome.of(job, "failed", seconds=seconds, error=error.message,
-                              fields=_jsonable(error.fields),
-                              files={k: str(v) for k, v in failed.items()}))
+        outcome = Outcome.of(job, "failed", seconds=seconds, error=error.message,
+                             fields=_jsonable(error.fields),
+                             files={k: str(v) for k, v in failed.items()})
+        if not self._retry(job, outcome, pending):
+            on_outcome(outcome)
 
     def close(self) -> None:
         """Ask idle workers to stop, collect their statistics, stop the printer."""

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,9 @@ if TYPE_CHECKING:  # nbformat and papermill cost seconds to import; validation n
 log = logging.getLogger("reportkit.rendering.runner")
 
 LANGS = ("vi", "en")
+# Confidentiality markings a report may carry in its PDF header (the notebooks' ``marking``
+# parameter): the internal-circulation mark, the three state-secret grades, or none.
+MARKINGS = ("Lưu hành nội bộ", "Mật", "Tối mật", "Tuyệt mật", "")
 FORMATS = ("ipynb", "html", "pdf")  # the executed .ipynb is always kept
 STAGING = ".staging"
 FAILED = "_failed"
@@ -151,6 +155,10 @@ def prepare_report(notebook: str | Path, *, unit: str | None = None, period: str
         unit = specs["unit"].default  # a notebook made for one unit
     if unit is not None:
         given["unit"] = unit
+    if "period" not in specs:  # the kernel would render something else, or fail NameError
+        raise ParameterError(f"{path.name} takes no 'period' parameter (its parameters cell "
+                             f"declares: {', '.join(specs) or 'nothing'}); it cannot be run "
+                             f"for a period", notebook=path.name, available=list(specs))
     given.update({k: v for k, v in (("period", period), ("lang", lang)) if k in specs})
     if lang not in LANGS:
         raise ParameterError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}", lang=lang)
@@ -289,6 +297,13 @@ def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any
             clean[name] = str(period)
         elif name == "lang" and value not in LANGS:
             problems.append(f"lang must be one of {', '.join(LANGS)}, got {value!r}")
+        elif name == "marking" and (not isinstance(value, str)
+                                    or unicodedata.normalize("NFC", value.strip())
+                                    not in MARKINGS):
+            problems.append(f"marking must be one of {', '.join(map(repr, MARKINGS))}, got "
+                            f"{str(value)[:60]!r}")
+        elif name == "marking":
+            clean[name] = unicodedata.normalize("NFC", value.strip())
         elif name not in ("unit", "lang"):
             problem, clean[name] = _check_type(spec, value)
             problems += [problem] if problem else []

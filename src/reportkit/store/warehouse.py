@@ -17,6 +17,13 @@ Lào Cai), so a code is never joined alone. Files are content-addressed and neve
 write produces new files and then replaces ``catalog.json`` atomically, so a load is
 all-or-nothing and readers never see half a write. A slice's data version is the hash of the
 partition files it reads.
+
+A batch reads one *snapshot*: it pins the catalogue it was planned on (:meth:`Warehouse.pin`,
+a copy under ``pins/``) and its kernels get ``REPORTKIT_SNAPSHOT``, so every report of the batch
+reads the same partition files even when an ingest replaces ``catalog.json`` meanwhile; the
+garbage collection of a write keeps every file a live pin references. Catalogue entries also
+record the first and last date of their rows, so "does this period have any data?" is answered
+before any kernel starts.
 """
 
 from __future__ import annotations
@@ -47,6 +54,9 @@ ENV_HOME = "REPORTKIT_HOME"
 ENV_WAREHOUSE = "REPORTKIT_WAREHOUSE"
 # The hidden column holding a stored row's submission scope ("<unit code>|<period>").
 SCOPE_COLUMN = "_scope"
+ENV_SNAPSHOT = "REPORTKIT_SNAPSHOT"  # a pinned catalogue (pins/<sha>-<run>.json) to read instead
+PINS = "pins"
+PIN_MAX_AGE = 7 * 24 * 3600  # seconds: a pin older than this was left by a killed batch
 # The date column that places a row in time, per table.
 TIME_COLUMN = {"activity": "month", "petitions": "received_on"}
 
@@ -144,15 +154,86 @@ class WriteResult:
 
 
 class Warehouse:
-    """A warehouse folder. Cheap to create; reads ``catalog.json`` on demand."""
+    """A warehouse folder. Cheap to create; reads ``catalog.json`` on demand.
 
-    def __init__(self, root: Path | str | None = None) -> None:
+    Reads (partitions, data versions, :func:`load`) go through ``snapshot`` when it is set, or
+    through $REPORTKIT_SNAPSHOT when that names a pin of this warehouse: the catalogue a batch
+    was planned on. Writes always go to the live catalogue.
+    """
+
+    def __init__(self, root: Path | str | None = None, *,
+                 snapshot: Path | str | None = None) -> None:
         self.root = Path(root) if root is not None else default_root()
+        if snapshot is None:
+            env = os.environ.get(ENV_SNAPSHOT)
+            if env and Path(env).resolve().parent == (self.root / PINS).resolve():
+                snapshot = env
+        self.snapshot = Path(snapshot) if snapshot is not None else None
 
     # -- catalogue -----------------------------------------------------------------------------
     @property
     def catalog_path(self) -> Path:
         return self.root / "catalog.json"
+
+    @property
+    def read_path(self) -> Path:
+        """The catalogue reads go through: the pinned snapshot, else ``catalog.json``."""
+        if self.snapshot is not None:
+            if not self.snapshot.is_file():
+                raise WarehouseError(f"The pinned warehouse snapshot {self.snapshot} is gone "
+                                     "(its batch ended?)", file=str(self.snapshot))
+            return self.snapshot
+        return self.catalog_path
+
+    def catalog_bytes(self) -> bytes:
+        """The live catalogue's bytes (what a batch plans on and pins)."""
+        try:
+            return self.catalog_path.read_bytes()
+        except FileNotFoundError:
+            raise WarehouseError(f"No warehouse at {self.root}: run `reportkit ingest` first",
+                                 file=str(self.root)) from None
+
+    def pin(self, data: bytes, tag: str) -> Path:
+        """Keep the catalogue ``data`` readable until :meth:`unpin`: write it under ``pins/``
+        and refuse if a partition file it lists is already gone. Returns the pin's path (for
+        $REPORTKIT_SNAPSHOT)."""
+        sha = hashlib.sha256(data).hexdigest()[:16]
+        path = self.root / PINS / f"{sha}-{tag}.json"
+        _atomic_write_bytes(path, data)
+        if self.catalog_bytes() == data:
+            return path
+        # A write came between planning and pinning: its garbage collection may have removed
+        # files the plan reads.
+        cat = json.loads(data)
+        missing = [p["file"] for parts in cat.get("tables", {}).values()
+                   for p in parts.values() if not (self.root / p["file"]).is_file()]
+        if missing:
+            path.unlink(missing_ok=True)
+            raise WarehouseError(f"The warehouse changed since the batch was planned "
+                                 f"({len(missing)} file(s) it read are gone, e.g. "
+                                 f"{missing[0]}); run the command again", file=str(self.root))
+        return path
+
+    @staticmethod
+    def unpin(path: Path) -> None:
+        """Release a pin: a later write may collect the files only it referenced."""
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+    def _pinned_files(self) -> set[Path]:
+        live: set[Path] = set()
+        now = datetime.now().timestamp()
+        for pin in (self.root / PINS).glob("*.json"):
+            try:
+                if now - pin.stat().st_mtime > PIN_MAX_AGE:
+                    pin.unlink()
+                    continue
+                cat = json.loads(pin.read_bytes())
+            except (OSError, ValueError):
+                continue
+            live |= {self.root / p["file"] for parts in cat.get("tables", {}).values()
+                     for p in parts.values()}
+        return live
 
     def catalog(self) -> dict[str, Any]:
         try:
@@ -166,7 +247,7 @@ class Warehouse:
     def partitions(self, table_name: str) -> dict[str, dict[str, Any]]:
         """The table's partitions as the catalogue lists them now (key → file, sha256, rows).
         The entries are shared with later calls: read them, do not modify them."""
-        cat = _parsed(self.catalog_path, "catalog", json.loads) or {}
+        cat = _parsed(self.read_path, "catalog", json.loads) or {}
         return dict(cat.get("tables", {}).get(table_name, {}))
 
     # -- ledger ----------------------------------------------------------------------------------
@@ -288,7 +369,10 @@ class Warehouse:
             if not path.exists():
                 _atomic_write_bytes(path, data)
                 new_files.append(path)
-            parts[key] = {"file": rel, "sha256": sha, "rows": len(merged)}
+            when = merged[TIME_COLUMN[table_name]]
+            parts[key] = {"file": rel, "sha256": sha, "rows": len(merged),
+                          "first": pd.Timestamp(when.min()).date().isoformat(),
+                          "last": pd.Timestamp(when.max()).date().isoformat()}
             result.partitions.append(key)
         if replaced:
             result.replaced = pd.concat(replaced, ignore_index=True)
@@ -302,6 +386,7 @@ class Warehouse:
 
     def _collect_garbage(self, cat: dict[str, Any]) -> None:
         live = {self.root / p["file"] for parts in cat["tables"].values() for p in parts.values()}
+        live |= self._pinned_files()  # a running batch still reads these
         for tname in cat["tables"]:
             for f in (self.root / tname).glob("*/*.parquet"):
                 if f not in live:
@@ -360,24 +445,73 @@ class Warehouse:
             return f"{y}-H{last_full // 6}"
         return str(m.year if m.month == 12 else m.year - 1)
 
-    def data_version(self, table_name: str, keys: list[str] | None = None) -> str:
+    def has_data(self, table_name: str, first: date, last: date, *,
+                 catalog: dict[str, Any] | None = None) -> bool | None:
+        """Whether any row of the table falls between ``first`` and ``last`` (inclusive):
+        from the dates the catalogue records per partition, else from the Parquet statistics
+        of the files. None when neither can tell (files listed but absent). ``catalog`` is a
+        parsed catalogue to ask instead of the one this warehouse reads (a batch's snapshot)."""
+        parts = (self.partitions(table_name) if catalog is None
+                 else catalog.get("tables", {}).get(table_name, {}))
+        unknown = False
+        for entry in parts.values():
+            lo, hi = entry.get("first"), entry.get("last")
+            if lo is None or hi is None:
+                lo, hi = _file_range(self.root / entry["file"], TIME_COLUMN[table_name])
+            if lo is None or hi is None:
+                unknown = True
+                continue
+            if date.fromisoformat(str(lo)[:10]) <= last and date.fromisoformat(
+                    str(hi)[:10]) >= first:
+                return True
+        return None if unknown else False
+
+    def data_version(self, table_name: str, keys: list[str] | None = None, *,
+                     catalog: dict[str, Any] | None = None) -> str:
         """A short hash of the partition files a slice reads (changes when any of them does).
 
-        Remembered for the catalogue as parsed (:func:`_parsed`): a report asks ~180 times."""
-        cat = _parsed(self.catalog_path, "catalog", json.loads) or {}
-        slot = _VERSIONS.get(str(self.catalog_path))
+        Remembered for the catalogue as parsed (:func:`_parsed`): a report asks ~180 times.
+        ``catalog``: a parsed catalogue to use instead (a batch's snapshot; not remembered)."""
+        if catalog is not None:
+            return _version(catalog, table_name, keys)
+        path = self.read_path
+        cat = _parsed(path, "catalog", json.loads) or {}
+        slot = _VERSIONS.get(str(path))
         if slot is None or slot[0] is not cat:  # another catalogue: start afresh
-            slot = _VERSIONS[str(self.catalog_path)] = (cat, {})
+            slot = _VERSIONS[str(path)] = (cat, {})
         memo_key = (table_name, None if keys is None else tuple(keys))
         found = slot[1].get(memo_key)
         if found is None:
-            parts = cat.get("tables", {}).get(table_name, {})
-            chosen = sorted(parts) if keys is None else sorted(k for k in keys if k in parts)
-            h = hashlib.sha256(table_name.encode())
-            for k in chosen:
-                h.update(f"{k}={parts[k]['sha256']};".encode())
-            found = slot[1][memo_key] = h.hexdigest()[:16]
+            found = slot[1][memo_key] = _version(cat, table_name, keys)
         return found
+
+
+def _version(cat: dict[str, Any], table_name: str, keys: list[str] | None) -> str:
+    parts = cat.get("tables", {}).get(table_name, {})
+    chosen = sorted(parts) if keys is None else sorted(k for k in keys if k in parts)
+    h = hashlib.sha256(table_name.encode())
+    for k in chosen:
+        h.update(f"{k}={parts[k]['sha256']};".encode())
+    return h.hexdigest()[:16]
+
+
+def _file_range(path: Path, column: str) -> tuple[str | None, str | None]:
+    """The min and max of ``column`` in a Parquet file, from its footer statistics."""
+    try:
+        meta = pq.ParquetFile(path).metadata
+    except (OSError, pa.ArrowException):
+        return None, None
+    idx = meta.schema.to_arrow_schema().get_field_index(column)
+    lows, highs = [], []
+    for i in range(meta.num_row_groups):
+        stats = meta.row_group(i).column(idx).statistics
+        if stats is None or not stats.has_min_max:
+            return None, None
+        lows.append(pd.Timestamp(stats.min))
+        highs.append(pd.Timestamp(stats.max))
+    if not lows:
+        return None, None
+    return min(lows).date().isoformat(), max(highs).date().isoformat()
 
 
 def _sort_cols(tbl: Table) -> tuple[str, ...]:
