@@ -32,7 +32,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -49,6 +48,7 @@ from reportkit.core import units as U
 from reportkit.core.periods import Period, assign_months
 from reportkit.core.schema import BOOL, CODE, COUNT, DATE, MONTH, Table, table
 from reportkit.errors import WarehouseError
+from reportkit.store.io import atomic_write
 
 ENV_HOME = "REPORTKIT_HOME"
 ENV_WAREHOUSE = "REPORTKIT_WAREHOUSE"
@@ -59,6 +59,9 @@ PINS = "pins"
 PIN_MAX_AGE = 7 * 24 * 3600  # seconds: a pin older than this was left by a killed batch
 # The date column that places a row in time, per table.
 TIME_COLUMN = {"activity": "month", "petitions": "received_on"}
+# Warehouse files hold petitioners' personal data: readable by their owner only (as the
+# temporary files they are written through are).
+_PRIVATE = 0o600
 
 
 def project_root() -> Path:
@@ -84,21 +87,6 @@ def _arrow_schema(t: Table) -> pa.Schema:
     types = {CODE: pa.string(), COUNT: pa.int64(), MONTH: pa.timestamp("ms"),
              DATE: pa.timestamp("ms"), BOOL: pa.bool_()}
     return pa.schema([(f.name, types.get(f.type, pa.string())) for f in t.fields])
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 def partition_keys(df: pd.DataFrame, tbl: Table) -> pd.Series:
@@ -199,7 +187,7 @@ class Warehouse:
         $REPORTKIT_SNAPSHOT)."""
         sha = hashlib.sha256(data).hexdigest()[:16]
         path = self.root / PINS / f"{sha}-{tag}.json"
-        _atomic_write_bytes(path, data)
+        atomic_write(path, data, mode=_PRIVATE)
         if self.catalog_bytes() == data:
             return path
         # A write came between planning and pinning: its garbage collection may have removed
@@ -367,7 +355,7 @@ class Warehouse:
             rel = f"{table_name}/{key}/{sha[:20]}.parquet"
             path = self.root / rel
             if not path.exists():
-                _atomic_write_bytes(path, data)
+                atomic_write(path, data, mode=_PRIVATE)
                 new_files.append(path)
             when = merged[TIME_COLUMN[table_name]]
             parts[key] = {"file": rel, "sha256": sha, "rows": len(merged),
@@ -379,8 +367,8 @@ class Warehouse:
         if scoped_old:
             result.scoped_old = pd.concat(scoped_old, ignore_index=True)
         cat["updated"] = datetime.now().isoformat(timespec="seconds")
-        _atomic_write_bytes(self.catalog_path,
-                            json.dumps(cat, indent=1, ensure_ascii=False).encode())
+        atomic_write(self.catalog_path, json.dumps(cat, indent=1, ensure_ascii=False).encode(),
+                     mode=_PRIVATE)
         self._collect_garbage(cat)
         return result
 
