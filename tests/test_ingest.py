@@ -996,8 +996,10 @@ def test_cli_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     wh = tmp_path / "wh"
     r = CliRunner().invoke(main, ["ingest", str(good), "--warehouse", str(wh)])
     assert r.exit_code == 0, r.output
-    assert "loaded 1 file(s) (1 rows), rejected 0" in r.output
-    r = CliRunner().invoke(main, ["ingest", str(tmp_path / "in"), "--warehouse", str(wh)])
+    assert "đã nạp 1 tệp (1 dòng), từ chối 0" in r.output  # Vietnamese by default
+    assert f"{good}: loaded" in r.output  # every file is named with its outcome
+    r = CliRunner().invoke(main, ["ingest", str(tmp_path / "in"), "--warehouse", str(wh)],
+                           env={"REPORTKIT_LANG": "en"})
     assert r.exit_code == 1
     assert "bad.csv: rejected, 1 problem(s)" in r.output
     assert "row 2, column docs_sent: not a number (value: 'x')" in r.output
@@ -1016,7 +1018,7 @@ def test_cli_dry_run_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("REPORTKIT_HOME", str(tmp_path))
     good = write_csv(tmp_path / "in" / "good.csv", [act()])
     r = CliRunner().invoke(main, ["ingest", str(good), "--dry-run", "--warehouse",
-                                  str(tmp_path / "wh")])
+                                  str(tmp_path / "wh"), "--lang", "en"])
     assert r.exit_code == 0 and "would load 1 file(s)" in r.output
     assert not (tmp_path / "wh").exists() and not (tmp_path / "data").exists()
 
@@ -1057,9 +1059,11 @@ def test_sample_ingest_again_through_the_cli_is_a_no_op(sample_dirs: dict[str, P
     monkeypatch.setenv("REPORTKIT_HOME", str(tmp_path))
     before = Warehouse(sample_dirs["warehouse"]).data_version("petitions")
     r = CliRunner().invoke(main, ["ingest", str(sample_dirs["sample"]), "--warehouse",
-                                  str(sample_dirs["warehouse"])])
+                                  str(sample_dirs["warehouse"]), "--lang", "en"])
     assert r.exit_code == 0, r.output
     assert "loaded 0 file(s)" in r.output and "rejected 0, skipped 1396 unchanged" in r.output
+    assert ": unchanged" not in r.output  # 1,396 unchanged files are counted, not listed
+    assert ".reportkit-sample: ignored (a hidden file" in r.output  # what is not read is named
     assert Warehouse(sample_dirs["warehouse"]).data_version("petitions") == before
 
 

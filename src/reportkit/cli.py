@@ -91,25 +91,31 @@ def sample(out: Path, seed: int | None, if_missing: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
 @click.option("--warehouse", type=click.Path(path_type=Path), default=None,
               help="Warehouse folder (default: data/warehouse).")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="en", show_default=True,
-              help="Language of the problem messages.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              envvar="REPORTKIT_LANG", help="Language of the messages ($REPORTKIT_LANG).")
 @click.option("--show", type=int, default=20, show_default=True,
               help="Problems listed per rejected file (all are in the report).")
+@click.option("--list", "list_all", is_flag=True,
+              help="Name every loaded and unchanged file too (by default they are named when "
+                   "there are at most 50 files; replaced, rejected and ignored files always "
+                   "are).")
 def ingest(paths: tuple[Path, ...], dry_run: bool, warehouse: Path | None, lang: str,
-           show: int) -> None:
+           show: int, list_all: bool) -> None:
     """Validate submissions (.csv/.xlsx files or folders) and load them into the warehouse.
 
     Each file is loaded whole or rejected whole, and every problem in a rejected file is
     listed (file, sheet, row, column, value, rule; personal data is never shown). A rejected
     file is copied untouched to data/quarantine/ with a CSV and a JSON report beside it (the
-    source stays where it is); an accepted original is kept in data/archive/. Files already
-    loaded are skipped; a corrected resubmission replaces the earlier figures and the
-    replacement is logged.
+    source stays where it is); an accepted original is kept in data/archive/. The latest
+    submission for a unit, period and table wins: it replaces all earlier rows (the ledger
+    logs old and new figures), and sending back an earlier file makes it current again. A
+    file is skipped only when it is the current submission already. Every file is named with
+    what happened to it: loaded, replaced, unchanged, rejected or ignored.
 
     \b
     Exit codes: 0 all loaded (or unchanged) · 1 some files rejected · 4 could not run
     """
-    from reportkit.intake import discover, format_problems
+    from reportkit.intake import discover, format_outcome, format_problems
     from reportkit.intake import ingest as run_ingest
     from reportkit.store.warehouse import Warehouse
 
@@ -120,16 +126,28 @@ def ingest(paths: tuple[Path, ...], dry_run: bool, warehouse: Path | None, lang:
                          dry_run=dry_run, lang=lang)
     except OSError as exc:
         _fail(f"could not run: {exc}", EXIT_CANNOT_RUN)
+    name_all = list_all or len(rep.files) <= 50
     for f in rep.files:
         if f.status == "rejected":
             click.echo(format_problems(f, limit=show, lang=lang), err=True)
-    verb = "would load" if dry_run else "loaded"
+        elif f.outcome not in ("loaded", "unchanged") or name_all:
+            click.echo(format_outcome(f, lang=lang))
+    vi = lang == "vi"
+    verb = ("sẽ nạp" if vi else "would load") if dry_run else ("đã nạp" if vi else "loaded")
     rows = sum(f.rows for f in rep.files if f.status == "loaded")
     changed = sum(f.changed_rows for f in rep.files)
-    click.echo(f"{verb} {rep.count('loaded')} file(s) ({rows:,} rows), "
-               f"rejected {rep.count('rejected')}, skipped {rep.count('skipped')} unchanged"
-               + (f", {changed} row(s) replaced with new figures" if changed else "")
-               + f", in {rep.seconds:.1f}s")
+    if vi:
+        click.echo(f"{verb} {rep.count('loaded')} tệp ({rows:,} dòng), từ chối "
+                   f"{rep.count('rejected')}, bỏ qua {rep.count('skipped')} không đổi, "
+                   f"{rep.count('ignored')} không phải .csv/.xlsx"
+                   + (f", {changed} dòng thay bằng số liệu mới" if changed else "")
+                   + f", trong {rep.seconds:.1f}s".replace(".", ","))
+    else:
+        click.echo(f"{verb} {rep.count('loaded')} file(s) ({rows:,} rows), "
+                   f"rejected {rep.count('rejected')}, skipped {rep.count('skipped')} unchanged, "
+                   f"ignored {rep.count('ignored')} not .csv/.xlsx"
+                   + (f", {changed} row(s) replaced with new figures" if changed else "")
+                   + f", in {rep.seconds:.1f}s")
     if not rep.ok:
         sys.exit(EXIT_FAILED)
 
@@ -138,7 +156,8 @@ def ingest(paths: tuple[Path, ...], dry_run: bool, warehouse: Path | None, lang:
 @click.option("--unit", required=True, help='Unit code or name, e.g. "Lào Cai" or 15.')
 @click.option("--period", required=True, help="Period code, e.g. 2025-Q3 or 2025-07.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
-              help="Language of the first header line and the instructions.")
+              envvar="REPORTKIT_LANG",
+              help="Language of the first header line and the instructions ($REPORTKIT_LANG).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The .xlsx to write (default: outputs/templates/<period>/<code>-<slug>_"
                    "<period>.xlsx); the petition CSV template goes beside it.")
@@ -158,7 +177,8 @@ def template(unit: str, period: str, lang: str, out: Path | None) -> None:
 @main.command()
 @click.option("--period", default="2016-07..2018-12", show_default=True,
               help="Period code: 2025-07, 2025-Q3, 2025-H1, 2025-9M, 2025, 2016-07..2018-12.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              envvar="REPORTKIT_LANG", help="Language ($REPORTKIT_LANG).")
 def summary(period: str, lang: str) -> None:
     """Print the national summary of key indicators for a period."""
     from reportkit.analysis import indicators as I
@@ -174,7 +194,8 @@ def summary(period: str, lang: str) -> None:
     if wh.has_data("activity", p.first, p.last) is False:
         _fail(f"no data was submitted for {p}", EXIT_BAD_INPUT)
     agg = I.aggregates(p)
-    click.echo(p.label(lang).capitalize())
+    label = p.label(lang)
+    click.echo(label[:1].upper() + label[1:])  # "Quý III/2025", not "Quý iii/2025"
     for ind in I.INDICATORS.values():
         v = I.national_value(ind, agg)
         shown = fmt.percent(v, lang) if ind.unit == I.PERCENT else fmt.number(
@@ -187,10 +208,11 @@ def summary(period: str, lang: str) -> None:
 
 
 @main.command()
-@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("notebook", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--unit", default=None, help='Unit code or name, e.g. "Lào Cai" or 15.')
 @click.option("--period", required=True, help="Period code, e.g. 2025-Q3 or 2016-07..2018-12.")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              envvar="REPORTKIT_LANG", help="Language ($REPORTKIT_LANG).")
 @click.option("--format", "formats", multiple=True, type=click.Choice(["html", "pdf"]),
               default=("html",), show_default=True, help="Repeat for several formats.")
 @click.option("-p", "--param", "extra", multiple=True, metavar="NAME=VALUE",
@@ -223,6 +245,8 @@ def run(notebook: Path, unit: str | None, period: str, lang: str, formats: tuple
     from reportkit.batch.execute import run_report
     from reportkit.rendering.runner import notebook_parameters
 
+    if not notebook.is_file():
+        _fail(_no_notebook(notebook), EXIT_BAD_INPUT)
     specs = notebook_parameters(notebook)
     if unit is None and "unit" in specs and specs["unit"].default is not None:
         _fail(f"{notebook.name} is a report on one unit: give --unit (e.g. --unit "
@@ -251,9 +275,7 @@ def demo(out: Path, unit_names: str) -> None:
     from reportkit.batch.execute import run_report
     from reportkit.store.warehouse import Warehouse
 
-    nb_dir = Path(__file__).resolve().parents[2] / "notebooks"
-    if not nb_dir.is_dir():
-        nb_dir = Path("notebooks")
+    nb_dir = _notebook_dir()
     quarter = Warehouse().latest_complete("quarter")
     jobs = [(nb_dir / "national_summary.ipynb", None, "2016-07..2018-12"),
             (nb_dir / "national_summary.ipynb", None, quarter)]
@@ -291,6 +313,26 @@ def _typed_params(specs: dict, items: tuple[str, ...]) -> dict[str, object]:
         else:
             params[name] = value
     return params
+
+
+def _notebook_dir() -> Path:
+    """The project's notebooks/ (beside src/ in a checkout), else ./notebooks."""
+    nb_dir = Path(__file__).resolve().parents[2] / "notebooks"
+    return nb_dir if nb_dir.is_dir() else Path("notebooks")
+
+
+def _no_notebook(path: Path) -> str:
+    """"No notebook at X", with the closest names and the notebooks there are."""
+    import difflib
+
+    there = sorted({p for d in (path.parent, _notebook_dir()) if d.is_dir()
+                    for p in d.glob("*.ipynb")})
+    names = [str(p) for p in there]
+    close = difflib.get_close_matches(str(path), names, n=1, cutoff=0.5) or \
+        difflib.get_close_matches(path.name, [p.name for p in there], n=1, cutoff=0.5)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    listing = ", ".join(names) if names else "none found"
+    return f"no notebook at {path}.{hint} Notebooks: {listing}"
 
 
 def _fail(msg: str, code: int = EXIT_CANNOT_RUN) -> None:

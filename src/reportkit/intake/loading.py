@@ -428,7 +428,7 @@ def format_outcome(res: FileResult, lang: str = "en") -> str:
         first = res.problems[0].message if res.problems else ""
         detail = f"{len(res.problems)} {'lỗi' if vi else 'problem(s)'}: {first}"
     else:
-        detail = res.note
+        detail = res.note.removeprefix(f"{outcome}: ")
     return f"{res.path}: {outcome}" + (f" ({detail})" if detail else "")
 
 
