@@ -137,7 +137,9 @@ def ingest(paths: tuple[Path, ...], dry_run: bool, warehouse: Path | None, lang:
     rows = sum(f.rows for f in rep.files if f.status == "loaded")
     changed = sum(f.changed_rows for f in rep.files)
     if vi:
-        click.echo(f"{verb} {rep.count('loaded')} tệp ({rows:,} dòng), từ chối "
+        from reportkit.core import fmt
+
+        click.echo(f"{verb} {rep.count('loaded')} tệp ({fmt.number(rows, 'vi')} dòng), từ chối "
                    f"{rep.count('rejected')}, bỏ qua {rep.count('skipped')} không đổi, "
                    f"{rep.count('ignored')} không phải .csv/.xlsx"
                    + (f", {changed} dòng thay bằng số liệu mới" if changed else "")
