@@ -28,7 +28,7 @@ learns no bound at all).
 
 Exact figures in a live notebook: ``publish=False`` shows every number as it is, for the
 analyst. It is refused whenever the environment variable ``REPORTKIT_PUBLISHING`` is set to
-a true value ("1", "true", "yes"); the report runner sets it for every papermill job, so an
+a true value ("1", "true", "yes"); the batch sets it for every report kernel, so an
 exported report is always suppressed.
 """
 

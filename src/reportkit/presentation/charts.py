@@ -234,7 +234,7 @@ def font_face_css() -> str:
     the font matplotlib measured them with, wherever the page is read or printed. The font is
     subset with fontTools to Latin and Vietnamese letters, digits and punctuation, keeping its
     kerning, without hinting, as WOFF (about 50 kB a weight). Emit it once per page with the
-    page's stylesheet (``reportkit.report.page_css``).
+    page's stylesheet (``reportkit.presentation.blocks.page_css``).
 
     Computed once per process, and kept in matplotlib's cache folder keyed by the font files,
     fontTools' version and the characters: subsetting reads the font's whole layout tables
