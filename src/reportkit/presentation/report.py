@@ -371,9 +371,12 @@ class ProvinceReport:
             df = self.staffing_table()
             show_html(wrap(html_table(df, numeric=list(df.columns[1:]))))
 
-    # The explorers' indicators; the sections' own charts are among them and are reused.
-    EXPLORE: Sequence[str] = ("network_share", "programme_completion", "processing_rate",
-                              "reporting_timeliness", "transfer_followup_rate")
+    # The explorers' indicators: the three the sections chart. Their section charts are reused,
+    # so the explorers add two drawings (the trend of the processing rate, the ranking of the
+    # programme) instead of seven: every view travels inside the page, and each costs a report
+    # some 0.08 CPU-s to draw. The other indicators are in the appendix table (all units: the
+    # dashboard notebook).
+    EXPLORE: Sequence[str] = ("network_share", "programme_completion", "processing_rate")
 
     def explorers(self) -> list[Any]:
         """Two explorers that work without a kernel: this unit's trend of an indicator of the
