@@ -308,12 +308,34 @@ T: dict[str, tuple[str, str]] = {
     "report.national.overview": (
         "{Label}, {units} văn phòng tỉnh ủy, thành ủy đã gửi {docs} văn bản, báo cáo, trong đó "
         "có {net} văn bản gửi qua mạng thông tin diện rộng ({net_share}); tiếp nhận "
-        "{petitions} đơn, thư; số đơn, thư đã xử lý trong toàn quốc đạt bình quân {rate}; có "
-        "{full} địa phương tỷ lệ giải quyết đơn, thư đạt 100%.",
+        "{petitions} đơn, thư; số đơn, thư đã xử lý trong toàn quốc đạt bình quân {rate}; "
+        "{full}.",
         "In {label}, {units} provincial Party committee offices sent {docs} documents and "
         "reports, {net} of them over the wide-area network ({net_share}); they received "
-        "{petitions} petitions and letters; the average processing rate was {rate}; {full} "
-        "units processed 100%."),
+        "{petitions} petitions and letters; the average processing rate was {rate}; {full}."),
+    "report.national.full_some": (
+        "có {n} địa phương tỷ lệ giải quyết đơn, thư đạt 100%",
+        "{n} units processed 100%"),
+    "report.national.full_none": (
+        "chưa có địa phương nào giải quyết hết 100% đơn, thư; cao nhất là {best} ({rate})",
+        "no unit processed 100%; the highest was {best} ({rate})"),
+    "report.national.full_none_sentence": (
+        "Trong kỳ chưa có địa phương nào xử lý hết 100% đơn, thư; cao nhất là {best} ({rate}).",
+        "No unit processed all its petitions and letters this period; the highest was {best} "
+        "({rate})."),
+    "report.national.full_list": ("{n} địa phương: {names}.", "{n} units: {names}."),
+    "report.national.card.best_processing": (
+        "Tỷ lệ xử lý cao nhất ({unit})",
+        "Highest processing rate ({unit})"),
+    "report.national.all_equal": (
+        "Cả {n} đơn vị có số liệu đều đạt {value}.",
+        "All {n} units with data are at {value}."),
+    "report.national.all_equal_unchanged": (
+        "Cả {n} đơn vị có số liệu đều đạt {value}, không thay đổi so với kỳ trước.",
+        "All {n} units with data are at {value}, unchanged since the previous period."),
+    "report.national.none_changed": (
+        "Không đơn vị nào thay đổi so với kỳ trước.",
+        "No unit changed since the previous period."),
     "report.national.figure_mean": (
         "Toàn quốc: {value} (bình quân tỷ lệ của các đơn vị).",
         "National: {value} (mean of unit rates)."),
@@ -321,7 +343,6 @@ T: dict[str, tuple[str, str]] = {
         "Toàn quốc: {value} (tính trên tổng số).",
         "National: {value} (from national totals)."),
     "report.rank_long": ("Xếp hạng", "Rank"),
-    "report.units_word": ("địa phương", "units"),
     "report.national_word": ("toàn quốc", "national"),
     "report.incomplete.head": ("Số liệu chưa đầy đủ: ", "Incomplete data: "),
     "report.appendix.title": ("Phụ lục: các chỉ tiêu", "Appendix: indicators"),

@@ -440,6 +440,23 @@ class NationalReport:
         return sorted((self.names[c] for c in rates[rates >= 1 - 1e-12].index),
                       key=U.normalize_name)
 
+    def best_processing(self) -> tuple[str, float] | None:
+        """The unit with the highest petition processing rate, and the rate."""
+        rates = self.values["processing_rate"].dropna()
+        if rates.empty:
+            return None
+        return self.names[rates.idxmax()], float(rates.max())
+
+    def full_processing_phrase(self) -> str:
+        """"có 3 địa phương …" or, when none, "chưa có địa phương nào …; cao nhất là …"."""
+        full = self.units_at_full_processing()
+        best = self.best_processing()
+        if full or best is None:
+            return text("report.national.full_some", self.lang,
+                        n=fmt.number(len(full), self.lang))
+        return text("report.national.full_none", self.lang, best=best[0],
+                    rate=fmt.percent(best[1], self.lang))
+
     def heading_html(self) -> Markup:
         lang = self.lang
         official = official_heading(lang)
@@ -458,7 +475,6 @@ class NationalReport:
     def overview_text(self) -> str:
         n = self.national
         units = fmt.number(self.reporting_units, self.lang)
-        full = fmt.number(len(self.units_at_full_processing()), self.lang)
         net = self.agg["docs_sent_network"].sum()
         label = self.period.label(self.lang)
         return text("report.national.overview", self.lang, label=label,
@@ -466,7 +482,8 @@ class NationalReport:
                     docs=fmt.number(n["docs_sent"], self.lang), net=fmt.number(net, self.lang),
                     net_share=fmt.percent(n["network_share"], self.lang),
                     petitions=fmt.number(n["petitions_received"], self.lang),
-                    rate=fmt.percent(n["processing_rate"], self.lang), full=full)
+                    rate=fmt.percent(n["processing_rate"], self.lang),
+                    full=self.full_processing_phrase())
 
     def key_figures_html(self) -> Markup:
         n, lang = self.national, self.lang
@@ -479,8 +496,7 @@ class NationalReport:
              text("report.national.card.petitions", self.lang)),
             (fmt.percent(n["processing_rate"], lang),
              text("report.national.card.processing", self.lang)),
-            (fmt.number(len(self.units_at_full_processing()), lang),
-             text("report.national.card.full_processing", self.lang)),
+            self._full_processing_card(),
             (fmt.number(self.reporting_units, lang),
              text("report.national.card.reporting", self.lang)),
         ]
@@ -488,6 +504,15 @@ class NationalReport:
             "cards.html.j2", title=text("report.key_figures", lang),
             cards=[{"value": v, "label": label, "delta": None} for v, label in cards],
             paragraph=self.overview_text(), note=None))
+
+    def _full_processing_card(self) -> tuple[str, str]:
+        """How many units processed 100%; when none did, a "0" says nothing: the best rate."""
+        full, best = self.units_at_full_processing(), self.best_processing()
+        if full or best is None:
+            return (fmt.number(len(full), self.lang),
+                    text("report.national.card.full_processing", self.lang))
+        return (fmt.percent(best[1], self.lang),
+                text("report.national.card.best_processing", self.lang, unit=best[0]))
 
     def ranking_table(self, indicator_id: str, *, top: int | None = None) -> pd.DataFrame:
         ind = I.get(indicator_id)
@@ -502,7 +527,8 @@ class NationalReport:
         return df.head(top) if top else df
 
     def movers(self, indicator_id: str, n: int = 5) -> pd.DataFrame | None:
-        """Largest changes since the previous period (percentage points)."""
+        """Largest changes since the previous period (percentage points); units whose figure
+        did not change (to the 0.1 point shown) are left out, so the frame may be empty."""
         if self.prev_values is None:
             return None
         cur = self.values[indicator_id]
@@ -510,6 +536,7 @@ class NationalReport:
         d = (cur - prev).dropna()
         if d.empty:
             return None
+        d = d[d.abs() >= 0.0005]
         pick = pd.concat([d.nlargest(n), d.nsmallest(n)])
         pick = pick[~pick.index.duplicated()]
         return pd.DataFrame({
@@ -533,13 +560,26 @@ class NationalReport:
         line = text("report.national.figure_mean" if ind.aggregation == I.MEAN_OF_RATES
                     else "report.national.figure_total", self.lang,
                     value=value_text_plain(ind, nat, self.lang))
-        show_html(block(f"{number}. {ind.label(self.lang)}", paragraphs=[line]))
         vals = self.values[indicator_id].rename(index=self.names).dropna()
+        mv = self.movers(indicator_id)
+        paragraphs = [line]
+        if not vals.empty and vals.max() - vals.min() < 1e-12:
+            # Every unit at the same figure: a chart and a table of "unchanged" say nothing.
+            unchanged = mv is not None and mv.empty
+            paragraphs.append(text(
+                "report.national.all_equal_unchanged" if unchanged
+                else "report.national.all_equal", self.lang,
+                n=fmt.number(len(vals), self.lang), value=value_text_plain(ind, vals.iloc[0],
+                                                                            self.lang)))
+            show_html(block(f"{number}. {ind.label(self.lang)}", paragraphs=paragraphs))
+            return
+        if mv is not None and mv.empty:
+            paragraphs.append(text("report.national.none_changed", self.lang))
+        show_html(block(f"{number}. {ind.label(self.lang)}", paragraphs=paragraphs))
         if not vals.empty:
             from IPython.display import display
 
             display(self.explorer(indicator_id))
-        mv = self.movers(indicator_id)
         if mv is not None and not mv.empty:
             cap = (text("report.national.movers_caption", self.lang))
             show_html(wrap(html_table(mv, numeric=list(mv.columns[1:]), caption=cap)))
@@ -575,10 +615,15 @@ class NationalReport:
     def show_full_processing(self, number: int) -> None:
         names = self.units_at_full_processing()
         title = (text("report.national.full_processing_title", self.lang))
-        listed = ", ".join(names) or text("report.none", self.lang)
-        show_html(block(f"{number}. {title}", paragraphs=[
-            f"{fmt.number(len(names), self.lang)} {text('report.units_word', self.lang)}: "
-            f"{listed}."]))
+        best = self.best_processing()
+        if names or best is None:
+            para = text("report.national.full_list", self.lang,
+                        n=fmt.number(len(names), self.lang),
+                        names=", ".join(names) or text("report.none", self.lang).rstrip("."))
+        else:
+            para = text("report.national.full_none_sentence", self.lang, best=best[0],
+                        rate=fmt.percent(best[1], self.lang))
+        show_html(block(f"{number}. {title}", paragraphs=[para]))
 
     def appendix_table(self) -> pd.DataFrame:
         rows = []
