@@ -443,7 +443,12 @@ def _check_sizes(job: Job, files: dict[str, Path], limit_mb: int) -> None:
 
 def _export(job: Job, nb: nbformat.NotebookNode, staging: Path,
             printer: Printer | None) -> dict[str, Path]:
-    """HTML in this process; PDF by a printer outside it (never next to a kernel loop)."""
+    """HTML in this process; PDF by a printer outside it (never next to a kernel loop).
+
+    The PDF is printed from the print variant of the page (:func:`export.write_print_html`:
+    no widget renderer, explorers as their first view), a temporary file beside the staged
+    HTML that is deleted once printed and never published.
+    """
     from reportkit.rendering import export
 
     report, stem = job.report, job.stem
@@ -451,16 +456,22 @@ def _export(job: Job, nb: nbformat.NotebookNode, staging: Path,
     fmt = "html"
     try:
         title = runner.report_title(report)
-        files["html"] = export.write_html(nb, staging / f"{stem}.html", title=title,
-                                          lang=report.lang)
+        if "html" in report.formats:
+            files["html"] = export.write_html(nb, staging / f"{stem}.html", title=title,
+                                              lang=report.lang)
         if "pdf" in report.formats:
             from reportkit.rendering.pdf import PrintJob
 
             fmt = "pdf"
-            files["pdf"] = staging / f"{stem}.pdf"
-            (printer or Printer()).print(PrintJob(
-                html=files["html"], pdf=files["pdf"], title=title, lang=report.lang,
-                office=runner.issuing_office(report), marking=job.marking))
+            page = staging / f"{stem}{export.PRINT_SUFFIX}"
+            try:
+                export.write_print_html(nb, page, title=title, lang=report.lang)
+                files["pdf"] = staging / f"{stem}.pdf"
+                (printer or Printer()).print(PrintJob(
+                    html=page, pdf=files["pdf"], title=title, lang=report.lang,
+                    office=runner.issuing_office(report), marking=job.marking))
+            finally:
+                page.unlink(missing_ok=True)
             if not files["pdf"].is_file():
                 raise ExportError("the printer wrote no PDF", format="pdf")
     except ExportError as exc:
@@ -471,8 +482,6 @@ def _export(job: Job, nb: nbformat.NotebookNode, staging: Path,
         raise ExportError(f"{fmt.upper()} export of {report.notebook.name} failed for "
                           f"{job.label()}: {type(exc).__name__}: {exc}", format=fmt,
                           **report.context()) from exc
-    if "html" not in report.formats:
-        files.pop("html").unlink(missing_ok=True)
     return files
 
 

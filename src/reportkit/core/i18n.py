@@ -555,6 +555,9 @@ T: dict[str, tuple[str, str]] = {
     "dashboard.small_note.values": (
         "Không hiển thị giá trị tính từ dưới {t} người, đơn.",
         "Values resting on fewer than {t} people or petitions are not shown."),
+    # -- the printed (PDF) form of a report: where an interactive widget stood
+    "print.interactive_note": ("Bản tương tác: xem tệp HTML",
+                               "Interactive version: see the HTML file"),
 }
 
 

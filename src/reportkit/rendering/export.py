@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("reportkit.rendering.export")
 
-__all__ = ["write_html", "write_pdf", "render_html", "install_static", "external_references",
-           "renderer_info"]
+__all__ = ["write_html", "write_print_html", "write_pdf", "render_html", "install_static",
+           "external_references", "renderer_info"]
 
 Renderer = Literal["inline", "folder"]
 STATIC_DIR = "_static"
@@ -101,9 +101,12 @@ _READY_JS = """<script>
   window.addEventListener('beforeprint', function () { window.reportkitMarkTall(); });
   window.addEventListener('load', function () {
     var ids = stateIds(), start = Date.now(), streak = 0;
+    // Widgets draw in steps: three checks in a row must pass. A page without widgets (the
+    // print variant) is complete once its images are.
+    var needed = Object.keys(ids).length ? 3 : 1;
     (function poll() {
       streak = rendered(ids) ? streak + 1 : 0;
-      if (streak >= 3) { root.setAttribute('data-reportkit-widgets', 'ready'); return; }
+      if (streak >= needed) { root.setAttribute('data-reportkit-widgets', 'ready'); return; }
       if (Date.now() - start > 20000) {
         root.setAttribute('data-reportkit-widgets', 'timeout'); return;
       }
@@ -316,6 +319,93 @@ def _prune_widget_state(nb: nbformat.NotebookNode) -> bool:
     return True
 
 
+# Widgets with a static form on paper. A selection container shows its selected child (the
+# explorer's first view); a box shows its children; an Output widget shows its outputs; an
+# input control shows nothing (the print CSS hides controls on the interactive page too).
+_SELECTION = {"StackModel", "TabModel", "AccordionModel"}
+_BOXES = {"BoxModel", "VBoxModel", "HBoxModel", "GridBoxModel"}
+_CONTROLS = {"DropdownModel", "SelectModel", "SelectMultipleModel", "RadioButtonsModel",
+             "ToggleButtonsModel", "ToggleButtonModel", "CheckboxModel", "ButtonModel",
+             "IntSliderModel", "FloatSliderModel", "FloatLogSliderModel", "IntRangeSliderModel",
+             "FloatRangeSliderModel", "SelectionSliderModel", "SelectionRangeSliderModel",
+             "TextModel", "TextareaModel", "IntTextModel", "FloatTextModel",
+             "BoundedIntTextModel", "BoundedFloatTextModel", "ComboboxModel", "PasswordModel",
+             "DatePickerModel", "ColorPickerModel", "PlayModel", "LinkModel",
+             "DirectionalLinkModel"}
+PRINT_NOTE_CLASS = "reportkit-print-note"
+PRINT_SUFFIX = ".print.html"  # the print variant beside a staged report; never published
+
+
+def _static_view(model_id: str, state: dict[str, Any], depth: int = 0) -> list[Any] | None:
+    """The outputs a widget shows before anyone touches it, or None if it has no static form
+    (a widget reportkit does not know, or one nested too deep)."""
+    model = state.get(model_id)
+    if model is None or depth > 20:
+        return None
+    name, values = model.get("model_name", ""), model.get("state", {})
+    children = [ref[len("IPY_MODEL_"):] for ref in values.get("children", [])
+                if isinstance(ref, str) and ref.startswith("IPY_MODEL_")]
+    if name == "OutputModel":
+        shown: list[Any] = []
+        for output in values.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if isinstance(view, dict) and isinstance(view.get("model_id"), str):
+                inner = _static_view(view["model_id"], state, depth + 1)
+                if inner is None:
+                    return None
+                shown.extend(inner)
+            else:
+                shown.append(output)
+        return shown
+    if name in _SELECTION:
+        index = values.get("selected_index")
+        index = index if isinstance(index, int) and 0 <= index < len(children) else 0
+        return _static_view(children[index], state, depth + 1) if children else []
+    if name in _BOXES:
+        shown = []
+        for child in children:
+            inner = _static_view(child, state, depth + 1)
+            if inner is None:
+                return None
+            shown.extend(inner)
+        return shown
+    if name in _CONTROLS:
+        return []
+    return None
+
+
+def _print_note(lang: str) -> nbformat.NotebookNode:
+    from reportkit.core.i18n import text
+    from reportkit.presentation.html import render
+
+    note = text("print.interactive_note", lang)
+    return nbformat.from_dict({
+        "output_type": "display_data", "metadata": {},
+        "data": {"text/html": str(render("print_note.html.j2", cls=PRINT_NOTE_CLASS, text=note)),
+                 "text/plain": note}})
+
+
+def _static_widgets(nb: nbformat.NotebookNode, lang: str) -> None:
+    """Replace every displayed widget by its static view (an explorer: its first view, with
+    the caption naming it), or by a one-line note pointing to the HTML where it has none;
+    then the page needs no widget renderer."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for output in cell.get("outputs", []):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if not (isinstance(view, dict) and isinstance(view.get("model_id"), str)):
+                outputs.append(output)
+                continue
+            shown = _static_view(view["model_id"], state)
+            outputs.extend([nbformat.from_dict(o) for o in shown] if shown else
+                           [_print_note(lang)])
+        cell.outputs = outputs
+    nb.metadata.pop("widgets", None)
+
+
 def _renderer_html(renderer: Renderer, href: str | None) -> str:
     """The script of the vendored widget renderer: inline (with the public-path shim) or by
     a relative URL. The template places it only on pages that show a widget."""
@@ -340,7 +430,8 @@ def report_preprocessor(nb: nbformat.NotebookNode,
                         resources: dict[str, Any]) -> tuple[nbformat.NotebookNode, dict[str, Any]]:
     """reportkit's nbconvert preprocessor: sets the document title and keeps only the widget
     state the notebook displays (none at all if it displays no widget, so the template leaves
-    the renderer out).
+    the renderer out). For the print variant (``resources["reportkit"]["for_print"]``) every
+    widget is first replaced by its static view, so the page carries no renderer at all.
 
     It runs on nbconvert's own copy of the notebook, so the caller's notebook is untouched.
     Images shown without alternative text (a bare figure, ``plt.show()``) are counted, and the
@@ -350,6 +441,8 @@ def report_preprocessor(nb: nbformat.NotebookNode,
         ExportError: A displayed widget cannot be rendered offline.
     """
     nb.metadata["title"] = resources["reportkit"]["title"]
+    if resources["reportkit"].get("for_print"):
+        _static_widgets(nb, resources["reportkit"].get("lang", "vi"))
     _prune_widget_state(nb)
     bare = sum(1 for cell in nb.cells if cell.cell_type == "code"
                for out in cell.get("outputs", [])
@@ -418,7 +511,8 @@ def _without_renderer(page: str) -> str:
 
 
 def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
-                renderer: Renderer = "inline", static_href: str | None = None) -> str:
+                renderer: Renderer = "inline", static_href: str | None = None,
+                for_print: bool = False) -> str:
     """Render an executed notebook to offline HTML text (see :func:`write_html`)."""
     from reportkit import __version__
 
@@ -432,9 +526,12 @@ def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
         log.warning("%s: the notebook contains LaTeX math; MathJax is not shipped with "
                     "offline reports, so it shows as source text", title)
     resources = {"reportkit": {"version": __version__, "title": title, "ready": _READY_JS,
-                               "renderer": _renderer_html(renderer, static_href)}}
+                               "lang": lang, "for_print": for_print,
+                               "renderer": "" if for_print else
+                               _renderer_html(renderer, static_href)}}
     body, _ = _html_exporter(lang).from_notebook_node(nb, resources=resources)
-    external = external_references(_without_renderer(body) if renderer == "inline" else body)
+    external = external_references(_without_renderer(body) if renderer == "inline"
+                                   and not for_print else body)
     if external:
         raise ExportError(f"{title}: the report would load {len(external)} resource(s) from the "
                           f"network, which offline readers cannot see: "
@@ -480,6 +577,31 @@ def write_html(nb: nbformat.NotebookNode, path: Path, *, title: str, lang: str =
         log.warning("%s: HTML is %.1f MB (over %.1f MB)", path.name, len(data) / 1e6,
                     SIZE_WARNING / 1e6)
     return atomic_write(path, data)
+
+
+def write_print_html(nb: nbformat.NotebookNode, path: Path, *, title: str,
+                     lang: str = "vi") -> Path:
+    """Export the page that is printed to PDF: the report without its widget renderer.
+
+    The same export as :func:`write_html` (same exporter, template and checks), except that
+    every widget is replaced by what it shows before anyone touches it: an explorer by its
+    first view under the caption naming it (what the interactive page prints), a widget with
+    no static form by the note "Bản tương tác: xem tệp HTML". Chromium then need not parse
+    and run the ~2 MB renderer nor wait for widgets to draw before printing, which was most
+    of the time it took to load a report. The file is a printing intermediate, never
+    published: the caller deletes it after printing.
+
+    Args:
+        nb: The executed notebook (left untouched: nbconvert works on its own copy).
+        path: Where to write the HTML file (written atomically).
+        title: The document title.
+        lang: The document language; also the language of the note.
+
+    Returns:
+        The path written.
+    """
+    text = render_html(nb, title=title, lang=lang, for_print=True)
+    return atomic_write(Path(path), text.encode("utf-8"))
 
 
 def write_pdf(html_path: Path, pdf_path: Path, *, title: str, lang: str = "vi",

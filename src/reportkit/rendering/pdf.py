@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -28,6 +29,8 @@ from typing import Any
 
 from reportkit.errors import ExportError
 from reportkit.store.io import atomic_write
+
+log = logging.getLogger("reportkit.rendering.pdf")
 
 __all__ = ["PdfPrinter", "PrintJob", "PrintResult", "print_many", "chromium_path", "MARGINS"]
 
@@ -42,6 +45,7 @@ PRINT_VIEWPORT = {"width": 643, "height": 979}
 # Confidentiality markings: internal circulation, and the three state-secret levels.
 MARKINGS = ("Lưu hành nội bộ", "Mật", "Tối mật", "Tuyệt mật")
 ALLOWED_SCHEMES = ("file:", "data:", "blob:", "about:")
+PAGE_USES = 100  # jobs one kept-open page prints before a fresh one replaces it
 FONT = "'DejaVu Sans', 'Segoe UI', Arial, sans-serif"
 _FOOTER = {
     "vi": 'Trang <span class="pageNumber"></span>/<span class="totalPages"></span>',
@@ -115,6 +119,17 @@ def footer_template(lang: str) -> str:
     return f'<div style="{style}">{_FOOTER.get(lang, _FOOTER["en"])}</div>'
 
 
+@dataclass
+class _Tab:
+    """A kept-open page (and its browser context) that prints one job after another."""
+
+    context: Any
+    page: Any
+    uses: int = 0
+    blocked: list[str] = field(default_factory=list)  # the current job's
+    errors: list[str] = field(default_factory=list)  # the current job's
+
+
 def _count_pages(data: bytes) -> int:
     """Pages of a PDF written by Chromium (counts /Type /Page objects)."""
     import re
@@ -146,6 +161,7 @@ class PdfPrinter:
         self.widget_timeout = widget_timeout
         self._playwright: Any = None
         self._browser: Any = None
+        self._tabs: dict[str, _Tab] = {}  # one kept-open page per locale
         self.last_result: PrintResult | None = None
 
     def __enter__(self) -> PdfPrinter:
@@ -189,6 +205,7 @@ class PdfPrinter:
 
     def close(self) -> None:
         """Close the browser and Playwright."""
+        self._tabs.clear()
         try:
             if self._browser is not None:
                 self._browser.close()
@@ -211,6 +228,7 @@ class PdfPrinter:
         if self._browser is None:
             raise ExportError("PdfPrinter is not started; use it as a context manager")
         if not self._browser.is_connected():  # Chromium died: start a new one
+            self._tabs.clear()
             self._launch()
         started = time.monotonic()
         blocked: list[str] = []
@@ -225,42 +243,75 @@ class PdfPrinter:
         self.last_result = result
         return result
 
-    def _render(self, job: PrintJob, blocked: list[str]) -> bytes:
-        html_path = Path(job.html).resolve()
-        if not html_path.is_file():
-            raise FileNotFoundError(html_path)
-        # Lay the page out at the printed width, so what is measured is what is printed.
+    def _tab(self, locale: str) -> _Tab:
+        """The kept-open page for ``locale``, made on first use and after PAGE_USES jobs.
+
+        Opening a context and page per file started a renderer process per file, which cost
+        Chromium as much CPU as printing the report; one page that navigates from report to
+        report keeps its renderer. Every job still gets a new document (``goto``), and a page
+        that failed a job is closed, so one bad report cannot leave state behind for the next.
+        """
+        tab = self._tabs.get(locale)
+        if tab is not None and tab.uses < PAGE_USES and not tab.page.is_closed():
+            return tab
+        self._drop(locale)
+        # Lay the page out at the printed width and in print media from the start, so what
+        # is measured is what is printed and the page is laid out once, not twice.
         context = self._browser.new_context(service_workers="block", java_script_enabled=True,
-                                            locale="vi-VN" if job.lang == "vi" else "en-GB",
-                                            viewport=PRINT_VIEWPORT)
+                                            locale=locale, viewport=PRINT_VIEWPORT)
         try:
             page = context.new_page()
             page.set_default_timeout(self.timeout * 1000)
-            errors: list[str] = []
-            page.on("pageerror", lambda err: errors.append(str(err)))
+            page.emulate_media(media="print")
+            tab = _Tab(context, page)
 
             def guard(route: Any) -> None:
                 url = route.request.url
                 if url.startswith(ALLOWED_SCHEMES):
                     route.continue_()
                 else:
-                    blocked.append(url)
+                    tab.blocked.append(url)
                     route.abort("blockedbyclient")
 
+            page.on("pageerror", lambda err: tab.errors.append(str(err)))
             page.route("**/*", guard)
+        except Exception:
+            context.close()
+            raise
+        self._tabs[locale] = tab
+        return tab
+
+    def _drop(self, locale: str) -> None:
+        tab = self._tabs.pop(locale, None)
+        if tab is not None:
+            try:
+                tab.context.close()
+            except Exception as exc:  # a dead page or browser: nothing left to close
+                log.debug("closing a print page failed: %s", exc)
+
+    def _render(self, job: PrintJob, blocked: list[str]) -> bytes:
+        html_path = Path(job.html).resolve()
+        if not html_path.is_file():
+            raise FileNotFoundError(html_path)
+        locale = "vi-VN" if job.lang == "vi" else "en-GB"
+        tab = self._tab(locale)
+        tab.uses += 1
+        tab.blocked, tab.errors = blocked, []
+        page = tab.page
+        try:
             page.goto(html_path.as_uri(), wait_until="load")
             state = page.evaluate("document.documentElement.getAttribute("
                                   "'data-reportkit-widgets')")
             if state is not None:
-                page.wait_for_function(
-                    "document.documentElement.getAttribute('data-reportkit-widgets') "
-                    "!== 'pending'", timeout=self.widget_timeout * 1000)
-                state = page.evaluate("document.documentElement.getAttribute("
-                                      "'data-reportkit-widgets')")
+                if state == "pending":
+                    page.wait_for_function(
+                        "document.documentElement.getAttribute('data-reportkit-widgets') "
+                        "!== 'pending'", timeout=self.widget_timeout * 1000, polling=50)
+                    state = page.evaluate("document.documentElement.getAttribute("
+                                          "'data-reportkit-widgets')")
                 if state != "ready":
                     raise ExportError(f"the widgets did not render ({state}); "
-                                      f"page errors: {errors[:3]}")
-            page.emulate_media(media="print")
+                                      f"page errors: {tab.errors[:3]}")
             page.evaluate("window.reportkitMarkTall && window.reportkitMarkTall("
                           f"{PRINT_VIEWPORT['height'] * 0.95:.0f})")
             if job.title:
@@ -280,8 +331,11 @@ class PdfPrinter:
                 outline=True,
                 tagged=True,
             )
+        except BaseException:
+            self._drop(locale)
+            raise
         finally:
-            context.close()
+            tab.blocked, tab.errors = [], []
 
 
 def _coerce(job: PrintJob | tuple[Path | str, Path | str], defaults: dict[str, Any]) -> PrintJob:
