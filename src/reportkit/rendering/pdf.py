@@ -1,7 +1,11 @@
 """Print exported HTML to PDF through headless system Chromium, driven by Playwright.
 
-One browser serves many files: :class:`PdfPrinter` starts Chromium once and opens a fresh
-page per file. Playwright's sync API must not run in a thread that is running an asyncio
+One browser serves many files: :class:`PdfPrinter` starts Chromium once and keeps one page
+per language open, which navigates from file to file (a new context per file started a new
+renderer process each time, which cost as much CPU as printing the report); a page that failed
+a job is closed and the next job gets a fresh one. The batch prints the print variant of a
+report (:func:`reportkit.rendering.export.write_print_html`: no widget renderer to parse and
+run), which is ready at its load event. Playwright's sync API must not run in a thread that is running an asyncio
 loop (a papermill/nbclient kernel loop, Jupyter itself), so :func:`print_many` runs the
 printer in a separate Python process (``python -m reportkit.rendering.pdf``); it is safe to call
 from the runner, a multiprocessing worker (daemonic or not) or a Dask worker.
