@@ -45,7 +45,8 @@ NOTEBOOKS = ROOT / "notebooks"
 BACKFILL = 63 * 30
 
 
-def _cpu() -> float:
+def children_cpu() -> float:
+    """CPU seconds of every child process waited for so far (and of their children)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -53,9 +54,9 @@ def _cpu() -> float:
 def timed(cmd: list[str], env: dict[str, str], **kw: object) -> tuple[float, float,
                                                                       subprocess.CompletedProcess]:
     """Wall and CPU seconds (this process's children, i.e. everything the command ran)."""
-    cpu, t0 = _cpu(), time.perf_counter()
+    cpu, t0 = children_cpu(), time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, **kw)  # type: ignore
-    return time.perf_counter() - t0, _cpu() - cpu, proc
+    return time.perf_counter() - t0, children_cpu() - cpu, proc
 
 
 def warehouse(arg: str | None, env: dict[str, str]) -> Path:

@@ -61,6 +61,7 @@ log = logging.getLogger("reportkit.batch.run")
 
 KILL_GRACE = 30  # seconds past the job limit before the parent kills a worker
 SAVE_EVERY = 5.0  # seconds between saves of the partial notebook while a job runs
+PRINT_BROWSERS = 2  # printing threads (each with its browser) of a batch's printer process
 
 __all__ = ["RunConfig", "Outcome", "render", "already_rendered", "record_ok", "record_failed",
            "WarmKernels", "Kernel", "LocalPool"]
@@ -509,9 +510,21 @@ class _QueuePrinter(Printer):
             raise ExportError(f"PDF printing failed: {error}", format="pdf")
 
 
-def _printer_main(requests: Any, replies: list[Any], timeout: float) -> None:
-    """The printer process: one Chromium for the whole batch, no kernel anywhere near it."""
+def _printer_main(requests: Any, replies: list[Any], timeout: float, browsers: int = 1) -> None:
+    """The printer process: one Chromium per printing thread for the whole batch, no kernel
+    anywhere near it. With two threads, two workers that finish a report at the same moment
+    do not wait for each other (one browser prints on about one core)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threads = [threading.Thread(target=_serve_prints, args=(requests, replies, timeout),
+                                name=f"reportkit-print-{i}") for i in range(max(1, browsers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def _serve_prints(requests: Any, replies: list[Any], timeout: float) -> None:
+    """One printing thread: its own Playwright and browser (the sync API is per thread)."""
     from reportkit.rendering.pdf import PdfPrinter, PrintJob
 
     printer: PdfPrinter | None = None
@@ -519,6 +532,7 @@ def _printer_main(requests: Any, replies: list[Any], timeout: float) -> None:
         while True:
             item = requests.get()
             if item is None:
+                requests.put(None)  # the other printing threads stop too
                 break
             slot, request_id, data = item
             try:
@@ -663,7 +677,8 @@ class LocalPool:
             self.print_replies = [self.ctx.Queue() for _ in range(workers)]
             self.printer = self.ctx.Process(
                 target=_printer_main, name="reportkit-printer", daemon=True,
-                args=(self.print_requests, self.print_replies, config.pdf_timeout))
+                args=(self.print_requests, self.print_replies, config.pdf_timeout,
+                      min(workers, PRINT_BROWSERS)))
             self.printer.start()
 
     def _spawn(self, index: int) -> _Slot:
