@@ -128,3 +128,20 @@ def test_a_batch_prints_the_first_view_and_publishes_no_print_variant(
 
 
 project = tb.project  # the batch tests' project fixture (a warehouse in a temporary folder)
+
+
+@needs_poppler
+@tx.needs_browser
+def test_print_many_shares_a_list_between_two_browsers_and_keeps_the_order(
+        tmp_path: Path) -> None:
+    jobs = []
+    for i in range(5):
+        page = tmp_path / f"p{i}.html"
+        page.write_text(f'<!DOCTYPE html><html lang="vi"><body><h1>Báo cáo số {i}</h1>'
+                        "</body></html>", encoding="utf-8")
+        jobs.append((page, tmp_path / f"p{i}.pdf"))
+    results = pdf.print_many(jobs, browsers=2)
+    assert [r.pdf for r in results] == [pdf_path for _, pdf_path in jobs]
+    assert all(r.ok for r in results)
+    for i, (_, pdf_path) in enumerate(jobs):
+        assert f"Báo cáo số {i}" in pdf_text(pdf_path)

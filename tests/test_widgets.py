@@ -55,7 +55,8 @@ def test_dropdown_explorer_links_a_stack_in_the_browser() -> None:
     assert all(isinstance(out, ipywidgets.Output) for out in stack.children)
     # Caption first, then what the function printed and drew.
     assert hanoi[0]["data"]["text/html"] == ('<p class="reportkit-view-caption" '
-                                            'style="display:none;break-after:avoid">Đơn vị: Hà Nội</p>')
+                                            'style="display:none;break-after:avoid">'
+                                            'Đơn vị: Hà Nội</p>')
     assert hanoi[1] == {"output_type": "stream", "name": "stdout", "text": "Đã vẽ\n"}
     assert PNG in hanoi[2]["data"]
     assert base64.b64decode(hanoi[2]["data"][PNG])[:8] == b"\x89PNG\r\n\x1a\n"
