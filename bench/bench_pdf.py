@@ -85,58 +85,51 @@ def per_file(args: argparse.Namespace, tmp: Path, wh: Path) -> dict[str, float]:
     title = "Báo cáo"
     folder = tmp / "copies"
     folder.mkdir()
-    times: dict[str, list[float]] = {"naive": [], "reportkit": [], "published": []}
-    cpus: dict[str, list[float]] = {"naive": [], "reportkit": [], "published": []}
-
-    def cpu() -> float:  # this process and every child it waited for (the browsers too)
-        return time.process_time() + bb.children_cpu()
-
+    times: dict[str, list[float]] = {"naive": [], "export": [], "print": [], "reportkit": [],
+                                     "published": []}
     pages = 0
     print(f"per file: {args.copies} copies x {args.rounds} rounds; load average {load()}",
           flush=True)
     for rnd in range(args.rounds):
         copies = [shutil.copy(html, folder / f"r{rnd}-{i}.html") for i in range(args.copies)]
-        c0, t0 = cpu(), time.perf_counter()
+        t0 = time.perf_counter()
         for i, src in enumerate(copies):
             subprocess.run([chromium, *FLAGS, f"--user-data-dir={tmp / f'profile{rnd}-{i}'}",
                             f"--print-to-pdf={folder / f'naive{rnd}-{i}.pdf'}",
                             Path(src).as_uri()], check=True, capture_output=True, timeout=120)
         times["naive"].append((time.perf_counter() - t0) / len(copies))
-        cpus["naive"].append((cpu() - c0) / len(copies))
 
         # What the batch does per report: export the print variant, print it, delete it.
-        c0, t0 = cpu(), time.perf_counter()
+        t0 = time.perf_counter()
         variants = [export.write_print_html(nb, folder / f"v{rnd}-{i}{export.PRINT_SUFFIX}",
                                             title=title) for i in range(args.copies)]
+        t1 = time.perf_counter()
         results = pdf.print_many([pdf.PrintJob(v, v.with_suffix(".pdf"), title=title,
                                                office=OFFICE, marking="Lưu hành nội bộ")
-                                  for v in variants])
-        times["reportkit"].append((time.perf_counter() - t0) / len(variants))
-        cpus["reportkit"].append((cpu() - c0) / len(variants))
+                                  for v in variants], browsers=args.browsers)
+        t2 = time.perf_counter()
+        times["export"].append((t1 - t0) / len(variants))
+        times["print"].append((t2 - t1) / len(variants))
+        times["reportkit"].append((t2 - t0) / len(variants))
         pages = results[0].pages or 0
 
-        c0, t0 = cpu(), time.perf_counter()
+        t0 = time.perf_counter()
         pdf.print_many([pdf.PrintJob(Path(c), Path(c).with_suffix(".pdf"), title=title,
-                                     office=OFFICE) for c in copies])
+                                     office=OFFICE) for c in copies], browsers=args.browsers)
         times["published"].append((time.perf_counter() - t0) / len(copies))
-        cpus["published"].append((cpu() - c0) / len(copies))
-        print(f"  round {rnd + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s/file"
-                                                  for k, v in times.items())
-              + f"; load average {load()}", flush=True)
+        print(f"  round {rnd + 1}: " + ", ".join(f"{k} {v[-1]:.2f}" for k, v in times.items())
+              + f" s/file; load average {load()}", flush=True)
     med = {k: statistics.median(v) for k, v in times.items()}
-    mcpu = {k: statistics.median(v) for k, v in cpus.items()}
-    print(f"PDF of {Path(html).name} ({pages} A4 pages); wall s/file, CPU-s/file")
-    print(f"  naive: fresh chromium --print-to-pdf per file       {med['naive']:6.2f} s  "
-          f"{mcpu['naive']:5.2f} CPU-s")
-    print(f"  reportkit (print variant, as the batch prints it)   {med['reportkit']:6.2f} s  "
-          f"{mcpu['reportkit']:5.2f} CPU-s   ratio {med['naive'] / med['reportkit']:4.1f}x "
-          f"(target >= 2.5x), CPU ratio {mcpu['naive'] / mcpu['reportkit']:4.1f}x")
-    print(f"  reportkit on the published HTML (for reference)     {med['published']:6.2f} s  "
-          f"{mcpu['published']:5.2f} CPU-s")
+    ratio = med["naive"] / med["reportkit"]
+    print(f"PDF of {Path(html).name} ({pages} A4 pages), {args.copies} files, "
+          f"print_many with browsers={args.browsers}")
+    print(f"  naive: fresh chromium --print-to-pdf per file       {med['naive']:6.2f} s/file")
+    print(f"  reportkit: export the print variant + print it      {med['reportkit']:6.2f} s/file"
+          f" ({med['export']:.2f} + {med['print']:.2f})   ratio {ratio:4.1f}x (target >= 2.5x)")
+    print(f"  print_many on the published HTML (for reference)    {med['published']:6.2f} s/file")
     return {**{f"{k}_s_per_file": round(v, 3) for k, v in med.items()},
-            **{f"{k}_cpu_per_file": round(v, 3) for k, v in mcpu.items()},
-            "ratio": round(med["naive"] / med["reportkit"], 2),
-            "cpu_ratio": round(mcpu["naive"] / mcpu["reportkit"], 2), "pages": pages}
+            "ratio": round(ratio, 2), "pages": pages, "copies": args.copies,
+            "browsers": args.browsers}
 
 
 def in_batch(args: argparse.Namespace, wh: Path) -> dict[str, float]:
@@ -147,7 +140,6 @@ def in_batch(args: argparse.Namespace, wh: Path) -> dict[str, float]:
     params = bb.WORK / "params"
     params.mkdir(parents=True, exist_ok=True)
     walls: dict[str, list[float]] = {"html": [], "html+pdf": []}
-    cpus: dict[str, list[float]] = {"html": [], "html+pdf": []}
     print(f"in a batch: {total} reports of {args.period}, {args.batch_rounds} round(s) of each "
           f"arm; load average {load()}", flush=True)
     for rnd in range(args.batch_rounds):
@@ -161,11 +153,11 @@ def in_batch(args: argparse.Namespace, wh: Path) -> dict[str, float]:
             shutil.rmtree(out, ignore_errors=True)
             shutil.rmtree(wh / "cache", ignore_errors=True)  # both arms start cold
             cmd = [str(bb.BIN / "reportkit"), "batch", str(sched), "--out", str(out),
-                   "--warehouse", str(wh)]
+                   "--warehouse", str(wh), "--notebooks", str(bb.NOTEBOOKS)]
             if args.workers:
                 cmd += ["--workers", str(args.workers)]
             before = load()
-            wall, cpu, proc = bb.timed(cmd, env)
+            wall, _, proc = bb.timed(cmd, env)
             if proc.returncode != 0:
                 print(proc.stdout[-3000:], proc.stderr[-3000:], file=sys.stderr)
                 raise SystemExit(1)
@@ -173,33 +165,23 @@ def in_batch(args: argparse.Namespace, wh: Path) -> dict[str, float]:
                 assert len(list(out.rglob("*.pdf"))) == total, "a PDF is missing"
                 assert not list(out.rglob("*.print.html")), "a print variant was left behind"
             walls[arm].append(wall)
-            cpus[arm].append(cpu)
-            print(f"  {arm:9s} {wall:6.1f} s wall, {cpu:6.1f} CPU-s ({wall / total:.2f} s/report);"
-                  f" load average {before} -> {load()}", flush=True)
+            print(f"  {arm:9s} {wall:6.1f} s wall ({wall / total:.2f} s/report); load average "
+                  f"{before} -> {load()}", flush=True)
     med = {k: statistics.median(v) for k, v in walls.items()}
-    cpu = {k: statistics.median(v) for k, v in cpus.items()}
     cost = (med["html+pdf"] - med["html"]) / total
-    cores = os.cpu_count() or 1
-    cpu_cost = (cpu["html+pdf"] - cpu["html"]) / total
     print(f"batch of {total}: html {med['html']:.1f} s, html+pdf {med['html+pdf']:.1f} s: "
           f"PDF cost {cost:.2f} s per report (target <= 0.5 s)")
-    # On a shared machine the wall difference carries the other sessions' noise; the CPU
-    # seconds the PDFs add (printer, browsers, print variant), spread over the cores the batch
-    # keeps busy, are what they would cost on an idle machine.
-    print(f"  CPU: html {cpu['html']:.1f} CPU-s, html+pdf {cpu['html+pdf']:.1f} CPU-s: "
-          f"{cpu_cost:.2f} CPU-s per report, {cpu_cost / cores:.2f} s per report on {cores} "
-          "busy cores")
     return {"batch_html_s": round(med["html"], 1), "batch_html_pdf_s": round(med["html+pdf"], 1),
-            "pdf_cost_per_report_s": round(cost, 3), "batch_html_cpu": round(cpu["html"], 1),
-            "batch_html_pdf_cpu": round(cpu["html+pdf"], 1),
-            "pdf_cpu_per_report": round(cpu_cost, 3), "reports": total}
+            "pdf_cost_per_report_s": round(cost, 3), "reports": total}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--html", type=Path, help="a published report HTML (with --ipynb)")
     ap.add_argument("--ipynb", type=Path, help="its executed notebook")
-    ap.add_argument("--copies", type=int, default=6)
+    ap.add_argument("--copies", type=int, default=8)
+    ap.add_argument("--browsers", type=int, default=None,
+                    help="print_many's printing processes (default: its own, 2)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--warehouse", default=None, help="warehouse folder (as bench_batch)")
     ap.add_argument("--period", default="2025-Q3")
