@@ -339,20 +339,19 @@ def _text_width_mm(line: str, size_pt: float) -> float:
     return len(line) * _EM_PER_CHAR * size_pt * 25.4 / 72
 
 
-def _repeat_header(row_cell: Any) -> None:
-    """Mark the row of ``row_cell`` as a header row, repeated at the top of every page."""
+def _row_flags(table: Any, header_rows: int) -> None:
+    """Keep every row of ``table`` on one page, and repeat its first ``header_rows`` rows at
+    the top of each page (python-docx has no property for either)."""
     from docx.oxml import OxmlElement
 
-    tr = _paragraph_xml(row_cell.paragraphs[0]).getparent().getparent()
-    trpr = tr.get_or_add_trPr()
-    trpr.append(OxmlElement("w:tblHeader"))
-
-
-def _keep_row_together(row_cell: Any) -> None:
-    from docx.oxml import OxmlElement
-
-    tr = _paragraph_xml(row_cell.paragraphs[0]).getparent().getparent()
-    tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    # The table's element, through its first cell's paragraph (no public accessor).
+    tbl = _paragraph_xml(table.rows[0].cells[0].paragraphs[0]).getparent().getparent()
+    tbl = tbl.getparent()
+    for index, tr in enumerate(tbl.tr_lst):
+        trpr = tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:cantSplit"))  # before tblHeader, in the schema's order
+        if index < header_rows:
+            trpr.append(OxmlElement("w:tblHeader"))
 
 
 @dataclass
@@ -653,6 +652,8 @@ class DocxWriter:
         table = _fixed_table(self.doc, len(rows), _column_widths(texts, TEXT_MM, TABLE_PT))
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        for r0, c0, r1, c1 in spans:  # merged while empty: merging moves content along
+            table.cell(r0, c0).merge(table.cell(r1, c1))
         cells = [row.cells for row in table.rows]  # table.cell() walks the whole table
         style = self.styles[TABLE_STYLE]
         seen: set[int] = set()
@@ -672,11 +673,7 @@ class DocxWriter:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 else:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
-            _keep_row_together(cells[r][0])
-            if head:
-                _repeat_header(cells[r][0])
-        for r0, c0, r1, c1 in spans:
-            cells[r0][c0].merge(cells[r1][c1])
+        _row_flags(table, next((i for i, (_, head) in enumerate(rows) if not head), 0))
         caption = el.find("caption")
         if caption is not None and caption.text():
             self.paragraph(self.inline(caption), italic=True, size=NOTE_PT)
@@ -748,7 +745,7 @@ class DocxWriter:
         self.doc.add_paragraph()
         table = _fixed_table(self.doc, 1, HEAD_COLUMNS_MM)
         left, right = table.cell(0, 0), table.cell(0, 1)
-        _keep_row_together(left)  # "Nơi nhận" and the signature on one page
+        _row_flags(table, 0)  # "Nơi nhận" and the signature on one page
         lines = [(recipients, NOTE_PT, True, True),
                  *((line, 11, False, False) for line in
                    text("docx.recipients_list", self.lang).split("\n"))]
