@@ -268,8 +268,12 @@ def _page_numbers(section: Any) -> None:
 
 def _paragraph_xml(paragraph: Paragraph) -> Any:
     """The ``w:p`` element of ``paragraph`` (reached through a run's public ``element``)."""
-    run = paragraph.runs[0] if paragraph.runs else paragraph.add_run()
-    return run.element.getparent()
+    if paragraph.runs:
+        return paragraph.runs[0].element.getparent()
+    probe = paragraph.add_run().element  # an empty paragraph: a run to reach it, removed
+    p = probe.getparent()
+    p.remove(probe)
+    return p
 
 
 def _use_style(paragraph: Paragraph, style_id: str) -> None:
