@@ -54,7 +54,9 @@ BODY_PT, TABLE_PT, NOTE_PT, TITLE_PT, PARTY_PT = 14, 12, 12, 15, 15
 PAGE_MM = (210, 297)  # A4 portrait
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}  # Decree 30, Appendix I
 TEXT_MM = PAGE_MM[0] - MARGINS_MM["left"] - MARGINS_MM["right"]
-HEAD_COLUMNS_MM = (80, TEXT_MM - 80)  # left: issuing body; right: Party, place and date
+# Left: the issuing body ("BAN CHẤP HÀNH TRUNG ƯƠNG" fits on one line); right: the Party's
+# name and the place and date.
+HEAD_COLUMNS_MM = (83, TEXT_MM - 83)
 TABLE_STYLE, LINE_STYLE = "Table Text", "Heading Line"  # paragraph styles made here
 FIRST_LINE_MM = 10  # a paragraph's first line is indented 1 cm (Hướng dẫn 36: 1–1.27 cm)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -65,7 +67,10 @@ _BLOCK = frozenset({"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", 
                     "svg", "figure", "section", "header", "footer", "article", "blockquote",
                     "hr", "img", "details", "summary", "figcaption", "main", "nav", "aside",
                     "dl", "dt", "dd", "pre"})
-_EM_PER_CHAR = 0.64  # average advance of Times bold capitals, in em (measured: 0.63)
+# Average advances in Times (Liberation Serif) in em, measured on Vietnamese text: bold
+# capitals 0.63 (regular 0.59), lower case and digits 0.47 (regular 0.44).
+EM_UPPER, EM_LOWER = 0.63, 0.47
+CELL_PAD_MM = 1.9  # Word's and LibreOffice's default left and right cell padding
 
 
 # -- reading the HTML of an output ------------------------------------------------------------
@@ -297,7 +302,7 @@ def _rule(paragraph: Paragraph, text_width_mm: float, cell_width_mm: float) -> N
         bottom.set(qn(key), value)
     borders.append(bottom)
     ppr.append(borders)  # before the indents, which python-docx inserts after it
-    inset = max(0.0, (cell_width_mm - 2 * 1.9 - text_width_mm) / 2)  # 1.9 mm: cell padding
+    inset = max(0.0, (cell_width_mm - 2 * CELL_PAD_MM - text_width_mm) / 2)
     fmt = paragraph.paragraph_format
     fmt.left_indent = fmt.right_indent = Mm(inset)
     fmt.line_spacing, fmt.space_before, fmt.space_after = Pt(1), Pt(0), Pt(6)
@@ -323,14 +328,13 @@ def _column_widths(texts: list[list[str]], total_mm: float, size_pt: float) -> l
     """Column widths for a table's texts (one list per column), as a browser lays out an
     automatic table: each column gets at least its longest word and at most its longest
     text; the table is as wide as its content, at most ``total_mm``."""
-    per_char = 0.5 * size_pt * 25.4 / 72  # an average Times character, in mm
-    pad = 2 * 1.9 + 1.0  # cell padding, and a little air
+    pad = 2 * CELL_PAD_MM + 1.5  # cell padding, and a little air (headers are bold)
     low, high = [], []
     for column in texts:
-        words = [len(w) for t in column for w in t.split()] or [1]
-        lines = [len(t) for t in column] or [1]
-        low.append(max(words) * per_char + pad)
-        high.append(max(max(lines) * per_char + pad, low[-1]))
+        words = [_text_width_mm(w, size_pt) for t in column for w in t.split()] or [0.0]
+        lines = [_text_width_mm(t, size_pt) for t in column] or [0.0]
+        low.append(max(max(words) + pad, 10.0))
+        high.append(max(max(lines) + pad, low[-1]))
     if sum(high) <= total_mm:
         return high
     if sum(low) >= total_mm:
@@ -340,7 +344,9 @@ def _column_widths(texts: list[list[str]], total_mm: float, size_pt: float) -> l
 
 
 def _text_width_mm(line: str, size_pt: float) -> float:
-    return len(line) * _EM_PER_CHAR * size_pt * 25.4 / 72
+    """About how wide ``line`` is in bold Times at ``size_pt``, in mm."""
+    ems = sum(EM_UPPER if c.isupper() else EM_LOWER for c in line)
+    return ems * size_pt * 25.4 / 72
 
 
 def _row_flags(table: Any, header_rows: int) -> None:
@@ -378,6 +384,7 @@ class DocxWriter:
         self.official = False  # an official heading was written (closing blocks follow)
         self.texts: list[str] = []  # every text written, to know what the pages already have
         self.pictures = 0
+        self.after_table = False  # the next paragraph keeps a little air from the table
         self.widget_noted = False
 
     # -- outputs ------------------------------------------------------------------------------
@@ -403,9 +410,7 @@ class DocxWriter:
 
     def widget_note(self) -> None:
         """An explorer: a browser-only widget. One sentence says where it is."""
-        paragraph = self.doc.add_paragraph()
-        self.runs(paragraph, [Run(text("docx.interactive", self.lang), italic=True)],
-                  size=NOTE_PT)
+        self.paragraph([Run(text("docx.interactive", self.lang))], italic=True, size=NOTE_PT)
 
     # -- blocks -------------------------------------------------------------------------------
     def blocks(self, element: Element, png: Any = None) -> None:
@@ -444,6 +449,7 @@ class DocxWriter:
         elif el.tag in ("h2", "h3", "h4", "h5", "h6"):
             level = 2 if el.tag == "h2" else 3
             heading = self.doc.add_heading(level=level)
+            self.after_table = False  # the heading style's space before is enough
             self.runs(heading, self.inline(el))
         elif el.tag in ("ul", "ol"):
             for number, item in enumerate((i for i in el.elements() if i.tag == "li"), 1):
@@ -559,6 +565,9 @@ class DocxWriter:
             fmt.keep_with_next = True
         if before is not None:
             fmt.space_before = Pt(before)
+        elif self.after_table:
+            fmt.space_before = Pt(4)
+        self.after_table = False
         return paragraph
 
     # -- the official heading -----------------------------------------------------------------
@@ -621,7 +630,6 @@ class DocxWriter:
         repeat on each page; spans merge cells; ``td.n`` right-aligned; ``tr.total`` bold."""
         from docx.enum.table import WD_TABLE_ALIGNMENT
         from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.shared import Pt
 
         rows: list[tuple[Element, bool]] = []
         for part in el.elements():
@@ -678,10 +686,10 @@ class DocxWriter:
                 else:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
         _row_flags(table, next((i for i, (_, head) in enumerate(rows) if not head), 0))
+        self.after_table = True
         caption = el.find("caption")
         if caption is not None and caption.text():
             self.paragraph(self.inline(caption), italic=True, size=NOTE_PT)
-        self.doc.add_paragraph().paragraph_format.space_after = Pt(0)
 
     def cards(self, el: Element) -> None:
         """Key figures: "- label: value (change)." one line each."""
@@ -717,7 +725,7 @@ class DocxWriter:
     def picture(self, data: Any, *, alt: str, width_mm: float | None) -> None:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
         from docx.oxml.ns import qn
-        from docx.shared import Mm
+        from docx.shared import Mm, Pt
 
         raw = "".join(data) if isinstance(data, list) else data
         try:
@@ -727,6 +735,9 @@ class DocxWriter:
             return
         width = min(width_mm or TEXT_MM, TEXT_MM)
         paragraph = self.doc.add_paragraph()
+        if self.after_table:
+            paragraph.paragraph_format.space_before = Pt(8)
+            self.after_table = False
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = paragraph.add_run()
         run.add_picture(io.BytesIO(blob), width=Mm(width))
