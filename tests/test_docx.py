@@ -323,3 +323,58 @@ def _cells(el: word.Element) -> list[word.Element]:
         out += [child] if child.tag in ("td", "th") else _cells(child)
     return out
 
+
+
+# The page blocks as presentation/official.py draws them (classes carry bold, italic, upper
+# case; the number line keeps its blank; the marking's place may be empty).
+OFFICIAL = ('<div class="rk"><div class="rk-head rk-official"><div class="rk-head-l">'
+            '<span class="rk-superior">THÀNH ỦY CẦN THƠ</span><span class="rk-issuer">VĂN PHÒNG'
+            '</span><span class="rk-star">*</span><span class="rk-number">Số \u2003-BC/VPTU'
+            '</span>\n<span class="rk-marking" data-reportkit-marking="1"></span></div>'
+            '<div class="rk-head-r"><span class="rk-party">ĐẢNG CỘNG SẢN VIỆT NAM</span>'
+            '<span class="rk-date">Cần Thơ, ngày 05 tháng 01 năm 2026</span></div></div>'
+            '<h1>BÁO CÁO</h1><p class="rk-sub">Kết quả công tác quý III/2025</p></div>')
+CLOSING = ('<div class="rk"><div class="rk-closing"><div class="rk-recipients">'
+           '<p class="rk-recipients-label">Nơi nhận:</p><ul><li>Văn phòng Trung ương Đảng;</li>'
+           '<li>Lưu Văn phòng.</li></ul></div><div class="rk-signature">'
+           '<span class="rk-on-behalf">t/m ban thường vụ</span><span class="rk-sign-title">'
+           'chánh văn phòng</span><span class="rk-sign-space" aria-label="Chữ ký"></span>'
+           '<span class="rk-sign-name">Nguyễn Văn A</span></div></div></div>')
+EXPLORERS = ('<div class="rk"><h2>8. Khám phá số liệu</h2><p class="rk-note rk-print-only">'
+             'Phần tương tác có trong bản HTML.</p></div>')
+SCREEN = '<div class="rk"><div class="rk-screen-only"><p>Chọn chỉ tiêu:</p></div></div>'
+
+
+def test_official_blocks_drawn_by_classes_keep_their_form() -> None:
+    from nbformat.v4 import new_output
+
+    state = {"w1": {"model_name": "VBoxModel", "state": {"_dom_classes": ["rk-screen-only"]}}}
+    view = {"model_id": "w1", "version_major": 2, "version_minor": 0}
+    nb = new_notebook(cells=[new_code_cell("", outputs=[
+        new_output("display_data", data={"text/html": html})
+        for html in (OFFICIAL, EXPLORERS, SCREEN)] + [
+        new_output("display_data", data={word.WIDGET_VIEW: view, "text/plain": "VBox"}),
+        new_output("display_data", data={"text/html": CLOSING})])],
+        metadata={"widgets": {word.WIDGET_STATE: {"state": state}}})
+    writer = word.DocxWriter("t", "vi", marking="Lưu hành nội bộ")
+    writer.add_notebook(nb)
+    document = writer.doc
+    left, right = document.tables[0].rows[0].cells
+    lines = [(p.text, any(r.bold for r in p.runs)) for p in left.paragraphs]
+    assert lines == [("THÀNH ỦY CẦN THƠ", False), ("VĂN PHÒNG", True), ("*", False),
+                     ("Số \u2003-BC/VPTU", False), ("LƯU HÀNH NỘI BỘ", True)]
+    assert "w:left" in left.paragraphs[-1]._p.xml  # the marking in a box
+    assert [p.text for p in right.paragraphs if p.text] == [
+        "ĐẢNG CỘNG SẢN VIỆT NAM", "Cần Thơ, ngày 05 tháng 01 năm 2026"]
+    assert all(r.bold for r in right.paragraphs[0].runs if r.text)
+    texts = paragraphs(document)
+    # Paper's note is kept, the screen-only text and widget are not, nor a second note.
+    assert "Phần tương tác có trong bản HTML." in texts
+    assert not any("Chọn chỉ tiêu" in t or "tương tác: chọn" in t for t in texts)
+    # The page's closing blocks, not placeholders: recipients left, signature right.
+    recipients, signature = document.tables[-1].rows[0].cells
+    assert [p.text for p in recipients.paragraphs] == [
+        "Nơi nhận:", "- Văn phòng Trung ương Đảng;", "- Lưu Văn phòng."]
+    assert [p.text for p in signature.paragraphs if p.text.strip()] == [
+        "T/M BAN THƯỜNG VỤ", "CHÁNH VĂN PHÒNG", "Nguyễn Văn A"]
+    assert len(document.tables) == 2

@@ -33,6 +33,7 @@ import base64
 import binascii
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -60,6 +61,15 @@ HEAD_COLUMNS_MM = (83, TEXT_MM - 83)
 TABLE_STYLE, LINE_STYLE = "Table Text", "Heading Line"  # paragraph styles made here
 FIRST_LINE_MM = 10  # a paragraph's first line is indented 1 cm (Hướng dẫn 36: 1–1.27 cm)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+SCREEN_ONLY, PRINT_ONLY = "rk-screen-only", "rk-print-only"  # what one medium shows
+# What the stylesheet does to the page blocks' classes (presentation/templates/reportkit.css),
+# done here with run properties: bold, italic, upper case, spaces kept.
+BOLD_CLASSES = frozenset({"rk-bold", "rk-issuer", "rk-party", "rk-marking", "rk-on-behalf",
+                          "rk-sign-title", "rk-sign-name", "rk-recipients-label"})
+ITALIC_CLASSES = frozenset({"rk-date", "rk-recipients-label"})
+UPPER_CLASSES = frozenset({"rk-marking", "rk-on-behalf", "rk-sign-title"})
+PRE_CLASSES = frozenset({"rk-number"})
 _VOID = frozenset({"br", "img", "hr", "meta", "link", "input", "col", "source", "wbr",
                    "area", "base", "embed", "param", "track"})
 _SKIP = frozenset({"style", "script", "template", "head", "title", "noscript"})
@@ -67,10 +77,12 @@ _BLOCK = frozenset({"div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", 
                     "svg", "figure", "section", "header", "footer", "article", "blockquote",
                     "hr", "img", "details", "summary", "figcaption", "main", "nav", "aside",
                     "dl", "dt", "dd", "pre"})
+_SPACES = re.compile("[ \t\n\r\f]+")  # a run of HTML white space (text, not markup)
 # Average advances in Times (Liberation Serif) in em, measured on Vietnamese text: bold
 # capitals 0.63 (regular 0.59), lower case and digits 0.47 (regular 0.44).
 EM_UPPER, EM_LOWER = 0.63, 0.47
 CELL_PAD_MM = 1.9  # Word's and LibreOffice's default left and right cell padding
+SUBJECT_RULE_MM = 30  # the short rule under an official report's subject
 
 
 # -- reading the HTML of an output ------------------------------------------------------------
@@ -108,6 +120,10 @@ class Element:
                 parts.append("\n")
             elif child.tag not in _SKIP and not child.hidden():
                 child._collect(parts)
+
+    def has_class(self, name: str) -> bool:
+        """Whether this element or one inside it has class ``name``."""
+        return name in self.classes or any(c.has_class(name) for c in self.elements())
 
     def find(self, tag: str) -> Element | None:
         """The first descendant with ``tag`` (depth first)."""
@@ -286,25 +302,40 @@ def _use_style(paragraph: Paragraph, style_id: str) -> None:
     _paragraph_xml(paragraph).style = style_id
 
 
-def _rule(paragraph: Paragraph, text_width_mm: float, cell_width_mm: float) -> None:
+_AFTER_BORDERS = tuple(f"w:{name}" for name in (
+    "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap", "overflowPunct",
+    "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+    "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc",
+    "textDirection", "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle",
+    "rPr", "sectPr", "pPrChange"))
+
+
+def _rule(paragraph: Paragraph, text_width_mm: float, cell_width_mm: float, *,
+          box: bool = False) -> None:
     """Make the empty ``paragraph`` a solid rule as long as a text ``text_width_mm`` wide (the
     line under the Party's name): a 1 pt paragraph with a bottom border, indented on both
-    sides to the text's width."""
+    sides to the text's width. With ``box``, ``paragraph`` keeps its text and is framed (the
+    marking's box)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Mm, Pt
 
     ppr = _paragraph_xml(paragraph).get_or_add_pPr()
     borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"),
-                       ("w:color", "000000")):
-        bottom.set(qn(key), value)
-    borders.append(bottom)
-    ppr.append(borders)  # before the indents, which python-docx inserts after it
+    for side in ("top", "left", "bottom", "right") if box else ("bottom",):
+        line = OxmlElement(f"w:{side}")
+        for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"),
+                           ("w:color", "000000")):
+            line.set(qn(key), value)
+        borders.append(line)
+    # Word wants pPr's children in the schema's order: the borders before these.
+    ppr.insert_element_before(borders, *_AFTER_BORDERS)
     inset = max(0.0, (cell_width_mm - 2 * CELL_PAD_MM - text_width_mm) / 2)
     fmt = paragraph.paragraph_format
     fmt.left_indent = fmt.right_indent = Mm(inset)
+    if box:
+        fmt.space_before = Pt(4)
+        return
     fmt.line_spacing, fmt.space_before, fmt.space_after = Pt(1), Pt(0), Pt(6)
     paragraph.runs[0].font.size = Pt(1)
 
@@ -385,31 +416,58 @@ class DocxWriter:
         self.texts: list[str] = []  # every text written, to know what the pages already have
         self.pictures = 0
         self.after_table = False  # the next paragraph keeps a little air from the table
+        self.print_notes = False  # the pages carry notes for paper (rk-print-only)
         self.widget_noted = False
 
     # -- outputs ------------------------------------------------------------------------------
     def add_notebook(self, nb: nbformat.NotebookNode) -> None:
+        """Every output of ``nb`` in order, then the closing blocks if the pages have none.
+
+        A widget the page marks as screen-only is left out; any other widget gets a sentence
+        saying it is in the HTML version, unless the page has a note for paper
+        (``rk-print-only``) that says so already."""
+        state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+        outputs: list[tuple[dict[str, Any], Element | None]] = []
         for cell in nb.cells:
             if cell.get("cell_type") != "code":
                 continue
             for output in cell.get("outputs", []):
                 if output.get("output_type") in ("display_data", "execute_result"):
-                    self.add_output(output.get("data", {}))
+                    data = output.get("data", {})
+                    markup = data.get("text/html") if WIDGET_VIEW not in data else None
+                    if isinstance(markup, list):
+                        markup = "".join(markup)
+                    outputs.append((data, parse_html(markup) if markup else None))
+        self.print_notes = any(tree is not None and tree.has_class(PRINT_ONLY)
+                               for _, tree in outputs)
+        for data, tree in outputs:
+            view = data.get(WIDGET_VIEW)
+            if isinstance(view, dict):
+                model = state.get(view.get("model_id"), {}).get("state", {})
+                if SCREEN_ONLY not in model.get("_dom_classes", ()):
+                    self.widget_note()
+            else:
+                self.add_output(data, tree)
         self.finish()
 
-    def add_output(self, data: dict[str, Any]) -> None:
+    def add_output(self, data: dict[str, Any], tree: Element | None = None) -> None:
+        """One output: page blocks (HTML), a widget or a bare image."""
         png = data.get("image/png")
         if WIDGET_VIEW in data:
             self.widget_note()
         elif "text/html" in data:
-            markup = data["text/html"]
-            markup = "".join(markup) if isinstance(markup, list) else markup
-            self.blocks(parse_html(markup), png=png)
+            if tree is None:
+                markup = data["text/html"]
+                tree = parse_html("".join(markup) if isinstance(markup, list) else markup)
+            self.blocks(tree, png=png)
         elif png or data.get("image/jpeg"):
             self.picture(png or data["image/jpeg"], alt="", width_mm=None)
 
     def widget_note(self) -> None:
-        """An explorer: a browser-only widget. One sentence says where it is."""
+        """An explorer: a browser-only widget. One sentence says where it is (unless the page
+        has its own note for paper)."""
+        if self.print_notes:
+            return
         self.paragraph([Run(text("docx.interactive", self.lang))], italic=True, size=NOTE_PT)
 
     # -- blocks -------------------------------------------------------------------------------
@@ -424,7 +482,7 @@ class DocxWriter:
                 continue
             self.flush(pending)
             pending = []
-            if child.tag in _SKIP or child.hidden():
+            if child.tag in _SKIP or child.hidden() or SCREEN_ONLY in child.classes:
                 continue
             self.block(child, png)
         self.flush(pending)
@@ -444,8 +502,12 @@ class DocxWriter:
                            keep=True, before=12)
         elif el.tag == "p" and "rk-sub" in cls:
             self.paragraph(self.inline(el), bold=True, center=True, keep=True)
-            if self.official:
-                self.paragraph([Run("-----")], center=True, keep=True)
+            if self.official:  # a short rule under the subject, as the page draws it
+                rule = self.paragraph([], center=True, keep=True)
+                rule.add_run()
+                _rule(rule, SUBJECT_RULE_MM, TEXT_MM + 2 * CELL_PAD_MM)
+        elif el.tag == "div" and "rk-closing" in cls:
+            self.closing_table(el)
         elif el.tag in ("h2", "h3", "h4", "h5", "h6"):
             level = 2 if el.tag == "h2" else 3
             heading = self.doc.add_heading(level=level)
@@ -496,13 +558,21 @@ class DocxWriter:
             return []
         if node.tag == "br":
             return [Run("\n", bold, italic)]
-        bold = bold or node.tag in ("b", "strong", "th") or "rk-bold" in node.classes
-        italic = italic or node.tag in ("i", "em") or "rk-date" in node.classes
+        classes = node.classes
+        if SCREEN_ONLY in classes:
+            return []
+        bold = bold or node.tag in ("b", "strong", "th") or bool(classes & BOLD_CLASSES)
+        italic = italic or node.tag in ("i", "em") or bool(classes & ITALIC_CLASSES)
         runs: list[Run] = []
         for child in node.children:
             if isinstance(child, Element) and child.tag in _BLOCK and runs:
                 runs.append(Run(" ", bold, italic))  # a block inside a line: a space
             runs += self.inline(child, bold, italic)
+        pre = bool(classes & PRE_CLASSES) or "white-space:pre" in node.attrs.get(
+            "style", "").replace(" ", "")
+        if classes & UPPER_CLASSES or pre:
+            runs = [Run(r.text.upper() if classes & UPPER_CLASSES else r.text, r.bold,
+                        r.italic, r.keep or pre) for r in runs]
         return runs
 
     def runs(self, paragraph: Paragraph, runs: list[Run], *, size: float | None = None,
@@ -522,18 +592,16 @@ class DocxWriter:
                 if index:
                     paragraph.add_run().add_break()
                     last_space = True
-                words = " ".join(line.split())
-                if not words:
+                # HTML collapses ASCII white space only: an em space or a no-break space
+                # (the blank number of "Số  -BC/VPTU") stays.
+                words = _SPACES.sub(" ", line)
+                if not words.strip(" "):
                     if line and not last_space:
                         paragraph.add_run(" ")
                         last_space = True
                     continue
-                if line[:1].isspace() and not last_space:
-                    words = " " + words
-                if line[-1:].isspace():
-                    words += " "
                 if last_space:
-                    words = words.lstrip()
+                    words = words.lstrip(" ")
                 run = paragraph.add_run(words)
                 _set_font(run.font, size=size, bold=bold or piece.bold or None,
                           italic=italic or piece.italic or None)
@@ -583,8 +651,7 @@ class DocxWriter:
         party = text("report.heading.party", self.lang)
         self.official = any("".join(r.text for r in line).strip() == party
                             for line in columns[1])
-        if self.official:
-            self.add_number_line(columns[0])
+        self.add_number_line(columns[0])
         table = _fixed_table(self.doc, 1, HEAD_COLUMNS_MM)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         for index, (lines, width) in enumerate(zip(columns, HEAD_COLUMNS_MM, strict=True)):
@@ -600,6 +667,8 @@ class DocxWriter:
                     rule = cell.add_paragraph()
                     rule.add_run()
                     _rule(rule, _text_width_mm(line, size), width)
+                elif self.marking and line.casefold() == self.marking.casefold():
+                    _rule(paragraph, _text_width_mm(line, size) + 3, width, box=True)
         self.doc.add_paragraph().paragraph_format.space_after = Pt(0)
 
     def lines(self, column: Element) -> list[list[Run]]:
@@ -613,16 +682,47 @@ class DocxWriter:
         return lines
 
     def add_number_line(self, left: list[list[Run]]) -> None:
-        """The number line ("Số    -BC/VPTU") and the marking under the issuing body, when
-        the page's heading has none (a draft's number is given when it is issued)."""
+        """The number line ("Số    -BC/VPTU", official form) and the marking under the
+        issuing body, when the page's heading has none (a draft's number is given when it
+        is issued; the PDF printer fills the marking's place of a page)."""
         texts = ["".join(r.text for r in line).strip() for line in left]
         number = text("docx.number_prefix", self.lang)
-        if not any(t.startswith(number) for t in texts):
+        if self.official and not any(t.startswith(number) for t in texts):
             central = bool(texts) and texts[0] == text("report.heading.central", self.lang)
             left.append([Run(text("docx.number_central" if central else "docx.number_office",
                                   self.lang), keep=True)])
         if self.marking and not any(t.casefold() == self.marking.casefold() for t in texts):
             left.append([Run(self.marking.upper(), bold=True)])
+
+    def closing_table(self, el: Element) -> None:
+        """``div.rk-closing``: "Nơi nhận:" and the recipients on the left, the signature
+        block on the right, as a borderless two-column table kept on one page."""
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Pt
+
+        self.doc.add_paragraph()
+        table = _fixed_table(self.doc, 1, HEAD_COLUMNS_MM)
+        _row_flags(table, 0)
+        for index, column in enumerate(el.elements()[:2]):
+            cell, first = table.cell(0, index), True
+            lines: list[tuple[list[Run], float | None]] = []
+            for child in column.elements():
+                if child.tag in ("ul", "ol"):  # recipients: "- " each, smaller
+                    lines += [([Run("- "), *self.inline(li)], 11) for li in child.elements()
+                              if li.tag == "li"]
+                elif "rk-sign-space" in child.classes or not child.text():
+                    lines += [([Run(" ")], None)] * 4  # room for the signature
+                else:
+                    lines.append((self.inline(child), NOTE_PT if index == 0 else None))
+            for runs, size in lines:
+                paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
+                first = False
+                _use_style(paragraph, self.styles[LINE_STYLE])
+                self.runs(paragraph, runs, size=size)
+                paragraph.alignment = (WD_ALIGN_PARAGRAPH.LEFT if index == 0
+                                       else WD_ALIGN_PARAGRAPH.CENTER)
+                if size == 11:
+                    paragraph.paragraph_format.space_after = Pt(0)
 
     # -- tables, cards, charts ----------------------------------------------------------------
     def table(self, el: Element) -> None:
