@@ -5,9 +5,15 @@ order; nothing is computed again. The page blocks of :mod:`reportkit.presentatio
 by its templates, and are read back here with the standard library's :mod:`html.parser`:
 
 - the opening (``div.rk-head``) becomes the official heading of Hướng dẫn 36-HD/VPTW as a
-  borderless two-column table: the issuing body, "*" and the number line on the left, the
-  Party's name with a rule as long as it and the place and date in italics on the right; then
-  "BÁO CÁO" (``h1``) and the subject (``p.rk-sub``), centred;
+  borderless two-column table: the issuing body, "*", the number line and the marking (in a
+  box) on the left, the Party's name with a rule as long as it and the place and date in
+  italics on the right; then "BÁO CÁO" (``h1``) and the subject (``p.rk-sub``), centred. What
+  the stylesheet does to the blocks' classes (bold issuer, italic date, upper-case marking,
+  the number's blank kept) is done with run properties (:data:`BOLD_CLASSES` and the rest);
+- the closing blocks (``div.rk-closing``: "Nơi nhận:" and the signature) become a two-column
+  table kept on one page; an official report whose pages have none gets placeholders;
+- what the page shows on screen only (``rk-screen-only``: an explorer's prompt and widget) is
+  left out, what it shows on paper only (``rk-print-only``) is kept;
 - ``h2`` becomes a Word heading (level 2, kept with what follows), ``p`` a justified paragraph
   with its first line indented, ``ul`` dashed items, the key-figure cards one item each;
 - a ``table`` becomes a Word table with its header rows repeated on every page, numbers
