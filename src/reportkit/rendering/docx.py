@@ -423,6 +423,7 @@ class DocxWriter:
         self.pictures = 0
         self.after_table = False  # the next paragraph keeps a little air from the table
         self.print_notes = False  # the pages carry notes for paper (rk-print-only)
+        self.last: Paragraph | None = None  # the paragraph written last (None after others)
         self.widget_noted = False
 
     # -- outputs ------------------------------------------------------------------------------
@@ -517,7 +518,7 @@ class DocxWriter:
         elif el.tag in ("h2", "h3", "h4", "h5", "h6"):
             level = 2 if el.tag == "h2" else 3
             heading = self.doc.add_heading(level=level)
-            self.after_table = False  # the heading style's space before is enough
+            self.after_table, self.last = False, None  # the style keeps it with what follows
             self.runs(heading, self.inline(el))
         elif el.tag in ("ul", "ol"):
             for number, item in enumerate((i for i in el.elements() if i.tag == "li"), 1):
@@ -642,6 +643,7 @@ class DocxWriter:
         elif self.after_table:
             fmt.space_before = Pt(4)
         self.after_table = False
+        self.last = paragraph
         return paragraph
 
     # -- the official heading -----------------------------------------------------------------
@@ -676,6 +678,7 @@ class DocxWriter:
                 elif self.marking and line.casefold() == self.marking.casefold():
                     _rule(paragraph, _text_width_mm(line, size) + 3, width, box=True)
         self.doc.add_paragraph().paragraph_format.space_after = Pt(0)
+        self.last = None
 
     def lines(self, column: Element) -> list[list[Run]]:
         """A heading column's lines: each child element is a line (the page's CSS shows
@@ -709,6 +712,7 @@ class DocxWriter:
         self.doc.add_paragraph()
         table = _fixed_table(self.doc, 1, HEAD_COLUMNS_MM)
         _row_flags(table, 0)
+        self.last = None
         for index, column in enumerate(el.elements()[:2]):
             cell, first = table.cell(0, index), True
             lines: list[tuple[list[Run], float | None]] = []
@@ -767,6 +771,8 @@ class DocxWriter:
         texts = [[grid[(r, c)].text() for r in range(len(rows))
                   if (r, c) in grid and _span(grid[(r, c)], "colspan") == 1]
                  for c in range(width)]
+        if self.last is not None:  # the sentence that leads to the table stays with it
+            self.last.paragraph_format.keep_with_next = True
         table = _fixed_table(self.doc, len(rows), _column_widths(texts, TEXT_MM, TABLE_PT))
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -792,7 +798,7 @@ class DocxWriter:
                 else:
                     paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
         _row_flags(table, next((i for i, (_, head) in enumerate(rows) if not head), 0))
-        self.after_table = True
+        self.after_table, self.last = True, None
         caption = el.find("caption")
         if caption is not None and caption.text():
             self.paragraph(self.inline(caption), italic=True, size=NOTE_PT)
@@ -847,6 +853,7 @@ class DocxWriter:
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = paragraph.add_run()
         run.add_picture(io.BytesIO(blob), width=Mm(width))
+        self.last = None
         for doc_pr in run.element.iter(qn("wp:docPr")):
             doc_pr.set("descr", alt)
             doc_pr.set("title", alt[:250])
