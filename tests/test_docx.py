@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from nbformat.v4 import new_code_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from reportkit.rendering import docx as word
 from reportkit.rendering import export
@@ -350,7 +350,8 @@ def test_official_blocks_drawn_by_classes_keep_their_form() -> None:
 
     state = {"w1": {"model_name": "VBoxModel", "state": {"_dom_classes": ["rk-screen-only"]}}}
     view = {"model_id": "w1", "version_major": 2, "version_minor": 0}
-    nb = new_notebook(cells=[new_code_cell("", outputs=[
+    nb = new_notebook(cells=[new_markdown_cell("## 9. Phương hướng\n\nTiếp tục **đôn đốc**."),
+                             new_code_cell("", outputs=[
         new_output("display_data", data={"text/html": html})
         for html in (OFFICIAL, EXPLORERS, SCREEN)] + [
         new_output("display_data", data={word.WIDGET_VIEW: view, "text/plain": "VBox"}),
@@ -378,3 +379,7 @@ def test_official_blocks_drawn_by_classes_keep_their_form() -> None:
     assert [p.text for p in signature.paragraphs if p.text.strip()] == [
         "T/M BAN THƯỜNG VỤ", "CHÁNH VĂN PHÒNG", "Nguyễn Văn A"]
     assert len(document.tables) == 2
+    # A text cell of the notebook, as the page shows it (its heading without the "¶" link).
+    assert "9. Phương hướng" in [p.text for p in document.paragraphs
+                                  if p.style.name == "Heading 2"]
+    assert "Tiếp tục đôn đốc." in texts

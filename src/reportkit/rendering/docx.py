@@ -428,7 +428,8 @@ class DocxWriter:
 
     # -- outputs ------------------------------------------------------------------------------
     def add_notebook(self, nb: nbformat.NotebookNode) -> None:
-        """Every output of ``nb`` in order, then the closing blocks if the pages have none.
+        """Every output of ``nb`` (and text cell) in order, then the closing blocks if the
+        pages have none.
 
         A widget the page marks as screen-only is left out; any other widget gets a sentence
         saying it is in the HTML version, unless the page has a note for paper
@@ -436,6 +437,13 @@ class DocxWriter:
         state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
         outputs: list[tuple[dict[str, Any], Element | None]] = []
         for cell in nb.cells:
+            if cell.get("cell_type") == "markdown" and cell.get("source", "").strip():
+                # The page shows a notebook's text cells too (nbconvert's own markdown filter).
+                from nbconvert.filters import markdown2html
+
+                markup = markdown2html(cell.source)
+                outputs.append(({"text/html": markup}, parse_html(markup)))
+                continue
             if cell.get("cell_type") != "code":
                 continue
             for output in cell.get("outputs", []):
@@ -566,7 +574,7 @@ class DocxWriter:
         if node.tag == "br":
             return [Run("\n", bold, italic)]
         classes = node.classes
-        if SCREEN_ONLY in classes:
+        if SCREEN_ONLY in classes or "anchor-link" in classes:  # "¶" after a heading
             return []
         bold = bold or node.tag in ("b", "strong", "th") or bool(classes & BOLD_CLASSES)
         italic = italic or node.tag in ("i", "em") or bool(classes & ITALIC_CLASSES)
