@@ -180,7 +180,7 @@ def test_relative_periods_resolve_on_the_day_the_batch_runs(tmp_path: Path, name
 
 def test_schedule_problems_are_all_reported(project: Path) -> None:
     path = project / "params" / "bad.yaml"
-    path.write_text("notebooks: [notebooks/x.ipynb]\nunits: [1, '01']\nformats: [docx]\n"
+    path.write_text("notebooks: [notebooks/x.ipynb]\nunits: [1, '01']\nformats: [odt]\n"
                     "colour: red\nevery: week\ntimeouts: {cell: -1}\n")
     with pytest.raises(ConfigError) as info:
         batch.load_schedule(path)

@@ -341,6 +341,9 @@ def test_an_image_without_alt_text_is_named_with_the_way_to_add_one(
     nb = new_notebook(cells=[new_code_cell("fig", execution_count=1, outputs=[
         new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
         new_output("display_data", data={"text/html": '<img alt="Biểu đồ" src="x.png">'}),
+        # A chart with the PNG a Word draft needs beside its SVG is not bare.
+        new_output("display_data", data={"text/html": '<svg class="rk-chart" role="img" '
+                                         'aria-label="Biểu đồ"></svg>', "image/png": png}),
     ])])
     with caplog.at_level(logging.WARNING, logger="reportkit.rendering.export"):
         export.write_html(nb, tmp_path / "a.html", title="Báo cáo")

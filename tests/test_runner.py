@@ -103,7 +103,7 @@ BAD = [
     pytest.param("sys_exit", {}, "unknown parameter(s) 'unit'", id="unit-for-national"),
     pytest.param("no_parameters", {}, "no cell tagged 'parameters'", id="no-parameters"),
     pytest.param("missing", {}, "No notebook at", id="no-notebook"),
-    pytest.param("ok", {"formats": ("html", "docx")}, "Unknown format(s) 'docx'",
+    pytest.param("ok", {"formats": ("html", "odt")}, "Unknown format(s) 'odt'",
                  id="bad-format"),
 ]
 

@@ -215,8 +215,9 @@ def summary(period: str, lang: str) -> None:
 @click.option("--period", required=True, help="Period code, e.g. 2025-Q3 or 2016-07..2018-12.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
               envvar="REPORTKIT_LANG", help="Language ($REPORTKIT_LANG).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "pdf"]),
-              default=("html",), show_default=True, help="Repeat for several formats.")
+@click.option("--format", "formats", multiple=True,
+              type=click.Choice(["html", "pdf", "docx"]), default=("html",), show_default=True,
+              help="Repeat for several formats (docx: a Word draft to edit before issuing).")
 @click.option("-p", "--param", "extra", multiple=True, metavar="NAME=VALUE",
               help="Another notebook parameter (the value is kept as text).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("outputs"),
@@ -259,7 +260,7 @@ def run(notebook: Path, unit: str | None, period: str, lang: str, formats: tuple
                      warehouse=warehouse, allow_empty=allow_empty, raise_on_error=False)
     if res.status != "ok":
         _fail(f"{res.error}\n  failed notebook kept at {res.ipynb}", EXIT_FAILED)
-    for path in (res.html, res.pdf, res.ipynb):
+    for path in (res.html, res.pdf, res.docx, res.ipynb):
         if path:
             click.echo(str(path))
     click.echo(f"done in {res.seconds:.1f}s", err=True)

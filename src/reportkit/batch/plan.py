@@ -247,8 +247,8 @@ def load_schedule(path: str | Path, *, notebook_dirs: tuple[Path, ...] = ()) -> 
         problems.append(f"every must be one of {', '.join(EVERY)}, got {_short(every)}")
     formats = data.get("formats", ["html"])
     formats = [formats] if isinstance(formats, str) else formats
-    if not isinstance(formats, list) or not all(f in ("html", "pdf") for f in formats):
-        problems.append(f"formats must be a list of html, pdf; got {_short(formats)}")
+    if not isinstance(formats, list) or not all(f in ("html", "pdf", "docx") for f in formats):
+        problems.append(f"formats must be a list of html, pdf, docx; got {_short(formats)}")
         formats = ["html"]
     lang = data.get("lang", "vi")
     if lang not in runner.LANGS:

@@ -342,15 +342,15 @@ def _fail(job: Job, nb: nbformat.NotebookNode, cell: int | None, ename: str,
 
 
 def _promote(files: dict[str, Path], final_dir: Path) -> dict[str, Path]:
-    """Move staged files into ``final_dir``: PDF and HTML first, the notebook last.
+    """Move staged files into ``final_dir``: PDF, DOCX and HTML first, the notebook last.
 
-    The promoted notebook records the sha256 of the HTML and PDF and the input hash, so it
+    The promoted notebook records the sha256 of the HTML, PDF and DOCX and the input hash, so it
     is the commit mark: if it carries the job's input hash, the whole report is in place.
     Each move is an ``os.replace`` within one filesystem (atomic).
     """
     final_dir.mkdir(parents=True, exist_ok=True)
     done: dict[str, Path] = {}
-    for fmt in sorted(files, key=("pdf", "html", "ipynb").index):
+    for fmt in sorted(files, key=("pdf", "docx", "html", "ipynb").index):
         done[fmt] = final_dir / files[fmt].name
         os.replace(files[fmt], done[fmt])
     shutil.rmtree(final_dir / runner.FAILED, ignore_errors=True)
@@ -443,7 +443,8 @@ def _check_sizes(job: Job, files: dict[str, Path], limit_mb: int) -> None:
 
 def _export(job: Job, nb: nbformat.NotebookNode, staging: Path,
             printer: Printer | None) -> dict[str, Path]:
-    """HTML in this process; PDF by a printer outside it (never next to a kernel loop)."""
+    """HTML and DOCX in this process; PDF by a printer outside it (never next to a kernel
+    loop)."""
     from reportkit.rendering import export
 
     report, stem = job.report, job.stem
@@ -463,6 +464,12 @@ def _export(job: Job, nb: nbformat.NotebookNode, staging: Path,
                 office=runner.issuing_office(report), marking=job.marking))
             if not files["pdf"].is_file():
                 raise ExportError("the printer wrote no PDF", format="pdf")
+        if "docx" in report.formats:
+            from reportkit.rendering.docx import write_docx
+
+            fmt = "docx"
+            files["docx"] = write_docx(nb, staging / f"{stem}.docx", title=title,
+                                       lang=report.lang, marking=job.marking)
     except ExportError as exc:
         raise ExportError(f"{fmt.upper()} export of {report.notebook.name} failed for "
                           f"{job.label()}: {exc.message}", format=fmt,

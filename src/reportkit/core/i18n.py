@@ -353,6 +353,28 @@ T: dict[str, tuple[str, str]] = {
         "and denominators; the national petition processing rate is the mean of the units' "
         "rates."),
     "report.explorers.title": ("Khám phá số liệu", "Explore the figures"),
+    # -- the Word draft (rendering.docx)
+    "docx.draft_note": (
+        "Bản dự thảo (Word) do reportkit tạo từ báo cáo; kiểm tra, sửa trước khi ban hành.",
+        "Draft (Word) made by reportkit from the report; check and edit before issuing."),
+    "docx.interactive": (
+        "(Phần tương tác: chọn chỉ tiêu và xem biểu đồ trong bản HTML của báo cáo.)",
+        "(Interactive: choose an indicator and see its chart in the HTML version of the "
+        "report.)"),
+    "docx.chart_in_html": (
+        "(Biểu đồ “{title}”: xem trong bản HTML hoặc PDF của báo cáo.)",
+        "(Chart “{title}”: see the HTML or PDF version of the report.)"),
+    "docx.number_prefix": ("Số", "No."),
+    "docx.number_office": ("Số       -BC/VPTU", "No.       -BC/VPTU"),
+    "docx.number_central": ("Số       -BC/VPTW", "No.       -BC/VPTW"),
+    "docx.recipients": ("Nơi nhận:", "Recipients:"),
+    "docx.recipients_list": (
+        "- ......................................,\n- ......................................,\n"
+        "- Lưu Văn phòng.",
+        "- ......................................,\n- ......................................,\n"
+        "- Office archive."),
+    "docx.signer_title": ("CHÁNH VĂN PHÒNG", "CHIEF OF OFFICE"),
+    "docx.signer_name": ("(Họ và tên)", "(Full name)"),
     "report.explorers.over_time": (
         "Diễn biến của chỉ tiêu được chọn qua các kỳ:",
         "The chosen indicator over time:"),

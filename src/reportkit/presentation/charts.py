@@ -7,6 +7,13 @@ batches), sized for an A4 page (16 cm wide), and is registered by name::
     charts.show(fig)               # in a notebook: an inline SVG printed 16 cm wide
     charts.to_png(fig, "out.png")  # for formats that need a bitmap (a Word draft)
 
+A Word draft needs every chart as a bitmap too. With ``REPORTKIT_CHART_PNG`` set (the batch
+sets it in the kernels of a run that writes DOCX), :func:`show` puts a PNG of the chart beside
+its SVG in the same output (``image/png`` next to ``text/html``): the HTML page still shows the
+SVG, :mod:`reportkit.rendering.docx` takes the PNG. Other runs pay nothing for it (a PNG costs
+50–100 ms a chart); :func:`bitmaps` turns it off for views that only a browser shows (the
+explorers).
+
 Why SVG with text kept as text: a report page is read in a browser and printed to PDF by
 Chromium, so the chart's words can be left to the browser. matplotlib then only writes each
 text's position and string and rasterises nothing, the file is smaller, the printed text is
@@ -27,10 +34,12 @@ import functools
 import html
 import io
 import itertools
+import os
 import re
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,6 +69,10 @@ INK, MUTED, REF = "#222222", "#666666", "#444444"
 CATEGORICAL = (ACCENT, "#86AED6", "#7D7FAF", "#9FBF9A", "#C4C4C4", "#4F7F8F")
 AGE_RAMP = (OTHER, "#EDCB8A", WARN, ALERT)
 STAMP = "DỮ LIỆU MẪU — sample data"
+PNG_ENV = "REPORTKIT_CHART_PNG"  # set: show() adds a PNG of each chart (for a Word draft)
+_PNG_LIMIT = 64  # PNGs kept for charts made but not yet shown (a report shows about 15)
+_PNGS: dict[str, bytes] = {}  # img_html's markup -> the chart's PNG, while bitmaps are wanted
+_BITMAPS: ContextVar[bool | None] = ContextVar("reportkit_chart_bitmaps", default=None)
 RC: dict[str, Any] = {
     "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"], "font.size": 8,
     "text.color": INK, "axes.labelcolor": MUTED, "axes.labelsize": 7.5,
@@ -284,21 +297,57 @@ def _font_face(family: str, path: str, weight: int) -> str:
             f"src:url(data:font/woff;base64,{data}) format('woff')}}")
 
 
+def bitmaps_wanted() -> bool:
+    """Whether :func:`show` adds a PNG of each chart: inside :func:`bitmaps`, what it says;
+    elsewhere, whether ``REPORTKIT_CHART_PNG`` is set (to 1, true or yes)."""
+    local = _BITMAPS.get()
+    if local is not None:
+        return local
+    return os.environ.get(PNG_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+@contextmanager
+def bitmaps(enabled: bool) -> Iterator[None]:
+    """Charts made and shown inside the block get a PNG (or not) whatever the environment
+    says; the explorers turn it off, since only a browser shows them."""
+    token = _BITMAPS.set(enabled)
+    try:
+        yield
+    finally:
+        _BITMAPS.reset(token)
+
+
 def img_html(fig: Figure, dpi: int = DPI, alt: str | None = None) -> str:
     """``fig`` as markup for a page: an inline SVG (:func:`to_svg`) with alternative text
-    (default: the chart's title). ``dpi`` is unused (SVG has none); kept for callers."""
+    (default: the chart's title). ``dpi`` is unused (SVG has none); kept for callers.
+
+    When bitmaps are wanted (:func:`bitmaps_wanted`) the chart's PNG is made now, while the
+    figure exists, and kept for :func:`show` to put beside the markup."""
     del dpi
-    return to_svg(fig, alt=alt)
+    markup = to_svg(fig, alt=alt)
+    if bitmaps_wanted():
+        while len(_PNGS) >= _PNG_LIMIT:
+            del _PNGS[next(iter(_PNGS))]
+        _PNGS[markup] = to_png(fig)
+    return markup
 
 
 def show(fig: Figure | str, dpi: int = DPI, alt: str | None = None) -> None:
     """Display a figure (or the markup :func:`img_html` made of one) in a notebook.
 
-    Markup shown again (the explorers reuse a section's chart) gets fresh ids."""
+    Markup shown again (the explorers reuse a section's chart) gets fresh ids. When bitmaps
+    are wanted (:func:`bitmaps_wanted`), the output also carries the chart's PNG
+    (``image/png``), which a Word draft uses; a page shows the SVG."""
     from IPython.display import HTML, display
 
-    markup = _renumber_ids(fig) if isinstance(fig, str) else img_html(fig, dpi=dpi, alt=alt)
-    display(HTML(markup))
+    made = fig if isinstance(fig, str) else img_html(fig, dpi=dpi, alt=alt)
+    markup = _renumber_ids(made) if isinstance(fig, str) else made
+    png = _PNGS.get(made) if bitmaps_wanted() else None
+    if png is None:
+        display(HTML(markup))
+        return
+    display({"text/html": markup, "image/png": base64.b64encode(png).decode("ascii"),
+             "text/plain": "<chart>"}, raw=True)
 
 
 # -- helpers --------------------------------------------------------------------------------------

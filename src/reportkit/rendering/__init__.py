@@ -1,5 +1,5 @@
-"""One report from notebook to files: parameters, execution, export (HTML, PDF), promotion and
-the catalogue of what is in ``outputs/``.
+"""One report from notebook to files: parameters, execution, export (HTML, PDF, the Word
+draft), promotion and the catalogue of what is in ``outputs/``.
 
 Imports :mod:`reportkit.presentation` and below (in practice only core and errors: the
 presentation runs inside the kernel).

@@ -40,7 +40,7 @@ INDEX = "index.html"
 RUNS = "runs.jsonl"
 LOCK = ".manifest.lock"
 MANIFEST_VERSION = 1
-REPORT_SUFFIXES = (".html", ".ipynb", ".pdf")
+REPORT_SUFFIXES = (".html", ".ipynb", ".pdf", ".docx")
 _STATUS_LABEL = {"ok": "ok", "failed": "lỗi / failed"}
 
 
@@ -185,7 +185,7 @@ class VerifyReport:
 def verify(folder: Path) -> VerifyReport:
     """Check every file listed in ``folder/manifest.json`` (sha256 and size).
 
-    Report files (.html, .ipynb, .pdf) under the folder that the manifest does not list are
+    Report files (.html, .ipynb, .pdf, .docx) under the folder that the manifest does not list are
     reported in ``unlisted`` (e.g. written by ``reportkit run``); they are not problems.
 
     Raises:
@@ -264,7 +264,8 @@ def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:
         kept = (_when((e.get("report_run") or {}).get("finished"))
                 if status == "failed" and files else None)
         links = [(info["path"], label) for info, label in (
-            (files.get("html"), "HTML"), (files.get("pdf"), "PDF"), (files.get("ipynb"), "ipynb"),
+            (files.get("html"), "HTML"), (files.get("pdf"), "PDF"), (files.get("docx"), "DOCX"),
+            (files.get("ipynb"), "ipynb"),
             ((e.get("failed_files") or {}).get("ipynb"), "notebook lỗi / failed")) if info]
         rows.append({
             "notebook": _s(e.get("notebook")), "unit": _s(e.get("unit")),

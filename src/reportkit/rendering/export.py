@@ -353,7 +353,8 @@ def report_preprocessor(nb: nbformat.NotebookNode,
     _prune_widget_state(nb)
     bare = sum(1 for cell in nb.cells if cell.cell_type == "code"
                for out in cell.get("outputs", [])
-               if any(m in out.get("data", {}) for m in _BARE_IMAGES))
+               if "text/html" not in out.get("data", {})  # a chart's PNG beside its SVG
+               and any(m in out.get("data", {}) for m in _BARE_IMAGES))
     if bare:
         log.warning("%s: %d image(s) have no alternative text; show charts with "
                     "reportkit.show(fig, alt=\"...\") instead of plt.show() or a bare figure",

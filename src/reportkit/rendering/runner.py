@@ -43,7 +43,7 @@ LANGS = ("vi", "en")
 # Confidentiality markings a report may carry in its PDF header (the notebooks' ``marking``
 # parameter): the internal-circulation mark, the three state-secret grades, or none.
 MARKINGS = ("Lưu hành nội bộ", "Mật", "Tối mật", "Tuyệt mật", "")
-FORMATS = ("ipynb", "html", "pdf")  # the executed .ipynb is always kept
+FORMATS = ("ipynb", "html", "pdf", "docx")  # the executed .ipynb is always kept
 STAGING = ".staging"
 FAILED = "_failed"
 _PASSABLE = (str, int, float, bool, list, dict, type(None))  # what papermill can inject
@@ -97,6 +97,7 @@ class ReportResult:
     params: dict[str, Any]
     pdf: Path | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    docx: Path | None = None
 
 
 def notebook_parameters(notebook: Path) -> dict[str, ParamSpec]:
