@@ -95,6 +95,32 @@ def test_every_id_used_under_src_exists() -> None:
     assert not missing, "unknown text ids:\n" + "\n".join(missing)
 
 
+def _ingest_keys() -> list[tuple[str, str]]:
+    """``(place, key)`` of every ingest message key under src: the first literal argument of
+    ``tr(...)`` / ``refuse(...)`` and the literal keys of refusals (``return "bad_zip", {}``);
+    each stands for the id ``ingest.<key>``."""
+    out = []
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            arg = None
+            if isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Name) \
+                    and node.func.id in ("tr", "refuse"):
+                arg = node.args[0]
+            elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) \
+                    and len(node.value.elts) == 2 and isinstance(node.value.elts[1], ast.Dict):
+                arg = node.value.elts[0]
+            for key in _literal_keys(arg) if arg is not None else []:
+                out.append((f"{path.relative_to(SRC.parent)}:{node.lineno}", key))
+    return out
+
+
+def test_every_ingest_message_key_exists() -> None:
+    keys = _ingest_keys()
+    assert len(keys) > 25  # the scan sees the readers, the validation and the loading
+    missing = [f"{place}: ingest.{key}" for place, key in keys if f"ingest.{key}" not in T]
+    assert not missing, "unknown ingest message ids:\n" + "\n".join(missing)
+
+
 def test_every_message_is_used() -> None:
     """No dead texts: each id is named under src, or built from a prefix that is."""
     used, prefixes = set(), []
@@ -105,8 +131,10 @@ def test_every_message_is_used() -> None:
     # Ids passed through a variable (``paren("petitions.flow.rate", ...)``) are literals too.
     for path in SRC.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in T:
-                used.add(node.value)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for key in (node.value, f"ingest.{node.value}"):  # ingest keys lack the prefix
+                    if key in T:
+                        used.add(key)
     dead = [k for k in T if k not in used and not any(k.startswith(p) for p in prefixes)]
     assert not dead, f"texts no page uses: {dead}"
 

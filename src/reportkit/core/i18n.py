@@ -50,6 +50,14 @@ T: dict[str, tuple[str, str]] = {
     "chart.last_year": ("Cùng kỳ năm trước", "Same period last year"),
     "chart.no_data": ("Không có số liệu", "No data"),
     "chart.rank": ("Hạng {rank}/{n}", "Rank {rank} of {n}"),
+    "chart.no_data_for": ("Không có số liệu của {name}.", "No data for {name}."),
+    "chart.small_note": (
+        "Số lượng dưới {t} được ghi “<{t}”{extra}.",
+        "Counts below {t} are shown as “<{t}”{extra}."),
+    "chart.small_note.totals_hidden": (
+        "; không ghi tổng của dòng có số này",
+        "; totals of rows containing them are not shown"),
+    "chart.share_of": ("(%): tỷ lệ so với “{first}”.", "(%): share of “{first}”."),
     # -- the numbers of the petitions analysis (analysis.petitions)
     "petitions.stage.received": ("Tiếp nhận", "Received"),
     "petitions.stage.within": ("Thuộc thẩm quyền", "Within jurisdiction"),
@@ -534,6 +542,299 @@ T: dict[str, tuple[str, str]] = {
     "dashboard.small_note.values": (
         "Không hiển thị giá trị tính từ dưới {t} người, đơn.",
         "Values resting on fewer than {t} people or petitions are not shown."),
+    # -- problems ingest reports (intake.messages, readers, validation, loading)
+    "ingest.empty": ("tệp rỗng", "the file is empty"),
+    "ingest.too_big": (
+        "tệp dung lượng {size}, vượt giới hạn {limit}",
+        "the file is {size}, more than the limit of {limit}"),
+    "ingest.too_many_rows": (
+        "tệp có hơn {limit:,} dòng (giới hạn)",
+        "the file has more than {limit:,} rows (the limit)"),
+    "ingest.too_many_cells": (
+        "sổ tính có hơn {limit:,} ô (giới hạn)",
+        "the workbook has more than {limit:,} cells (the limit)"),
+    "ingest.too_many_cols": (
+        "có dữ liệu ở cột thứ {n}, vượt giới hạn {limit} cột",
+        "data in column {n}, beyond the limit of {limit} columns"),
+    "ingest.csv_is_zip": (
+        "tệp .csv này thực ra là tệp Excel (ZIP): đổi đuôi thành .xlsx",
+        "this .csv file is really an Excel workbook (ZIP): rename it to .xlsx"),
+    "ingest.ole": (
+        "tệp Excel 97-2003 (.xls) cũ: mở bằng Excel và lưu lại dạng .xlsx",
+        "an old Excel 97-2003 (.xls) file: open it in Excel and save it as .xlsx"),
+    "ingest.pdf": ("tệp PDF, không phải bảng dữ liệu", "a PDF document, not a spreadsheet"),
+    "ingest.html": (
+        "tệp HTML (trang web), không phải bảng dữ liệu",
+        "an HTML page, not a spreadsheet or CSV"),
+    "ingest.binary": ("tệp nhị phân, không phải văn bản CSV", "binary data, not a CSV text file"),
+    "ingest.xlsx_is_text": (
+        "tệp .xlsx này thực ra là tệp văn bản (CSV): đổi đuôi thành .csv",
+        "this .xlsx file is really a text (CSV) file: rename it to .csv"),
+    "ingest.bad_zip": (
+        "tệp .xlsx bị hỏng hoặc không đầy đủ (không phải tệp ZIP hợp lệ)",
+        "damaged or truncated: not a valid .xlsx (ZIP) file"),
+    "ingest.zip_not_excel": (
+        "tệp ZIP nhưng không phải sổ tính Excel",
+        "a ZIP archive but not an Excel workbook"),
+    "ingest.zip_members": (
+        "tệp .xlsx có {n} thành phần (giới hạn {limit})",
+        "the .xlsx holds {n} parts (the limit is {limit})"),
+    "ingest.zip_ratio": (
+        "thành phần {name} giãn nở {ratio:,.0f} lần (giới hạn {limit:,.0f}): từ chối vì có "
+        "thể là bom ZIP",
+        "part {name} would expand {ratio:,.0f} times (limit {limit:,.0f}): refused as a "
+        "possible ZIP bomb"),
+    "ingest.zip_size": (
+        "giải nén ra {size} (giới hạn {limit}): từ chối vì có thể là bom ZIP",
+        "it would expand to {size} (limit {limit}): refused as a possible ZIP bomb"),
+    "ingest.xml_dtd": (
+        "thành phần XML {name} khai báo DTD/thực thể (có thể là bom XML): từ chối",
+        "XML part {name} declares a DTD or entities (possible XML bomb): refused"),
+    "ingest.encoding": (
+        "không giải mã được văn bản: hãy lưu tệp dạng CSV UTF-8",
+        "cannot decode the text: save the file as CSV UTF-8"),
+    "ingest.unsupported": (
+        "loại tệp {suffix} không được hỗ trợ: gửi tệp .xlsx hoặc .csv",
+        "unsupported file type {suffix!r}: send .xlsx or .csv"),
+    "ingest.read_error": ("không đọc được tệp ({error})", "cannot read the file ({error})"),
+    "ingest.no_header": (
+        "không tìm thấy dòng tiêu đề: cần các cột như {examples}",
+        "no header row found: expected column headers such as {examples}"),
+    "ingest.no_data_sheet": (
+        "không trang tính nào có các cột tiêu đề cần thiết (các trang: {sheets})",
+        "no sheet has the expected column headers (sheets: {sheets})"),
+    "ingest.hidden_only": (
+        "dữ liệu nằm ở trang tính ẩn {name!r}: hãy bỏ ẩn trang",
+        "the data is on the hidden sheet {name!r}: unhide it"),
+    "ingest.no_rows": (
+        "tệp có tiêu đề nhưng không có dòng dữ liệu",
+        "the file has headers but no data rows"),
+    "ingest.missing_col": ("thiếu cột {label} ({name})", "missing column {label} ({name})"),
+    "ingest.did_you_mean": ("; có phải là cột {header!r}?", "; is it the column {header!r}?"),
+    "ingest.unknown_col": ("cột không có trong mẫu: {header!r}", "unknown column {header!r}"),
+    "ingest.suggest_col": ("; có phải là {label} ({name})?", "; did you mean {label} ({name})?"),
+    "ingest.unnamed_col": (
+        "cột {letter} có dữ liệu nhưng không có tiêu đề",
+        "column {letter} has data but no header"),
+    "ingest.dup_col": (
+        "cột {name} xuất hiện hai lần (cột {a} và {b})",
+        "column {name} appears twice (columns {a} and {b})"),
+    "ingest.ragged": (
+        "dòng có {n} ô, dòng tiêu đề có {m}",
+        "the row has {n} cells, the header has {m}"),
+    "ingest.row_order": (
+        "các dòng của trang tính không theo thứ tự (dòng {n} sau dòng {prev}): hãy mở tệp "
+        "bằng Excel và lưu lại",
+        "the sheet stores its rows out of order (row {n} after row {prev}): open and save the "
+        "file in Excel"),
+    "ingest.formula": (
+        "công thức chưa có giá trị lưu sẵn: hãy mở tệp bằng Excel và lưu lại",
+        "formula without a saved value: open and save the file in Excel"),
+    "ingest.merged": (
+        "các ô {ref} bị gộp qua nhiều cột: bỏ gộp và nhập mỗi ô một giá trị",
+        "cells {ref} are merged across columns: unmerge them and enter one value per cell"),
+    "ingest.not_number": ("không phải là số", "not a number"),
+    "ingest.excel_error": (
+        "giá trị lỗi của Excel: sửa công thức",
+        "an Excel error value: fix the formula"),
+    "ingest.not_date": (
+        "không phải ngày (dùng YYYY-MM-DD hoặc DD/MM/YYYY)",
+        "not a date (use YYYY-MM-DD or DD/MM/YYYY)"),
+    "ingest.not_month": (
+        "không phải tháng (dùng YYYY-MM hoặc MM/YYYY)",
+        "not a month (use YYYY-MM or MM/YYYY)"),
+    "ingest.not_bool": ("không phải Có/Không", "not yes/no (Có/Không)"),
+    "ingest.required_count": (
+        "bắt buộc nhập (ghi 0 nếu không có)",
+        "a value is required (write 0 if there were none)"),
+    "ingest.row_empty": (
+        "{n} ô bắt buộc để trống ({columns})",
+        "{n} required cells are empty ({columns})"),
+    "ingest.unit_mismatch": (
+        "tên đơn vị {name!r} là {other} (mã {other_code}) vào ngày {when}, khác mã đơn vị {code}",
+        "unit name {name!r} is {other} (code {other_code}) on {when}, not unit code {code}"),
+    "ingest.form_unit": (
+        "đơn vị của dòng ({code}) khác đơn vị của biểu mẫu ({unit}, mã {form_code}; {source})",
+        "the row's unit ({code}) is not the form's unit ({unit}, code {form_code}; {source})"),
+    "ingest.outside_period": (
+        "{when} nằm ngoài kỳ báo cáo của biểu mẫu {period} ({label}; {source})",
+        "{when} is outside the form's period {period} ({label}; {source})"),
+    "ingest.bad_period": (
+        "kỳ báo cáo {text!r} của biểu mẫu không hợp lệ (ví dụ 2025-Q3)",
+        "the form's period {text!r} is not a period code (e.g. 2025-Q3)"),
+    "ingest.dup_id_call": (
+        "số hiệu đơn trùng với đơn của đơn vị khác ({others})",
+        "petition id also used by another unit ({others})"),
+    "ingest.dup_id_wh": (
+        "số hiệu đơn đã có trong kho dữ liệu cho đơn vị {others}",
+        "petition id already loaded for unit {others}"),
+    "ingest.more": ("… và {n} lỗi khác không liệt kê", "… and {n} more problem(s) not listed"),
+    "ingest.merged_into": (
+        "{unit} đã được hợp nhất vào {successor} từ ngày {when}",
+        "{unit} was merged into {successor} on {when}"),
+    "ingest.no_unit": ("không có đơn vị {text!r}", "no unit {text!r}"),
+    "ingest.unit_gone": (
+        "đơn vị {unit} không tồn tại vào ngày {when}",
+        "unit {unit} did not exist on {when}"),
+    "ingest.not_regular": (
+        "không phải tệp thông thường ({kind}): không đọc, không sao chép; hãy gửi chính tệp "
+        ".csv hoặc .xlsx",
+        "not a regular file ({kind}): not read and not copied; send the .csv or .xlsx file itself"),
+    "ingest.kind_symlink": ("liên kết tượng trưng", "a symbolic link"),
+    "ingest.kind_fifo": ("đường ống có tên (FIFO)", "a named pipe (FIFO)"),
+    "ingest.kind_device": ("tệp thiết bị", "a device"),
+    "ingest.kind_socket": ("socket", "a socket"),
+    "ingest.kind_folder": ("thư mục", "a folder"),
+    "ingest.kind_other": ("loại đặc biệt", "a special file"),
+    "ingest.unexpected": (
+        "lỗi không lường trước khi {stage} ({error}); tệp được cách ly, các tệp khác vẫn được "
+        "xử lý",
+        "unexpected failure while {stage} ({error}); this file is quarantined, the other "
+        "files go on"),
+    "ingest.stage_read": ("đọc tệp", "reading the file"),
+    "ingest.stage_validate": ("kiểm tra dữ liệu", "checking the data"),
+    "ingest.stage_write": ("ghi vào kho dữ liệu", "writing to the warehouse"),
+    "ingest.ignored_suffix": (
+        "bỏ qua: không phải tệp .csv hoặc .xlsx",
+        "ignored: not a .csv or .xlsx file"),
+    "ingest.ignored_hidden": ("bỏ qua: tệp hoặc thư mục ẩn", "ignored: a hidden file or folder"),
+    "ingest.ignored_lock": ("bỏ qua: tệp khóa của Excel (~$)", "ignored: an Excel lock file (~$)"),
+    "ingest.ignored_special": (
+        "bỏ qua: không phải tệp thông thường ({kind})",
+        "ignored: not a regular file ({kind})"),
+    # -- rule texts of the data contracts (core.schema.find_problems)
+    "schema.missing_column": ("thiếu cột {name}", "missing column {name}"),
+    "schema.required": ("bắt buộc nhập", "a value is required"),
+    "schema.non_negative": ("không được là số âm", "must not be negative"),
+    "schema.whole_number": ("phải là số nguyên", "must be a whole number"),
+    "schema.upper_bound": ("không được lớn hơn {upper}", "must not exceed {upper}"),
+    "schema.category": ("phải là một trong: {values}", "must be one of: {values}"),
+    "schema.unit_code": ("mã đơn vị gồm 2 chữ số", "a unit code is two digits"),
+    "schema.future_date": ("ngày ở tương lai", "date is in the future"),
+    "schema.duplicate_key": ("trùng khóa {key}", "duplicate key {key}"),
+    "schema.not_in_list": (
+        "{name} ({label}): không có trong danh mục {n} giá trị (ví dụ: {examples}); chọn "
+        "trong danh sách của biểu mẫu",
+        "{name} ({label}): not in the list of {n} accepted values (e.g. {examples}); pick one "
+        "from the form's dropdown"),
+    # -- names of units and offices (core.units)
+    "units.office.province": (
+        "Văn phòng Tỉnh ủy {name}",
+        "Office of the {name} Provincial Party Committee"),
+    "units.office.city": (
+        "Văn phòng Thành ủy {name}",
+        "Office of the {name} City Party Committee"),
+    "units.office.central": ("Văn phòng Trung ương Đảng", "Central Party Office"),
+    "units.national": ("Toàn quốc", "National"),
+    # -- where ingest found a value, and how it words its outcomes (intake)
+    "ingest.where.file": ("theo tên tệp", "from the file name"),
+    "ingest.where.cell": ("ô {cell}", "cell {cell}"),
+    "ingest.unit_suggestions": ("; có phải: {names}?", "; did you mean: {names}?"),
+    "ingest.outcome.rows": ("{n} dòng", "{n} rows"),
+    "ingest.outcome.replacing": (
+        "; {scope}: {old} → {new} dòng, thay {prev}",
+        "; {scope}: {old} → {new} rows, replacing {prev}"),
+    "ingest.outcome.problems": ("{n} lỗi: {first}", "{n} problem(s): {first}"),
+    "ingest.problems.head": ("{path}: bị từ chối, {n} lỗi", "{path}: rejected, {n} problem(s)"),
+    "ingest.problems.sheet": ("trang {sheet!r}", "sheet {sheet!r}"),
+    "ingest.problems.row": ("dòng {row}", "row {row}"),
+    "ingest.problems.column": ("cột {column}", "column {column}"),
+    "ingest.problems.value": (" (giá trị: {value!r})", " (value: {value!r})"),
+    "ingest.problems.more": ("  … và {n} lỗi khác", "  … and {n} more"),
+    "ingest.problems.report": ("  báo cáo: {path}", "  report: {path}"),
+    # -- titles of the rendered reports, by notebook (rendering.runner.report_title)
+    "report.title.province_report": (
+        "Báo cáo kết quả công tác văn phòng cấp ủy",
+        "Party committee office report"),
+    "report.title.national_summary": (
+        "Tổng hợp kết quả công tác văn phòng tỉnh ủy, thành ủy",
+        "National summary of the provincial offices"),
+    "report.title.petitions": ("Tình hình tiếp nhận, xử lý đơn, thư", "Petitions and letters"),
+    "report.title.data_quality": ("Tình hình gửi số liệu", "Data quality"),
+    # -- the XLSX submission form (intake.forms); a form shows both languages at once
+    "form.title_activity": (
+        "BÁO CÁO KẾT QUẢ CÔNG TÁC VĂN PHÒNG CẤP ỦY",
+        "OFFICE ACTIVITY REPORT"),
+    "form.title_petitions": ("SỔ THEO DÕI ĐƠN, THƯ", "PETITION AND LETTER RECORDS"),
+    "form.where.province": ("TỈNH {name}", "{name} PROVINCE"),
+    "form.where.city": ("THÀNH PHỐ {name}", "{name} CITY"),
+    "form.unit": ("Đơn vị", "Unit"),
+    "form.code": ("Mã đơn vị", "Unit code"),
+    "form.period": ("Kỳ báo cáo", "Period"),
+    "form.hint": (
+        "Nhập số liệu vào các ô màu trắng; ô màu xám đã điền sẵn và bị khóa.",
+        "Enter figures in the white cells; grey cells are pre-filled and locked."),
+    "form.sheet_activity": ("Báo cáo", "Report"),
+    "form.sheet_petitions": ("Đơn thư", "Petitions"),
+    "form.sheet_help": ("Hướng dẫn", "Instructions"),
+    "form.sheet_lists": ("Danh mục", "Lists"),
+    "form.whole": ("Nhập số nguyên từ 0 đến {max}.", "Enter a whole number from 0 to {max}."),
+    "form.date": ("Nhập ngày (dd/mm/yyyy).", "Enter a date (dd/mm/yyyy)."),
+    "form.pick": ("Chọn một giá trị trong danh sách.", "Pick a value from the list."),
+    "form.bad": ("Giá trị không hợp lệ", "Invalid value"),
+    "form.agency": (
+        "Chọn cơ quan nhận chuyển trong danh sách.",
+        "Pick the receiving agency from the list."),
+    "form.cccd_title": ("Số CCCD", "CCCD number"),
+    "form.cccd": (
+        "Số căn cước công dân: đúng 12 chữ số, giữ cả số 0 ở đầu; không dấu cách.",
+        "Citizen ID (CCCD): exactly 12 digits, leading zeros kept; no spaces."),
+    "form.phone_title": ("Số điện thoại", "Phone number"),
+    "form.phone": (
+        "Di động 10 chữ số bắt đầu bằng 0 (máy bàn 11 chữ số bắt đầu bằng 02), hoặc +84 thay "
+        "cho số 0; chỉ ghi chữ số, không dấu cách, dấu chấm.",
+        "Mobile: 10 digits starting with 0 (fixed line: 11 digits starting with 02), or +84 in "
+        "place of the 0; digits only, no spaces or dots."),
+    "form.page": ("Trang &P/&N", "Page &P of &N"),
+    "form.yes": ("Có", "Yes"),
+    "form.no": ("Không", "No"),
+    "form.help.0": ("HƯỚNG DẪN ĐIỀN BIỂU MẪU", "HOW TO FILL IN THIS FORM"),
+    "form.help.1": (
+        "1. Đơn vị và kỳ báo cáo đã được điền sẵn và khóa; không sửa, không đổi tên trang tính.",
+        "1. The unit and the period are pre-filled and locked; do not change them or rename "
+        "sheets."),
+    "form.help.2": (
+        "2. Trang «Báo cáo»: mỗi dòng là một tháng. Nhập số nguyên từ 0 trở lên (ghi 0 nếu "
+        "không có), không để trống, không ghi chữ.",
+        "2. 'Report' sheet: one row per month. Enter whole numbers, 0 or more (write 0 if there "
+        "were none); no blanks, no text."),
+    "form.help.3": (
+        "3. Trang «Đơn thư»: mỗi dòng một đơn, thư; chọn các giá trị phân loại trong danh sách; "
+        "ngày ghi dd/mm/yyyy. Nhiều hơn {rows} đơn: dùng tệp CSV mẫu kèm theo.",
+        "3. 'Petitions' sheet: one row per petition or letter; pick categories from the lists; "
+        "dates as dd/mm/yyyy. More than {rows} petitions: use the CSV template instead."),
+    "form.help.4": (
+        "4. Không dùng công thức; nếu có, hãy mở tệp bằng Excel và lưu lại trước khi gửi.",
+        "4. No formulas; if there are any, open the file in Excel and save it before sending."),
+    "form.help.5": (
+        "5. Gửi lại tệp đã sửa cho cùng đơn vị và kỳ sẽ thay thế số liệu đã gửi (có ghi vết).",
+        "5. Sending a corrected file for the same unit and period replaces the earlier figures "
+        "(the replacement is logged)."),
+    "form.help.6": (
+        "6. Thông tin cá nhân của người gửi đơn chỉ dùng để quản lý, không đưa vào báo cáo.",
+        "6. Petitioners' personal data is kept for case management and never shown in "
+        "reports."),
+    "form.help.col.column": ("Cột", "Column"),
+    "form.help.col.other_lang": ("Column (English)", "Cột (tiếng Việt)"),
+    "form.help.col.field": ("Tên trường", "Field name"),
+    "form.help.col.required": ("Bắt buộc", "Required"),
+    "form.help.col.rules": ("Quy tắc", "Rules"),
+    "form.help.required": ("có", "yes"),
+    "form.rule.count": ("số nguyên ≥ 0", "whole number ≥ 0"),
+    "form.rule.date": ("ngày dd/mm/yyyy, không ở tương lai", "date dd/mm/yyyy, not in the future"),
+    "form.rule.month": ("tháng YYYY-MM", "month YYYY-MM"),
+    "form.rule.bool": ("Có / Không", "Yes / No"),
+    "form.rule.pii": (
+        "thông tin cá nhân, không đưa vào báo cáo",
+        "personal data, never shown in reports"),
+    "form.rule.code": ("mã 2 chữ số", "two-digit code"),
+    "form.rule.agency": (
+        "chọn trong danh sách cơ quan (trang «Danh mục»)",
+        "pick from the list of agencies (the 'Lists' sheet)"),
+    # -- changes written in words (core.fmt.change)
+    "fmt.unchanged": ("không thay đổi", "unchanged"),
+    "fmt.up": ("tăng {size}", "up {size}"),
+    "fmt.down": ("giảm {size}", "down {size}"),
 }
 
 

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import TYPE_CHECKING, NamedTuple
 
+from reportkit.core.i18n import text
 from reportkit.errors import UnitNotInForceError, UnknownUnitError
 
 if TYPE_CHECKING:
@@ -111,9 +112,8 @@ class Unit:
         _check_lang(lang)
         at = min(date.today(), self.valid_to or date.max) if at is None else _as_date(at)
         city = self.kind_at(at) == "city"
-        if lang == "vi":
-            return f"Văn phòng {'Thành ủy' if city else 'Tỉnh ủy'} {self.name}"
-        return f"Office of the {self.name} {'City' if city else 'Provincial'} Party Committee"
+        return text("units.office.city" if city else "units.office.province", lang,
+                    name=self.name)
 
 
 class _Data(NamedTuple):

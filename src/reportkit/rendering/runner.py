@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from jupyter_client.kernelspec import KernelSpecManager
 
-from reportkit.core import units
+from reportkit.core import i18n, units
 from reportkit.core.periods import Period
 from reportkit.errors import (
     ConfigError,
@@ -226,28 +226,22 @@ def check_executed(nb: nbformat.NotebookNode, report: PreparedReport) -> None:
                            "the notebook stopped before this cell")
 
 
-_TITLES = {
-    "province_report": ("Báo cáo kết quả công tác văn phòng cấp ủy",
-                        "Party committee office report"),
-    "national_summary": ("Tổng hợp kết quả công tác văn phòng tỉnh ủy, thành ủy",
-                         "National summary of the provincial offices"),
-    "petitions": ("Tình hình tiếp nhận, xử lý đơn, thư", "Petitions and letters"),
-    "data_quality": ("Tình hình gửi số liệu", "Data quality"),
-}
-
-
 def report_title(report: PreparedReport) -> str:
-    """A reader's title: "Báo cáo kết quả công tác văn phòng cấp ủy – Lào Cai – quý III/2025"."""
-    vi, en = _TITLES.get(report.notebook.stem, (report.notebook.stem, report.notebook.stem))
-    who = report.unit.name if report.unit else ("Toàn quốc" if report.lang == "vi" else "National")
-    return " – ".join((vi if report.lang == "vi" else en, who, report.period.label(report.lang)))
+    """A reader's title: "Báo cáo kết quả công tác văn phòng cấp ủy – Lào Cai – quý III/2025".
+    A notebook without a title in :mod:`reportkit.core.i18n` (``report.title.<stem>``) is
+    named by its file stem."""
+    stem = report.notebook.stem
+    title = (i18n.text(f"report.title.{stem}", report.lang) if f"report.title.{stem}" in i18n.T
+             else stem)
+    who = report.unit.name if report.unit else i18n.text("units.national", report.lang)
+    return " – ".join((title, who, report.period.label(report.lang)))
 
 
 def issuing_office(report: PreparedReport) -> str:
     """The office named in a printed report's page header."""
     if report.unit is not None:
         return report.unit.office_name(report.lang, at=report.period.last)
-    return "Văn phòng Trung ương Đảng" if report.lang == "vi" else "Central Party Office"
+    return i18n.text("units.office.central", report.lang)
 
 
 def keep_failed(staged_ipynb: Path, final_dir: Path) -> dict[str, Path]:
