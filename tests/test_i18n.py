@@ -17,6 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "reportkit"
 FIELDS_DIFFER = {
     "period.month": "Vietnamese writes the month's number (tháng 7/2025), English its name",
     "period.quarter": "Vietnamese writes the quarter in Roman numerals (quý III/2025)",
+    "unit.day": "Vietnamese writes the month's number (1/7/2025), English its name",
     "narrative.archives": "the English sentence is passive and does not name the office",
     "report.national.overview": "the Vietnamese sentence opens with the period, capitalised "
                                 "({Label}); the English one says \"In {label}\"",
@@ -27,19 +28,27 @@ def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
+# Calls that take a text id, and the position of the id: text(id, lang), the command's
+# say(id, ...), Text(id, values) (a text an error carries) and error(cls, id, ...).
+ID_ARG = {"text": 0, "say": 0, "Text": 0, "error": 1}
+
+
 def _text_calls() -> list[tuple[str, ast.expr]]:
-    """``(place, first argument)`` of every ``text(...)`` / ``i18n.text(...)`` call under src."""
+    """``(place, id argument)`` of every call under src that names a text id: ``text(...)``,
+    ``i18n.text(...)``, ``say(...)``, ``Text(...)``, ``i18n.error(cls, ...)``."""
     out = []
     for path in sorted(SRC.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not node.args:
+            if not isinstance(node, ast.Call):
                 continue
             f = node.func
-            if (isinstance(f, ast.Name) and f.id == "text") or (
-                    isinstance(f, ast.Attribute) and f.attr == "text"
-                    and isinstance(f.value, ast.Name) and f.value.id == "i18n"):
-                out.append((f"{path.relative_to(SRC.parent)}:{node.lineno}", node.args[0]))
+            name = f.id if isinstance(f, ast.Name) and f.id in ID_ARG else (
+                f.attr if isinstance(f, ast.Attribute) and f.attr in ID_ARG
+                and isinstance(f.value, ast.Name) and f.value.id == "i18n" else None)
+            if name is None or len(node.args) <= ID_ARG[name]:
+                continue
+            out.append((f"{path.relative_to(SRC.parent)}:{node.lineno}", node.args[ID_ARG[name]]))
     return out
 
 

@@ -14,7 +14,11 @@ unknown id is an error that names the ids closest to it, and so is a missing fie
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, TypeVar
+
+from reportkit.errors import ReportkitError, Text
+
+E = TypeVar("E", bound=ReportkitError)
 
 LANGS: tuple[str, ...] = ("vi", "en")
 
@@ -42,6 +46,47 @@ T: dict[str, tuple[str, str]] = {
     "period.year": ("năm {y}", "{y}"),
     "period.term": ("nhiệm kỳ {y} - {y2}", "term {y}–{y2}"),
     "period.range": ("từ {a} đến {b}", "{a} – {b}"),
+    # -- a period code that does not parse (core.periods)
+    "period.bad": (
+        "Không đọc được kỳ báo cáo {code}: {reason}.{did} Các dạng được chấp nhận: {accepted}.",
+        "Cannot read period {code}: {reason}.{did} Accepted forms: {accepted}."),
+    "period.bad.did_you_mean": (" Có phải là {hint}?", " Did you mean {hint}?"),
+    "period.accepted": (
+        "2025-07 (tháng), 2025-Q3 (quý), 2025-H1 (6 tháng), 2025-9M (9 tháng), 2025 (năm), "
+        "2020-2025 (nhiệm kỳ), 2016-07..2018-12 (khoảng tháng), last-month, last-quarter, "
+        "last-half, last-year, this-year-to-date",
+        "2025-07 (month), 2025-Q3 (quarter), 2025-H1 (half year), 2025-9M (nine months), "
+        "2025 (year), 2020-2025 (term), 2016-07..2018-12 (range of months), last-month, "
+        "last-quarter, last-half, last-year, this-year-to-date"),
+    "period.bad.not_string": (
+        "mã kỳ báo cáo phải là chuỗi ký tự, không phải {type}",
+        "a period code must be a string, got {type}"),
+    "period.bad.empty": ("mã trống", "it is empty"),
+    "period.bad.range_syntax": (
+        "một khoảng là hai mã nối bằng '..'",
+        "a range is two codes joined by '..'"),
+    "period.bad.range_order": (
+        "khoảng kết thúc ({end}) trước khi bắt đầu ({start})",
+        "the range ends ({end}) before it starts ({start})"),
+    "period.bad.month": (
+        "tháng phải từ 01 đến 12, không phải {got}",
+        "month must be 01-12, got {got}"),
+    "period.bad.quarter": (
+        "quý phải từ 1 đến 4, không phải {got}",
+        "quarter must be 1-4, got {got}"),
+    "period.bad.half": (
+        "nửa năm phải là 1 hoặc 2, không phải {got}",
+        "half must be 1 or 2, got {got}"),
+    "period.bad.term": (
+        "nhiệm kỳ phải kết thúc sau khi bắt đầu, không phải {y} đến {y2}",
+        "a term must end after it starts, got {y} to {y2}"),
+    "period.bad.no_year": (
+        "thiếu năm (viết ví dụ 2025-Q3)",
+        "the year is missing (write e.g. 2025-Q3)"),
+    "period.bad.not_code": ("không phải mã kỳ báo cáo", "not a period code"),
+    "period.bad.ytd_january": (
+        "vào ngày {today} chưa có tháng nào của năm {year} kết thúc; dùng last-year hoặc {last}",
+        "no month of {year} is complete on {today}; use last-year or {last}"),
     # -- words on the charts (presentation.charts)
     "chart.target": ("Mục tiêu", "Target"),
     "chart.national": ("Toàn quốc", "National"),
@@ -718,6 +763,20 @@ T: dict[str, tuple[str, str]] = {
         "{name} ({label}): not in the list of {n} accepted values (e.g. {examples}); pick one "
         "from the form's dropdown"),
     # -- names of units and offices (core.units)
+    "unit.day": ("{d}/{m}/{y}", "{d} {month_en} {y}"),
+    "unit.with_code": ("{name} (mã {code})", "{name} (code {code})"),
+    "unit.merged": (
+        "{old} đã được hợp nhất vào {new} từ ngày {when}",
+        "{old} was merged into {new} on {when}"),
+    "unit.not_before_merger": (
+        "{unit} không tồn tại trước ngày {when}",
+        "{unit} did not exist before {when}"),
+    "unit.recorded_from": (
+        "{unit} chỉ có số liệu từ ngày {when}",
+        "{unit} is only recorded from {when}"),
+    "unit.unknown_name": ("Không có đơn vị tên {name}{hint}", "No unit named {name}{hint}"),
+    "unit.did_you_mean": ("; có phải: {names}?", "; did you mean: {names}?"),
+    "unit.unknown_code": ("Không có đơn vị mã {code}", "No unit with code {code}"),
     "units.office.province": (
         "Văn phòng Tỉnh ủy {name}",
         "Office of the {name} Provincial Party Committee"),
@@ -835,6 +894,162 @@ T: dict[str, tuple[str, str]] = {
     "fmt.unchanged": ("không thay đổi", "unchanged"),
     "fmt.up": ("tăng {size}", "up {size}"),
     "fmt.down": ("giảm {size}", "down {size}"),
+    # -- the command's own messages (cli); "cli.usage.*" reword click's refusals
+    "cli.error": ("lỗi", "error"),
+    "cli.could_not_run": ("không chạy được: {error}", "could not run: {error}"),
+    "cli.usage.missing_option": ("thiếu tùy chọn {option}", "missing option {option}"),
+    "cli.usage.bad_value": (
+        "giá trị không hợp lệ cho {option}: {reason}",
+        "invalid value for {option}: {reason}"),
+    "cli.usage.not_whole": ("{value!r} không phải số nguyên", "{value!r} is not a whole number"),
+    "cli.usage.not_positive": (
+        "phải là số nguyên từ 1 trở lên, không phải {value}",
+        "must be a whole number of at least 1, not {value}"),
+    "cli.usage.help": ("Xem '{command} -h' để biết cách dùng.", "Try '{command} -h' for help."),
+    "cli.ingest.no_files": (
+        "không có tệp .csv hoặc .xlsx nào trong {paths}",
+        "no .csv or .xlsx files in {paths}"),
+    "cli.ingest.loaded": ("đã nạp", "loaded"),
+    "cli.ingest.would_load": ("sẽ nạp", "would load"),
+    "cli.ingest.changed": (
+        ", {n} dòng thay bằng số liệu mới",
+        ", {n} row(s) replaced with new figures"),
+    "cli.ingest.summary": (
+        "{verb} {loaded} tệp ({rows} dòng), từ chối {rejected}, bỏ qua {skipped} không đổi, "
+        "{ignored} không phải .csv/.xlsx{changed}, trong {seconds}s",
+        "{verb} {loaded} file(s) ({rows} rows), rejected {rejected}, skipped {skipped} "
+        "unchanged, ignored {ignored} not .csv/.xlsx{changed}, in {seconds}s"),
+    "cli.no_warehouse_data": (
+        "kho dữ liệu {root} chưa có số liệu: hãy chạy `reportkit ingest` trước",
+        "no data in the warehouse at {root}: run `reportkit ingest` first"),
+    "cli.no_data_for_period": (
+        "chưa có số liệu nào được gửi cho kỳ {period}",
+        "no data was submitted for {period}"),
+    "cli.summary.full_processing": ("Đơn vị xử lý 100% đơn, thư", "Units at 100%"),
+    "cli.run.needs_unit": (
+        "{notebook} là báo cáo của một đơn vị: hãy cho --unit (ví dụ --unit {example})",
+        "{notebook} is a report on one unit: give --unit (e.g. --unit {example})"),
+    "cli.run.param_syntax": (
+        "--param nhận TÊN=GIÁ_TRỊ, không phải {item}",
+        "--param takes NAME=VALUE, got {item}"),
+    "cli.run.failed": (
+        "{error}\n  notebook lỗi được giữ tại {ipynb}",
+        "{error}\n  failed notebook kept at {ipynb}"),
+    "cli.run.done": ("xong trong {seconds}s", "done in {seconds}s"),
+    "cli.run.no_notebook": (
+        "không có notebook {path}.{hint} Các notebook có: {listing}",
+        "no notebook at {path}.{hint} Notebooks: {listing}"),
+    "cli.run.did_you_mean": (" Có phải là {name}?", " Did you mean {name}?"),
+    "cli.run.none_found": ("không có", "none found"),
+    # -- notebook parameters refused before any kernel starts (rendering.runner)
+    "params.bad": (
+        "Tham số không hợp lệ cho {notebook}: {problems}",
+        "Bad parameters for {notebook}: {problems}"),
+    "params.unknown": (
+        "tham số không có trong notebook: {names}; {notebook} nhận: {takes}",
+        "unknown parameter(s) {names}; {notebook} takes: {takes}"),
+    "params.nothing": ("không tham số nào", "nothing"),
+    "params.missing": (
+        "thiếu {name} (giá trị mặc định là None)",
+        "missing {name} (its default is None)"),
+    "params.marking": (
+        "độ mật phải là một trong {markings}, không phải {got}",
+        "marking must be one of {markings}, got {got}"),
+    # -- the warehouse missing or empty (store.warehouse, batch.plan)
+    "warehouse.missing": (
+        "Không có kho dữ liệu tại {root}: hãy chạy `reportkit ingest` trước",
+        "No warehouse at {root}: run `reportkit ingest` first"),
+    "warehouse.missing_batch": (
+        "Không có kho dữ liệu tại {root}: hãy chạy `reportkit ingest` trước, hoặc cho "
+        "--warehouse (hoặc $REPORTKIT_WAREHOUSE)",
+        "No warehouse at {root}: run `reportkit ingest` first, or give --warehouse (or "
+        "$REPORTKIT_WAREHOUSE)"),
+    "warehouse.empty": (
+        "Kho dữ liệu tại {root} chưa có số liệu: hãy chạy `reportkit ingest` trước",
+        "The warehouse at {root} holds no data: run `reportkit ingest` first"),
+    # -- a schedule that is wrong (batch.plan.load_schedule); every problem is listed
+    "schedule.bad": ("Lịch {path}: {problems}", "Schedule {path}: {problems}"),
+    "schedule.not_mapping": (
+        "Lịch {path} phải là một danh sách khóa: giá trị",
+        "Schedule {path} must be a mapping of keys"),
+    "schedule.unknown_keys": (
+        "khóa không hợp lệ {names}; lịch nhận: {takes}",
+        "unknown key(s) {names}; a schedule takes: {takes}"),
+    "schedule.no_notebooks": (
+        "hãy cho notebook cần chạy: notebooks: [notebooks/x.ipynb]",
+        "give the notebook(s) to run: notebooks: [notebooks/x.ipynb]"),
+    "schedule.notebook_item": (
+        "notebooks[{i}]: cần một đường dẫn hoặc một mục có 'path', không phải {got}",
+        "notebooks[{i}]: a path or a mapping with 'path', got {got}"),
+    "schedule.notebook_keys": (
+        "notebooks[{i}]: khóa không hợp lệ {names}; nhận {takes}",
+        "notebooks[{i}]: unknown key(s) {names}; takes {takes}"),
+    "schedule.notebook_params": (
+        "notebooks[{i}].params phải là danh sách khóa: giá trị",
+        "notebooks[{i}].params must be a mapping"),
+    "schedule.notebook_outside": (
+        "notebooks[{i}]: {path} nằm ngoài {folder}; lịch chỉ được nêu các notebook của dự án "
+        "(--notebooks DIR cho phép thêm thư mục khác)",
+        "notebooks[{i}]: {path} is outside {folder}; a schedule may only name the project's "
+        "notebooks (--notebooks DIR allows another folder)"),
+    "schedule.periods": (
+        "kỳ báo cáo phải là chữ như 2025-Q3 hoặc last-quarter (số phải để trong nháy: '2025')",
+        "period(s) must be text such as 2025-Q3 or last-quarter (quote numbers: '2025')"),
+    "schedule.every": (
+        "every phải là một trong {every}, không phải {got}",
+        "every must be one of {every}, got {got}"),
+    "schedule.formats": (
+        "formats phải là danh sách gồm html, pdf; không phải {got}",
+        "formats must be a list of html, pdf; got {got}"),
+    "schedule.lang": (
+        "lang phải là một trong {langs}, không phải {got}",
+        "lang must be one of {langs}, got {got}"),
+    "schedule.params": (
+        "params phải là danh sách tham số của notebook (khóa: giá trị)",
+        "params must be a mapping of notebook parameters"),
+    "schedule.timeouts": (
+        "timeouts nhận cell và job, là số giây nguyên > 0",
+        "timeouts takes cell and job, in whole seconds > 0"),
+    "schedule.limits": (
+        "limits nhận kernel_memory_mb và output_mb, là số nguyên > 0",
+        "limits takes kernel_memory_mb and output_mb, whole numbers > 0"),
+    "schedule.warm": ("warm phải là danh sách tên module", "warm must be a list of module names"),
+    "schedule.workers": (
+        "workers phải là số nguyên >= 1, không phải {got}",
+        "workers must be a whole number >= 1, got {got}"),
+    "schedule.out": ("out phải là đường dẫn thư mục", "out must be a folder path"),
+    "schedule.unit_codes_text": (
+        "{where}: mã đơn vị phải là chữ (để trong nháy: '01', không phải 01); nhận được {got}",
+        "{where}: unit codes must be text (quote them: '01', not 01); got {got}"),
+    "schedule.units": (
+        "{where}: units phải là {sets} hoặc danh sách mã/tên đơn vị, không phải {got}",
+        "{where}: units must be {sets} or a list of codes/names, got {got}"),
+    # -- a batch that cannot be planned (batch.plan.plan_batch)
+    "plan.no_period": (
+        "chưa có kỳ báo cáo: hãy cho period: trong lịch hoặc --period",
+        "no period: give period: in the schedule or --period"),
+    "plan.not_begun": (
+        "kỳ {period} chưa bắt đầu (hôm nay là {today})",
+        "{period} has not begun (today is {today})"),
+    "plan.no_data": (
+        "chưa có số liệu nào được gửi cho kỳ {period}",
+        "no data was submitted for {period}"),
+    "plan.nothing_to_report": (
+        "Không có gì để báo cáo: {problems} (--allow-empty vẫn cho kết xuất)",
+        "Nothing to report: {problems} (--allow-empty renders it anyway)"),
+    "plan.cannot_plan": (
+        "Không lập được kế hoạch chạy: {problems}",
+        "Cannot plan the batch: {problems}"),
+    "plan.bad_jobs": (
+        "{n} báo cáo có tham số không hợp lệ; không báo cáo nào được chạy:{lines}",
+        "{n} job(s) have bad parameters; nothing was run:{lines}"),
+    "plan.bad_job": (
+        "{problem} [{n} báo cáo, ví dụ {example}]",
+        "{problem} [{n} job(s), e.g. {example}]"),
+    "plan.bad_jobs.more": ("\n  … và {n} lỗi khác", "\n  … and {n} more"),
+    "plan.two_jobs": (
+        "hai báo cáo cùng ghi {key} với đầu vào khác nhau (hai notebook cùng tên {name}?)",
+        "two jobs write {key} with different inputs (two notebooks named {name}?)"),
 }
 
 
@@ -868,3 +1083,37 @@ def text(key: str, lang: str = "vi", /, **values: Any) -> str:
 def pair(key: str, /, **values: Any) -> tuple[str, str]:
     """Both texts of ``key`` (Vietnamese, English), e.g. for a language toggle."""
     return text(key, "vi", **values), text(key, "en", **values)
+
+
+def render(value: Any, lang: str = "vi") -> str:
+    """A :class:`~reportkit.errors.Text` worded in ``lang`` (its values worded first: a list
+    holding texts is joined with "; ", a tuple holding texts is concatenated); anything else
+    as ``str``."""
+    if isinstance(value, Text):
+        key = value.id  # the ids of Text(...) and error(...) are checked by tests/test_i18n.py
+        return text(key, lang, **{k: _value(v, lang) for k, v in value.values.items()})
+    return _value(value, lang)
+
+
+def _value(v: Any, lang: str) -> Any:
+    if isinstance(v, Text):
+        return render(v, lang)
+    if isinstance(v, list) and any(isinstance(x, Text) for x in v):
+        return "; ".join(render(x, lang) for x in v)
+    if isinstance(v, tuple) and any(isinstance(x, Text) for x in v):
+        return "".join(render(x, lang) for x in v)
+    return v
+
+
+def error(cls: type[E], key: str, /, fields: dict[str, Any] | None = None, **values: Any) -> E:
+    """An error of class ``cls`` whose message is text ``key`` (filled from ``values``): its
+    ``str`` is the English wording and its ``text`` lets the command word it in the operator's
+    language. ``fields`` are the error's structured fields."""
+    t = Text(key, values)
+    return cls(render(t, "en"), text=t, **(fields or {}))
+
+
+def message(exc: BaseException, lang: str = "vi") -> str:
+    """An exception's message in ``lang``: its ``text`` when it has one, else ``str(exc)``."""
+    t = getattr(exc, "text", None)
+    return render(t, lang) if isinstance(t, Text) else str(exc)

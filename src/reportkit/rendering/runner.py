@@ -31,6 +31,7 @@ from reportkit.errors import (
     ExportError,
     ParameterError,
     PeriodError,
+    Text,
     UnitError,
 )
 
@@ -257,22 +258,23 @@ def keep_failed(staged_ipynb: Path, final_dir: Path) -> dict[str, Path]:
 def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any],
               period_text: Any) -> tuple[dict[str, Any], Period | None, units.Unit | None]:
     """Check ``params`` against ``specs``; collect every problem, then raise them together."""
-    problems: list[str] = []
+    problems: list[Text | str] = []  # worded in the operator's language by the command
     clean: dict[str, Any] = {}
     period: Period | None = None
     unit: units.Unit | None = None
     unknown = [k for k in params if k not in specs]
     if unknown:
-        problems.append(f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
-                        f"{notebook.name} takes: {', '.join(specs) or 'nothing'}")
+        problems.append(Text("params.unknown", {
+            "names": ", ".join(map(repr, unknown)), "notebook": notebook.name,
+            "takes": ", ".join(specs) if specs else Text("params.nothing", {})}))
     # A None default means "required", except ``unit``: None there means the whole country.
-    problems += [f"missing {name!r} (its default is None)" for name, spec in specs.items()
+    problems += [Text("params.missing", {"name": repr(name)}) for name, spec in specs.items()
                  if spec.default is None and params.get(name) is None and name != "unit"]
     if period_text is not None:
         try:
             period = Period.parse(period_text)
         except PeriodError as exc:
-            problems.append(str(exc))
+            problems.append(exc.text or str(exc))
     for name, value in params.items():
         spec = specs.get(name)
         if spec is None or (value is None and spec.default is None):
@@ -284,7 +286,7 @@ def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any
                 unit = units.resolve(value, at=period.last)
                 clean[name] = unit.code
             except UnitError as exc:
-                problems.append(str(exc))
+                problems.append(exc.text or str(exc))
         elif name == "unit" and period_text is None:
             problems.append("unit needs a period to be resolved")
         elif name == "period":
@@ -294,8 +296,8 @@ def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any
         elif name == "marking" and (not isinstance(value, str)
                                     or unicodedata.normalize("NFC", value.strip())
                                     not in MARKINGS):
-            problems.append(f"marking must be one of {', '.join(map(repr, MARKINGS))}, got "
-                            f"{str(value)[:60]!r}")
+            problems.append(Text("params.marking", {"markings": ", ".join(map(repr, MARKINGS)),
+                                                    "got": repr(str(value)[:60])}))
         elif name == "marking":
             clean[name] = unicodedata.normalize("NFC", value.strip())
         elif name not in ("unit", "lang"):
@@ -304,9 +306,12 @@ def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any
         else:
             clean[name] = value
     if problems:
-        raise ParameterError(f"Bad parameters for {notebook.name}: " + "; ".join(problems),
-                             notebook=notebook.name, problems=problems, available=list(specs),
-                             unit=params.get("unit"), period=period_text)
+        raise i18n.error(ParameterError, "params.bad",
+                         {"notebook": notebook.name,
+                          "problems": [i18n.render(p, "en") for p in problems],
+                          "available": list(specs), "unit": params.get("unit"),
+                          "period": period_text},
+                         notebook=notebook.name, problems=problems)
     return clean, period, unit
 
 
