@@ -168,3 +168,20 @@ def test_unknown_language_and_missing_field_are_errors() -> None:
         text("common.total", "fr")
     with pytest.raises(KeyError, match="start"):
         text("petitions.window", "vi", end="30/9/2025")
+
+
+def test_every_receiving_agency_has_an_english_name() -> None:
+    from reportkit.core.schema import AGENCIES, AGENCY_NAMES, NOT_RECORDED, agency_label
+
+    assert "Sở Tài nguyên và Môi trường" in AGENCY_NAMES  # what offices write stays accepted
+    assert agency_label("Sở Tài nguyên và Môi trường", "en") == \
+        "Department of Natural Resources and Environment"
+    assert agency_label("  Sở  Tài nguyên và Môi trường ", "vi") == "Sở Tài nguyên và Môi trường"
+    for a in AGENCIES:
+        assert agency_label(a.name, "vi") == a.name
+        english = agency_label(a.name, "en")
+        assert english != a.name and english.isascii(), a.name
+    english = [agency_label(n, "en") for n in AGENCY_NAMES]
+    assert len(set(english)) == len(english)  # no two agencies share an English name
+    assert agency_label(NOT_RECORDED, "en") == "(not recorded)"
+    assert agency_label("Các cơ quan khác", "en") == "Các cơ quan khác"  # not an agency: as is

@@ -374,7 +374,7 @@ class Job:
     """One report to render, validated; ``input_hash`` names everything it depends on."""
 
     report: runner.PreparedReport
-    rel: str  # within the period folder: "15-lao-cai/province_report"
+    rel: str  # within the period folder: "15-lao-cai/province_report" (".en" for English)
     period_dir: Path
     input_hash: str
     inputs: dict[str, Any]
@@ -393,8 +393,8 @@ class Job:
 
     @property
     def stem(self) -> str:
-        """The notebook's file stem."""
-        return self.report.notebook.stem
+        """The report's file stem: the notebook's, with ".en" for an English report."""
+        return self.report.file_stem
 
     @property
     def unit(self) -> str | None:
@@ -671,7 +671,7 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
                     continue
                 final = rep.output_dir(root)
                 period_dir = final.parent
-                rel = f"{final.name}/{nb.path.stem}"
+                rel = f"{final.name}/{rep.file_stem}"
                 inputs = job_inputs(rep, nb_sha[nb.path], data, kernel=kernel)
                 marking = (rep.params["marking"] if "marking" in rep.params
                            else specs["marking"].default if "marking" in specs else None)

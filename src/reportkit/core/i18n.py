@@ -1050,6 +1050,42 @@ T: dict[str, tuple[str, str]] = {
     "plan.two_jobs": (
         "hai báo cáo cùng ghi {key} với đầu vào khác nhau (hai notebook cùng tên {name}?)",
         "two jobs write {key} with different inputs (two notebooks named {name}?)"),
+    # -- receiving agencies of transferred petitions (core.schema.AGENCIES); the Vietnamese
+    # -- name is what offices write, on the form and in the data
+    "agency.committee_province": ("UBND tỉnh", "Provincial People's Committee"),
+    "agency.committee_city": ("UBND thành phố", "City People's Committee"),
+    "agency.inspection_province": (
+        "Ủy ban Kiểm tra Tỉnh ủy",
+        "Inspection Commission of the Provincial Party Committee"),
+    "agency.inspection_city": (
+        "Ủy ban Kiểm tra Thành ủy",
+        "Inspection Commission of the City Party Committee"),
+    "agency.internal_affairs_province": (
+        "Ban Nội chính Tỉnh ủy",
+        "Internal Affairs Commission of the Provincial Party Committee"),
+    "agency.internal_affairs_city": (
+        "Ban Nội chính Thành ủy",
+        "Internal Affairs Commission of the City Party Committee"),
+    "agency.inspectorate_province": ("Thanh tra tỉnh", "Provincial Inspectorate"),
+    "agency.inspectorate_city": ("Thanh tra thành phố", "City Inspectorate"),
+    "agency.court_province": ("Tòa án nhân dân tỉnh", "Provincial People's Court"),
+    "agency.court_city": ("Tòa án nhân dân thành phố", "City People's Court"),
+    "agency.procuracy_province": ("Viện Kiểm sát nhân dân tỉnh", "Provincial People's Procuracy"),
+    "agency.procuracy_city": ("Viện Kiểm sát nhân dân thành phố", "City People's Procuracy"),
+    "agency.police_province": ("Công an tỉnh", "Provincial Police"),
+    "agency.police_city": ("Công an thành phố", "City Police"),
+    "agency.natural_resources": (
+        "Sở Tài nguyên và Môi trường",
+        "Department of Natural Resources and Environment"),
+    "agency.agriculture_environment": (
+        "Sở Nông nghiệp và Môi trường",
+        "Department of Agriculture and Environment"),
+    "agency.construction": ("Sở Xây dựng", "Department of Construction"),
+    "agency.justice": ("Sở Tư pháp", "Department of Justice"),
+    "agency.home_affairs": ("Sở Nội vụ", "Department of Home Affairs"),
+    "agency.district_committees": ("UBND cấp huyện", "District People's Committees"),
+    "agency.commune_committees": ("UBND cấp xã", "Commune People's Committees"),
+    "agency.not_recorded": ("(không ghi)", "(not recorded)"),
 }
 
 

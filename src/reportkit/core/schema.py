@@ -290,13 +290,23 @@ def category_label(column: str, value: str, lang: str = "vi") -> str:
 # (a petition received before a change may be transferred after it).
 @dataclass(frozen=True)
 class Agency:
-    """One receiving agency: its name, the unit kind it belongs to ("province", "city" or
-    None for both) and the days it existed (None: open-ended)."""
+    """One receiving agency: its key (its names are the texts ``agency.<key>`` of
+    :mod:`reportkit.core.i18n`), the unit kind it belongs to ("province", "city" or None for
+    both) and the days it existed (None: open-ended)."""
 
-    name: str
+    key: str
     kind: str | None = None
     valid_from: date | None = None
     valid_to: date | None = None
+
+    @property
+    def name(self) -> str:
+        """The name offices write (Vietnamese): what the form offers and ingest accepts."""
+        return self.label("vi")
+
+    def label(self, lang: str = "vi") -> str:
+        """The agency's name in ``lang``."""
+        return text(f"agency.{self.key}", lang)
 
     def in_force(self, first: date, last: date) -> bool:
         """Whether the agency existed on some day between ``first`` and ``last``."""
@@ -310,22 +320,35 @@ def _both_kinds(province: str, city: str, **kw: Any) -> tuple[Agency, Agency]:
 
 _DEPT_MERGER, _DISTRICTS_END = date(2025, 3, 1), date(2025, 7, 1)
 AGENCIES: tuple[Agency, ...] = (
-    *_both_kinds("UBND tỉnh", "UBND thành phố"),
-    *_both_kinds("Ủy ban Kiểm tra Tỉnh ủy", "Ủy ban Kiểm tra Thành ủy"),
-    *_both_kinds("Ban Nội chính Tỉnh ủy", "Ban Nội chính Thành ủy"),
-    *_both_kinds("Thanh tra tỉnh", "Thanh tra thành phố"),
-    *_both_kinds("Tòa án nhân dân tỉnh", "Tòa án nhân dân thành phố"),
-    *_both_kinds("Viện Kiểm sát nhân dân tỉnh", "Viện Kiểm sát nhân dân thành phố"),
-    *_both_kinds("Công an tỉnh", "Công an thành phố"),
-    Agency("Sở Tài nguyên và Môi trường", valid_to=_DEPT_MERGER - timedelta(days=1)),
-    Agency("Sở Nông nghiệp và Môi trường", valid_from=_DEPT_MERGER),
-    Agency("Sở Xây dựng"),
-    Agency("Sở Tư pháp"),
-    Agency("Sở Nội vụ"),
-    Agency("UBND cấp huyện", valid_to=_DISTRICTS_END - timedelta(days=1)),
-    Agency("UBND cấp xã"),
+    *_both_kinds("committee_province", "committee_city"),
+    *_both_kinds("inspection_province", "inspection_city"),
+    *_both_kinds("internal_affairs_province", "internal_affairs_city"),
+    *_both_kinds("inspectorate_province", "inspectorate_city"),
+    *_both_kinds("court_province", "court_city"),
+    *_both_kinds("procuracy_province", "procuracy_city"),
+    *_both_kinds("police_province", "police_city"),
+    Agency("natural_resources", valid_to=_DEPT_MERGER - timedelta(days=1)),
+    Agency("agriculture_environment", valid_from=_DEPT_MERGER),
+    Agency("construction"),
+    Agency("justice"),
+    Agency("home_affairs"),
+    Agency("district_committees", valid_to=_DISTRICTS_END - timedelta(days=1)),
+    Agency("commune_committees"),
 )
 AGENCY_NAMES: tuple[str, ...] = tuple(dict.fromkeys(a.name for a in AGENCIES))
+_AGENCY_BY_NAME = {a.name: a for a in AGENCIES}
+NOT_RECORDED = text("agency.not_recorded", "vi")  # a transfer whose agency was left blank
+
+
+def agency_label(name: str, lang: str = "vi") -> str:
+    """A receiving agency's name as written in the data (Vietnamese), in ``lang``: an English
+    report names "Sở Tài nguyên và Môi trường" the Department of Natural Resources and
+    Environment. A name that is not a listed agency (a row label such as "other agencies") is
+    returned as it is."""
+    if name == NOT_RECORDED:
+        return text("agency.not_recorded", lang)
+    agency = _AGENCY_BY_NAME.get(" ".join(str(name).split()))
+    return agency.label(lang) if agency else str(name)
 
 
 def agencies(first: date, last: date, kind: str | None = None) -> list[str]:

@@ -72,6 +72,11 @@ class PreparedReport:
     lang: str
     formats: tuple[str, ...]
 
+    @property
+    def file_stem(self) -> str:
+        """The report's file name without its suffix: see :func:`file_stem`."""
+        return file_stem(self.notebook.stem, self.lang)
+
     def output_dir(self, root: Path) -> Path:
         """The report's final folder under ``root``."""
         return output_dir(root, str(self.period), self.unit and self.unit.code,
@@ -173,6 +178,14 @@ def prepare_report(notebook: str | Path, *, unit: str | None = None, period: str
     if p is None:  # cannot happen: _validate raises when the period does not parse
         raise ParameterError(f"Not a period: {period!r}", period=period)
     return PreparedReport(path, clean, p, u, lang, tuple(formats))
+
+
+def file_stem(notebook_stem: str, lang: str) -> str:
+    """A report's file name without its suffix: the notebook's stem for a Vietnamese report
+    (``province_report``), with the language for another (``province_report.en``), so that
+    the two languages of one report sit side by side in one folder (and in the manifest)
+    instead of one overwriting the other."""
+    return notebook_stem if lang == "vi" else f"{notebook_stem}.{lang}"
 
 
 def output_dir(root: Path, period: str, unit_code: str | None, unit_slug: str | None) -> Path:
