@@ -64,6 +64,9 @@ REFUSALS = {
                          "invalid value for --timeout: must be a whole number of at least 1"),
     "missing option": (["run", NB, "--unit", "15"], 2, "thiếu tùy chọn --period",
                        "missing option --period"),
+    "misspelt option": (["run", NB, "--unit", "15", "--perod", "2025-Q3"], 2,
+                        "không có tùy chọn --perod. Có phải là --period?",
+                        "no such option --perod. Did you mean --period?"),
     "unknown marking": (["run", NB, "--unit", "15", "--period", "2025-Q3", "-p",
                          "marking=Secret"], 3,
                         "Tham số không hợp lệ cho province_report.ipynb: độ mật phải là một "

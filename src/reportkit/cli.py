@@ -87,10 +87,14 @@ class _Group(click.Group):
 
 def _usage_error(exc: click.UsageError, ctx: click.Context) -> None:
     """click's refusal of a command line, worded in the operator's language (a missing or
-    invalid option; other refusals keep click's wording), with the usage line."""
+    invalid or unknown option; other refusals keep click's wording), with the usage line."""
     lang = cli_lang(ctx)
     sub = exc.ctx or ctx
-    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+    if isinstance(exc, click.NoSuchOption):
+        close = sorted(exc.possibilities or [])
+        hint = i18n.text("cli.run.did_you_mean", lang, name=", ".join(close)) if close else ""
+        msg = i18n.text("cli.usage.no_such_option", lang, option=exc.option_name, hint=hint)
+    elif isinstance(exc, click.MissingParameter) and exc.param is not None:
         msg = i18n.text("cli.usage.missing_option", lang, option=_option_name(exc.param))
     elif isinstance(exc, click.BadParameter) and exc.param is not None:
         msg = i18n.text("cli.usage.bad_value", lang, option=_option_name(exc.param),

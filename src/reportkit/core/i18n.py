@@ -905,6 +905,9 @@ T: dict[str, tuple[str, str]] = {
     "cli.usage.not_positive": (
         "phải là số nguyên từ 1 trở lên, không phải {value}",
         "must be a whole number of at least 1, not {value}"),
+    "cli.usage.no_such_option": (
+        "không có tùy chọn {option}.{hint}",
+        "no such option {option}.{hint}"),
     "cli.usage.help": ("Xem '{command} -h' để biết cách dùng.", "Try '{command} -h' for help."),
     "cli.ingest.no_files": (
         "không có tệp .csv hoặc .xlsx nào trong {paths}",
