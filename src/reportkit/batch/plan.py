@@ -317,12 +317,11 @@ def check_output_root(root: Path, warehouse: Path) -> None:
     bad = (str(real) in _SYSTEM_FOLDERS or real == home
            or any(real == Path(t) or real.is_relative_to(t) for t in _SYSTEM_TREES))
     if bad:
-        raise ScheduleError(f"Refusing to write reports into {real}: give an output folder of "
-                          "its own (--out or the schedule's out:)", file=str(root))
+        raise i18n.error(ScheduleError, "plan.unsafe_out", {"file": str(root)}, folder=real)
     wh = warehouse.resolve()
     if real == wh or real.is_relative_to(wh):
-        raise ScheduleError(f"Refusing to write reports into the warehouse ({real}): give "
-                          "another output folder", file=str(root))
+        raise i18n.error(ScheduleError, "plan.out_in_warehouse", {"file": str(root)},
+                         folder=real)
 
 
 def split_period(p: Period, every: str | None) -> list[Period]:

@@ -1028,6 +1028,14 @@ T: dict[str, tuple[str, str]] = {
         "{where}: units phải là {sets} hoặc danh sách mã/tên đơn vị, không phải {got}",
         "{where}: units must be {sets} or a list of codes/names, got {got}"),
     # -- a batch that cannot be planned (batch.plan.plan_batch)
+    "plan.unsafe_out": (
+        "Từ chối ghi báo cáo vào {folder}: hãy cho một thư mục riêng cho báo cáo (--out hoặc "
+        "out: của lịch)",
+        "Refusing to write reports into {folder}: give an output folder of its own (--out or "
+        "the schedule's out:)"),
+    "plan.out_in_warehouse": (
+        "Từ chối ghi báo cáo vào kho dữ liệu ({folder}): hãy cho thư mục khác",
+        "Refusing to write reports into the warehouse ({folder}): give another output folder"),
     "plan.no_period": (
         "chưa có kỳ báo cáo: hãy cho period: trong lịch hoặc --period",
         "no period: give period: in the schedule or --period"),
