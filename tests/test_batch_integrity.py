@@ -83,7 +83,9 @@ def no_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def cli(*args: str) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args])
+    """The command, answering in English (these tests check the wording; tests/test_cli.py
+    checks that Vietnamese is the default)."""
+    return CliRunner().invoke(main, [str(a) for a in args], env={"REPORTKIT_LANG": "en"})
 
 
 def write_schedule(project: Path, name: str = "test", **data: Any) -> Path:

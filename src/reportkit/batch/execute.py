@@ -172,7 +172,7 @@ class Progress:
     def __call__(self, outcome: Outcome) -> None:
         self.done += 1
         who = f"{outcome.unit} ({outcome.unit_name})" if outcome.unit else "national"
-        line = (f"{outcome.status:<7} {Path(outcome.notebook).stem} {who} {outcome.period} in "
+        line = (f"{outcome.status:<7} {outcome.key.rsplit('/', 1)[-1]} {who} {outcome.period} in "
                 f"{outcome.seconds:.1f}s [{self.done}/{self.total}]")
         if outcome.error:
             line += f": {outcome.error}"
@@ -417,7 +417,7 @@ def summary_table(result: BatchResult, *, max_rows: int = 100, resume: str | Non
     if len(shown) > max_rows:
         shown = [o for o in result.outcomes if o.status != "skipped"]
         hidden = len(result.outcomes) - len(shown)
-    rows = [[Path(o.notebook).stem, _unit_cell(o.unit, o.unit_name), o.period, o.status,
+    rows = [[o.key.rsplit("/", 1)[-1], _unit_cell(o.unit, o.unit_name), o.period, o.status,
              f"{o.seconds:.1f}" if o.status in ("ok", "failed") and o.seconds else "",
              re.sub(r"\s+", " ", o.error or "")] for o in shown]
     text = _table(["report", "unit", "period", "status", "seconds", "error"], rows)

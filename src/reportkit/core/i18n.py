@@ -14,7 +14,11 @@ unknown id is an error that names the ids closest to it, and so is a missing fie
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, TypeVar
+
+from reportkit.errors import ReportkitError, Text
+
+E = TypeVar("E", bound=ReportkitError)
 
 LANGS: tuple[str, ...] = ("vi", "en")
 
@@ -42,6 +46,47 @@ T: dict[str, tuple[str, str]] = {
     "period.year": ("năm {y}", "{y}"),
     "period.term": ("nhiệm kỳ {y} - {y2}", "term {y}–{y2}"),
     "period.range": ("từ {a} đến {b}", "{a} – {b}"),
+    # -- a period code that does not parse (core.periods)
+    "period.bad": (
+        "Không đọc được kỳ báo cáo {code}: {reason}.{did} Các dạng được chấp nhận: {accepted}.",
+        "Cannot read period {code}: {reason}.{did} Accepted forms: {accepted}."),
+    "period.bad.did_you_mean": (" Có phải là {hint}?", " Did you mean {hint}?"),
+    "period.accepted": (
+        "2025-07 (tháng), 2025-Q3 (quý), 2025-H1 (6 tháng), 2025-9M (9 tháng), 2025 (năm), "
+        "2020-2025 (nhiệm kỳ), 2016-07..2018-12 (khoảng tháng), last-month, last-quarter, "
+        "last-half, last-year, this-year-to-date",
+        "2025-07 (month), 2025-Q3 (quarter), 2025-H1 (half year), 2025-9M (nine months), "
+        "2025 (year), 2020-2025 (term), 2016-07..2018-12 (range of months), last-month, "
+        "last-quarter, last-half, last-year, this-year-to-date"),
+    "period.bad.not_string": (
+        "mã kỳ báo cáo phải là chuỗi ký tự, không phải {type}",
+        "a period code must be a string, got {type}"),
+    "period.bad.empty": ("mã trống", "it is empty"),
+    "period.bad.range_syntax": (
+        "một khoảng là hai mã nối bằng '..'",
+        "a range is two codes joined by '..'"),
+    "period.bad.range_order": (
+        "khoảng kết thúc ({end}) trước khi bắt đầu ({start})",
+        "the range ends ({end}) before it starts ({start})"),
+    "period.bad.month": (
+        "tháng phải từ 01 đến 12, không phải {got}",
+        "month must be 01-12, got {got}"),
+    "period.bad.quarter": (
+        "quý phải từ 1 đến 4, không phải {got}",
+        "quarter must be 1-4, got {got}"),
+    "period.bad.half": (
+        "nửa năm phải là 1 hoặc 2, không phải {got}",
+        "half must be 1 or 2, got {got}"),
+    "period.bad.term": (
+        "nhiệm kỳ phải kết thúc sau khi bắt đầu, không phải {y} đến {y2}",
+        "a term must end after it starts, got {y} to {y2}"),
+    "period.bad.no_year": (
+        "thiếu năm (viết ví dụ 2025-Q3)",
+        "the year is missing (write e.g. 2025-Q3)"),
+    "period.bad.not_code": ("không phải mã kỳ báo cáo", "not a period code"),
+    "period.bad.ytd_january": (
+        "vào ngày {today} chưa có tháng nào của năm {year} kết thúc; dùng last-year hoặc {last}",
+        "no month of {year} is complete on {today}; use last-year or {last}"),
     # -- words on the charts (presentation.charts)
     "chart.target": ("Mục tiêu", "Target"),
     "chart.national": ("Toàn quốc", "National"),
@@ -50,6 +95,14 @@ T: dict[str, tuple[str, str]] = {
     "chart.last_year": ("Cùng kỳ năm trước", "Same period last year"),
     "chart.no_data": ("Không có số liệu", "No data"),
     "chart.rank": ("Hạng {rank}/{n}", "Rank {rank} of {n}"),
+    "chart.no_data_for": ("Không có số liệu của {name}.", "No data for {name}."),
+    "chart.small_note": (
+        "Số lượng dưới {t} được ghi “<{t}”{extra}.",
+        "Counts below {t} are shown as “<{t}”{extra}."),
+    "chart.small_note.totals_hidden": (
+        "; không ghi tổng của dòng có số này",
+        "; totals of rows containing them are not shown"),
+    "chart.share_of": ("(%): tỷ lệ so với “{first}”.", "(%): share of “{first}”."),
     # -- the numbers of the petitions analysis (analysis.petitions)
     "petitions.stage.received": ("Tiếp nhận", "Received"),
     "petitions.stage.within": ("Thuộc thẩm quyền", "Within jurisdiction"),
@@ -577,6 +630,516 @@ T: dict[str, tuple[str, str]] = {
     "dashboard.small_note.values": (
         "Không hiển thị giá trị tính từ dưới {t} người, đơn.",
         "Values resting on fewer than {t} people or petitions are not shown."),
+    # -- problems ingest reports (intake.messages, readers, validation, loading)
+    "ingest.empty": ("tệp rỗng", "the file is empty"),
+    "ingest.too_big": (
+        "tệp dung lượng {size}, vượt giới hạn {limit}",
+        "the file is {size}, more than the limit of {limit}"),
+    "ingest.too_many_rows": (
+        "tệp có hơn {limit:,} dòng (giới hạn)",
+        "the file has more than {limit:,} rows (the limit)"),
+    "ingest.too_many_cells": (
+        "sổ tính có hơn {limit:,} ô (giới hạn)",
+        "the workbook has more than {limit:,} cells (the limit)"),
+    "ingest.too_many_cols": (
+        "có dữ liệu ở cột thứ {n}, vượt giới hạn {limit} cột",
+        "data in column {n}, beyond the limit of {limit} columns"),
+    "ingest.csv_is_zip": (
+        "tệp .csv này thực ra là tệp Excel (ZIP): đổi đuôi thành .xlsx",
+        "this .csv file is really an Excel workbook (ZIP): rename it to .xlsx"),
+    "ingest.ole": (
+        "tệp Excel 97-2003 (.xls) cũ: mở bằng Excel và lưu lại dạng .xlsx",
+        "an old Excel 97-2003 (.xls) file: open it in Excel and save it as .xlsx"),
+    "ingest.pdf": ("tệp PDF, không phải bảng dữ liệu", "a PDF document, not a spreadsheet"),
+    "ingest.html": (
+        "tệp HTML (trang web), không phải bảng dữ liệu",
+        "an HTML page, not a spreadsheet or CSV"),
+    "ingest.binary": ("tệp nhị phân, không phải văn bản CSV", "binary data, not a CSV text file"),
+    "ingest.xlsx_is_text": (
+        "tệp .xlsx này thực ra là tệp văn bản (CSV): đổi đuôi thành .csv",
+        "this .xlsx file is really a text (CSV) file: rename it to .csv"),
+    "ingest.bad_zip": (
+        "tệp .xlsx bị hỏng hoặc không đầy đủ (không phải tệp ZIP hợp lệ)",
+        "damaged or truncated: not a valid .xlsx (ZIP) file"),
+    "ingest.zip_not_excel": (
+        "tệp ZIP nhưng không phải sổ tính Excel",
+        "a ZIP archive but not an Excel workbook"),
+    "ingest.zip_members": (
+        "tệp .xlsx có {n} thành phần (giới hạn {limit})",
+        "the .xlsx holds {n} parts (the limit is {limit})"),
+    "ingest.zip_ratio": (
+        "thành phần {name} giãn nở {ratio:,.0f} lần (giới hạn {limit:,.0f}): từ chối vì có "
+        "thể là bom ZIP",
+        "part {name} would expand {ratio:,.0f} times (limit {limit:,.0f}): refused as a "
+        "possible ZIP bomb"),
+    "ingest.zip_size": (
+        "giải nén ra {size} (giới hạn {limit}): từ chối vì có thể là bom ZIP",
+        "it would expand to {size} (limit {limit}): refused as a possible ZIP bomb"),
+    "ingest.xml_dtd": (
+        "thành phần XML {name} khai báo DTD/thực thể (có thể là bom XML): từ chối",
+        "XML part {name} declares a DTD or entities (possible XML bomb): refused"),
+    "ingest.encoding": (
+        "không giải mã được văn bản: hãy lưu tệp dạng CSV UTF-8",
+        "cannot decode the text: save the file as CSV UTF-8"),
+    "ingest.unsupported": (
+        "loại tệp {suffix} không được hỗ trợ: gửi tệp .xlsx hoặc .csv",
+        "unsupported file type {suffix!r}: send .xlsx or .csv"),
+    "ingest.read_error": ("không đọc được tệp ({error})", "cannot read the file ({error})"),
+    "ingest.no_header": (
+        "không tìm thấy dòng tiêu đề: cần các cột như {examples}",
+        "no header row found: expected column headers such as {examples}"),
+    "ingest.no_data_sheet": (
+        "không trang tính nào có các cột tiêu đề cần thiết (các trang: {sheets})",
+        "no sheet has the expected column headers (sheets: {sheets})"),
+    "ingest.hidden_only": (
+        "dữ liệu nằm ở trang tính ẩn {name!r}: hãy bỏ ẩn trang",
+        "the data is on the hidden sheet {name!r}: unhide it"),
+    "ingest.no_rows": (
+        "tệp có tiêu đề nhưng không có dòng dữ liệu",
+        "the file has headers but no data rows"),
+    "ingest.missing_col": ("thiếu cột {label} ({name})", "missing column {label} ({name})"),
+    "ingest.did_you_mean": ("; có phải là cột {header!r}?", "; is it the column {header!r}?"),
+    "ingest.unknown_col": ("cột không có trong mẫu: {header!r}", "unknown column {header!r}"),
+    "ingest.suggest_col": ("; có phải là {label} ({name})?", "; did you mean {label} ({name})?"),
+    "ingest.unnamed_col": (
+        "cột {letter} có dữ liệu nhưng không có tiêu đề",
+        "column {letter} has data but no header"),
+    "ingest.dup_col": (
+        "cột {name} xuất hiện hai lần (cột {a} và {b})",
+        "column {name} appears twice (columns {a} and {b})"),
+    "ingest.ragged": (
+        "dòng có {n} ô, dòng tiêu đề có {m}",
+        "the row has {n} cells, the header has {m}"),
+    "ingest.row_order": (
+        "các dòng của trang tính không theo thứ tự (dòng {n} sau dòng {prev}): hãy mở tệp "
+        "bằng Excel và lưu lại",
+        "the sheet stores its rows out of order (row {n} after row {prev}): open and save the "
+        "file in Excel"),
+    "ingest.formula": (
+        "công thức chưa có giá trị lưu sẵn: hãy mở tệp bằng Excel và lưu lại",
+        "formula without a saved value: open and save the file in Excel"),
+    "ingest.merged": (
+        "các ô {ref} bị gộp qua nhiều cột: bỏ gộp và nhập mỗi ô một giá trị",
+        "cells {ref} are merged across columns: unmerge them and enter one value per cell"),
+    "ingest.not_number": ("không phải là số", "not a number"),
+    "ingest.excel_error": (
+        "giá trị lỗi của Excel: sửa công thức",
+        "an Excel error value: fix the formula"),
+    "ingest.not_date": (
+        "không phải ngày (dùng YYYY-MM-DD hoặc DD/MM/YYYY)",
+        "not a date (use YYYY-MM-DD or DD/MM/YYYY)"),
+    "ingest.not_month": (
+        "không phải tháng (dùng YYYY-MM hoặc MM/YYYY)",
+        "not a month (use YYYY-MM or MM/YYYY)"),
+    "ingest.not_bool": ("không phải Có/Không", "not yes/no (Có/Không)"),
+    "ingest.required_count": (
+        "bắt buộc nhập (ghi 0 nếu không có)",
+        "a value is required (write 0 if there were none)"),
+    "ingest.row_empty": (
+        "{n} ô bắt buộc để trống ({columns})",
+        "{n} required cells are empty ({columns})"),
+    "ingest.unit_mismatch": (
+        "tên đơn vị {name!r} là {other} (mã {other_code}) vào ngày {when}, khác mã đơn vị {code}",
+        "unit name {name!r} is {other} (code {other_code}) on {when}, not unit code {code}"),
+    "ingest.form_unit": (
+        "đơn vị của dòng ({code}) khác đơn vị của biểu mẫu ({unit}, mã {form_code}; {source})",
+        "the row's unit ({code}) is not the form's unit ({unit}, code {form_code}; {source})"),
+    "ingest.outside_period": (
+        "{when} nằm ngoài kỳ báo cáo của biểu mẫu {period} ({label}; {source})",
+        "{when} is outside the form's period {period} ({label}; {source})"),
+    "ingest.bad_period": (
+        "kỳ báo cáo {text!r} của biểu mẫu không hợp lệ (ví dụ 2025-Q3)",
+        "the form's period {text!r} is not a period code (e.g. 2025-Q3)"),
+    "ingest.dup_id_call": (
+        "số hiệu đơn trùng với đơn của đơn vị khác ({others})",
+        "petition id also used by another unit ({others})"),
+    "ingest.dup_id_wh": (
+        "số hiệu đơn đã có trong kho dữ liệu cho đơn vị {others}",
+        "petition id already loaded for unit {others}"),
+    "ingest.more": ("… và {n} lỗi khác không liệt kê", "… and {n} more problem(s) not listed"),
+    "ingest.merged_into": (
+        "{unit} đã được hợp nhất vào {successor} từ ngày {when}",
+        "{unit} was merged into {successor} on {when}"),
+    "ingest.no_unit": ("không có đơn vị {text!r}", "no unit {text!r}"),
+    "ingest.unit_gone": (
+        "đơn vị {unit} không tồn tại vào ngày {when}",
+        "unit {unit} did not exist on {when}"),
+    "ingest.not_regular": (
+        "không phải tệp thông thường ({kind}): không đọc, không sao chép; hãy gửi chính tệp "
+        ".csv hoặc .xlsx",
+        "not a regular file ({kind}): not read and not copied; send the .csv or .xlsx file itself"),
+    "ingest.kind_symlink": ("liên kết tượng trưng", "a symbolic link"),
+    "ingest.kind_fifo": ("đường ống có tên (FIFO)", "a named pipe (FIFO)"),
+    "ingest.kind_device": ("tệp thiết bị", "a device"),
+    "ingest.kind_socket": ("socket", "a socket"),
+    "ingest.kind_folder": ("thư mục", "a folder"),
+    "ingest.kind_other": ("loại đặc biệt", "a special file"),
+    "ingest.unexpected": (
+        "lỗi không lường trước khi {stage} ({error}); tệp được cách ly, các tệp khác vẫn được "
+        "xử lý",
+        "unexpected failure while {stage} ({error}); this file is quarantined, the other "
+        "files go on"),
+    "ingest.stage_read": ("đọc tệp", "reading the file"),
+    "ingest.stage_validate": ("kiểm tra dữ liệu", "checking the data"),
+    "ingest.stage_write": ("ghi vào kho dữ liệu", "writing to the warehouse"),
+    "ingest.ignored_suffix": (
+        "bỏ qua: không phải tệp .csv hoặc .xlsx",
+        "ignored: not a .csv or .xlsx file"),
+    "ingest.ignored_hidden": ("bỏ qua: tệp hoặc thư mục ẩn", "ignored: a hidden file or folder"),
+    "ingest.ignored_lock": ("bỏ qua: tệp khóa của Excel (~$)", "ignored: an Excel lock file (~$)"),
+    "ingest.ignored_special": (
+        "bỏ qua: không phải tệp thông thường ({kind})",
+        "ignored: not a regular file ({kind})"),
+    # -- rule texts of the data contracts (core.schema.find_problems)
+    "schema.missing_column": ("thiếu cột {name}", "missing column {name}"),
+    "schema.required": ("bắt buộc nhập", "a value is required"),
+    "schema.non_negative": ("không được là số âm", "must not be negative"),
+    "schema.whole_number": ("phải là số nguyên", "must be a whole number"),
+    "schema.upper_bound": ("không được lớn hơn {upper}", "must not exceed {upper}"),
+    "schema.category": ("phải là một trong: {values}", "must be one of: {values}"),
+    "schema.unit_code": ("mã đơn vị gồm 2 chữ số", "a unit code is two digits"),
+    "schema.future_date": ("ngày ở tương lai", "date is in the future"),
+    "schema.duplicate_key": ("trùng khóa {key}", "duplicate key {key}"),
+    "schema.not_in_list": (
+        "{name} ({label}): không có trong danh mục {n} giá trị (ví dụ: {examples}); chọn "
+        "trong danh sách của biểu mẫu",
+        "{name} ({label}): not in the list of {n} accepted values (e.g. {examples}); pick one "
+        "from the form's dropdown"),
+    # -- names of units and offices (core.units)
+    "unit.day": ("{d}/{m}/{y}", "{d} {month_en} {y}"),
+    "unit.with_code": ("{name} (mã {code})", "{name} (code {code})"),
+    "unit.merged": (
+        "{old} đã được hợp nhất vào {new} từ ngày {when}",
+        "{old} was merged into {new} on {when}"),
+    "unit.not_before_merger": (
+        "{unit} không tồn tại trước ngày {when}",
+        "{unit} did not exist before {when}"),
+    "unit.recorded_from": (
+        "{unit} chỉ có số liệu từ ngày {when}",
+        "{unit} is only recorded from {when}"),
+    "unit.unknown_name": ("Không có đơn vị tên {name}{hint}", "No unit named {name}{hint}"),
+    "unit.did_you_mean": ("; có phải: {names}?", "; did you mean: {names}?"),
+    "unit.unknown_code": ("Không có đơn vị mã {code}", "No unit with code {code}"),
+    "units.office.province": (
+        "Văn phòng Tỉnh ủy {name}",
+        "Office of the {name} Provincial Party Committee"),
+    "units.office.city": (
+        "Văn phòng Thành ủy {name}",
+        "Office of the {name} City Party Committee"),
+    "units.office.central": ("Văn phòng Trung ương Đảng", "Central Party Office"),
+    "units.national": ("Toàn quốc", "National"),
+    # -- where ingest found a value, and how it words its outcomes (intake)
+    "ingest.where.file": ("theo tên tệp", "from the file name"),
+    "ingest.where.cell": ("ô {cell}", "cell {cell}"),
+    "ingest.unit_suggestions": ("; có phải: {names}?", "; did you mean: {names}?"),
+    "ingest.outcome.rows": ("{n} dòng", "{n} rows"),
+    "ingest.outcome.replacing": (
+        "; {scope}: {old} → {new} dòng, thay {prev}",
+        "; {scope}: {old} → {new} rows, replacing {prev}"),
+    "ingest.outcome.problems": ("{n} lỗi: {first}", "{n} problem(s): {first}"),
+    "ingest.problems.head": ("{path}: bị từ chối, {n} lỗi", "{path}: rejected, {n} problem(s)"),
+    "ingest.problems.sheet": ("trang {sheet!r}", "sheet {sheet!r}"),
+    "ingest.problems.row": ("dòng {row}", "row {row}"),
+    "ingest.problems.column": ("cột {column}", "column {column}"),
+    "ingest.problems.value": (" (giá trị: {value!r})", " (value: {value!r})"),
+    "ingest.problems.more": ("  … và {n} lỗi khác", "  … and {n} more"),
+    "ingest.problems.report": ("  báo cáo: {path}", "  report: {path}"),
+    # -- titles of the rendered reports, by notebook (rendering.runner.report_title)
+    "report.title.province_report": (
+        "Báo cáo kết quả công tác văn phòng cấp ủy",
+        "Party committee office report"),
+    "report.title.national_summary": (
+        "Tổng hợp kết quả công tác văn phòng tỉnh ủy, thành ủy",
+        "National summary of the provincial offices"),
+    "report.title.petitions": ("Tình hình tiếp nhận, xử lý đơn, thư", "Petitions and letters"),
+    "report.title.data_quality": ("Tình hình gửi số liệu", "Data quality"),
+    # -- the XLSX submission form (intake.forms); a form shows both languages at once
+    "form.title_activity": (
+        "BÁO CÁO KẾT QUẢ CÔNG TÁC VĂN PHÒNG CẤP ỦY",
+        "OFFICE ACTIVITY REPORT"),
+    "form.title_petitions": ("SỔ THEO DÕI ĐƠN, THƯ", "PETITION AND LETTER RECORDS"),
+    "form.where.province": ("TỈNH {name}", "{name} PROVINCE"),
+    "form.where.city": ("THÀNH PHỐ {name}", "{name} CITY"),
+    "form.unit": ("Đơn vị", "Unit"),
+    "form.code": ("Mã đơn vị", "Unit code"),
+    "form.period": ("Kỳ báo cáo", "Period"),
+    "form.hint": (
+        "Nhập số liệu vào các ô màu trắng; ô màu xám đã điền sẵn và bị khóa.",
+        "Enter figures in the white cells; grey cells are pre-filled and locked."),
+    "form.sheet_activity": ("Báo cáo", "Report"),
+    "form.sheet_petitions": ("Đơn thư", "Petitions"),
+    "form.sheet_help": ("Hướng dẫn", "Instructions"),
+    "form.sheet_lists": ("Danh mục", "Lists"),
+    "form.whole": ("Nhập số nguyên từ 0 đến {max}.", "Enter a whole number from 0 to {max}."),
+    "form.date": ("Nhập ngày (dd/mm/yyyy).", "Enter a date (dd/mm/yyyy)."),
+    "form.pick": ("Chọn một giá trị trong danh sách.", "Pick a value from the list."),
+    "form.bad": ("Giá trị không hợp lệ", "Invalid value"),
+    "form.agency": (
+        "Chọn cơ quan nhận chuyển trong danh sách.",
+        "Pick the receiving agency from the list."),
+    "form.cccd_title": ("Số CCCD", "CCCD number"),
+    "form.cccd": (
+        "Số căn cước công dân: đúng 12 chữ số, giữ cả số 0 ở đầu; không dấu cách.",
+        "Citizen ID (CCCD): exactly 12 digits, leading zeros kept; no spaces."),
+    "form.phone_title": ("Số điện thoại", "Phone number"),
+    "form.phone": (
+        "Di động 10 chữ số bắt đầu bằng 0 (máy bàn 11 chữ số bắt đầu bằng 02), hoặc +84 thay "
+        "cho số 0; chỉ ghi chữ số, không dấu cách, dấu chấm.",
+        "Mobile: 10 digits starting with 0 (fixed line: 11 digits starting with 02), or +84 in "
+        "place of the 0; digits only, no spaces or dots."),
+    "form.page": ("Trang &P/&N", "Page &P of &N"),
+    "form.yes": ("Có", "Yes"),
+    "form.no": ("Không", "No"),
+    "form.help.0": ("HƯỚNG DẪN ĐIỀN BIỂU MẪU", "HOW TO FILL IN THIS FORM"),
+    "form.help.1": (
+        "1. Đơn vị và kỳ báo cáo đã được điền sẵn và khóa; không sửa, không đổi tên trang tính.",
+        "1. The unit and the period are pre-filled and locked; do not change them or rename "
+        "sheets."),
+    "form.help.2": (
+        "2. Trang «Báo cáo»: mỗi dòng là một tháng. Nhập số nguyên từ 0 trở lên (ghi 0 nếu "
+        "không có), không để trống, không ghi chữ.",
+        "2. 'Report' sheet: one row per month. Enter whole numbers, 0 or more (write 0 if there "
+        "were none); no blanks, no text."),
+    "form.help.3": (
+        "3. Trang «Đơn thư»: mỗi dòng một đơn, thư; chọn các giá trị phân loại trong danh sách; "
+        "ngày ghi dd/mm/yyyy. Nhiều hơn {rows} đơn: dùng tệp CSV mẫu kèm theo.",
+        "3. 'Petitions' sheet: one row per petition or letter; pick categories from the lists; "
+        "dates as dd/mm/yyyy. More than {rows} petitions: use the CSV template instead."),
+    "form.help.4": (
+        "4. Không dùng công thức; nếu có, hãy mở tệp bằng Excel và lưu lại trước khi gửi.",
+        "4. No formulas; if there are any, open the file in Excel and save it before sending."),
+    "form.help.5": (
+        "5. Gửi lại tệp đã sửa cho cùng đơn vị và kỳ sẽ thay thế số liệu đã gửi (có ghi vết).",
+        "5. Sending a corrected file for the same unit and period replaces the earlier figures "
+        "(the replacement is logged)."),
+    "form.help.6": (
+        "6. Thông tin cá nhân của người gửi đơn chỉ dùng để quản lý, không đưa vào báo cáo.",
+        "6. Petitioners' personal data is kept for case management and never shown in "
+        "reports."),
+    "form.help.col.column": ("Cột", "Column"),
+    "form.help.col.other_lang": ("Column (English)", "Cột (tiếng Việt)"),
+    "form.help.col.field": ("Tên trường", "Field name"),
+    "form.help.col.required": ("Bắt buộc", "Required"),
+    "form.help.col.rules": ("Quy tắc", "Rules"),
+    "form.help.required": ("có", "yes"),
+    "form.rule.count": ("số nguyên ≥ 0", "whole number ≥ 0"),
+    "form.rule.date": ("ngày dd/mm/yyyy, không ở tương lai", "date dd/mm/yyyy, not in the future"),
+    "form.rule.month": ("tháng YYYY-MM", "month YYYY-MM"),
+    "form.rule.bool": ("Có / Không", "Yes / No"),
+    "form.rule.pii": (
+        "thông tin cá nhân, không đưa vào báo cáo",
+        "personal data, never shown in reports"),
+    "form.rule.code": ("mã 2 chữ số", "two-digit code"),
+    "form.rule.agency": (
+        "chọn trong danh sách cơ quan (trang «Danh mục»)",
+        "pick from the list of agencies (the 'Lists' sheet)"),
+    # -- changes written in words (core.fmt.change)
+    "fmt.unchanged": ("không thay đổi", "unchanged"),
+    "fmt.up": ("tăng {size}", "up {size}"),
+    "fmt.down": ("giảm {size}", "down {size}"),
+    # -- the command's own messages (cli); "cli.usage.*" reword click's refusals
+    "cli.error": ("lỗi", "error"),
+    "cli.could_not_run": ("không chạy được: {error}", "could not run: {error}"),
+    "cli.usage.missing_option": ("thiếu tùy chọn {option}", "missing option {option}"),
+    "cli.usage.bad_value": (
+        "giá trị không hợp lệ cho {option}: {reason}",
+        "invalid value for {option}: {reason}"),
+    "cli.usage.not_whole": ("{value!r} không phải số nguyên", "{value!r} is not a whole number"),
+    "cli.usage.not_positive": (
+        "phải là số nguyên từ 1 trở lên, không phải {value}",
+        "must be a whole number of at least 1, not {value}"),
+    "cli.usage.no_such_option": (
+        "không có tùy chọn {option}.{hint}",
+        "no such option {option}.{hint}"),
+    "cli.usage.help": ("Xem '{command} -h' để biết cách dùng.", "Try '{command} -h' for help."),
+    "cli.ingest.no_files": (
+        "không có tệp .csv hoặc .xlsx nào trong {paths}",
+        "no .csv or .xlsx files in {paths}"),
+    "cli.ingest.loaded": ("đã nạp", "loaded"),
+    "cli.ingest.would_load": ("sẽ nạp", "would load"),
+    "cli.ingest.changed": (
+        ", {n} dòng thay bằng số liệu mới",
+        ", {n} row(s) replaced with new figures"),
+    "cli.ingest.summary": (
+        "{verb} {loaded} tệp ({rows} dòng), từ chối {rejected}, bỏ qua {skipped} không đổi, "
+        "{ignored} không phải .csv/.xlsx{changed}, trong {seconds}s",
+        "{verb} {loaded} file(s) ({rows} rows), rejected {rejected}, skipped {skipped} "
+        "unchanged, ignored {ignored} not .csv/.xlsx{changed}, in {seconds}s"),
+    "cli.no_warehouse_data": (
+        "kho dữ liệu {root} chưa có số liệu: hãy chạy `reportkit ingest` trước",
+        "no data in the warehouse at {root}: run `reportkit ingest` first"),
+    "cli.no_data_for_period": (
+        "chưa có số liệu nào được gửi cho kỳ {period}",
+        "no data was submitted for {period}"),
+    "cli.summary.full_processing": ("Đơn vị xử lý 100% đơn, thư", "Units at 100%"),
+    "cli.run.needs_unit": (
+        "{notebook} là báo cáo của một đơn vị: hãy cho --unit (ví dụ --unit {example})",
+        "{notebook} is a report on one unit: give --unit (e.g. --unit {example})"),
+    "cli.run.param_syntax": (
+        "--param nhận TÊN=GIÁ_TRỊ, không phải {item}",
+        "--param takes NAME=VALUE, got {item}"),
+    "cli.run.failed": (
+        "{error}\n  notebook lỗi được giữ tại {ipynb}",
+        "{error}\n  failed notebook kept at {ipynb}"),
+    "cli.run.done": ("xong trong {seconds}s", "done in {seconds}s"),
+    "cli.run.no_notebook": (
+        "không có notebook {path}.{hint} Các notebook có: {listing}",
+        "no notebook at {path}.{hint} Notebooks: {listing}"),
+    "cli.run.did_you_mean": (" Có phải là {name}?", " Did you mean {name}?"),
+    "cli.run.none_found": ("không có", "none found"),
+    # -- notebook parameters refused before any kernel starts (rendering.runner)
+    "params.bad": (
+        "Tham số không hợp lệ cho {notebook}: {problems}",
+        "Bad parameters for {notebook}: {problems}"),
+    "params.unknown": (
+        "tham số không có trong notebook: {names}; {notebook} nhận: {takes}",
+        "unknown parameter(s) {names}; {notebook} takes: {takes}"),
+    "params.nothing": ("không tham số nào", "nothing"),
+    "params.missing": (
+        "thiếu {name} (giá trị mặc định là None)",
+        "missing {name} (its default is None)"),
+    "params.marking": (
+        "độ mật phải là một trong {markings}, không phải {got}",
+        "marking must be one of {markings}, got {got}"),
+    # -- the warehouse missing or empty (store.warehouse, batch.plan)
+    "warehouse.missing": (
+        "Không có kho dữ liệu tại {root}: hãy chạy `reportkit ingest` trước",
+        "No warehouse at {root}: run `reportkit ingest` first"),
+    "warehouse.missing_batch": (
+        "Không có kho dữ liệu tại {root}: hãy chạy `reportkit ingest` trước, hoặc cho "
+        "--warehouse (hoặc $REPORTKIT_WAREHOUSE)",
+        "No warehouse at {root}: run `reportkit ingest` first, or give --warehouse (or "
+        "$REPORTKIT_WAREHOUSE)"),
+    "warehouse.empty": (
+        "Kho dữ liệu tại {root} chưa có số liệu: hãy chạy `reportkit ingest` trước",
+        "The warehouse at {root} holds no data: run `reportkit ingest` first"),
+    # -- a schedule that is wrong (batch.plan.load_schedule); every problem is listed
+    "schedule.bad": ("Lịch {path}: {problems}", "Schedule {path}: {problems}"),
+    "schedule.not_mapping": (
+        "Lịch {path} phải là một danh sách khóa: giá trị",
+        "Schedule {path} must be a mapping of keys"),
+    "schedule.unknown_keys": (
+        "khóa không hợp lệ {names}; lịch nhận: {takes}",
+        "unknown key(s) {names}; a schedule takes: {takes}"),
+    "schedule.no_notebooks": (
+        "hãy cho notebook cần chạy: notebooks: [notebooks/x.ipynb]",
+        "give the notebook(s) to run: notebooks: [notebooks/x.ipynb]"),
+    "schedule.notebook_item": (
+        "notebooks[{i}]: cần một đường dẫn hoặc một mục có 'path', không phải {got}",
+        "notebooks[{i}]: a path or a mapping with 'path', got {got}"),
+    "schedule.notebook_keys": (
+        "notebooks[{i}]: khóa không hợp lệ {names}; nhận {takes}",
+        "notebooks[{i}]: unknown key(s) {names}; takes {takes}"),
+    "schedule.notebook_params": (
+        "notebooks[{i}].params phải là danh sách khóa: giá trị",
+        "notebooks[{i}].params must be a mapping"),
+    "schedule.notebook_outside": (
+        "notebooks[{i}]: {path} nằm ngoài {folder}; lịch chỉ được nêu các notebook của dự án "
+        "(--notebooks DIR cho phép thêm thư mục khác)",
+        "notebooks[{i}]: {path} is outside {folder}; a schedule may only name the project's "
+        "notebooks (--notebooks DIR allows another folder)"),
+    "schedule.periods": (
+        "kỳ báo cáo phải là chữ như 2025-Q3 hoặc last-quarter (số phải để trong nháy: '2025')",
+        "period(s) must be text such as 2025-Q3 or last-quarter (quote numbers: '2025')"),
+    "schedule.every": (
+        "every phải là một trong {every}, không phải {got}",
+        "every must be one of {every}, got {got}"),
+    "schedule.formats": (
+        "formats phải là danh sách gồm html, pdf, docx; không phải {got}",
+        "formats must be a list of html, pdf, docx; got {got}"),
+    "schedule.lang": (
+        "lang phải là một trong {langs}, không phải {got}",
+        "lang must be one of {langs}, got {got}"),
+    "schedule.params": (
+        "params phải là danh sách tham số của notebook (khóa: giá trị)",
+        "params must be a mapping of notebook parameters"),
+    "schedule.timeouts": (
+        "timeouts nhận cell và job, là số giây nguyên > 0",
+        "timeouts takes cell and job, in whole seconds > 0"),
+    "schedule.limits": (
+        "limits nhận kernel_memory_mb và output_mb, là số nguyên > 0",
+        "limits takes kernel_memory_mb and output_mb, whole numbers > 0"),
+    "schedule.warm": ("warm phải là danh sách tên module", "warm must be a list of module names"),
+    "schedule.workers": (
+        "workers phải là số nguyên >= 1, không phải {got}",
+        "workers must be a whole number >= 1, got {got}"),
+    "schedule.out": ("out phải là đường dẫn thư mục", "out must be a folder path"),
+    "schedule.unit_codes_text": (
+        "{where}: mã đơn vị phải là chữ (để trong nháy: '01', không phải 01); nhận được {got}",
+        "{where}: unit codes must be text (quote them: '01', not 01); got {got}"),
+    "schedule.units": (
+        "{where}: units phải là {sets} hoặc danh sách mã/tên đơn vị, không phải {got}",
+        "{where}: units must be {sets} or a list of codes/names, got {got}"),
+    # -- a batch that cannot be planned (batch.plan.plan_batch)
+    "plan.unsafe_out": (
+        "Từ chối ghi báo cáo vào {folder}: hãy cho một thư mục riêng cho báo cáo (--out hoặc "
+        "out: của lịch)",
+        "Refusing to write reports into {folder}: give an output folder of its own (--out or "
+        "the schedule's out:)"),
+    "plan.out_in_warehouse": (
+        "Từ chối ghi báo cáo vào kho dữ liệu ({folder}): hãy cho thư mục khác",
+        "Refusing to write reports into the warehouse ({folder}): give another output folder"),
+    "plan.no_period": (
+        "chưa có kỳ báo cáo: hãy cho period: trong lịch hoặc --period",
+        "no period: give period: in the schedule or --period"),
+    "plan.not_begun": (
+        "kỳ {period} chưa bắt đầu (hôm nay là {today})",
+        "{period} has not begun (today is {today})"),
+    "plan.no_data": (
+        "chưa có số liệu nào được gửi cho kỳ {period}",
+        "no data was submitted for {period}"),
+    "plan.nothing_to_report": (
+        "Không có gì để báo cáo: {problems} (--allow-empty vẫn cho kết xuất)",
+        "Nothing to report: {problems} (--allow-empty renders it anyway)"),
+    "plan.cannot_plan": (
+        "Không lập được kế hoạch chạy: {problems}",
+        "Cannot plan the batch: {problems}"),
+    "plan.bad_jobs": (
+        "{n} báo cáo có tham số không hợp lệ; không báo cáo nào được chạy:{lines}",
+        "{n} job(s) have bad parameters; nothing was run:{lines}"),
+    "plan.bad_job": (
+        "{problem} [{n} báo cáo, ví dụ {example}]",
+        "{problem} [{n} job(s), e.g. {example}]"),
+    "plan.bad_jobs.more": ("\n  … và {n} lỗi khác", "\n  … and {n} more"),
+    "plan.two_jobs": (
+        "hai báo cáo cùng ghi {key} với đầu vào khác nhau (hai notebook cùng tên {name}?)",
+        "two jobs write {key} with different inputs (two notebooks named {name}?)"),
+    # -- receiving agencies of transferred petitions (core.schema.AGENCIES); the Vietnamese
+    # -- name is what offices write, on the form and in the data
+    "agency.committee_province": ("UBND tỉnh", "Provincial People's Committee"),
+    "agency.committee_city": ("UBND thành phố", "City People's Committee"),
+    "agency.inspection_province": (
+        "Ủy ban Kiểm tra Tỉnh ủy",
+        "Inspection Commission of the Provincial Party Committee"),
+    "agency.inspection_city": (
+        "Ủy ban Kiểm tra Thành ủy",
+        "Inspection Commission of the City Party Committee"),
+    "agency.internal_affairs_province": (
+        "Ban Nội chính Tỉnh ủy",
+        "Internal Affairs Commission of the Provincial Party Committee"),
+    "agency.internal_affairs_city": (
+        "Ban Nội chính Thành ủy",
+        "Internal Affairs Commission of the City Party Committee"),
+    "agency.inspectorate_province": ("Thanh tra tỉnh", "Provincial Inspectorate"),
+    "agency.inspectorate_city": ("Thanh tra thành phố", "City Inspectorate"),
+    "agency.court_province": ("Tòa án nhân dân tỉnh", "Provincial People's Court"),
+    "agency.court_city": ("Tòa án nhân dân thành phố", "City People's Court"),
+    "agency.procuracy_province": ("Viện Kiểm sát nhân dân tỉnh", "Provincial People's Procuracy"),
+    "agency.procuracy_city": ("Viện Kiểm sát nhân dân thành phố", "City People's Procuracy"),
+    "agency.police_province": ("Công an tỉnh", "Provincial Police"),
+    "agency.police_city": ("Công an thành phố", "City Police"),
+    "agency.natural_resources": (
+        "Sở Tài nguyên và Môi trường",
+        "Department of Natural Resources and Environment"),
+    "agency.agriculture_environment": (
+        "Sở Nông nghiệp và Môi trường",
+        "Department of Agriculture and Environment"),
+    "agency.construction": ("Sở Xây dựng", "Department of Construction"),
+    "agency.justice": ("Sở Tư pháp", "Department of Justice"),
+    "agency.home_affairs": ("Sở Nội vụ", "Department of Home Affairs"),
+    "agency.district_committees": ("UBND cấp huyện", "District People's Committees"),
+    "agency.commune_committees": ("UBND cấp xã", "Commune People's Committees"),
+    "agency.not_recorded": ("(không ghi)", "(not recorded)"),
 }
 
 
@@ -610,3 +1173,37 @@ def text(key: str, lang: str = "vi", /, **values: Any) -> str:
 def pair(key: str, /, **values: Any) -> tuple[str, str]:
     """Both texts of ``key`` (Vietnamese, English), e.g. for a language toggle."""
     return text(key, "vi", **values), text(key, "en", **values)
+
+
+def render(value: Any, lang: str = "vi") -> str:
+    """A :class:`~reportkit.errors.Text` worded in ``lang`` (its values worded first: a list
+    holding texts is joined with "; ", a tuple holding texts is concatenated); anything else
+    as ``str``."""
+    if isinstance(value, Text):
+        key = value.id  # the ids of Text(...) and error(...) are checked by tests/test_i18n.py
+        return text(key, lang, **{k: _value(v, lang) for k, v in value.values.items()})
+    return _value(value, lang)
+
+
+def _value(v: Any, lang: str) -> Any:
+    if isinstance(v, Text):
+        return render(v, lang)
+    if isinstance(v, list) and any(isinstance(x, Text) for x in v):
+        return "; ".join(render(x, lang) for x in v)
+    if isinstance(v, tuple) and any(isinstance(x, Text) for x in v):
+        return "".join(render(x, lang) for x in v)
+    return v
+
+
+def error(cls: type[E], key: str, /, fields: dict[str, Any] | None = None, **values: Any) -> E:
+    """An error of class ``cls`` whose message is text ``key`` (filled from ``values``): its
+    ``str`` is the English wording and its ``text`` lets the command word it in the operator's
+    language. ``fields`` are the error's structured fields."""
+    t = Text(key, values)
+    return cls(render(t, "en"), text=t, **(fields or {}))
+
+
+def message(exc: BaseException, lang: str = "vi") -> str:
+    """An exception's message in ``lang``: its ``text`` when it has one, else ``str(exc)``."""
+    t = getattr(exc, "text", None)
+    return render(t, lang) if isinstance(t, Text) else str(exc)

@@ -441,7 +441,7 @@ def _missing_note(highlight: str | None, names: pd.Index, lang: str) -> list[str
     """A footnote when the unit to highlight has no value (a chart, not an error, in batches)."""
     if highlight is None or highlight in names:
         return []
-    return [f"Không có số liệu của {highlight}." if lang == "vi" else f"No data for {highlight}."]
+    return [i18n.text("chart.no_data_for", lang, name=highlight)]
 
 
 def _small(v: float, threshold: int | None) -> bool:
@@ -449,11 +449,8 @@ def _small(v: float, threshold: int | None) -> bool:
 
 
 def _small_note(threshold: int | None, lang: str, totals_hidden: bool = False) -> str:
-    if lang == "vi":
-        extra = "; không ghi tổng của dòng có số này" if totals_hidden else ""
-        return f"Số lượng dưới {threshold} được ghi “<{threshold}”{extra}."
-    extra = "; totals of rows containing them are not shown" if totals_hidden else ""
-    return f"Counts below {threshold} are shown as “<{threshold}”{extra}."
+    extra = i18n.text("chart.small_note.totals_hidden", lang) if totals_hidden else ""
+    return i18n.text("chart.small_note", lang, t=threshold, extra=extra)
 
 
 def _text_in(text: str, size: float) -> float:
@@ -907,7 +904,7 @@ def flow(stages: pd.Series, *, title: str, lang: str = "vi", small_threshold: in
     ax.set_ylim(len(s) - 0.5, -0.5)
     _hide_value_axis(ax, "x")
     first = str(s.index[0])
-    notes = [f"(%): tỷ lệ so với “{first}”." if lang == "vi" else f"(%): share of “{first}”."]
+    notes = [i18n.text("chart.share_of", lang, first=first)]
     if any(_small(v, small_threshold) for v in s):
         notes.append(_small_note(small_threshold, lang))
     return _finish(fig, title, footnote, notes, sample)

@@ -53,7 +53,7 @@ from reportkit.core import fmt
 from reportkit.core import units as U
 from reportkit.core.i18n import text
 from reportkit.core.periods import Period, default_rule
-from reportkit.core.schema import TOPICS, category_label
+from reportkit.core.schema import TOPICS, agency_label, category_label
 from reportkit.presentation.blocks import (
     block,
     html_table,
@@ -475,6 +475,7 @@ class PetitionsReport:
                 counts = pd.concat([counts.drop(small), merged])
                 oldest = pd.concat([oldest.drop(small),
                                     pd.Series({other: oldest[small].min()})])
+        counts.index = oldest.index = [agency_label(a, self.lang) for a in counts.index]
         return counts, oldest
 
     @cached_property

@@ -29,7 +29,7 @@ from reportkit.core import fmt
 from reportkit.core import units as U
 from reportkit.core.i18n import text
 from reportkit.core.periods import Period
-from reportkit.core.schema import category_label
+from reportkit.core.schema import agency_label, category_label
 from reportkit.presentation import narrative as N
 from reportkit.presentation.blocks import (
     block,
@@ -227,7 +227,8 @@ class ProvinceReport:
         g = pd.DataFrame({"n": 1, "u": upd.astype(int)}).groupby(tr["transferred_to"]).sum()
         g = g.sort_values("n", ascending=False)
         return pd.DataFrame({
-            (text("report.receiving_agency", self.lang)): g.index.astype(str),
+            (text("report.receiving_agency", self.lang)):
+                [agency_label(a, self.lang) for a in g.index.astype(str)],
             (text("report.transferred", self.lang)):
                 [fmt.count_label(n, self.lang, 3) for n in g["n"]],
             (text("report.result_recorded", self.lang)):

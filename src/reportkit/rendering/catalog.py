@@ -257,7 +257,8 @@ def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:
     period = manifest.get("period") or Path(period_dir).name
     rows = []
     entries = sorted(manifest["reports"].values(),
-                     key=lambda e: (e.get("notebook", ""), e.get("unit") or ""))
+                     key=lambda e: (e.get("notebook", ""), e.get("unit") or "",
+                                    e.get("lang") != "vi", e.get("lang") or ""))
     for e in entries:
         files = e.get("files") or {}
         status = e.get("status", "")
@@ -270,6 +271,7 @@ def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:
         rows.append({
             "notebook": _s(e.get("notebook")), "unit": _s(e.get("unit")),
             "unit_name": _s(e.get("unit_name")), "period": _s(e.get("period")),
+            "lang": _s(e.get("lang")),
             "status": _s(status), "status_label": _s(_STATUS_LABEL.get(status, status)),
             "kept": kept, "links": links, "finished": _when(e.get("finished")),
             "seconds": _secs(e.get("seconds")), "error": _s(e.get("error"))})
