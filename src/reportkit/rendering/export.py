@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import nbformat
 
 from reportkit.errors import ExportError
+from reportkit.presentation.html import stylesheet
 from reportkit.store.io import atomic_write, sha256_bytes, sha256_file
 
 if TYPE_CHECKING:
@@ -432,6 +433,7 @@ def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
         log.warning("%s: the notebook contains LaTeX math; MathJax is not shipped with "
                     "offline reports, so it shows as source text", title)
     resources = {"reportkit": {"version": __version__, "title": title, "ready": _READY_JS,
+                               "css": stylesheet(),
                                "renderer": _renderer_html(renderer, static_href)}}
     body, _ = _html_exporter(lang).from_notebook_node(nb, resources=resources)
     external = external_references(_without_renderer(body) if renderer == "inline" else body)
