@@ -534,6 +534,15 @@ T: dict[str, tuple[str, str]] = {
     "dashboard.small_note.values": (
         "Không hiển thị giá trị tính từ dưới {t} người, đơn.",
         "Values resting on fewer than {t} people or petitions are not shown."),
+    # -- the official document form (presentation.official): number line, closing blocks
+    "official.number": ("Số {number}-{symbol}", "No. {number}-{symbol}"),
+    "official.recipients": ("Nơi nhận:", "Recipients:"),
+    "official.signature": ("Chữ ký", "Signature"),
+    "report.explorers.print_note": (
+        "Phần khám phá số liệu là phần tương tác, có trong bản HTML của báo cáo; bản in không "
+        "nhắc lại các biểu đồ đã có ở trên.",
+        "The data explorer is interactive and is in the HTML version of the report; the printed "
+        "copy does not repeat the charts shown above."),
 }
 
 
