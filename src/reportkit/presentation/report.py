@@ -405,8 +405,8 @@ class ProvinceReport:
         # the interactive part is instead (classes of the one stylesheet, reportkit.css).
         show_html(wrap(section(f"{number}. {title}")
                        + render("print_note.html.j2",
-                                text=text("report.explorers.print_note", self.lang))
-                       + render("screen_only.html.j2", inner=section(paragraphs=[over_time]))))
+                                text=text("report.explorers.print_note", self.lang))))
+        show_html(wrap(render("screen_only.html.j2", inner=section(paragraphs=[over_time]))))
         trend.add_class(SCREEN_ONLY)
         display(trend)
         show_html(wrap(render("screen_only.html.j2", inner=section(paragraphs=[compared]))))
