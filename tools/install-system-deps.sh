@@ -2,7 +2,9 @@
 # Installs the system packages reportkit uses outside Python:
 #   chromium      headless browser: PDF printing and the browser tests
 #   poppler-utils pdftotext / pdftoppm: PDF checks
-#   fonts-dejavu-core  fonts that carry every Vietnamese letter
+#   fonts-dejavu-core  fonts that carry every Vietnamese letter (screen, charts)
+#   fonts-liberation2  Liberation Serif: Times New Roman's metrics and every Vietnamese
+#                      letter, the official documents' print font (embedded in each PDF)
 # With --optional a failure is reported but does not stop the caller (HTML export never needs these).
 set -u
 optional=0; [[ ${1:-} == --optional ]] && optional=1
@@ -10,6 +12,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
+[[ -f /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf ]] || missing+=(fonts-liberation2)
 ((${#missing[@]} == 0)) && exit 0
 if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
   echo "==> installing system packages: ${missing[*]}"
@@ -21,7 +24,7 @@ fi
 cat >&2 <<MSG
 reportkit needs these system packages for PDF export and the browser tests: ${missing[*]}
 Install them, for example on Debian/Ubuntu:
-    sudo apt-get install chromium poppler-utils fonts-dejavu-core
+    sudo apt-get install chromium poppler-utils fonts-dejavu-core fonts-liberation2
 (on Ubuntu, chromium may come as a snap; any Chromium or Chrome works: set REPORTKIT_CHROMIUM=/path/to/chrome)
 MSG
 ((optional)) && exit 0 || exit 1
