@@ -87,7 +87,8 @@ _FILL_JS = """([office, marking]) => {
 
 @dataclass(frozen=True)
 class PrintJob:
-    """One HTML file to print, with its header and footer settings."""
+    """One HTML file to print: its title (PDF metadata), language (the browser's locale), and
+    the issuing office and marking the printer writes into a page that lacks them."""
 
     html: Path
     pdf: Path
@@ -319,7 +320,7 @@ def print_many(jobs: Iterable[PrintJob | tuple[Path | str, Path | str]], *,
         raise_on_error: Raise ExportError after all jobs ran if any failed.
         timeout: Seconds allowed per file.
         title: Default title for pairs.
-        lang: Default footer language for pairs.
+        lang: Default language for pairs.
         office: Default issuing office for pairs.
         marking: Default confidentiality marking for pairs.
 
