@@ -66,7 +66,8 @@ class Signing:
 
 def issuer(unit: U.Unit | None, lang: str, at: date) -> Issuer:
     """The issuer of a report on ``unit`` (its Party committee office) or, for ``None``, of a
-    national report (the Central Party Office)."""
+    national report (the Central Party Office). The Vietnamese document has the official form;
+    an English page names the office only (a layout choice: the texts are in core.i18n)."""
     official = lang == "vi"
     if unit is None:
         return Issuer((text("report.heading.central", lang), text("report.heading.office", lang))

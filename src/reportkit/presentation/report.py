@@ -50,14 +50,6 @@ from reportkit.store.warehouse import load
 SCREEN_ONLY = "rk-screen-only"
 
 
-def official_heading(lang: str) -> bool:
-    """Whether a page opens with the official heading of Hướng dẫn 36-HD/VPTW (issuing body and
-    "*" on the left, "ĐẢNG CỘNG SẢN VIỆT NAM" on the right): the Vietnamese document does; an
-    English page has a plain heading. A layout choice, not a text: texts are in
-    :mod:`reportkit.core.i18n`."""
-    return lang == "vi"
-
-
 def completeness_warning(period: Period, unit: U.Unit | None, lang: str,
                          root: Path | str | None = None) -> Markup:
     """A warning for the top of a report built on incomplete data, or "" when complete.
