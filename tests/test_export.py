@@ -26,6 +26,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from reportkit.errors import ExportError
+from reportkit.presentation.html import stylesheet
 from reportkit.rendering import export
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,6 +232,9 @@ def test_html_has_no_code_no_network_and_fits() -> None:
     assert "jp-InputPrompt" not in body and "jp-OutputPrompt" not in body
     assert "In&nbsp;[" not in body and "Out[" not in body
     assert "Hạn chế" in text and "Báo cáo kết quả công tác" in text
+    # The one stylesheet (the page blocks' own) is in the page's head, print rules included.
+    head = text[:text.index("</head>")]
+    assert stylesheet() in head and "@media print" in stylesheet() and ".rk h2" in stylesheet()
     # The renderer is inline and complete.
     assert text.count("data-reportkit-renderer=") == 1
     assert bundle == "\n" + export._bundle_text()  # nbconvert's page pass leaves it as it is

@@ -509,7 +509,8 @@ def test_notebook_unit_report_matches_the_records(publishing: Path, tmp_path: Pa
     html = render(tmp_path, "Hà Nội")
     text = visible(html)
     n = fmt.number
-    assert "TIẾP CÔNG DÂN, XỬ LÝ ĐƠN, THƯ" in text and "Hà Nội — quý III/2025" in text
+    # The official heading: "BÁO CÁO", then the subject.
+    assert "BÁO CÁO" in text and "Tiếp công dân, xử lý đơn, thư: Hà Nội — quý III/2025" in text
     # Flow.
     assert (f"tiếp nhận {ref['received']} đơn, thư; trong đó {ref['within']} đơn thuộc thẩm "
             f"quyền, {ref['outside']} đơn không thuộc thẩm quyền. Đến ngày 30/9/2025, đã xử lý "

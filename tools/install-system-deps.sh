@@ -2,10 +2,11 @@
 # Installs the system packages reportkit uses outside Python:
 #   chromium      headless browser: PDF printing and the browser tests
 #   poppler-utils pdftotext / pdftoppm: PDF checks
-#   fonts-dejavu-core  fonts that carry every Vietnamese letter
+#   fonts-dejavu-core  fonts that carry every Vietnamese letter (screen, charts)
 #   libreoffice-writer-nogui  LibreOffice Writer, headless: opens the Word draft (--format docx)
 #                 and converts it to PDF in the tests (soffice --headless --convert-to pdf)
-#   fonts-liberation2  Liberation Serif, metric-compatible with the Times New Roman of the draft
+#   fonts-liberation2  Liberation Serif: Times New Roman's metrics and every Vietnamese letter,
+#                      the official documents' print font (embedded in each PDF; the Word draft)
 # With --optional a failure is reported but does not stop the caller (HTML export never needs these).
 set -u
 optional=0; [[ ${1:-} == --optional ]] && optional=1

@@ -1140,6 +1140,15 @@ T: dict[str, tuple[str, str]] = {
     "agency.district_committees": ("UBND cấp huyện", "District People's Committees"),
     "agency.commune_committees": ("UBND cấp xã", "Commune People's Committees"),
     "agency.not_recorded": ("(không ghi)", "(not recorded)"),
+    # -- the official document form (presentation.official): number line, closing blocks
+    "official.number": ("Số {number}-{symbol}", "No. {number}-{symbol}"),
+    "official.recipients": ("Nơi nhận:", "Recipients:"),
+    "official.signature": ("Chữ ký", "Signature"),
+    "report.explorers.print_note": (
+        "Phần khám phá số liệu là phần tương tác, có trong bản HTML của báo cáo; bản in không "
+        "nhắc lại các biểu đồ đã có ở trên.",
+        "The data explorer is interactive and is in the HTML version of the report; the printed "
+        "copy does not repeat the charts shown above."),
 }
 
 

@@ -10,6 +10,7 @@ province report and the tests share) and the charts :mod:`reportkit.presentation
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ from reportkit.core import units as U
 from reportkit.core.i18n import text
 from reportkit.core.periods import Period, default_rule
 from reportkit.core.schema import TOPICS, agency_label, category_label
+from reportkit.presentation import official as O
 from reportkit.presentation.blocks import (
     block,
     html_table,
@@ -64,7 +66,7 @@ from reportkit.presentation.blocks import (
     trend_periods,
     wrap,
 )
-from reportkit.presentation.html import Markup, render
+from reportkit.presentation.html import Markup
 from reportkit.presentation.petition_charts import (
     chart_bars,
     chart_compare,
@@ -106,7 +108,9 @@ class PetitionsReport:
 
     def __init__(self, unit: str | U.Unit | None, period: str | Period, *, lang: str = "vi",
                  publish: bool = True, rule: str | None = None, root: Path | str | None = None,
-                 threshold: int = D.THRESHOLD, list_limit: int = LIST_LIMIT) -> None:
+                 threshold: int = D.THRESHOLD, list_limit: int = LIST_LIMIT,
+                 report_date: date | None = None, number: str = "",
+                 marking: str | None = None) -> None:
         from reportkit.store.warehouse import load
 
         self.publish = D.check_publish(publish)
@@ -116,6 +120,9 @@ class PetitionsReport:
         self.unit = (None if unit is None else unit if isinstance(unit, U.Unit)
                      else U.resolve(unit, at=self.period.last))
         self.lang, self.rule, self.root = lang, rule or default_rule(), root
+        self.report_date = report_date or date.today()
+        self.number, self.marking = number, marking
+        self.issuer = O.issuer(self.unit, lang, self.period.last)
         self.threshold, self.list_limit = threshold, list_limit
         self.start, self.end = window(self.period, self.rule)
         self.ly_period = self.period.same_period_last_year()
@@ -200,14 +207,23 @@ class PetitionsReport:
             rule += text("petitions.window.decree09", self.lang)
         else:
             rule += "."
-        return wrap(render(
-            "title.html.j2", css=page_css(), title=title, subtitle=sub, note=rule,
+        return wrap(O.heading(
+            self.issuer, css=page_css(), lang=self.lang, report_date=self.report_date,
+            number=self.number, marking=self.marking, title=text("report.report", self.lang),
+            subtitle=f"{title[:1]}{title[1:].lower()}: {sub}", note=rule,
             sample=text("common.sample_banner", self.lang) if self.sample else None,
             exact=None if self.publish else text("common.exact_figures_banner", self.lang),
-            exact_mark=D.EXACT_MARK, paragraph=None))
+            exact_mark=D.EXACT_MARK))
 
     def show_heading(self) -> None:
         self._display(self.heading_html())
+
+    def closing_html(self) -> Markup:
+        """The closing blocks: recipients and the signature block (``params/units.yaml``)."""
+        return wrap(O.closing(self.issuer, self.lang))
+
+    def show_closing(self) -> None:
+        self._display(self.closing_html())
 
     # -- 1. flow ---------------------------------------------------------------------------
     @cached_property

@@ -31,6 +31,7 @@ from reportkit.core.i18n import text
 from reportkit.core.periods import Period
 from reportkit.core.schema import agency_label, category_label
 from reportkit.presentation import narrative as N
+from reportkit.presentation import official as O
 from reportkit.presentation.blocks import (
     block,
     html_table,
@@ -45,13 +46,8 @@ from reportkit.presentation.blocks import (
 from reportkit.presentation.html import Markup, render
 from reportkit.store.warehouse import load
 
-
-def official_heading(lang: str) -> bool:
-    """Whether a page opens with the official heading of Hướng dẫn 36-HD/VPTW (issuing body and
-    "*" on the left, "ĐẢNG CỘNG SẢN VIỆT NAM" on the right): the Vietnamese document does; an
-    English page has a plain heading. A layout choice, not a text: texts are in
-    :mod:`reportkit.core.i18n`."""
-    return lang == "vi"
+# A widget or block shown on screen only (the one stylesheet hides it in print).
+SCREEN_ONLY = "rk-screen-only"
 
 
 def completeness_warning(period: Period, unit: U.Unit | None, lang: str,
@@ -113,11 +109,14 @@ class ProvinceReport:
 
     def __init__(self, unit: str | U.Unit, period: str | Period, *, lang: str = "vi",
                  rule: str | None = None, root: Path | str | None = None,
-                 report_date: date | None = None) -> None:
+                 report_date: date | None = None, number: str = "",
+                 marking: str | None = None) -> None:
         self.period = period if isinstance(period, Period) else Period.parse(period)
         self.unit = unit if isinstance(unit, U.Unit) else U.resolve(unit, at=self.period.last)
         self.lang, self.rule, self.root = lang, rule, root
         self.report_date = report_date or date.today()
+        self.number, self.marking = number, marking
+        self.issuer = O.issuer(self.unit, lang, self.period.last)
         self.office = self.unit.office_name(lang, at=self.period.last)
         self.results = {r.indicator.id: r for r in
                         I.summary(self.unit, self.period, rule=rule, root=root)}
@@ -126,18 +125,10 @@ class ProvinceReport:
 
     # -- heading -------------------------------------------------------------------------------
     def heading_html(self) -> Markup:
-        u, lang = self.unit, self.lang
-        city = u.kind_at(self.period.last) == "city"
-        official = official_heading(lang)
-        if official:
-            left = [text("report.heading.city" if city else "report.heading.province", lang,
-                         name=u.name.upper()), text("report.heading.office", lang)]
-            right = [text("report.heading.party", lang)]
-        else:
-            left, right = [self.office], []
-        return wrap(render(
-            "heading.html.j2", css=page_css(), official=official, left=left, right=right,
-            date=fmt.date_long(self.report_date, lang, u.name),
+        lang = self.lang
+        return wrap(O.heading(
+            self.issuer, css=page_css(), lang=lang, report_date=self.report_date,
+            number=self.number, marking=self.marking,
             title=text("report.province.title", lang),
             subtitle=text("report.province.subtitle", lang, period=self.period.label(lang)),
             sample=text("common.sample_banner", lang) if self.sample else None,
@@ -145,6 +136,13 @@ class ProvinceReport:
 
     def show_heading(self) -> None:
         show_html(self.heading_html())
+
+    def closing_html(self) -> Markup:
+        """The closing blocks: recipients and the signature block (``params/units.yaml``)."""
+        return wrap(O.closing(self.issuer, self.lang))
+
+    def show_closing(self) -> None:
+        show_html(self.closing_html())
 
     # -- key figures ---------------------------------------------------------------------------
     def key_figures(self) -> list[KeyFigure]:
@@ -399,9 +397,16 @@ class ProvinceReport:
         title = text("report.explorers.title", self.lang)
         over_time = (text("report.explorers.over_time", self.lang))
         compared = text("report.explorers.compared", self.lang)
-        show_html(block(f"{number}. {title}", paragraphs=[over_time]))
+        # On paper the explorers would repeat the sections' charts: the printed copy says where
+        # the interactive part is instead (classes of the one stylesheet, reportkit.css).
+        show_html(wrap(section(f"{number}. {title}")
+                       + render("print_note.html.j2",
+                                text=text("report.explorers.print_note", self.lang))))
+        show_html(wrap(render("screen_only.html.j2", inner=section(paragraphs=[over_time]))))
+        trend.add_class(SCREEN_ONLY)
         display(trend)
-        show_html(block(paragraphs=[compared]))
+        show_html(wrap(render("screen_only.html.j2", inner=section(paragraphs=[compared]))))
+        rank.add_class(SCREEN_ONLY)
         display(rank)
 
     def show_limitations(self, number: int) -> None:
@@ -418,10 +423,13 @@ class NationalReport:
            "processing_rate", "transfer_followup_rate", "programme_completion")
 
     def __init__(self, period: str | Period, *, lang: str = "vi", rule: str | None = None,
-                 root: Path | str | None = None, report_date: date | None = None) -> None:
+                 root: Path | str | None = None, report_date: date | None = None,
+                 number: str = "", marking: str | None = None) -> None:
         self.period = period if isinstance(period, Period) else Period.parse(period)
         self.lang, self.rule, self.root = lang, rule, root
         self.report_date = report_date or date.today()
+        self.number, self.marking = number, marking
+        self.issuer = O.issuer(None, lang, self.period.last)
         self.units = U.units_at(self.period.last)
         self.names = {u.code: u.name for u in self.units}
         self.agg = I.aggregates(self.period, rule=rule, root=root)
@@ -460,14 +468,9 @@ class NationalReport:
 
     def heading_html(self) -> Markup:
         lang = self.lang
-        official = official_heading(lang)
-        left = [text("report.heading.central", lang)]
-        if official:
-            left.append(text("report.heading.office", lang))
-        return wrap(render(
-            "heading.html.j2", css=page_css(), official=official, left=left,
-            right=[text("report.heading.party", lang)] if official else [],
-            date=fmt.date_long(self.report_date, lang, "Hà Nội"),
+        return wrap(O.heading(
+            self.issuer, css=page_css(), lang=lang, report_date=self.report_date,
+            number=self.number, marking=self.marking,
             title=text("report.national.title", lang),
             subtitle=text("report.national.subtitle", lang, period=self.period.label(lang)),
             sample=text("common.sample_banner", lang) if self.sample else None,
@@ -553,6 +556,13 @@ class NationalReport:
     def show_heading(self) -> None:
         show_html(self.heading_html())
         show_html(self.key_figures_html())
+
+    def closing_html(self) -> Markup:
+        """The closing blocks: recipients and the signature block (``params/units.yaml``)."""
+        return wrap(O.closing(self.issuer, self.lang))
+
+    def show_closing(self) -> None:
+        show_html(self.closing_html())
 
     def show_indicator(self, indicator_id: str, number: int) -> None:
         """The national figure, an explorer (ranking, distribution, trend) and the movers."""
@@ -673,12 +683,15 @@ class DataQualityReport:
     look suspicious against the unit's own history (see :mod:`reportkit.analysis.quality`)."""
 
     def __init__(self, period: str | Period, *, lang: str = "vi", days: int = 15,
-                 root: Path | str | None = None, report_date: date | None = None) -> None:
+                 root: Path | str | None = None, report_date: date | None = None,
+                 number: str = "", marking: str | None = None) -> None:
         from reportkit.analysis import quality as Q
 
         self.period = period if isinstance(period, Period) else Period.parse(period)
         self.lang, self.days, self.root = lang, days, root
         self.report_date = report_date or date.today()
+        self.number, self.marking = number, marking
+        self.issuer = O.issuer(None, lang, self.period.last)
         self.by_unit = Q.reporting_rates(self.period, root=root, days=days, by="unit")
         self.overall = Q.reporting_rates(self.period, root=root, days=days, by="all").iloc[0]
         self.rejected = Q.rejections(self.period, root=root)
@@ -694,10 +707,18 @@ class DataQualityReport:
                     reporting_rate=fmt.percent(o["reporting_rate"], lang),
                     on_time=fmt.number(o["on_time"], lang), days=self.days,
                     timeliness=fmt.percent(o["timeliness"], lang))
-        show_html(wrap(render(
-            "title.html.j2", css=page_css(), title=text("report.report", lang), subtitle=sub,
-            note=None, sample=text("common.sample_stamp", lang) if self.sample else None,
-            exact=None, exact_mark=None, paragraph=body)))
+        show_html(wrap(O.heading(
+            self.issuer, css=page_css(), lang=lang, report_date=self.report_date,
+            number=self.number, marking=self.marking, title=text("report.report", lang),
+            subtitle=sub, sample=text("common.sample_stamp", lang) if self.sample else None)
+            + section(paragraphs=[body])))
+
+    def closing_html(self) -> Markup:
+        """The closing blocks: recipients and the signature block (``params/units.yaml``)."""
+        return wrap(O.closing(self.issuer, self.lang))
+
+    def show_closing(self) -> None:
+        show_html(self.closing_html())
 
     def units_table(self) -> pd.DataFrame:
         df = self.by_unit.sort_values(["timeliness", "reporting_rate", "unit_code"])

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import nbformat
 
 from reportkit.errors import ExportError
+from reportkit.presentation.html import stylesheet
 from reportkit.store.io import atomic_write, sha256_bytes, sha256_file
 
 if TYPE_CHECKING:
@@ -433,6 +434,7 @@ def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
         log.warning("%s: the notebook contains LaTeX math; MathJax is not shipped with "
                     "offline reports, so it shows as source text", title)
     resources = {"reportkit": {"version": __version__, "title": title, "ready": _READY_JS,
+                               "css": stylesheet(),
                                "renderer": _renderer_html(renderer, static_href)}}
     body, _ = _html_exporter(lang).from_notebook_node(nb, resources=resources)
     external = external_references(_without_renderer(body) if renderer == "inline" else body)
@@ -486,15 +488,18 @@ def write_html(nb: nbformat.NotebookNode, path: Path, *, title: str, lang: str =
 def write_pdf(html_path: Path, pdf_path: Path, *, title: str, lang: str = "vi",
               office: str = "", marking: str | None = None,
               printer: PdfPrinter | None = None) -> Path:
-    """Print an exported HTML file to an A4 PDF through headless Chromium.
+    """Print an exported HTML file to an A4 PDF through headless Chromium, in the official
+    layout of the page's stylesheet (margins, page numbers, heading block).
 
     Args:
         html_path: The HTML file (from :func:`write_html`).
         pdf_path: Where to write the PDF (written atomically).
         title: The document title (PDF metadata).
-        lang: "vi" or "en": the language of the page footer.
-        office: The issuing office, printed in the page header.
-        marking: A confidentiality marking for the header ("Lưu hành nội bộ", "Mật") or None.
+        lang: "vi" or "en" (the browser's locale while printing).
+        office: The issuing office, printed at the top of page 1 of a page that has no
+            official heading of its own.
+        marking: A marking ("Lưu hành nội bộ", "Mật") or None: written into the heading's
+            marking place when the page left it empty (:mod:`reportkit.rendering.pdf`).
         printer: A running :class:`reportkit.rendering.pdf.PdfPrinter` to reuse (in this
             process). By default the file is printed in a separate process
             (:func:`reportkit.rendering.pdf.print_many`), which is safe next to a running
