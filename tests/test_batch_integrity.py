@@ -207,6 +207,44 @@ def test_an_unknown_marking_exits_3_and_the_known_ones_pass(project: Path) -> No
 
 
 @pytest.mark.usefixtures("no_kernel")
+def test_an_unknown_marking_in_the_notebook_itself_exits_3(project: Path) -> None:
+    """The notebook's own default is printed when no marking is given: it is checked too,
+    before any kernel starts (it used to fail the PDF export after the kernel ran)."""
+    nb = notebook_with(project / "notebooks", 'unit = "15"\nperiod = None\n'
+                                              'marking = "Bí mật lắm"', name="marked.ipynb")
+    res = cli("run", nb, "--unit", "15", "--period", Q3)
+    assert res.exit_code == 3, res.output
+    assert "marking must be one of" in res.output and "marked.ipynb" in res.output
+    res = cli("batch", write_schedule(project, notebooks=[str(nb)]))
+    assert res.exit_code == 3, res.output
+    # a valid marking given on the command line overrides the bad default
+    path = write_schedule(project, notebooks=[{"path": str(nb), "params": {"marking": "Mật"}}])
+    assert cli("batch", path, "--dry-run").exit_code == 0
+
+
+@pytest.mark.slow
+def test_html_reports_carry_their_marking(project: Path) -> None:
+    nb = notebook_with(project / "notebooks", 'unit = "15"\nperiod = None\n'
+                                              'marking = "Lưu hành nội bộ"', name="marked.ipynb")
+    path = write_schedule(project, notebooks=[
+        {"path": str(nb), "units": ["15"]},
+        {"path": str(nb), "units": ["01"], "params": {"marking": "Tối mật"}}])
+    res = cli("batch", path, "--workers", "1", "--today", TODAY.isoformat())
+    assert res.exit_code == 0, res.output
+    out = project / "outputs" / Q3
+    banner = '<p class="reportkit-marking"><span>{}</span></p>'
+    lao_cai = (out / "15-lao-cai" / "marked.html").read_text(encoding="utf-8")
+    ha_noi = (out / "01-ha-noi" / "marked.html").read_text(encoding="utf-8")
+    assert banner.format("Lưu hành nội bộ") in lao_cai
+    assert banner.format("Tối mật") in ha_noi and "Lưu hành nội bộ" not in ha_noi
+    none = write_schedule(project, notebooks=[{"path": str(nb), "params": {"marking": ""}}],
+                          out="unmarked")
+    assert cli("batch", none, "--today", TODAY.isoformat()).exit_code == 0
+    html = (project / "unmarked" / Q3 / "15-lao-cai" / "marked.html").read_text("utf-8")
+    assert '<p class="reportkit-marking">' not in html
+
+
+@pytest.mark.usefixtures("no_kernel")
 @pytest.mark.parametrize("value", ["-1", "0"])
 def test_a_timeout_of_zero_or_less_exits_2(project: Path, value: str) -> None:
     res = cli("run", PROVINCE, "--unit", "15", "--period", Q3, "--timeout", value)

@@ -452,7 +452,7 @@ def _export(job: Job, nb: nbformat.NotebookNode, staging: Path,
     try:
         title = runner.report_title(report)
         files["html"] = export.write_html(nb, staging / f"{stem}.html", title=title,
-                                          lang=report.lang)
+                                          lang=report.lang, marking=job.marking)
         if "pdf" in report.formats:
             from reportkit.rendering.pdf import PrintJob
 

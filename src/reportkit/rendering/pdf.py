@@ -20,7 +20,6 @@ import os
 import subprocess
 import sys
 import time
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,8 +38,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 MARGINS = {"top": "20mm", "bottom": "18mm", "left": "25mm", "right": "15mm"}
 # The printable area of A4 at MARGINS in CSS pixels (96 per inch): 170 mm x 259 mm.
 PRINT_VIEWPORT = {"width": 643, "height": 979}
-# Confidentiality markings: internal circulation, and the three state-secret levels.
-MARKINGS = ("Lưu hành nội bộ", "Mật", "Tối mật", "Tuyệt mật")
 ALLOWED_SCHEMES = ("file:", "data:", "blob:", "about:")
 FONT = "'DejaVu Sans', 'Segoe UI', Arial, sans-serif"
 _FOOTER = {
@@ -61,12 +58,9 @@ class PrintJob:
     marking: str | None = None
 
     def __post_init__(self) -> None:
-        if self.marking is not None:
-            marking = unicodedata.normalize("NFC", self.marking.strip())
-            if marking and marking not in MARKINGS:
-                raise ValueError(f"Unknown marking {self.marking!r}; use one of "
-                                 f"{', '.join(MARKINGS)} or None")
-            object.__setattr__(self, "marking", marking or None)
+        from reportkit.rendering.runner import check_marking  # the one list of markings
+
+        object.__setattr__(self, "marking", check_marking(self.marking))
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe form (for the printing subprocess)."""
@@ -267,7 +261,9 @@ class PdfPrinter:
                 page.evaluate("t => { document.title = t; }", job.title)
             # The printer's margins win over whatever @page the document sets.
             margin = " ".join(MARGINS[k] for k in ("top", "right", "bottom", "left"))
-            page.add_style_tag(content=f"@page {{ size: A4; margin: {margin}; }}")
+            # The marking is in every page header: not again above the first page's text.
+            hide = " .reportkit-marking { display: none; }" if job.marking else ""
+            page.add_style_tag(content=f"@page {{ size: A4; margin: {margin}; }}{hide}")
             page.evaluate("document.fonts.ready.then(() => true)")
             return page.pdf(
                 format="A4",

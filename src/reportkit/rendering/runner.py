@@ -40,9 +40,11 @@ if TYPE_CHECKING:  # nbformat and papermill cost seconds to import; validation n
 log = logging.getLogger("reportkit.rendering.runner")
 
 LANGS = ("vi", "en")
-# Confidentiality markings a report may carry in its PDF header (the notebooks' ``marking``
-# parameter): the internal-circulation mark, the three state-secret grades, or none.
-MARKINGS = ("Lưu hành nội bộ", "Mật", "Tối mật", "Tuyệt mật", "")
+# Confidentiality markings a report may carry (the notebooks' ``marking`` parameter): the
+# internal-circulation mark and the three state-secret grades; "" or None for none. The one
+# list: parameters are checked against it before any kernel starts, and the HTML page and the
+# PDF header (reportkit.rendering.pdf) print only what it holds.
+MARKINGS = ("Lưu hành nội bộ", "Mật", "Tối mật", "Tuyệt mật")
 FORMATS = ("ipynb", "html", "pdf")  # the executed .ipynb is always kept
 STAGING = ".staging"
 FAILED = "_failed"
@@ -60,6 +62,23 @@ class ParamSpec:
     type_name: str
 
 
+def check_marking(value: Any) -> str | None:
+    """A marking as printed (trimmed, NFC), or None for none ("" or None).
+
+    Raises:
+        ValueError: not one of :data:`MARKINGS`.
+    """
+    if value is None:
+        return None
+    marking = unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else value
+    if marking == "":
+        return None
+    if marking not in MARKINGS:
+        raise ValueError(f"marking must be one of {', '.join(map(repr, MARKINGS))} or '' "
+                         f"(none), got {str(value)[:60]!r}")
+    return marking
+
+
 @dataclass(frozen=True)
 class PreparedReport:
     """A report whose parameters passed validation; nothing has run yet."""
@@ -70,6 +89,7 @@ class PreparedReport:
     unit: units.Unit | None
     lang: str
     formats: tuple[str, ...]
+    marking: str | None = None  # checked: the parameter given, else the notebook's default
 
     def output_dir(self, root: Path) -> Path:
         """The report's final folder under ``root``."""
@@ -171,7 +191,16 @@ def prepare_report(notebook: str | Path, *, unit: str | None = None, period: str
         raise ExportError("PDF export is not available", notebook=path.name, format="pdf")
     if p is None:  # cannot happen: _validate raises when the period does not parse
         raise ParameterError(f"Not a period: {period!r}", period=period)
-    return PreparedReport(path, clean, p, u, lang, tuple(formats))
+    marking = None
+    if "marking" in clean:
+        marking = clean["marking"] or None
+    elif "marking" in specs:  # the notebook's own default, printed unless overridden
+        try:
+            marking = check_marking(specs["marking"].default)
+        except ValueError as exc:
+            raise ParameterError(f"Bad default in the parameters cell of {path.name}: {exc}",
+                                 notebook=path.name, parameters=["marking"]) from None
+    return PreparedReport(path, clean, p, u, lang, tuple(formats), marking)
 
 
 def output_dir(root: Path, period: str, unit_code: str | None, unit_slug: str | None) -> Path:
@@ -297,13 +326,11 @@ def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any
             clean[name] = str(period)
         elif name == "lang" and value not in LANGS:
             problems.append(f"lang must be one of {', '.join(LANGS)}, got {value!r}")
-        elif name == "marking" and (not isinstance(value, str)
-                                    or unicodedata.normalize("NFC", value.strip())
-                                    not in MARKINGS):
-            problems.append(f"marking must be one of {', '.join(map(repr, MARKINGS))}, got "
-                            f"{str(value)[:60]!r}")
         elif name == "marking":
-            clean[name] = unicodedata.normalize("NFC", value.strip())
+            try:
+                clean[name] = check_marking(value) or ""
+            except ValueError as exc:
+                problems.append(str(exc))
         elif name not in ("unit", "lang"):
             problem, clean[name] = _check_type(spec, value)
             problems += [problem] if problem else []
