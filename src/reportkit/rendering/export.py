@@ -461,7 +461,7 @@ def write_html(nb: nbformat.NotebookNode, path: Path, *, title: str, lang: str =
         final_path: Where the file will finally live if ``path`` is a staging location; the
             relative URL of the renderer is computed from it. Defaults to ``path``.
         marking: A confidentiality marking ("Lưu hành nội bộ", "Mật", ...; see
-            ``reportkit.rendering.runner.MARKINGS``) shown at the top of the page, or None.
+            ``reportkit.rendering.markings.MARKINGS``) shown at the top of the page, or None.
 
     Returns:
         The path written.

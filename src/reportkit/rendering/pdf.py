@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from reportkit.errors import ExportError
+from reportkit.rendering.markings import check_marking
 from reportkit.store.io import atomic_write
 
 __all__ = ["PdfPrinter", "PrintJob", "PrintResult", "print_many", "chromium_path", "MARGINS"]
@@ -58,8 +59,6 @@ class PrintJob:
     marking: str | None = None
 
     def __post_init__(self) -> None:
-        from reportkit.rendering.runner import check_marking  # the one list of markings
-
         object.__setattr__(self, "marking", check_marking(self.marking))
 
     def to_json(self) -> dict[str, Any]:

@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +32,7 @@ from reportkit.errors import (
     PeriodError,
     UnitError,
 )
+from reportkit.rendering.markings import check_marking
 
 if TYPE_CHECKING:  # nbformat and papermill cost seconds to import; validation needs neither
     import nbformat
@@ -40,11 +40,6 @@ if TYPE_CHECKING:  # nbformat and papermill cost seconds to import; validation n
 log = logging.getLogger("reportkit.rendering.runner")
 
 LANGS = ("vi", "en")
-# Confidentiality markings a report may carry (the notebooks' ``marking`` parameter): the
-# internal-circulation mark and the three state-secret grades; "" or None for none. The one
-# list: parameters are checked against it before any kernel starts, and the HTML page and the
-# PDF header (reportkit.rendering.pdf) print only what it holds.
-MARKINGS = ("Lưu hành nội bộ", "Mật", "Tối mật", "Tuyệt mật")
 FORMATS = ("ipynb", "html", "pdf")  # the executed .ipynb is always kept
 STAGING = ".staging"
 FAILED = "_failed"
@@ -60,23 +55,6 @@ class ParamSpec:
     name: str
     default: Any
     type_name: str
-
-
-def check_marking(value: Any) -> str | None:
-    """A marking as printed (trimmed, NFC), or None for none ("" or None).
-
-    Raises:
-        ValueError: not one of :data:`MARKINGS`.
-    """
-    if value is None:
-        return None
-    marking = unicodedata.normalize("NFC", value.strip()) if isinstance(value, str) else value
-    if marking == "":
-        return None
-    if marking not in MARKINGS:
-        raise ValueError(f"marking must be one of {', '.join(map(repr, MARKINGS))} or '' "
-                         f"(none), got {str(value)[:60]!r}")
-    return marking
 
 
 @dataclass(frozen=True)
