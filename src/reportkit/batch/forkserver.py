@@ -268,8 +268,11 @@ def cap_memory(value: str | None) -> None:
     itself is on resident memory, which the batch worker watches
     (:class:`reportkit.batch.kernels.MemoryWatch`): address space says little about memory
     used (an idle warmed kernel maps about 2 GB while using ~120 MB), hence the baseline and
-    the allowance here. Forked kernels are limited here at their fork; kernels started as a
-    new process by their warm-up code."""
+    the allowance here. Only forked kernels get it, at their fork, when the template has
+    imported the warm modules: a kernel started as a new process would get it before numpy
+    is imported, and OpenBLAS maps buffers for every core when it starts (gigabytes of
+    address space on a many-core server), so importing numpy could fail there. The resident
+    memory watch caps both."""
     import resource
 
     if not value:

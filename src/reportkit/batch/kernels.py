@@ -181,18 +181,9 @@ def kernel_argv(kernel_name: str) -> list[str] | None:
     return argv
 
 
-def warm_code(modules: tuple[str, ...], *, cap: bool = False) -> str:
-    """Code that imports ``modules`` and leaves no name behind in the user namespace; with
-    ``cap``, it first limits the kernel's address space as a forked kernel's is limited at
-    its fork (:func:`reportkit.batch.forkserver.cap_memory`)."""
-    capping = ("    try:\n"
-               "        import os\n"
-               "        from reportkit.batch.forkserver import MEMORY_ENV, cap_memory\n"
-               "        cap_memory(os.environ.get(MEMORY_ENV))\n"
-               "    except Exception:\n"
-               "        pass\n") if cap else ""
+def warm_code(modules: tuple[str, ...]) -> str:
+    """Code that imports ``modules`` and leaves no name behind in the user namespace."""
     return ("def __reportkit_warm():\n"
-            + capping +
             "    import importlib\n"
             f"    for name in {list(modules)!r}:\n"
             "        try:\n"
@@ -323,7 +314,7 @@ class Kernel:
         self.started = time.monotonic()
         self.kernel_pid: int | None = None  # the kernel process itself, once it is ready
         self._warm_id: str | None = self.kc.execute(
-            warm_code(warm, cap=not self.forked), silent=True, store_history=False,
+            warm_code(warm), silent=True, store_history=False,
             allow_stdin=False, user_expressions={"pid": PID_EXPRESSION})
 
     @property
