@@ -536,13 +536,27 @@ def test_a_writer_stopped_between_manifest_and_run_log_loses_no_line(tmp_path: P
     line = runs.read_bytes()[len(full):]
     runs.write_bytes(full)  # as if the writer died after the manifest, before the log
     rep = catalog.verify(folder)
-    assert rep.ok and "last recorded line is missing" in rep.notes[0]
+    assert rep.ok and "last recorded line is missing" in rep.notes[0], rep
     assert [e["status"] for e in catalog.read_runs(folder)] == ["ok", "interrupted"]
     catalog.append_event(folder, "15-lao-cai/province_report", {"status": "failed"})
     assert runs.read_bytes().startswith(full + line)
     assert [e["status"] for e in catalog.read_runs(folder)] == ["ok", "interrupted", "failed"]
     rep = catalog.verify(folder)
     assert rep.ok and rep.notes == []
+    # stopped halfway through the line: the rest is written next time
+    whole = runs.read_bytes()
+    catalog.append_event(folder, "15-lao-cai/province_report", {"status": "ok"})
+    line = runs.read_bytes()[len(whole):]
+    runs.write_bytes(whole + line[:10])
+    rep = catalog.verify(folder)
+    assert rep.ok and "cut short" in rep.notes[0]
+    assert [e["status"] for e in catalog.read_runs(folder)][-2:] == ["failed", "ok"]
+    catalog.refresh_index(folder)
+    assert runs.read_bytes() == whole + line
+    assert catalog.verify(folder).notes == []
+    # but a cut that is not the recorded line's beginning is a problem
+    runs.write_bytes(whole + b'{"forged')
+    assert not catalog.verify(folder).ok
 
 
 def test_verify_of_an_output_root_covers_its_index_and_what_else_is_there(

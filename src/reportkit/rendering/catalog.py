@@ -205,13 +205,29 @@ def _log_size(period_dir: Path) -> int:
 
 
 def _restore_last(period_dir: Path, runs: dict[str, Any]) -> None:
-    """Append the recorded last line if the log lacks it (its writer stopped between the
-    manifest and the log)."""
+    """Complete the recorded last line if the log lacks it or its end (its writer stopped
+    between the manifest and the log, or while appending)."""
     last = str(runs.get("last") or "").encode("utf-8")
-    if last and _log_size(period_dir) == runs["size"] - len(last):
-        log.warning("%s: restoring its last recorded line (its writer stopped before "
-                    "appending it)", period_dir / RUNS)
-        _append_line(period_dir, last)
+    start = runs["size"] - len(last)
+    if not last or not start <= _log_size(period_dir) < runs["size"]:
+        return
+    with open(period_dir / RUNS, "r+b") as fh:
+        fh.seek(start)
+        tail = fh.read()
+        if last.startswith(tail):
+            log.warning("%s: restoring its last recorded line (its writer stopped before "
+                        "it was written)", period_dir / RUNS)
+            fh.write(last[len(tail):])
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def _complete(data: bytes) -> tuple[list[bytes], bytes]:
+    """The log's complete lines, and what follows the last of them (a line being written)."""
+    lines = _log_lines(data)
+    if lines and not lines[-1].endswith(b"\n"):
+        return lines[:-1], lines[-1]
+    return lines, b""
 
 
 def _append_line(period_dir: Path, line: bytes) -> None:
@@ -243,13 +259,13 @@ def read_runs(period_dir: Path) -> list[dict[str, Any]]:
     if its writer stopped before appending it."""
     period_dir = Path(period_dir)
     try:
-        lines = (period_dir / RUNS).read_text(encoding="utf-8").splitlines()
+        lines, _partial = _complete((period_dir / RUNS).read_bytes())
     except FileNotFoundError:
         lines = []
     with contextlib.suppress(ConfigError):
         runs = load_manifest(period_dir).get("runs") or {}
-        last = str(runs.get("last") or "")
-        if last and _log_size(period_dir) == runs.get("size", 0) - len(last.encode("utf-8")):
+        last = str(runs.get("last") or "").encode("utf-8")
+        if last and sum(map(len, lines)) == runs.get("size", 0) - len(last):
             lines.append(last)
     return [json.loads(line) for line in lines if line.strip()]
 
@@ -322,17 +338,21 @@ def _check_runs(folder: Path, manifest: dict[str, Any], rep: VerifyReport) -> No
                             "run records it)")
         return
     try:
-        lines = _log_lines(path.read_bytes())
+        data = path.read_bytes()
     except FileNotFoundError:
-        lines = []
-    chain, size = _chain_of(lines), sum(map(len, lines))
+        data = b""
+    lines = _log_lines(data)
+    chain, size = _chain_of(lines), len(data)
     if (len(lines), size, chain) == (runs["lines"], runs["size"], runs["chain"]):
         return
+    done, partial = _complete(data)
+    before = _chain_of(done)
     last = str(runs.get("last") or "").encode("utf-8")
-    if last and _chain(chain, last) == runs["chain"] and size + len(last) == runs["size"]:
-        rep.notes.append(f"{RUNS}: its last recorded line is missing (its writer stopped "
-                         "before appending it); the manifest holds it and the next run "
-                         "restores it")
+    if (last and last.startswith(partial) and _chain(before, last) == runs["chain"]
+            and size - len(partial) + len(last) == runs["size"]):
+        rep.notes.append(f"{RUNS}: its last recorded line is missing or cut short (its "
+                         "writer stopped before it was written); the manifest holds it and "
+                         "the next run restores it")
         return
     rep.problems.append(f"{RUNS}: {len(lines)} line(s), {size} bytes; the manifest records "
                         f"{runs['lines']} line(s), {runs['size']} bytes and another hash "
