@@ -255,6 +255,18 @@ def test_title_and_language_are_escaped_and_set(tmp_path: Path) -> None:
     assert path.stat().st_size < 600_000
 
 
+def test_the_marking_is_on_top_of_the_page_escaped_and_absent_without_one() -> None:
+    nb = new_notebook(cells=[new_markdown_cell("Nội dung báo cáo")])
+    page = export.render_html(nb, title="x", marking="Lưu hành nội bộ")
+    banner = '<p class="reportkit-marking"><span>Lưu hành nội bộ</span></p>'
+    assert banner in page
+    assert page.index(banner) < page.index("Nội dung báo cáo")  # before the content
+    assert '<p class="reportkit-marking">' not in export.render_html(nb, title="x")
+    hostile = export.render_html(nb, title="x", marking="<script>alert(1)</script>")
+    assert "<script>alert(1)</script>" not in hostile
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile
+
+
 def test_one_exporter_per_thread_and_language_carries_nothing_between_reports() -> None:
     """The exporter is made once (compiling nbconvert's templates costs more than an export)
     and reused; each page still has only its own notebook, title and language."""

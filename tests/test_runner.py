@@ -380,3 +380,6 @@ def test_run_is_a_batch_of_one_recorded_in_the_manifest(tmp_path: Path, root: Pa
     entry = catalog.load_manifest(root / Q3)["reports"]["15-lao-cai/env_report"]
     assert entry["status"] == "ok" and entry["input_hash"]
     assert set(entry["files"]) == {"html", "ipynb"}
+    # a period made by `run` alone verifies (it used to exit 4: no manifest)
+    rep = catalog.verify(root / Q3)
+    assert rep.ok and rep.checked == 4, rep  # html, ipynb, index.html, runs.jsonl

@@ -530,8 +530,9 @@ def _resume_command(schedule: Path, period: str | None, today: object, *, units:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def verify(folder: Path) -> None:
     """Check every report file of outputs/<period> (or of every period under outputs/)
-    against its manifest.json: sha256 and size. Exit code 1 if any file is missing or
-    changed."""
+    against its manifest.json (sha256 and size), and the catalogue (index.html) and run log
+    (runs.jsonl) against their records. Exit code 1 if any file is missing or changed, or
+    if a file or folder is there that the manifest does not list."""
     from reportkit.rendering.catalog import verify_tree
 
     bad = 0
@@ -539,8 +540,10 @@ def verify(folder: Path) -> None:
         for problem in rep.problems:
             click.echo(f"MISMATCH {rep.folder / problem}")
         for path in rep.unlisted:
-            click.echo(f"unlisted {rep.folder / path} (not in the manifest)")
-        state = "ok" if rep.ok else f"{len(rep.problems)} problem(s)"
+            click.echo(f"UNLISTED {rep.folder}/{path} (not in the manifest)")
+        for note in rep.notes:
+            click.echo(f"note {rep.folder / note}")
+        state = "ok" if rep.ok else f"{len(rep.problems) + len(rep.unlisted)} problem(s)"
         click.echo(f"{rep.folder}: {rep.checked} file(s) checked, {state}")
         bad += not rep.ok
     if bad:

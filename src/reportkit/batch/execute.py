@@ -314,7 +314,7 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
     for period_dir in result.period_dirs:
         if (period_dir / catalog.MANIFEST).is_file():
             with contextlib.suppress(OSError):
-                catalog.write_index(period_dir, catalog.load_manifest(period_dir))
+                catalog.refresh_index(period_dir)
     if plan.output_root.is_dir():
         with contextlib.suppress(OSError):
             catalog.write_root_index(plan.output_root)

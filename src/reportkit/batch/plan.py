@@ -672,10 +672,8 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
                 period_dir = final.parent
                 rel = f"{final.name}/{rep.file_stem}"
                 inputs = job_inputs(rep, nb_sha[nb.path], data, kernel=kernel)
-                marking = (rep.params["marking"] if "marking" in rep.params
-                           else specs["marking"].default if "marking" in specs else None)
                 job = Job(rep, rel, period_dir, input_hash(inputs), inputs, nb_bytes[nb.path],
-                          marking if isinstance(marking, str) and marking else None)
+                          rep.marking)
                 other = jobs.get(job.key)
                 if other is not None and other.input_hash != job.input_hash:
                     two = Text("plan.two_jobs", {"key": job.key, "name": nb.path.name})

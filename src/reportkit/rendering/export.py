@@ -420,7 +420,8 @@ def _without_renderer(page: str) -> str:
 
 
 def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
-                renderer: Renderer = "inline", static_href: str | None = None) -> str:
+                renderer: Renderer = "inline", static_href: str | None = None,
+                marking: str | None = None) -> str:
     """Render an executed notebook to offline HTML text (see :func:`write_html`)."""
     from reportkit import __version__
 
@@ -435,7 +436,8 @@ def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
                     "offline reports, so it shows as source text", title)
     resources = {"reportkit": {"version": __version__, "title": title, "ready": _READY_JS,
                                "css": stylesheet(),
-                               "renderer": _renderer_html(renderer, static_href)}}
+                               "renderer": _renderer_html(renderer, static_href),
+                               "marking": marking or ""}}
     body, _ = _html_exporter(lang).from_notebook_node(nb, resources=resources)
     external = external_references(_without_renderer(body) if renderer == "inline" else body)
     if external:
@@ -447,7 +449,7 @@ def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
 
 def write_html(nb: nbformat.NotebookNode, path: Path, *, title: str, lang: str = "vi",
                renderer: Renderer = "inline", static_root: Path | None = None,
-               final_path: Path | None = None) -> Path:
+               final_path: Path | None = None, marking: str | None = None) -> Path:
     """Export an executed notebook to HTML without code or prompts, readable offline.
 
     Args:
@@ -461,6 +463,8 @@ def write_html(nb: nbformat.NotebookNode, path: Path, *, title: str, lang: str =
         static_root: The catalogue folder holding ``_static/``; required for "folder".
         final_path: Where the file will finally live if ``path`` is a staging location; the
             relative URL of the renderer is computed from it. Defaults to ``path``.
+        marking: A confidentiality marking ("Lưu hành nội bộ", "Mật", ...; see
+            ``reportkit.rendering.markings.MARKINGS``) shown at the top of the page, or None.
 
     Returns:
         The path written.
@@ -477,7 +481,8 @@ def write_html(nb: nbformat.NotebookNode, path: Path, *, title: str, lang: str =
         script = install_static(Path(static_root))
         where = Path(os.path.abspath(final_path or path)).parent
         href = Path(os.path.relpath(os.path.abspath(script), where)).as_posix()
-    text = render_html(nb, title=title, lang=lang, renderer=renderer, static_href=href)
+    text = render_html(nb, title=title, lang=lang, renderer=renderer, static_href=href,
+                       marking=marking)
     data = text.encode("utf-8")
     if len(data) > SIZE_WARNING:
         log.warning("%s: HTML is %.1f MB (over %.1f MB)", path.name, len(data) / 1e6,

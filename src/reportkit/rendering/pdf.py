@@ -26,13 +26,13 @@ import os
 import subprocess
 import sys
 import time
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reportkit.errors import ExportError
+from reportkit.rendering.markings import check_marking
 from reportkit.store.io import atomic_write
 
 __all__ = ["PdfPrinter", "PrintJob", "PrintResult", "print_many", "chromium_path", "MARGINS"]
@@ -47,8 +47,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 MARGINS = {"top": "20mm", "bottom": "20mm", "left": "30mm", "right": "15mm"}
 # The printable area of A4 at MARGINS in CSS pixels (96 per inch): 165 mm x 257 mm.
 PRINT_VIEWPORT = {"width": 624, "height": 971}
-# Confidentiality markings: internal circulation, and the three state-secret levels.
-MARKINGS = ("Lưu hành nội bộ", "Mật", "Tối mật", "Tuyệt mật")
 ALLOWED_SCHEMES = ("file:", "data:", "blob:", "about:")
 # Writes the job's marking and office into the page, as text (never as markup): into the
 # heading block's marking place if the page left it empty; on a page without the official
@@ -98,12 +96,7 @@ class PrintJob:
     marking: str | None = None
 
     def __post_init__(self) -> None:
-        if self.marking is not None:
-            marking = unicodedata.normalize("NFC", self.marking.strip())
-            if marking and marking not in MARKINGS:
-                raise ValueError(f"Unknown marking {self.marking!r}; use one of "
-                                 f"{', '.join(MARKINGS)} or None")
-            object.__setattr__(self, "marking", marking or None)
+        object.__setattr__(self, "marking", check_marking(self.marking))
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe form (for the printing subprocess)."""

@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +33,7 @@ from reportkit.errors import (
     Text,
     UnitError,
 )
+from reportkit.rendering.markings import MARKINGS, check_marking
 
 if TYPE_CHECKING:  # nbformat and papermill cost seconds to import; validation needs neither
     import nbformat
@@ -41,9 +41,6 @@ if TYPE_CHECKING:  # nbformat and papermill cost seconds to import; validation n
 log = logging.getLogger("reportkit.rendering.runner")
 
 LANGS = ("vi", "en")
-# Confidentiality markings a report may carry in its PDF header (the notebooks' ``marking``
-# parameter): the internal-circulation mark, the three state-secret grades, or none.
-MARKINGS = ("Lưu hành nội bộ", "Mật", "Tối mật", "Tuyệt mật", "")
 FORMATS = ("ipynb", "html", "pdf", "docx")  # the executed .ipynb is always kept
 STAGING = ".staging"
 FAILED = "_failed"
@@ -71,6 +68,7 @@ class PreparedReport:
     unit: units.Unit | None
     lang: str
     formats: tuple[str, ...]
+    marking: str | None = None  # checked: the parameter given, else the notebook's default
 
     @property
     def file_stem(self) -> str:
@@ -178,7 +176,16 @@ def prepare_report(notebook: str | Path, *, unit: str | None = None, period: str
         raise ExportError("PDF export is not available", notebook=path.name, format="pdf")
     if p is None:  # cannot happen: _validate raises when the period does not parse
         raise ParameterError(f"Not a period: {period!r}", period=period)
-    return PreparedReport(path, clean, p, u, lang, tuple(formats))
+    marking = None
+    if "marking" in clean:
+        marking = clean["marking"] or None
+    elif "marking" in specs:  # the notebook's own default, printed unless overridden
+        try:
+            marking = check_marking(specs["marking"].default)
+        except ValueError as exc:
+            raise ParameterError(f"Bad default in the parameters cell of {path.name}: {exc}",
+                                 notebook=path.name, parameters=["marking"]) from None
+    return PreparedReport(path, clean, p, u, lang, tuple(formats), marking)
 
 
 def file_stem(notebook_stem: str, lang: str) -> str:
@@ -307,13 +314,13 @@ def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any
             clean[name] = str(period)
         elif name == "lang" and value not in LANGS:
             problems.append(f"lang must be one of {', '.join(LANGS)}, got {value!r}")
-        elif name == "marking" and (not isinstance(value, str)
-                                    or unicodedata.normalize("NFC", value.strip())
-                                    not in MARKINGS):
-            problems.append(Text("params.marking", {"markings": ", ".join(map(repr, MARKINGS)),
-                                                    "got": repr(str(value)[:60])}))
         elif name == "marking":
-            clean[name] = unicodedata.normalize("NFC", value.strip())
+            try:
+                clean[name] = check_marking(value) or ""
+            except ValueError:
+                problems.append(Text("params.marking", {
+                    "markings": ", ".join(map(repr, MARKINGS)) + ", ''",
+                    "got": repr(str(value)[:60])}))
         elif name not in ("unit", "lang"):
             problem, clean[name] = _check_type(spec, value)
             problems += [problem] if problem else []
