@@ -4,7 +4,8 @@ Layout of one period folder (written by ``reportkit batch``)::
 
     outputs/<period>/manifest.json         one entry per report: status, files (sha256, size),
                                            parameters, inputs, data version, run id
-    outputs/<period>/index.html            the same as a plain HTML table, readable offline
+    outputs/<period>/index.html            the catalogue for recipients (index.en.html in
+                                           English; runs.html for operators): catalog_pages
     outputs/<period>/runs.jsonl            one line per attempt (ok, failed, skipped, ...)
     outputs/<period>/<unit>/<notebook>.*   the reports; ``_failed/`` keeps a failed notebook
 
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from reportkit.errors import ConfigError
+from reportkit.rendering.catalog_pages import INDEX, PAGES, write_index, write_root_index
 from reportkit.store.io import atomic_write, sha256_file
 
 __all__ = ["MANIFEST", "INDEX", "RUNS", "file_info", "load_manifest", "record", "append_event",
@@ -36,12 +38,12 @@ __all__ = ["MANIFEST", "INDEX", "RUNS", "file_info", "load_manifest", "record", 
            "verify", "verify_tree", "write_index", "write_root_index", "VerifyReport"]
 
 MANIFEST = "manifest.json"
-INDEX = "index.html"
+# INDEX, PAGES, write_index and write_root_index come from catalog_pages (the pages' topic):
+# record() writes them after every update, and callers find them here too.
 RUNS = "runs.jsonl"
 LOCK = ".manifest.lock"
 MANIFEST_VERSION = 1
 REPORT_SUFFIXES = (".html", ".ipynb", ".pdf")
-_STATUS_LABEL = {"ok": "ok", "failed": "lỗi / failed"}
 
 
 def now_iso() -> str:
@@ -208,7 +210,7 @@ def verify(folder: Path) -> VerifyReport:
     for path in sorted(folder.rglob("*")):
         rel_path = path.relative_to(folder).as_posix()
         if (path.is_file() and path.suffix in REPORT_SUFFIXES and rel_path not in listed
-                and rel_path != INDEX
+                and rel_path not in PAGES
                 and not any(part.startswith(".") for part in path.relative_to(folder).parts)):
             rep.unlisted.append(rel_path)
     return rep
@@ -224,79 +226,3 @@ def verify_tree(folder: Path) -> list[VerifyReport]:
         raise ConfigError(f"No {MANIFEST} in {folder} or its sub-folders", file=str(folder))
     return [verify(p) for p in found]
 
-
-# --- index.html ---------------------------------------------------------------------------
-
-def _s(value: Any) -> str:
-    """A manifest value as text for the index pages (missing: empty)."""
-    return "" if value is None else str(value)
-
-
-def _when(iso: str | None) -> str:
-    """"2025-10-05T06:30:12+07:00" → "2025-10-05 06:30"."""
-    return (iso or "")[:16].replace("T", " ")
-
-
-def _secs(value: Any) -> str:
-    return f"{value:.1f}" if isinstance(value, int | float) and value else ""
-
-
-def _page(template: str, **context: Any) -> bytes:
-    """An index page from ``rendering/templates/`` (Jinja2, autoescape: a unit name or an
-    error message holding ``<script>`` is shown as text)."""
-    from reportkit.presentation.html import render
-
-    return (str(render(template, package="reportkit.rendering", **context)) + "\n").encode()
-
-
-def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:
-    """Write ``period_dir/index.html``: one row per report, links to HTML, PDF and notebook.
-
-    Plain escaped HTML with inline CSS; no script and no external address.
-    """
-    period = manifest.get("period") or Path(period_dir).name
-    rows = []
-    entries = sorted(manifest["reports"].values(),
-                     key=lambda e: (e.get("notebook", ""), e.get("unit") or ""))
-    for e in entries:
-        files = e.get("files") or {}
-        status = e.get("status", "")
-        kept = (_when((e.get("report_run") or {}).get("finished"))
-                if status == "failed" and files else None)
-        links = [(info["path"], label) for info, label in (
-            (files.get("html"), "HTML"), (files.get("pdf"), "PDF"), (files.get("ipynb"), "ipynb"),
-            ((e.get("failed_files") or {}).get("ipynb"), "notebook lỗi / failed")) if info]
-        rows.append({
-            "notebook": _s(e.get("notebook")), "unit": _s(e.get("unit")),
-            "unit_name": _s(e.get("unit_name")), "period": _s(e.get("period")),
-            "status": _s(status), "status_label": _s(_STATUS_LABEL.get(status, status)),
-            "kept": kept, "links": links, "finished": _when(e.get("finished")),
-            "seconds": _secs(e.get("seconds")), "error": _s(e.get("error"))})
-    counts = {s: sum(e.get("status") == s for e in entries) for s in ("ok", "failed")}
-    path = Path(period_dir) / INDEX
-    atomic_write(path, _page(
-        "index_period.html.j2", title=f"Danh mục báo cáo {period}", period=period, rows=rows,
-        total=len(entries), ok=counts["ok"], failed=counts["failed"],
-        updated=_when(manifest.get("updated")), manifest=MANIFEST))
-    return path
-
-
-def write_root_index(root: Path) -> Path | None:
-    """Write ``root/index.html`` linking every period catalogue under ``root``."""
-    root = Path(root)
-    periods = sorted((p.parent for p in root.glob(f"*/{MANIFEST}")), reverse=True)
-    if not periods:
-        return None
-    rows = []
-    for folder in periods:
-        try:
-            reports = load_manifest(folder)["reports"].values()
-        except ConfigError:
-            continue
-        ok = sum(e.get("status") == "ok" for e in reports)
-        failed = sum(e.get("status") == "failed" for e in reports)
-        rows.append({"folder": folder.name, "ok": ok, "failed": failed})
-    path = root / INDEX
-    atomic_write(path, _page("index_root.html.j2", title="Báo cáo theo kỳ", rows=rows,
-                              index=INDEX))
-    return path
