@@ -25,6 +25,7 @@ from reportkit.rendering.export import external_references
 
 NB = Path(__file__).resolve().parent / "notebooks"
 Q3, Q2 = "2025-Q3", "2025-Q2"
+RANGE, RANGE_CODE = "2016-07_to_2018-12", "2016-07..2018-12"  # folder, period code
 HOSTILE = "<script>alert(1)</script> Tỉnh"
 TITLES = {
     "province_report": "Báo cáo kết quả công tác văn phòng cấp ủy",
@@ -66,7 +67,8 @@ def rows_of(html: str) -> list[str]:
 
 
 def write(folder: Path, rel: str, *, notebook: str, unit: str | None = None,
-          unit_name: str | None = None, lang: str = "vi", status: str = "ok",
+          unit_name: str | None = None, period: str | None = None, lang: str = "vi",
+          status: str = "ok",
           formats: tuple[str, ...] = ("html", "pdf", "ipynb"), **extra: Any) -> dict[str, Any]:
     """Record one report (its files written) in ``folder``'s manifest."""
     leaf, stem = rel.rsplit("/", 1)
@@ -76,7 +78,8 @@ def write(folder: Path, rel: str, *, notebook: str, unit: str | None = None,
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"{fmt} of {rel}", encoding="utf-8")
         files[fmt] = catalog.file_info(path, folder)
-    entry = {"notebook": notebook, "unit": unit, "unit_name": unit_name, "period": folder.name,
+    entry = {"notebook": notebook, "unit": unit, "unit_name": unit_name,
+             "period": period or folder.name,
              "lang": lang, "status": status, "files": files, "error": None, "seconds": 12.4,
              "finished": "2025-10-05T06:30:00+07:00", "worker": "host:4242",
              "input_hash": "hash-now", "run_id": "r1", **extra}
@@ -97,6 +100,9 @@ def make_outputs(root: Path) -> Path:
                   unit_name=name)
         write(f, "15-x/province_report.en", notebook="province_report.ipynb", unit="15",
               unit_name="Lào Cai", lang="en")
+    # the published window: a period whose name is long
+    write(root / RANGE, "national/national_summary", notebook="national_summary.ipynb",
+          period=RANGE_CODE)
     q3 = root / Q3
     write(q3, "99-x/province_report", notebook="province_report.ipynb", unit="99",
           unit_name=HOSTILE)
@@ -134,7 +140,7 @@ def readable(root: Path) -> list[tuple[str, str, dict[str, Any]]]:
 def test_root_page_lists_every_report_of_every_period(outputs: Path) -> None:
     html = (outputs / "index.html").read_text(encoding="utf-8")
     entries = readable(outputs)
-    assert len(entries) == 2 * 8 + 3
+    assert len(entries) == 2 * 8 + 3 + 1
     rows = rows_of(html)
     assert len(rows) == len(entries)
     for period, key, entry in entries:
@@ -147,7 +153,7 @@ def test_root_page_lists_every_report_of_every_period(outputs: Path) -> None:
     assert sum("Tiếng Anh" in r for r in rows) == 4
     assert sum("Tiếng Việt" in r for r in rows) == len(entries) - 4
     # one page per period, linked from the root
-    for period in (Q3, Q2):
+    for period in (Q3, Q2, RANGE):
         assert f'href="{period}/index.html"' in html
         assert len(rows_of((outputs / period / "index.html").read_text(encoding="utf-8"))) == \
             sum(p == period for p, _, _ in entries)
@@ -156,6 +162,7 @@ def test_root_page_lists_every_report_of_every_period(outputs: Path) -> None:
 def test_titles_units_and_periods_read_as_people_write_them(outputs: Path) -> None:
     text = visible((outputs / "index.html").read_text(encoding="utf-8"))
     assert "Quý III/2025" in text and "Quý II/2025" in text
+    assert "Từ tháng 7/2016 đến tháng 12/2018" in text
     assert "2025-Q3" not in text and ".ipynb" not in text and "province_report" not in text
     assert "Lào Cai" in text and "Toàn quốc" in text
     q3 = (outputs / Q3 / "index.html").read_text(encoding="utf-8")
