@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import test_catalogue as tc
+
+import test_catalogue as tc  # the same outputs as the page tests
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
