@@ -42,7 +42,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -68,6 +68,7 @@ FORMATS = (("html", "HTML"), ("pdf", "PDF"), ("docx", "DOCX"))
 
 # --- names -----------------------------------------------------------------------------------
 
+@lru_cache(maxsize=4096)
 def report_name(notebook: str, lang: str = "vi") -> str:
     """A report's title by its notebook ("province_report.ipynb" → "Báo cáo kết quả công tác
     văn phòng cấp ủy"); a notebook with no title in :mod:`reportkit.core.i18n` is named by its
@@ -77,6 +78,7 @@ def report_name(notebook: str, lang: str = "vi") -> str:
     return text(key, lang) if key in T else stem
 
 
+@lru_cache(maxsize=4096)
 def period_label(code: str, lang: str = "vi") -> str:
     """A period as a heading writes it: "Quý III/2025", "Từ tháng 7/2016 đến tháng 12/2018",
     "Q3 2025"; a code that is not a period stays as it is."""
@@ -87,6 +89,7 @@ def period_label(code: str, lang: str = "vi") -> str:
     return label[:1].upper() + label[1:]
 
 
+@lru_cache(maxsize=4096)
 def _period_order(code: str) -> tuple[int, date, date]:
     """Newest first: sorts by the negated end and start; codes that are not periods last."""
     try:
@@ -97,6 +100,7 @@ def _period_order(code: str) -> tuple[int, date, date]:
             date.fromordinal(date.max.toordinal() - p.first.toordinal()))
 
 
+@lru_cache(maxsize=4096)
 def _fold(value: str) -> str:
     """Lower case without accents, for sorting names ("Đà Nẵng" sorts with "D")."""
     value = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
