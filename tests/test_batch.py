@@ -425,14 +425,17 @@ def test_manifest_verify_and_index(tmp_path: Path) -> None:
     shutil.rmtree(folder / "99-extra")
     assert catalog.verify(folder).ok
     index = text_of(folder / "index.html")
-    assert bad not in index
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in index  # markupsafe
+    runs = text_of(folder / "runs.html")  # errors are for operators: their page only
+    assert bad not in runs and bad not in index
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in runs  # markupsafe
+    assert "alert" not in index
     assert 'href="15-lao-cai/province_report.html"' in index
-    assert "<script" not in index
+    assert index.count("<script") == 1 and "src=" not in index  # the filter, inline
     from reportkit.rendering.export import external_references
 
-    assert external_references(index) == []
-    assert "http" not in index
+    for page in (index, runs):
+        assert external_references(page) == []
+        assert "http:" not in page and "https:" not in page
     # verify from the command line, then break a file
     runner = CliRunner()
     assert runner.invoke(main, ["verify", str(folder)]).exit_code == 0
@@ -723,9 +726,8 @@ def test_batch_isolates_every_kind_of_failure(project: Path,
     # a dead kernel, a timeout and a dead worker are tried twice (transient), the rest once
     assert sorted(e["status"] for e in catalog.read_runs(out)) == ["failed"] * 8 + ["ok"] * 3
     assert catalog.verify(out).ok
-    index = text_of(out / "index.html")
-    assert 'href="15-lao-cai/unit_report.html"' in index
-    assert 'href="national/_failed/kernel_dies.ipynb"' in index
+    assert 'href="15-lao-cai/unit_report.html"' in text_of(out / "index.html")
+    assert 'href="national/_failed/kernel_dies.ipynb"' in text_of(out / "runs.html")
     assert list((project / "outputs" / ".staging").iterdir()) == []
     # the HTML has no code, the notebook has the injected parameters
     html = text_of(out / "01-ha-noi" / "unit_report.html")
@@ -782,7 +784,7 @@ def test_incremental_force_retry_and_the_good_report_survives(
     assert entry["status"] == "failed" and entry["report_run"]["run_id"] == first.run_id
     assert entry["files"]["html"]["path"] == "15-lao-cai/unit_report.html"
     assert catalog.verify(out).ok
-    assert "báo cáo trước vẫn giữ" in text_of(out / "index.html")
+    assert "báo cáo trước vẫn giữ" in text_of(out / "runs.html")
 
     # unchanged failure: reported again without running; --retry-failed runs it
     p = plan(project, path)

@@ -372,7 +372,7 @@ def demo(out: Path, unit_names: str) -> None:
         click.echo(f"{mark} {res.seconds:5.1f}s  {res.html or res.ipynb}"
                    + (f"  ({res.error})" if res.error else ""))
         failed += res.status != "ok"
-    click.echo(f"\nOpen the reports in a browser, e.g.: {out.resolve()}/")
+    click.echo(f"\nOpen the catalogue in a browser: {(out / 'index.html').resolve()}")
     if failed:
         sys.exit(EXIT_FAILED)
 

@@ -4,7 +4,8 @@ Layout of one period folder (written by ``reportkit batch``)::
 
     outputs/<period>/manifest.json         one entry per report: status, files (sha256, size),
                                            parameters, inputs, data version, run id
-    outputs/<period>/index.html            the same as a plain HTML table, readable offline
+    outputs/<period>/index.html            the catalogue for recipients (index.en.html in
+                                           English; runs.html for operators): catalog_pages
     outputs/<period>/runs.jsonl            one line per attempt (ok, failed, skipped, ...)
     outputs/<period>/<unit>/<notebook>.*   the reports; ``_failed/`` keeps a failed notebook
 
@@ -52,6 +53,8 @@ from pathlib import Path
 from typing import Any
 
 from reportkit.errors import ConfigError
+from reportkit.rendering import catalog_pages as _pages
+from reportkit.rendering.catalog_pages import INDEX, PAGES, write_index
 from reportkit.store.io import atomic_write, sha256_file
 
 __all__ = ["MANIFEST", "INDEX", "RUNS", "ROOT_SUMS", "file_info", "load_manifest", "record",
@@ -61,18 +64,18 @@ __all__ = ["MANIFEST", "INDEX", "RUNS", "ROOT_SUMS", "file_info", "load_manifest
 log = logging.getLogger("reportkit.rendering.catalog")
 
 MANIFEST = "manifest.json"
-INDEX = "index.html"
+# INDEX, PAGES, write_index and write_root_index come from catalog_pages (the pages' topic):
+# record() writes them after every update, and callers find them here too.
 RUNS = "runs.jsonl"
 LOCK = ".manifest.lock"
 ROOT_SUMS = "index.sha256"  # sha256 of the output root's index.html (sha256sum format)
-PERIOD_FILES = frozenset({MANIFEST, INDEX, RUNS, LOCK})  # a period folder's own files
+PERIOD_FILES = frozenset({MANIFEST, RUNS, LOCK, *PAGES})  # a period folder's own files
 # What an output root holds besides its period folders: the root catalogue and its checksum,
 # the batch and manifest locks, the staging folder, and the blank forms of `reportkit form`
 # (outputs/templates/).
-ROOT_ENTRIES = frozenset({INDEX, ROOT_SUMS, LOCK, ".batch.lock", ".staging", "templates"})
+ROOT_ENTRIES = frozenset({*PAGES, ROOT_SUMS, LOCK, ".batch.lock", ".staging", "templates"})
 MANIFEST_VERSION = 1
 REPORT_SUFFIXES = (".html", ".ipynb", ".pdf", ".docx")
-_STATUS_LABEL = {"ok": "ok", "failed": "lỗi / failed"}
 
 
 def now_iso() -> str:
@@ -246,8 +249,11 @@ def _commit(period_dir: Path, manifest: dict[str, Any], line: bytes | None) -> N
         runs = {"lines": runs["lines"] + 1, "size": runs["size"] + len(line),
                 "chain": _chain(runs["chain"], line), "last": line.decode("utf-8")}
     manifest["runs"] = runs
-    index = write_index(period_dir, manifest)
-    manifest["index"] = {"sha256": sha256_file(index), "size": index.stat().st_size}
+    write_index(period_dir, manifest)
+    manifest.pop("index", None)  # older manifests: index.html alone
+    manifest["pages"] = {name: {"sha256": sha256_file(period_dir / name),
+                                "size": (period_dir / name).stat().st_size}
+                         for name in PAGES if (period_dir / name).is_file()}
     atomic_write(period_dir / MANIFEST,
                  json.dumps(manifest, indent=1, ensure_ascii=False).encode("utf-8"))
     if line is not None:
@@ -385,11 +391,13 @@ def verify(folder: Path) -> VerifyReport:
                     problem = "is a symbolic link"
                 if problem:
                     rep.problems.append(f"{info['path']}: {problem} ({rel}, {fmt})")
-    if (folder / INDEX).exists() or manifest.get("index"):
-        rep.checked += 1
-        problem = _hash_ok(folder / INDEX, manifest.get("index"))
-        if problem:
-            rep.problems.append(f"{INDEX}: {problem}")
+    pages = _recorded_pages(manifest)
+    for name in PAGES:
+        if (folder / name).exists() or name in pages:
+            rep.checked += 1
+            problem = _hash_ok(folder / name, pages.get(name))
+            if problem:
+                rep.problems.append(f"{name}: {problem}")
     _check_runs(folder, manifest, rep)
     folders = {p.rsplit("/", 1)[0] for p in listed if "/" in p}
     parents = {"/".join(f.split("/")[:i]) for f in folders for i in range(1, f.count("/") + 2)}
@@ -414,17 +422,20 @@ def _verify_root(root: Path, periods: list[Path]) -> VerifyReport:
     """An output root's own files: its index.html against index.sha256, and nothing there
     that is neither a period folder nor one of :data:`ROOT_ENTRIES`."""
     rep = VerifyReport(root)
-    sums = root / ROOT_SUMS
-    if (root / INDEX).exists() or sums.exists():
+    sums: dict[str, str] = {}
+    with contextlib.suppress(OSError, ValueError):
+        for line in (root / ROOT_SUMS).read_text(encoding="ascii").splitlines():
+            digest, _, name = line.strip().partition("  ")
+            sums[name] = digest
+    for name in PAGES:
+        if not ((root / name).exists() or name in sums):
+            continue
         rep.checked += 1
-        info = None
-        with contextlib.suppress(OSError, ValueError):
-            digest, _, name = sums.read_text(encoding="ascii").strip().partition("  ")
-            if name == INDEX:
-                info = {"sha256": digest, "size": (root / INDEX).stat().st_size}
-        problem = _hash_ok(root / INDEX, info) if (root / INDEX).exists() else "missing"
+        info = ({"sha256": sums[name], "size": (root / name).stat().st_size}
+                if name in sums and (root / name).exists() else None)
+        problem = _hash_ok(root / name, info) if (root / name).exists() else "missing"
         if problem:
-            rep.problems.append(f"{INDEX}: {problem}")
+            rep.problems.append(f"{name}: {problem}")
     names = {p.name for p in periods}
     for entry in sorted(root.iterdir()):
         if entry.name not in names and entry.name not in ROOT_ENTRIES:
@@ -445,83 +456,25 @@ def verify_tree(folder: Path) -> list[VerifyReport]:
     return ([root] if root.checked or root.unlisted else []) + [verify(p) for p in found]
 
 
-# --- index.html ---------------------------------------------------------------------------
 
-def _s(value: Any) -> str:
-    """A manifest value as text for the index pages (missing: empty)."""
-    return "" if value is None else str(value)
+# --- the catalogue pages (written by catalog_pages) -----------------------------------------
 
-
-def _when(iso: str | None) -> str:
-    """"2025-10-05T06:30:12+07:00" → "2025-10-05 06:30"."""
-    return (iso or "")[:16].replace("T", " ")
-
-
-def _secs(value: Any) -> str:
-    return f"{value:.1f}" if isinstance(value, int | float) and value else ""
-
-
-def _page(template: str, **context: Any) -> bytes:
-    """An index page from ``rendering/templates/`` (Jinja2, autoescape: a unit name or an
-    error message holding ``<script>`` is shown as text)."""
-    from reportkit.presentation.html import render
-
-    return (str(render(template, package="reportkit.rendering", **context)) + "\n").encode()
-
-
-def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:
-    """Write ``period_dir/index.html``: one row per report, links to HTML, PDF and notebook.
-
-    Plain escaped HTML with inline CSS; no script and no external address.
-    """
-    period = manifest.get("period") or Path(period_dir).name
-    rows = []
-    entries = sorted(manifest["reports"].values(),
-                     key=lambda e: (e.get("notebook", ""), e.get("unit") or "",
-                                    e.get("lang") != "vi", e.get("lang") or ""))
-    for e in entries:
-        files = e.get("files") or {}
-        status = e.get("status", "")
-        kept = (_when((e.get("report_run") or {}).get("finished"))
-                if status == "failed" and files else None)
-        links = [(info["path"], label) for info, label in (
-            (files.get("html"), "HTML"), (files.get("pdf"), "PDF"), (files.get("docx"), "DOCX"),
-            (files.get("ipynb"), "ipynb"),
-            ((e.get("failed_files") or {}).get("ipynb"), "notebook lỗi / failed")) if info]
-        rows.append({
-            "notebook": _s(e.get("notebook")), "unit": _s(e.get("unit")),
-            "unit_name": _s(e.get("unit_name")), "period": _s(e.get("period")),
-            "lang": _s(e.get("lang")),
-            "status": _s(status), "status_label": _s(_STATUS_LABEL.get(status, status)),
-            "kept": kept, "links": links, "finished": _when(e.get("finished")),
-            "seconds": _secs(e.get("seconds")), "error": _s(e.get("error"))})
-    counts = {s: sum(e.get("status") == s for e in entries) for s in ("ok", "failed")}
-    path = Path(period_dir) / INDEX
-    atomic_write(path, _page(
-        "index_period.html.j2", title=f"Danh mục báo cáo {period}", period=period, rows=rows,
-        total=len(entries), ok=counts["ok"], failed=counts["failed"],
-        updated=_when(manifest.get("updated")), manifest=MANIFEST))
-    return path
+def _recorded_pages(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The catalogue pages' records in a manifest (index.html alone in older manifests)."""
+    pages = dict(manifest.get("pages") or {})
+    if INDEX not in pages and manifest.get("index"):
+        pages[INDEX] = manifest["index"]
+    return pages
 
 
 def write_root_index(root: Path) -> Path | None:
-    """Write ``root/index.html`` linking every period catalogue under ``root``."""
+    """Write the output root's catalogue pages (:func:`catalog_pages.write_root_index`) under
+    the root's lock, and their sha256 into ``index.sha256`` (the format of ``sha256sum``)."""
     root = Path(root)
-    periods = sorted((p.parent for p in root.glob(f"*/{MANIFEST}")), reverse=True)
-    if not periods:
-        return None
-    rows = []
-    for folder in periods:
-        try:
-            reports = load_manifest(folder)["reports"].values()
-        except ConfigError:
-            continue
-        ok = sum(e.get("status") == "ok" for e in reports)
-        failed = sum(e.get("status") == "failed" for e in reports)
-        rows.append({"folder": folder.name, "ok": ok, "failed": failed})
-    path = root / INDEX
     with _locked(root):
-        atomic_write(path, _page("index_root.html.j2", title="Báo cáo theo kỳ", rows=rows,
-                                  index=INDEX))
-        atomic_write(root / ROOT_SUMS, f"{sha256_file(path)}  {INDEX}\n")
+        path = _pages.write_root_index(root)
+        if path is not None:
+            atomic_write(root / ROOT_SUMS, "".join(
+                f"{sha256_file(root / name)}  {name}\n" for name in PAGES
+                if (root / name).is_file()))
     return path
