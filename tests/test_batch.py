@@ -419,8 +419,8 @@ def test_manifest_verify_and_index(tmp_path: Path) -> None:
     (folder / "99-extra").mkdir()
     (folder / "99-extra" / "stray.html").write_text("not ours")
     rep = catalog.verify(folder)
-    # 4 report files, index.html, runs.jsonl; the stray file fails the check
-    assert rep.checked == 6 and rep.problems == [] and rep.unlisted == ["99-extra/stray.html"]
+    # 4 report files, the three catalogue pages, runs.jsonl; the stray file fails the check
+    assert rep.checked == 8 and rep.problems == [] and rep.unlisted == ["99-extra/stray.html"]
     assert not rep.ok
     shutil.rmtree(folder / "99-extra")
     assert catalog.verify(folder).ok

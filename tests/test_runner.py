@@ -382,4 +382,4 @@ def test_run_is_a_batch_of_one_recorded_in_the_manifest(tmp_path: Path, root: Pa
     assert set(entry["files"]) == {"html", "ipynb"}
     # a period made by `run` alone verifies (it used to exit 4: no manifest)
     rep = catalog.verify(root / Q3)
-    assert rep.ok and rep.checked == 4, rep  # html, ipynb, index.html, runs.jsonl
+    assert rep.ok and rep.checked == 6, rep  # html, ipynb, the three catalogue pages, runs.jsonl
