@@ -480,8 +480,12 @@ class PetitionsReport:
     @cached_property
     def followup_protected(self) -> D.Protected:
         counts, _ = self.followup_rows
-        return D.protect(counts, self.threshold, row_total="total",
-                         col_total=text("common.total", self.lang))
+        total = text("common.total", self.lang)
+        # The over-90-days counts are what a reader chasing petitions looks for: hidden as
+        # complements only when no other cell, not even a total, will do.
+        k90 = band_keys()[-1]
+        return D.protect(counts, self.threshold, row_total="total", col_total=total,
+                         last_resort=[(r, k90) for r in [*counts.index, total]])
 
     def followup_table(self) -> pd.DataFrame:
         """Waiting transferred petitions per agency (unit when national), as printed."""
