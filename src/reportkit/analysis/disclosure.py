@@ -20,11 +20,11 @@ the standard textbook auditing short of integer programming; it is exact for one
 and for the flows and two-way tables reportkit prints.
 
 Complements ("*") are chosen greedily: first so that no equation is left with a single hidden
-cell, taking the cell that loses the reader least: the smallest eligible one, a total or a
-*last-resort* cell (a figure readers look for, such as the petitions waiting over 90 days) only
-when no other cell of the equation will do, and a last-resort cell after a total; then, for what the audit still finds, the printed
-cell that best removes the exposure, in the same order. A total that is *fixed* (printed
-elsewhere in the same report) is never chosen. When nothing can protect a
+cell, taking the cell that loses the reader least: the smallest eligible one, a total only
+when no other cell of the equation will do, a *last-resort* cell (a figure readers look for,
+such as the petitions waiting over 90 days) only after the totals; then, for what the audit
+still finds, the printed cell that best removes the exposure, in the same order. A total that
+is *fixed* (printed elsewhere in the same report) is never chosen. When nothing can protect a
 cell (a total of 2 made of 1 + 1), the cells of its equations are withheld ("x": the reader
 learns no bound at all).
 

@@ -24,7 +24,8 @@ from typing import Any
 import pandas as pd
 
 from reportkit.analysis import indicators as I
-from reportkit.analysis.petitions import band_labels
+from reportkit.analysis.petitions import band_keys, band_labels
+from reportkit.analysis.published import PublishedSet
 from reportkit.core import fmt
 from reportkit.core import units as U
 from reportkit.core.i18n import text
@@ -43,6 +44,7 @@ from reportkit.presentation.blocks import (
     wrap,
 )
 from reportkit.presentation.html import Markup, render
+from reportkit.presentation.petitions import PetitionsReport, words
 from reportkit.store.warehouse import load
 
 
@@ -153,13 +155,15 @@ class ProvinceReport:
             r = self.results[key]
             delta, tone = "", ""
             d = r.change_vs_last_year
+            if self.change_hidden(key):
+                d = None  # the change would give a hidden count away
             if d is not None:
                 kind = "points" if r.indicator.unit == I.PERCENT else "number"
                 delta = fmt.change(d, self.lang, kind=kind, decimals=1 if kind == "points" else 0)
                 delta += text("report.province.card_change", self.lang)
                 if r.indicator.direction and abs(d) > 1e-12:
                     tone = "good" if r.indicator.direction * d > 0 else "bad"
-            out.append(KeyFigure(r.indicator.label(self.lang), value_text(r, self.lang),
+            out.append(KeyFigure(r.indicator.label(self.lang), self.figure_text(key),
                                  delta, tone))
         return out
 
@@ -171,9 +175,96 @@ class ProvinceReport:
     def show_key_figures(self) -> None:
         show_html(self.key_figures_html())
 
+    # -- the published set ---------------------------------------------------------------------
+    @functools.cached_property
+    def published(self) -> PublishedSet:
+        """This period's published set of petitions counts, the very one the petitions report
+        prints from (:mod:`reportkit.analysis.published`): a count hidden as "<3" or "*"
+        there is hidden here, and no difference of printed figures gives it away."""
+        return self.petitions_report.published
+
+    def _cell(self, indicator_id: str, which: str) -> tuple[str, Any] | None:
+        """The published-set cell behind an indicator's value, previous-period or last-year
+        figure: ("count", key) for a count, ("rate", (numerator, denominator)) for a rate,
+        ("handled", key) for the median days (not published on fewer than 3 handled)."""
+        p = {"value": self.period, "previous": self.period.previous(),
+             "last_year": self.period.same_period_last_year()}[which]
+        code, cur = str(p), which == "value"
+
+        def stage(s: str) -> Any:
+            return s if cur else ("flow", code, s)
+
+        keys: dict[str, tuple[str, Any]] = {
+            "petitions_received": ("count", stage("received")),
+            "group_delegations": ("count", ("delegations", code)),
+            "backlog_over_90": ("count", (code, band_keys()[-1])),
+            "backlog_over_60": ("count", ("over", code, 60)),
+            "backlog_over_30": ("count", ("over", code, 30)),
+            "processing_rate": ("rate", (stage("handled"), stage("received"))),
+            "transfer_followup_rate": ("rate", (stage("result_updated"), stage("transferred"))),
+            "median_days_to_handle": ("handled", stage("handled")),
+        }
+        return keys.get(indicator_id)
+
+    def published_figure(self, indicator_id: str, which: str = "value"
+                         ) -> tuple[str, float | None] | None:
+        """How the published set prints an indicator's figure (``which``: "value",
+        "previous" or "last_year"): its text and its value (None when hidden); None when the
+        published set does not govern it (the figure prints as it is)."""
+        cell = self._cell(indicator_id, which)
+        ps = self.published
+        if cell is None:
+            return None
+        kind, key = cell
+        if kind == "count":
+            return (ps.text(key, self.lang), ps.value(key)) if key in ps else None
+        if kind == "rate":
+            return (fmt.MISSING, None) if any(ps.hidden(k) for k in key) else None
+        # A median of one or two handling times is one of them.
+        return (fmt.MISSING, None) if ps.exact(key) < ps.cells.threshold else None
+
+    def figure_text(self, indicator_id: str, which: str = "value") -> str:
+        """An indicator's figure as printed: suppressed where the published set says so."""
+        pub = self.published_figure(indicator_id, which)
+        if pub is not None:
+            return pub[0]
+        r = self.results[indicator_id]
+        return value_text(r, self.lang, None if which == "value" else getattr(r, which))
+
+    def change_hidden(self, indicator_id: str) -> bool:
+        """Whether the change on last year is not printed (it would give a hidden count
+        away: this period's or last year's)."""
+        return any(pub is not None and pub[1] is None
+                   for pub in (self.published_figure(indicator_id, w)
+                               for w in ("value", "last_year")))
+
+    def petitions_words(self) -> dict[str, str]:
+        """The figures of the petitions paragraph as published, in words ("dưới 3")."""
+        ps, lang = self.published, self.lang
+
+        def w(indicator_id: str) -> str:
+            return words(self.figure_text(indicator_id), lang)
+
+        out = {"groups": w("group_delegations"), "received": w("petitions_received"),
+               "processed": words(ps.text("handled", lang), lang),
+               "transferred": words(ps.text("transferred", lang), lang),
+               "updated": words(ps.text("result_updated", lang), lang),
+               "backlog": w("backlog_over_90")}
+        if self.change_hidden("petitions_received"):
+            out["vs"] = ""
+        if self.published_figure("processing_rate") is not None:
+            out["share"] = ""
+        if self.published_figure("transfer_followup_rate") is not None:
+            out["fu_share"] = ""
+        return out
+
     # -- sections ------------------------------------------------------------------------------
     def section_html(self, key: str, number: int) -> Markup:
-        body = N.SECTION_WRITERS[key](self.results, self.period, self.office, self.lang)
+        if key == "petitions":
+            body = N.petitions(self.results, self.period, self.office, self.lang,
+                               published=self.petitions_words())
+        else:
+            body = N.SECTION_WRITERS[key](self.results, self.period, self.office, self.lang)
         return block(f"{number}. {N.title(key, self.lang)}", paragraphs=[body])
 
     def merger_note(self) -> str:
@@ -245,16 +336,18 @@ class ProvinceReport:
 
     # -- limitations and appendix --------------------------------------------------------------
     @functools.cached_property
-    def petitions_report(self) -> Any:
+    def petitions_report(self) -> PetitionsReport:
         """The petitions analysis (flow, backlog, follow-up) for this unit and period."""
-        from reportkit.presentation.petitions import PetitionsReport
-
         return PetitionsReport(self.unit, self.period, lang=self.lang, publish=True,
                                rule=self.rule, root=self.root)
 
     def limitations_html(self, number: int) -> Markup:
         # The petitions analysis words the follow-up gap itself (published counts only).
-        items = N.limitations(self.results, self.lang, followup=False)
+        governed = [i for i in self.results if self._cell(i, "value") is not None]
+        items = N.limitations(
+            self.results, self.lang, followup=False,
+            published={i: words(self.figure_text(i), self.lang) for i in governed},
+            no_change=[i for i in governed if self.change_hidden(i)])
         items += self.petitions_report.limitations()
         if not items:
             items = [text("report.limitations.none", self.lang)]
@@ -266,9 +359,11 @@ class ProvinceReport:
         for r in self.results.values():
             rows.append({
                 (text("report.indicator", self.lang)): r.indicator.label(self.lang),
-                (text("common.this_period", self.lang)): value_text(r, self.lang),
-                (text("report.previous", self.lang)): value_text(r, self.lang, r.previous),
-                (text("report.last_year", self.lang)): value_text(r, self.lang, r.last_year),
+                (text("common.this_period", self.lang)): self.figure_text(r.indicator.id),
+                (text("report.previous", self.lang)): self.figure_text(r.indicator.id,
+                                                                       "previous"),
+                (text("report.last_year", self.lang)): self.figure_text(r.indicator.id,
+                                                                        "last_year"),
                 (text("report.national", self.lang)): value_text(r, self.lang, r.national),
                 (text("report.rank_long", self.lang)): f"{r.rank}/{r.n_units}" if r.rank else "–",
             })
