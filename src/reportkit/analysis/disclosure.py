@@ -63,6 +63,7 @@ EXACT_MARK = "data-reportkit-exact-figures"
 
 _TRUE = {"1", "true", "yes", "on"}
 _INF = float("inf")
+LAST_RESORT = 2  # the preference rank of a last-resort cell (0 ordinary, 1 a total)
 _PASSES = 30  # propagation rounds; small cells (bounds 1..2) pin within a few
 
 
@@ -321,7 +322,7 @@ def protect_cells(values: Mapping[Hashable, int], equations: Iterable[Equation] 
     fixed_set, unprinted_set = set(fixed), set(unprinted)
     frozen = fixed_set | unprinted_set
     # Complement preference: 0 an ordinary cell, 1 a total, 2 a last-resort cell.
-    last = {**{t: 1 for t, _ in eqs}, **{k: 2 for k in last_resort}}
+    last = {**{t: 1 for t, _ in eqs}, **{k: LAST_RESORT for k in last_resort}}
     status = {k: UNPRINTED if k in unprinted_set
               else SMALL if sensitive(v, threshold) and k not in fixed_set else SHOWN
               for k, v in vals.items()}
@@ -359,8 +360,10 @@ def _pair_lines(vals: dict[Hashable, int], status: dict[Hashable, str], eqs: lis
                 threshold: int, frozen: set[Hashable], last: Mapping[Hashable, int]) -> None:
     """The classic rule, applied until it holds: no equation has exactly one hidden cell
     (it would be its total minus the rest). The complement chosen for a line is one that
-    leaves the line some slack, not a total or last-resort cell if another will do, then the
-    smallest (the least lost to the reader), then one that also completes another line."""
+    leaves the line some slack, not a last-resort cell if another will do, one that does not
+    take further complements with it (a line left with it as its only hidden cell), not a
+    total (and then the one in the fewest equations), then the smallest (the least lost to
+    the reader), then one that also completes another line."""
     def lone(members: Sequence[Hashable]) -> Hashable | None:
         hidden = [m for m in members if status[m] in (SMALL, COMPLEMENT, WITHHELD)
                   or status[m] == UNPRINTED and sensitive(vals[m], threshold)]
@@ -368,6 +371,10 @@ def _pair_lines(vals: dict[Hashable, int], status: dict[Hashable, str], eqs: lis
         return hidden[0] if len(hidden) == 1 and n_hidden == 1 else None
 
     lines = [(t, *p) for t, p in eqs]
+    degree: dict[Hashable, int] = {}
+    for members in lines:
+        for m in set(members):
+            degree[m] = degree.get(m, 0) + 1
     changed = True
     while changed:
         changed = False
@@ -389,7 +396,20 @@ def _pair_lines(vals: dict[Hashable, int], status: dict[Hashable, str], eqs: lis
                 b = _propagate(vals, trial, [(members[0], members[1:])], threshold)
                 return any(lo == hi for k, (lo, hi) in b.items() if sensitive(vals[k], threshold))
 
-            pick = min(free, key=lambda c: (pins(c), last.get(c, 0), vals[c], -closes(c)))
+            def opens(c: Hashable, members: tuple[Hashable, ...] = members) -> int:
+                # Lines with nothing hidden that hiding c would leave with one hidden cell,
+                # each taking one more complement with it.
+                return sum(1 for other in lines if c in other and other is not members
+                           and not any(status[m] in HIDDEN for m in other))
+
+            def cost(c: Hashable) -> tuple[bool, bool, int, int, int, int, int]:
+                # A total in fewer other equations opens fewer new lines to protect (hiding
+                # "over 60 days" would take "over 90 days" with it; "over 30 days" does not).
+                tier = last.get(c, 0)
+                return (pins(c), tier >= LAST_RESORT, opens(c), tier, degree[c] if tier else 0,
+                        vals[c], -closes(c))
+
+            pick = min(free, key=cost)
             status[pick] = COMPLEMENT
             changed = True
 
@@ -422,27 +442,38 @@ def _complement(risky: list[Hashable], vals: dict[Hashable, int], status: dict[H
                 totals_c.append(total)
         for c in sorted(parts_c + [t for t in totals_c if t not in parts_c],
                         key=lambda c: (last.get(c, 0), vals[c])):
-            if helps(c, k):
+            if last.get(c, 0) < LAST_RESORT and helps(c, k):
                 return c
         near += parts_c + totals_c
     if not risky:
         return None
-    linked = {c for t, p in eqs for c in (t, *p)
-              if any(status[x] in HIDDEN for x in (t, *p))}
+    # Only a cell of an equation that reaches an exposed cell through hidden cells can change
+    # what the reader knows of it; hiding any other cell would lose a figure for nothing.
+    reach, todo = set(risky), list(risky)
+    while todo:
+        k = todo.pop()
+        for t, p in eqs:
+            if k != t and k not in p:
+                continue
+            for x in (t, *p):
+                if x not in reach and status[x] in HIDDEN:
+                    reach.add(x)
+                    todo.append(x)
+    linked = {c for t, p in eqs for c in (t, *p) if reach & {t, *p}}
     pool = sorted({c for c in vals if free(c) and c in linked} | set(near),
                   key=lambda c: vals[c])
     if not pool:
         return None
 
-    def score(c: Hashable) -> tuple[int, int, float, int]:
-        # Fewest exposed cells, not a total or last-resort cell, then the most room left to
-        # the small ones, then smallest.
+    def score(c: Hashable) -> tuple[bool, int, int, float, int]:
+        # Not a last-resort cell (two ordinary cells rather than one of those), fewest exposed
+        # cells, not a total, then the most room left to the small ones, then smallest.
         trial = {**status, c: COMPLEMENT}
         after = exposed(vals, trial, eqs, threshold)
         bounds = _propagate(vals, trial, eqs, threshold)
         room = sum(min(hi, 1e6) - lo for k, (lo, hi) in bounds.items()
                    if sensitive(vals[k], threshold))
-        return len(after), last.get(c, 0), -room, vals[c]
+        return last.get(c, 0) >= LAST_RESORT, len(after), last.get(c, 0), -room, vals[c]
 
     return min(pool, key=score)
 

@@ -1,0 +1,153 @@
+"""Suppression over the published set: a count hidden in one report of a period is hidden in
+every report of that period that shows it, and no difference of figures printed across the
+reports gives a hidden count away (the province report and the petitions report of the same
+batch, built separately as the batch builds them)."""
+
+from __future__ import annotations
+
+import html as H
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reportkit.analysis import disclosure as D
+from reportkit.analysis import indicators as I
+from reportkit.analysis.petitions import band_keys, band_labels, stage_label
+from reportkit.core import fmt
+from reportkit.core.i18n import text
+from reportkit.core.periods import Period
+from reportkit.presentation.blocks import short_label
+from reportkit.presentation.petitions import PetitionsReport
+from reportkit.presentation.report import ProvinceReport
+
+ROOT = Path(__file__).resolve().parents[1]
+PERIOD = Period.parse("2025-Q3")
+WHICH = {"value": "common.this_period", "previous": "report.previous",
+         "last_year": "report.last_year"}
+
+
+def words(printed: str) -> str:
+    """A printed count inside a sentence: "<3" reads "dưới 3", "*" reads "một số"."""
+    if printed.startswith("<"):
+        return text("petitions.fewer_than", "vi", n=printed[1:])
+    return text("petitions.some", "vi") if printed in ("*", "x") else printed
+
+
+def number(printed: str) -> int | None:
+    """A printed count as an int, None when hidden ("<3", "*", "x", "–")."""
+    return int(printed.replace(".", "")) if re.fullmatch(r"\d[\d.]*", printed) else None
+
+
+def province_cells(rep: ProvinceReport) -> dict[tuple[str, str], str]:
+    """(indicator id, "value" | "previous" | "last_year") → the appendix's printed text."""
+    df = rep.appendix_table().set_index(text("report.indicator", "vi"))
+    return {(i, w): df.at[I.get(i).label("vi"), text(col, "vi")]
+            for i in rep.results for w, col in WHICH.items()}
+
+
+def petitions_cells(pr: PetitionsReport) -> dict[tuple[str, ...], str]:
+    """Every count the petitions report prints that the province report may show too."""
+    out: dict[tuple[str, ...], str] = {}
+    flow = pr.flow_table().set_index(text("petitions.stage", "vi"))
+    for s in ("received", "handled", "transferred", "result_updated"):
+        out[("flow", s)] = flow.at[stage_label(s, "vi"), text("petitions.petitions", "vi")]
+    trend = pr.backlog_trend_table().set_index(text("petitions.period_end", "vi"))
+    for p in pr.trend_periods:
+        for k, label in zip(band_keys(), band_labels(lang="vi"), strict=True):
+            out[("backlog", str(p), k)] = trend.at[short_label(p, "vi"), label]
+    crowd = pr.crowd_table().set_index(text("petitions.item", "vi"))
+    hot = pr.hotspots_table().set_index(text("petitions.topic", "vi"))
+    for col, key in (("common.this_period", "current"),
+                     ("common.same_period_last_year", "last_year")):
+        out[("delegations", key)] = crowd.at[text("petitions.crowd.delegations", "vi"),
+                                             text(col, "vi")]
+        out[("received", key)] = hot.at[text("common.total", "vi"), text(col, "vi")]
+    return out
+
+
+def shared_pairs(prov: dict, pet: dict, period: Period) -> list[tuple[str, str, str]]:
+    """(what, province text, petitions text) for every cell both reports print."""
+    codes = {"value": str(period), "previous": str(period.previous()),
+             "last_year": str(period.same_period_last_year())}
+    pairs = [("received", prov[("petitions_received", "value")], pet[("flow", "received")]),
+             ("received", prov[("petitions_received", "value")], pet[("received", "current")]),
+             ("received last year", prov[("petitions_received", "last_year")],
+              pet[("received", "last_year")]),
+             ("delegations", prov[("group_delegations", "value")],
+              pet[("delegations", "current")]),
+             ("delegations last year", prov[("group_delegations", "last_year")],
+              pet[("delegations", "last_year")])]
+    for w, code in codes.items():
+        if ("backlog", code, ">90") in pet:
+            pairs.append((f"over 90 days, {w}", prov[("backlog_over_90", w)],
+                          pet[("backlog", code, ">90")]))
+    return pairs
+
+
+def assert_agree(rep: ProvinceReport, pr: PetitionsReport) -> int:
+    """The province report and the petitions report print every shared count alike, and the
+    province report's differences print nothing the petitions report hides."""
+    prov, pet = province_cells(rep), petitions_cells(pr)
+    pairs = shared_pairs(prov, pet, rep.period)
+    for what, a, b in pairs:
+        assert a == b, f"{what}: province report prints {a!r}, petitions report {b!r}"
+    # Differences of the backlog indicators are the age bands the petitions report prints.
+    for w, code in (("value", str(rep.period)), ("previous", str(rep.period.previous())),
+                    ("last_year", str(rep.period.same_period_last_year()))):
+        if ("backlog", code, ">90") not in pet:
+            continue
+        o30, o60, o90 = (number(prov[(f"backlog_over_{n}", w)]) for n in (30, 60, 90))
+        keys = band_keys()
+        for hi, lo, band in ((o30, o60, keys[1]), (o60, o90, keys[2])):
+            if hi is not None and lo is not None:
+                assert number(pet[("backlog", code, band)]) == hi - lo, (w, band)
+    # A printed rate and its printed base give the count: both reports hide it or neither.
+    if prov[("processing_rate", "value")] != fmt.MISSING \
+            and number(prov[("petitions_received", "value")]) is not None:
+        assert number(pet[("flow", "handled")]) is not None
+    if prov[("transfer_followup_rate", "value")] != fmt.MISSING \
+            and number(pet[("flow", "transferred")]) is not None:
+        assert number(pet[("flow", "result_updated")]) is not None
+    # The province report's sentences print the same.
+    body = str(rep.section_html("petitions", 4))
+    if rep.results["group_delegations"].value:
+        assert H.escape(words(pet[("delegations", "current")])) + " đoàn đông người" in body
+    assert f"tiếp nhận {H.escape(words(pet[('flow', 'received')]))} đơn" in body
+    return sum(D.COMPLEMENT_MARK in a or a.startswith("<") for _, a, _ in pairs)
+
+
+@pytest.fixture()
+def publishing_sample(sample_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(D.PUBLISHING_ENV, "1")
+    return sample_env
+
+
+def test_can_tho_q3_delegations_last_year_are_hidden_in_both_reports(
+        publishing_sample: Path) -> None:
+    """The case of the issue: 2 delegations in Q3/2024, "<3" in the petitions report and "2"
+    in the province report of the same batch."""
+    rep = ProvinceReport("Cần Thơ", PERIOD)
+    pr = PetitionsReport("Cần Thơ", PERIOD)  # built on its own, as its notebook does
+    assert rep.results["group_delegations"].last_year == 2  # the data of the issue
+    assert province_cells(rep)[("group_delegations", "last_year")] == "<3"
+    assert petitions_cells(pr)[("delegations", "last_year")] == "<3"
+    assert assert_agree(rep, pr) >= 1
+
+
+@pytest.mark.parametrize("unit", ["Lào Cai", "Hà Nội", "Điện Biên", "Huế", "Cà Mau"])
+def test_province_and_petitions_reports_print_every_shared_count_alike(
+        publishing_sample: Path, unit: str) -> None:
+    assert_agree(ProvinceReport(unit, PERIOD), PetitionsReport(unit, PERIOD))
+
+
+def test_province_key_figures_give_no_hidden_count_away(publishing_sample: Path) -> None:
+    """A change on last year next to a printed figure is last year's figure: the card leaves
+    it out when last year's count is hidden."""
+    rep = ProvinceReport("Cần Thơ", PERIOD)
+    for key in rep.KEY_FIGURES:
+        card = next(c for c in rep.key_figures() if c.label == I.get(key).label("vi"))
+        pub = [rep.published_figure(key, w) for w in ("value", "last_year")]
+        if any(p is not None and p[1] is None for p in pub):
+            assert card.delta == "", key
