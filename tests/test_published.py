@@ -9,7 +9,6 @@ import html as H
 import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from reportkit.analysis import disclosure as D
