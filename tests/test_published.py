@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html as H
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,70 @@ def test_province_key_figures_give_no_hidden_count_away(publishing_sample: Path)
         pub = [rep.published_figure(key, w) for w in ("value", "last_year")]
         if any(p is not None and p[1] is None for p in pub):
             assert card.delta == "", key
+
+
+# -- the two notebooks, executed and exported as the batch does ---------------------------------
+class Tables(HTMLParser):
+    """Every table row of a page as a list of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self.cell is not None and self.rows:
+            self.rows[-1].append(" ".join("".join(self.cell).split()))
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def rows_of(page: str) -> dict[str, list[list[str]]]:
+    """Table rows by their first cell (a label may head rows of several tables)."""
+    parser = Tables()
+    parser.feed(page)
+    out: dict[str, list[list[str]]] = {}
+    for row in parser.rows:
+        if row:
+            out.setdefault(row[0], []).append(row[1:])
+    return out
+
+
+@pytest.mark.slow
+def test_rendered_province_and_petitions_reports_agree(publishing_sample: Path,
+                                                        tmp_path: Path) -> None:
+    """Both notebooks of Cần Thơ, Q3/2025, run and exported like the batch: every count the
+    two HTML pages share reads the same."""
+    from reportkit.batch.execute import run_report
+
+    pages = {}
+    for name in ("province_report", "petitions"):
+        res = run_report(ROOT / "notebooks" / f"{name}.ipynb", unit="Cần Thơ", period="2025-Q3",
+                         lang="vi", output_root=tmp_path / name)
+        assert res.status == "ok", res.error
+        pages[name] = rows_of(res.html.read_text(encoding="utf-8"))
+    prov, pet = pages["province_report"], pages["petitions"]
+    appendix = {label: rows[-1] for label, rows in prov.items()}  # the appendix is last
+    # Delegations: appendix (this period, previous, last year) against the crowd table
+    # (last year, this period).
+    deleg = appendix[I.get("group_delegations").label("vi")]
+    crowd = pet[text("petitions.crowd.delegations", "vi")][0]
+    assert (deleg[0], deleg[2]) == (crowd[1], crowd[0]) == ("5", "<3")
+    received = appendix[I.get("petitions_received").label("vi")]
+    assert received[0] == pet[stage_label("received", "vi")][0][0]
+    # Open over 90 days at each period's end: appendix against the backlog trend.
+    o90 = appendix[I.get("backlog_over_90").label("vi")]
+    for i, p in enumerate((PERIOD, PERIOD.previous(), PERIOD.same_period_last_year())):
+        row = pet[short_label(p, "vi")][0]
+        assert o90[i] == row[3], p
+        # The same trend table in both pages prints the same.
+        assert prov[short_label(p, "vi")][0] == row

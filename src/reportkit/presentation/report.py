@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from reportkit.analysis import disclosure as D
 from reportkit.analysis import indicators as I
 from reportkit.analysis.petitions import band_keys, band_labels
 from reportkit.analysis.published import PublishedSet
@@ -30,7 +31,7 @@ from reportkit.core import fmt
 from reportkit.core import units as U
 from reportkit.core.i18n import text
 from reportkit.core.periods import Period
-from reportkit.core.schema import category_label
+from reportkit.core.schema import KINDS, TOPICS, category_label
 from reportkit.presentation import narrative as N
 from reportkit.presentation.blocks import (
     block,
@@ -307,6 +308,22 @@ class ProvinceReport:
         tab.columns = [category_label("kind", k, self.lang) for k in tab.columns]
         return tab
 
+    def composition_published(self) -> tuple[pd.DataFrame, list[str], bool]:
+        """:meth:`composition` as published: values NaN where hidden, each topic's total as
+        printed (the topic counts of the petitions report), and whether anything is hidden.
+        Topics and kinds with no petition are left out."""
+        ps = self.published
+        topics = [t for t in TOPICS if ps.exact(("topic", "current", t))]
+        kinds = [k for k in KINDS if any(ps.exact(("kind", t, k)) for t in topics)]
+        tab = pd.DataFrame([[ps.value(("kind", t, k)) for k in kinds] for t in topics],
+                           index=[category_label("topic", t, self.lang) for t in topics],
+                           columns=[category_label("kind", k, self.lang) for k in kinds],
+                           dtype="float64")
+        totals = [ps.text(("topic", "current", t), self.lang) for t in topics]
+        cells = [("kind", t, k) for t in topics for k in kinds] + [
+            ("topic", "current", t) for t in topics]
+        return tab, totals, any(ps.hidden(c) for c in cells)
+
     def agencies_table(self) -> pd.DataFrame:
         """Petitions transferred in the period by receiving agency, with result updates."""
         pet = self.petitions()
@@ -371,9 +388,15 @@ class ProvinceReport:
 
     def appendix_html(self) -> Markup:
         df = self.appendix_table()
+        caption = text("report.appendix.note", self.lang)
+        printed = df.iloc[:, 1:4].to_numpy().ravel().tolist()
+        marks = {m for m in printed if m.startswith("<") or m in (D.COMPLEMENT_MARK,
+                                                                 D.WITHHELD_MARK)}
+        if marks:
+            caption += " " + D.note(self.lang, self.published.cells.threshold,
+                                    D.COMPLEMENT_MARK in marks, D.WITHHELD_MARK in marks)
         return block(text("report.appendix.title", self.lang), body=html_table(
-            df, numeric=list(df.columns[1:]), caption=text("report.appendix.note",
-                                                           self.lang)))
+            df, numeric=list(df.columns[1:]), caption=caption))
 
     # -- one call per section ------------------------------------------------------------------
     @functools.cache  # noqa: B019 - one report object per notebook run
@@ -454,11 +477,15 @@ class ProvinceReport:
         elif key == "petitions":
             pr = self.petitions_report
             pr.show_flow(None)
-            comp = self.composition()
+            comp, totals, hidden = self.composition_published()
             if not comp.empty:
+                ps = self.published.cells
+                note = (D.note(self.lang, ps.threshold, True, ps.any_withheld)
+                        + text("petitions.method.hidden_not_drawn", self.lang)) if hidden else None
                 charts.show(charts.composition(
                     comp, title=(text("report.province.composition_title", self.lang)),
-                    lang=self.lang, small_threshold=3, sample=self.sample))
+                    lang=self.lang, small_threshold=None, sample=self.sample, totals=totals,
+                    footnote=note))
             pr.show_backlog(None)
             pr.show_followup(None)
             charts.show(self._chart("ranking", "processing_rate"))
