@@ -218,3 +218,23 @@ def test_rendered_province_and_petitions_reports_agree(publishing_sample: Path,
         assert o90[i] == row[3], p
         # The same trend table in both pages prints the same.
         assert prov[short_label(p, "vi")][0] == row
+
+
+def test_no_small_count_of_any_units_published_set_can_be_worked_out(
+        publishing_sample: Path) -> None:
+    """Every unit's published set for the quarter, audited as a reader who holds both
+    reports: nothing small pinned, and the same data always hides the same cells."""
+    from reportkit.analysis.published import published_set
+    from reportkit.core import units as U
+
+    checked = 0
+    for u in U.units_at(PERIOD.last)[::3]:
+        pr = PetitionsReport(u.code, PERIOD)
+        c = pr.published.cells
+        assert c.secure, u.name
+        assert D.exposed(c.values, c.status, c.equations) == [], u.name
+        again = published_set(pr.history, pr.activity_all, PERIOD, pr.rule,
+                              trend=pr.trend_periods)
+        assert again.cells.status == c.status
+        checked += 1
+    assert checked >= 10

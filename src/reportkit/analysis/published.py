@@ -200,6 +200,11 @@ def published_set(history: pd.DataFrame, activity: pd.DataFrame, period: Period,
         values[("group", col)] = int(h.at[GROUP, col])
         values[("rest", "non_group", col)] = values[received] - values[("group", col)]
         unprinted.append(("rest", "non_group", col))
+        other = values[received] - sum(values[k] for k in topics)
+        if other:  # a topic outside the contract's list (not printed by topic)
+            values[("rest", "other_topics", col)] = other
+            unprinted.append(("rest", "other_topics", col))
+            topics.append(("rest", "other_topics", col))
         eqs += [(received, topics), (received, [("group", col), ("rest", "non_group", col)])]
 
     # This period's petitions by topic and kind (the province report's composition chart).
@@ -212,6 +217,11 @@ def published_set(history: pd.DataFrame, activity: pd.DataFrame, period: Period,
                 else int(tab.at[t, k])
             values[("kind", t, k)] = n
             parts.append(("kind", t, k))
+        other = values[("topic", "current", t)] - sum(values[k] for k in parts)
+        if other:  # a kind outside the contract's list
+            values[("rest", "other_kinds", t)] = other
+            unprinted.append(("rest", "other_kinds", t))
+            parts.append(("rest", "other_kinds", t))
         eqs.append((("topic", "current", t), parts))
 
     # Repeated cases: repeats are part of what was received.
