@@ -360,8 +360,8 @@ def _pair_lines(vals: dict[Hashable, int], status: dict[Hashable, str], eqs: lis
                 threshold: int, frozen: set[Hashable], last: Mapping[Hashable, int]) -> None:
     """The classic rule, applied until it holds: no equation has exactly one hidden cell
     (it would be its total minus the rest). The complement chosen for a line is one that
-    leaves the line some slack, not a last-resort cell if another will do, one that does not
-    take further complements with it (a line left with it as its only hidden cell), not a
+    leaves the line some slack, not a last-resort cell if another will do, one that is not
+    the same count as a printed cell of another line (its twin would go with it), not a
     total (and then the one in the fewest equations), then the smallest (the least lost to
     the reader), then one that also completes another line."""
     def lone(members: Sequence[Hashable]) -> Hashable | None:
@@ -397,9 +397,11 @@ def _pair_lines(vals: dict[Hashable, int], status: dict[Hashable, str], eqs: lis
                 return any(lo == hi for k, (lo, hi) in b.items() if sensitive(vals[k], threshold))
 
             def opens(c: Hashable, members: tuple[Hashable, ...] = members) -> int:
-                # Lines with nothing hidden that hiding c would leave with one hidden cell,
-                # each taking one more complement with it.
+                # The same count under another name (a line of two: a July's open petitions
+                # are its open ones up to 30 days): hiding c hides its twin, and what that
+                # one is part of, with it.
                 return sum(1 for other in lines if c in other and other is not members
+                           and len(other) == 2
                            and not any(status[m] in HIDDEN for m in other))
 
             def cost(c: Hashable) -> tuple[bool, bool, int, int, int, int, int]:
