@@ -620,7 +620,10 @@ class PetitionsReport:
     def _delegations_fig(self, period: Period) -> Published:
         """Large-group delegations received in ``period`` (this one or a year earlier), as
         published; "–" when no activity report covers it."""
-        key = ("delegations", str(period))
+        return self._set_fig(("delegations", str(period)))
+
+    def _set_fig(self, key: Any) -> Published:
+        """A cell of the published set as printed; "–" when the set has no such cell."""
         if key not in self.published:
             return Published(None, fmt.MISSING)
         if not self.publish:
@@ -744,8 +747,8 @@ class PetitionsReport:
         if p.values["repeat"] == 0:
             return text("petitions.repeats.none", self.lang)
         rep = p.text("repeat", self.lang, self.publish)
-        cases = self._count(self.repeat_summary.repeated_cases).text
-        many = self._count(self.repeat_summary.cases_3plus).text
+        cases = self._set_fig("repeated_cases").text
+        many = self._set_fig("cases_3plus").text
         rep, cases, many = (self._words(x) for x in (rep, cases, many))
         return text("petitions.repeats.sentence", self.lang, repeats=rep, cases=cases, many=many,
                     times=REPEAT_MIN)
@@ -834,7 +837,7 @@ class PetitionsReport:
                                         else float(self.repeat_summary.repeat_petitions),
                                         self.repeats_protected.text("repeat", self.lang,
                                                                     self.publish)),
-            "cases_3plus": self._count(self.repeat_summary.cases_3plus),
+            "cases_3plus": self._set_fig("cases_3plus"),
         })
         return out
 
