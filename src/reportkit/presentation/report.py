@@ -710,10 +710,16 @@ class NationalReport:
                     fmt.number(None if a is None else a["docs_sent"], self.lang),
                 (text("report.over_network", self.lang)):
                     fmt.percent(None if v is None else v["network_share"], self.lang),
+                # A unit's received petitions print as its own reports print them ("<3"
+                # when small: the count is never a complement there), and a rate of one or
+                # two petitions would give the handled count away.
                 (text("report.petitions", self.lang)):
-                    fmt.number(None if a is None else a["received"], self.lang),
+                    fmt.count_label(None if a is None else a["received"], self.lang,
+                                    D.THRESHOLD),
                 (text("report.processed", self.lang)):
-                    fmt.percent(None if v is None else v["processing_rate"], self.lang),
+                    fmt.percent(None if v is None or a is None
+                                or D.sensitive(a["received"], D.THRESHOLD)
+                                else v["processing_rate"], self.lang),
                 (text("report.on_time", self.lang)):
                     fmt.percent(None if v is None else v["reporting_timeliness"], self.lang),
             })
