@@ -556,6 +556,14 @@ T: dict[str, tuple[str, str]] = {
     "narrative.petitions.received": (
         "; tiếp nhận {received} đơn, thư{vs}, đã xử lý {processed} đơn, thư ({share}). ",
         "; it took in {received} petitions and letters{vs} and processed {processed} ({share}). "),
+    "narrative.petitions.received_count": (
+        "; tiếp nhận {received} đơn, thư{vs}, đã xử lý {processed} đơn, thư. ",
+        "; it took in {received} petitions and letters{vs} and processed {processed}. "),
+    "narrative.petitions.followup_count": (
+        "Trong số {transferred} đơn đã chuyển cơ quan có thẩm quyền, {updated} đơn "
+        "đã được cập nhật kết quả giải quyết. ",
+        "Of {transferred} petitions transferred to the competent agency, {updated} "
+        "have a recorded result. "),
     "narrative.petitions.followup": (
         "Trong số {transferred} đơn đã chuyển cơ quan có thẩm quyền, {updated} đơn ({share}) "
         "đã được cập nhật kết quả giải quyết. ",

@@ -751,10 +751,12 @@ def ranking(values: pd.Series, *, highlight: str | None, title: str, percent: bo
 @_styled
 def composition(counts: pd.DataFrame | pd.Series, *, title: str, lang: str = "vi",
                 small_threshold: int | None = 3, sample: bool = False,
-                footnote: str | None = None) -> Figure:
+                footnote: str | None = None, totals: Sequence[str] | None = None) -> Figure:
     """Counts by category (rows top to bottom in index order), stacked by column if a frame.
 
-    Row totals are not written for rows with a small count: they would reveal it.
+    Row totals are not written for rows with a small count: they would reveal it. With
+    ``totals`` (each row's total as published, e.g. "*"), those are written instead and
+    ``counts`` holds the published values, NaN where hidden (not drawn).
     """
     df = (counts.to_frame() if isinstance(counts, pd.Series) else counts).fillna(0).astype(float)
     if df.empty:
@@ -775,9 +777,11 @@ def composition(counts: pd.DataFrame | pd.Series, *, title: str, lang: str = "vi
                    if stacked and v > 0]
         left += w
     small = ((df > 0) & (df < (small_threshold or 0))).to_numpy()
-    totals = [fmt.count_label(t, lang, small_threshold) for t in df.sum(axis=1)]
+    given = totals is not None
+    totals = list(totals) if totals is not None else [
+        fmt.count_label(t, lang, small_threshold) for t in df.sum(axis=1)]
     for i, t in enumerate(totals):
-        if not (stacked and small[i].any()):
+        if given or not (stacked and small[i].any()):
             ax.annotate(t, (left[i], y[i]), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize=7.5, fontweight="bold" if stacked else "normal")
     ax.set_xlim(*_limits(left, totals, 7.5, df.index))
