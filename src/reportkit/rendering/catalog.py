@@ -22,7 +22,7 @@ import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +33,8 @@ from reportkit.store.io import atomic_write, sha256_file
 
 __all__ = ["MANIFEST", "INDEX", "RUNS", "file_info", "load_manifest", "record", "append_event",
            "read_runs", "files_intact",
-           "verify", "verify_tree", "write_index", "write_root_index", "VerifyReport"]
+           "verify", "verify_tree", "verify_signatures", "write_index", "write_root_index",
+           "VerifyReport"]
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"
@@ -41,7 +42,7 @@ RUNS = "runs.jsonl"
 LOCK = ".manifest.lock"
 MANIFEST_VERSION = 1
 REPORT_SUFFIXES = (".html", ".ipynb", ".pdf")
-_STATUS_LABEL = {"ok": "ok", "failed": "lỗi / failed"}
+_STATUS_LABEL = {"ok": "ok", "failed": "lỗi / failed", "issued": "đã ban hành / issued"}
 
 
 def now_iso() -> str:
@@ -175,6 +176,8 @@ class VerifyReport:
     checked: int = 0
     problems: list[str] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)
+    signatures: int = 0  # issued PDFs whose signature was checked
+    notes: list[str] = field(default_factory=list)  # e.g. signers not checked against a root
 
     @property
     def ok(self) -> bool:
@@ -182,8 +185,9 @@ class VerifyReport:
         return not self.problems
 
 
-def verify(folder: Path) -> VerifyReport:
-    """Check every file listed in ``folder/manifest.json`` (sha256 and size).
+def verify(folder: Path, *, trust_roots: Sequence[Path] = (), lang: str = "vi") -> VerifyReport:
+    """Check every file listed in ``folder/manifest.json`` (sha256 and size), and the digital
+    signature of every issued report (:func:`verify_signatures`).
 
     Report files (.html, .ipynb, .pdf) under the folder that the manifest does not list are
     reported in ``unlisted`` (e.g. written by ``reportkit run``); they are not problems.
@@ -211,18 +215,47 @@ def verify(folder: Path) -> VerifyReport:
                 and rel_path != INDEX
                 and not any(part.startswith(".") for part in path.relative_to(folder).parts)):
             rep.unlisted.append(rel_path)
+    verify_signatures(folder, manifest, rep, trust_roots=trust_roots, lang=lang)
     return rep
 
 
-def verify_tree(folder: Path) -> list[VerifyReport]:
+def verify_signatures(folder: Path, manifest: dict[str, Any], rep: VerifyReport, *,
+                      trust_roots: Sequence[Path] = (), lang: str = "vi") -> None:
+    """Check the PAdES signature of every issued report's PDF (``reportkit issue``): intact,
+    valid, covering the whole file, made with the certificate recorded at issue and, with
+    ``trust_roots`` (else ``$REPORTKIT_TRUST_ROOTS``), chaining to one of them. Problems go to
+    ``rep.problems``; without trust roots, a note says the signer was not checked."""
+    from reportkit.core.i18n import text
+    from reportkit.rendering import signing
+
+    roots = signing.trust_roots_from(trust_roots)
+    unchecked = False
+    for rel, entry in manifest["reports"].items():
+        issued = entry.get("issued")
+        info = (entry.get("files") or {}).get("pdf")
+        if not issued or not info or not (folder / info["path"]).is_file():
+            continue  # a missing file is already a problem
+        check = signing.check_pdf(folder / info["path"], roots, lang=lang,
+                                  expected_sha256=(issued.get("signature") or {}).get(
+                                      "certificate_sha256"))
+        rep.signatures += 1
+        rep.problems += [f"{info['path']}: {p} ({rel}, {issued.get('number')})"
+                         for p in check.problems]
+        unchecked = unchecked or check.trusted is None
+    if unchecked:
+        rep.notes.append(text("sign.trust_not_checked", lang, env=signing.TRUST_ENV))
+
+
+def verify_tree(folder: Path, *, trust_roots: Sequence[Path] = (),
+                lang: str = "vi") -> list[VerifyReport]:
     """``verify`` for ``folder`` if it holds a manifest, else for each period folder in it."""
     folder = Path(folder)
     if (folder / MANIFEST).is_file():
-        return [verify(folder)]
+        return [verify(folder, trust_roots=trust_roots, lang=lang)]
     found = sorted(p.parent for p in folder.glob(f"*/{MANIFEST}"))
     if not found:
         raise ConfigError(f"No {MANIFEST} in {folder} or its sub-folders", file=str(folder))
-    return [verify(p) for p in found]
+    return [verify(p, trust_roots=trust_roots, lang=lang) for p in found]
 
 
 # --- index.html ---------------------------------------------------------------------------
