@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import zipfile
@@ -203,7 +204,7 @@ def test_issue_sign_protect_verify_and_refuse(project: Path, pki: dict[str, Path
     sig = pdfsig(issued_pdf)
     assert "Signature is Valid" in sig and "Total document signed" in sig
     assert f"Common Name: {SIGNER}" in sig and "ETSI.CAdES.detached" in sig
-    # the visible stamp sits on the last page, above the signer's name
+    # the visible stamp sits above the signer's name
     page, box = signing.signature_box(issued_pdf, SIGNER)
     assert info["signature"]["page"] == page + 1
     assert info["signature"]["box"][1] >= box[1] - 80
@@ -317,3 +318,47 @@ def test_bundle_per_unit_and_verify_the_unzipped_bundle(
     pdf = project / "unzipped" / Q3 / "15-lao-cai" / "issued" / "12-BC-VPTU" / "issuable.pdf"
     assert "Signature is Valid" in pdfsig(pdf)
     shutil.rmtree(project / "unzipped")
+
+
+@pytest.mark.slow
+def test_the_province_report_is_issued_with_its_number_date_and_signature_block(
+        sample_env: Path, tmp_path: Path, pki: dict[str, Path],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real province report on the sample warehouse: the draft has no number, the issued
+    copy prints "Số 12-BC/VPTU", the date of issue and the signer, and the visible stamp sits
+    in the signature block's room, above the signer's name."""
+    monkeypatch.delenv(signing.TRUST_ENV, raising=False)
+    nb = Path(__file__).resolve().parents[1] / "notebooks" / "province_report.ipynb"
+    res = run_report(nb, unit="Lào Cai", period=Q3, formats=("html", "pdf"),
+                     output_root=tmp_path / "outputs")
+    assert res.status == "ok" and res.pdf is not None
+    assert "12-BC/VPTU" not in pdf_text(res.pdf)
+    issued = issue_report(res.pdf, number="12-BC/VPTU", issued_on=dt.date(2025, 10, 5),
+                          signer_name=SIGNER, signer_title=TITLE, p12=pki["p12"],
+                          password=PASSWORD)
+    pdf = issued.files["pdf"]
+    printed = pdf_text(pdf)
+    assert "Số 12-BC/VPTU" in printed
+    assert "Lào Cai, ngày 05 tháng 10 năm 2025" in printed
+    assert SIGNER in printed and TITLE.upper() in printed
+    check = signing.check_pdf(pdf, [pki["ca"]])
+    assert check.ok and check.trusted, check.problems
+    assert "Signature is Valid" in pdfsig(pdf)
+    sig = issued.entry["issued"]["signature"]
+    page = sig["page"]  # the signature block's page (an appendix follows it)
+    assert TITLE.upper() in subprocess.run(["pdftotext", "-f", str(page), "-l", str(page),
+                                            str(pdf), "-"], capture_output=True, text=True,
+                                           check=True).stdout
+    # the stamp is in the room between the title and the name: poppler's text positions
+    bbox = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(page), "-l", str(page),
+                           str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', bbox).group(1))
+    tops = [float(y) for y, w in re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" '
+                                            r'xMax="[\d.]+" yMax="[\d.]+">([^<]*)</word>', bbox)
+            if w == "Nguyễn"]
+    title_bottoms = [float(y) for y, w in re.findall(
+        r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="[\d.]+" yMax="([\d.]+)">([^<]*)</word>', bbox)
+        if w == "CHÁNH"]
+    name_top, title_bottom = height - max(tops), height - max(title_bottoms)
+    x1, y1, x2, y2 = sig["box"]
+    assert name_top < y1 < y2 <= title_bottom + 2, (sig["box"], name_top, title_bottom)

@@ -392,6 +392,7 @@ T: dict[str, tuple[str, str]] = {
     "report.heading.province": ("TỈNH ỦY {name}", "TỈNH ỦY {name}"),
     "report.heading.city": ("THÀNH ỦY {name}", "THÀNH ỦY {name}"),
     "report.heading.office": ("VĂN PHÒNG", "VĂN PHÒNG"),
+    "report.heading.number": ("Số {number}", "No. {number}"),
     "report.heading.party": ("ĐẢNG CỘNG SẢN VIỆT NAM", "ĐẢNG CỘNG SẢN VIỆT NAM"),
     "report.heading.central": ("BAN CHẤP HÀNH TRUNG ƯƠNG", "Central Party Office"),
     "report.province.title": ("BÁO CÁO", "REPORT"),

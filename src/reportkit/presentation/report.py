@@ -113,11 +113,18 @@ class ProvinceReport:
 
     def __init__(self, unit: str | U.Unit, period: str | Period, *, lang: str = "vi",
                  rule: str | None = None, root: Path | str | None = None,
-                 report_date: date | None = None) -> None:
+                 report_date: date | None = None, number: str = "",
+                 issued_on: str | date | None = None) -> None:
         self.period = period if isinstance(period, Period) else Period.parse(period)
         self.unit = unit if isinstance(unit, U.Unit) else U.resolve(unit, at=self.period.last)
         self.lang, self.rule, self.root = lang, rule, root
-        self.report_date = report_date or date.today()
+        # An issued copy (reportkit issue) carries its number and date of issue; a draft has
+        # neither and is dated today.
+        self.number = (number or "").strip()
+        if isinstance(issued_on, str) and issued_on.strip():
+            issued_on = date.fromisoformat(issued_on.strip())
+        self.report_date = (issued_on if isinstance(issued_on, date) else None) or \
+            report_date or date.today()
         self.office = self.unit.office_name(lang, at=self.period.last)
         self.results = {r.indicator.id: r for r in
                         I.summary(self.unit, self.period, rule=rule, root=root)}
@@ -138,6 +145,8 @@ class ProvinceReport:
         return wrap(render(
             "heading.html.j2", css=page_css(), official=official, left=left, right=right,
             date=fmt.date_long(self.report_date, lang, u.name),
+            number=text("report.heading.number", lang, number=self.number)
+            if self.number else "",
             title=text("report.province.title", lang),
             subtitle=text("report.province.subtitle", lang, period=self.period.label(lang)),
             sample=text("common.sample_banner", lang) if self.sample else None,
@@ -145,6 +154,18 @@ class ProvinceReport:
 
     def show_heading(self) -> None:
         show_html(self.heading_html())
+
+    def signature_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
+        """The signature block (bottom right): the signer's title, room for the signature
+        (where ``reportkit issue`` puts the visible digital-signature stamp) and the name.
+        Empty for a draft with no signer."""
+        if not (signer_name or "").strip() and not (signer_title or "").strip():
+            return Markup("")
+        return wrap(render("signature.html.j2", title=(signer_title or "").strip().upper(),
+                           name=(signer_name or "").strip()))
+
+    def show_signature(self, signer_name: str = "", signer_title: str = "") -> None:
+        show_html(self.signature_html(signer_name, signer_title))
 
     # -- key figures ---------------------------------------------------------------------------
     def key_figures(self) -> list[KeyFigure]:

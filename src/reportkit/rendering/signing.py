@@ -3,9 +3,9 @@
 Vietnamese offices sign what they issue with the signer's certificate (a PKCS#12 file from the
 signing authority, e.g. the Government Cipher Committee's CA). :func:`sign_pdf` adds a PAdES
 signature (``/ETSI.CAdES.detached``, SHA-256) to an issued PDF with a *visible* stamp (signer
-and time) in the signature block: the box is placed above the signer's name on the last page,
-found with poppler's ``pdftotext -bbox-layout``; without poppler, or when the name is not found,
-at the bottom right of the last page.
+and time) in the signature block: the box is placed above the last line holding the signer's
+name, found with poppler's ``pdftotext -bbox-layout``; without poppler, or when the name is not
+found, at the bottom right of the last page.
 
 :func:`check_pdf` is what ``reportkit verify`` runs on every issued report: the signature must
 cover the whole file (nothing appended after signing), its digest must match (``intact``), the
@@ -92,11 +92,12 @@ def _norm_word(word: str) -> str:
 
 
 def signature_box(pdf: Path, signer_name: str) -> tuple[int, tuple[float, float, float, float]]:
-    """The last page's index and the stamp's box (x1, y1, x2, y2 in PDF points, origin bottom
-    left): just above the line that holds the signer's name, centred on it.
+    """The page index and the stamp's box (x1, y1, x2, y2 in PDF points, origin bottom left):
+    just above the last line that holds the signer's name (the signature block; an appendix
+    may follow it), centred on it.
 
     Falls back to the bottom right of the last page when poppler's ``pdftotext`` is missing
-    or the name is not on that page.
+    or the name is not in the document.
     """
     pages = _page_count(pdf)
     width, height = 595.0, 842.0  # A4
@@ -104,29 +105,29 @@ def signature_box(pdf: Path, signer_name: str) -> tuple[int, tuple[float, float,
     tool = shutil.which("pdftotext")
     found = None
     if tool and name:
-        out = subprocess.run([tool, "-bbox-layout", "-f", str(pages), "-l", str(pages),
-                              str(pdf), "-"], capture_output=True, text=True, check=False,
-                             timeout=60)
-        size = re.search(r'<page width="([\d.]+)" height="([\d.]+)"', out.stdout)
-        if size:
-            width, height = float(size.group(1)), float(size.group(2))
-        for line in re.findall(r"<line [^>]*>(.*?)</line>", out.stdout, re.S):
-            words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
-                               r'yMax="([\d.]+)">(.*?)</word>', line)
-            texts = [_norm_word(_unescape(w[4])) for w in words]
-            for i in range(len(texts) - len(name) + 1):
-                if texts[i:i + len(name)] == name:
-                    hit = words[i:i + len(name)]
-                    found = (float(hit[0][0]), float(hit[0][1]), float(hit[-1][2]))
+        out = subprocess.run([tool, "-bbox-layout", str(pdf), "-"], capture_output=True,
+                             text=True, check=False, timeout=120)
+        for index, page in enumerate(re.findall(r"<page (.*?)</page>", out.stdout, re.S)):
+            size = re.match(r'width="([\d.]+)" height="([\d.]+)"', page)
+            for line in re.findall(r"<line [^>]*>(.*?)</line>", page, re.S):
+                words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" '
+                                   r'yMax="([\d.]+)">(.*?)</word>', line)
+                texts = [_norm_word(_unescape(w[4])) for w in words]
+                for i in range(len(texts) - len(name) + 1):
+                    if texts[i:i + len(name)] == name:
+                        hit = words[i:i + len(name)]
+                        found = (index, float(hit[0][0]), float(hit[0][1]), float(hit[-1][2]))
+                        if size:
+                            width, height = float(size.group(1)), float(size.group(2))
     w, h = BOX
     if found is None:
         x2 = width - MARGIN_RIGHT
         return pages - 1, (x2 - w, MARGIN_BOTTOM, x2, MARGIN_BOTTOM + h)
-    x_min, y_top, x_max = found
+    index, x_min, y_top, x_max = found
     centre = (x_min + x_max) / 2
     x1 = max(10.0, min(centre - w / 2, width - 10 - w))
     y1 = height - y_top + 3  # just above the name
-    return pages - 1, (x1, y1, x1 + w, min(y1 + h, height - 10))
+    return index, (x1, y1, x1 + w, min(y1 + h, height - 10))
 
 
 def _unescape(value: str) -> str:
