@@ -269,6 +269,18 @@ def test_a_pdf_signed_by_another_ca_fails_verify(project: Path, pki: dict[str, P
     res = issue(project, draft, pki, p12=pki["other_p12"])
     period_dir = draft.parent.parent
     runner = CliRunner()
+    # refused on the command line: exit code 3 and the reason, before any kernel starts
+    again = runner.invoke(main, [
+        "issue", str(draft), "--number", "12-BC/VPTU", "--date", "2025-12-01",
+        "--signer-name", SIGNER, "--signer-title", TITLE, "--cert", str(pki["p12"]),
+        "--notebooks", str(NB), "--lang", "en"], env={signing.PASSWORD_ENV: PASSWORD})
+    assert again.exit_code == 3, again.output
+    assert "Number 12-BC/VPTU is already used" in again.output
+    wrong = runner.invoke(main, [
+        "issue", str(draft), "--number", "13-BC/VPTU", "--signer-name", SIGNER,
+        "--signer-title", TITLE, "--cert", str(pki["p12"]), "--notebooks", str(NB),
+        "--lang", "en"], env={signing.PASSWORD_ENV: "wrong"})
+    assert wrong.exit_code == 3 and "wrong password" in wrong.output, wrong.output
     bad = runner.invoke(main, ["verify", str(period_dir), "--trust", str(pki["ca"]),
                                "--lang", "en"])
     assert bad.exit_code == 1, bad.output

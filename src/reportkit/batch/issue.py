@@ -164,6 +164,7 @@ def issue_report(draft: Path, *, number: str, issued_on: date, signer_name: str,
     number = check_number(number, lang)
     if not signer_name.strip() or not signer_title.strip():
         raise IssueError(text("issue.bad_signer", lang))
+    key_material = signing.load_signer(p12, password, lang=lang)  # a wrong password: at once
     period_dir, rel = find_draft(draft)
     root = period_dir.parent
     with _issue_lock(root):
@@ -234,8 +235,6 @@ def issue_report(draft: Path, *, number: str, issued_on: date, signer_name: str,
         if already is not None:
             raise IssueError(text("issue.already", lang, rel=rel, number=already["number"],
                                   date=already["date"]), number=already["number"])
-
-        key_material = signing.load_signer(p12, password, lang=lang)  # before any kernel
 
         # The issued copy: same inputs, plus what the heading and signature block print.
         issue_params = {"number": number, "issued_on": issued_on.isoformat(),

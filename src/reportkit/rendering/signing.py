@@ -54,12 +54,23 @@ class SigningKey:
     common_name: str
 
 
+def _pyhanko() -> None:
+    """Import pyHanko's signing modules once, without the deprecation warning it triggers in
+    ``cryptography`` (DSA) on every command that signs or verifies: nothing a user can act on."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*DSA.*deprecated")
+        import pyhanko.sign  # noqa: F401
+
+
 def load_signer(p12: Path, password: bytes | str, *, lang: str = "vi") -> SigningKey:
     """Open the signer's PKCS#12 file (certificate, private key, chain).
 
     Raises:
         SigningError: the file is missing, is not PKCS#12, or the password is wrong.
     """
+    _pyhanko()
     from pyhanko.sign import signers
 
     p12 = Path(p12)
@@ -171,6 +182,7 @@ def sign_pdf(src: Path, dst: Path, key: SigningKey, *, signer_name: str, reason:
     import tempfile
     from io import BytesIO
 
+    _pyhanko()
     from pyhanko import stamp
     from pyhanko.pdf_utils import text as pdf_text
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -247,6 +259,7 @@ def check_pdf(pdf: Path, trust_roots: Sequence[Path] = (), *, expected_sha256: s
             certificate is a problem even without trust roots.
         lang: Language of the problems.
     """
+    _pyhanko()
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
