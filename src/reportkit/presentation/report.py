@@ -165,7 +165,9 @@ class ProvinceReport:
                            name=(signer_name or "").strip()))
 
     def show_signature(self, signer_name: str = "", signer_title: str = "") -> None:
-        show_html(self.signature_html(signer_name, signer_title))
+        markup = self.signature_html(signer_name, signer_title)
+        if markup:  # a draft: nothing on the page, not an empty output
+            show_html(markup)
 
     # -- key figures ---------------------------------------------------------------------------
     def key_figures(self) -> list[KeyFigure]:
