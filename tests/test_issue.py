@@ -374,3 +374,58 @@ def test_the_province_report_is_issued_with_its_number_date_and_signature_block(
     name_top, title_bottom = height - max(tops), height - max(title_bottoms)
     x1, y1, x2, y2 = sig["box"]
     assert name_top < y1 < y2 <= title_bottom + 2, (sig["box"], name_top, title_bottom)
+
+
+@pytest.fixture(scope="module")
+def small_pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-page PDF printed by Chromium with a signature block (title, room, name)."""
+    from reportkit.rendering.pdf import print_many
+
+    base = tmp_path_factory.mktemp("small-pdf")
+    html = base / "doc.html"
+    html.write_text(
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8"></head><body>'
+        "<h1>BÁO CÁO</h1><p>Số 12-BC/VPTU</p>"
+        '<div style="margin-left:55%;text-align:center"><b>CHÁNH VĂN PHÒNG</b>'
+        f'<div style="height:80pt"></div><b>{SIGNER}</b></div></body></html>',
+        encoding="utf-8")
+    print_many([(html, base / "doc.pdf")])
+    return base / "doc.pdf"
+
+
+@pytest.mark.slow
+def test_signature_checks_catch_every_kind_of_change(
+        small_pdf: Path, tmp_path: Path, pki: dict[str, Path]) -> None:
+    key = signing.load_signer(pki["p12"], PASSWORD)
+    signed = tmp_path / "signed.pdf"
+    info = signing.sign_pdf(small_pdf, signed, key, signer_name=SIGNER, reason="Ban hành",
+                            location="Lào Cai")
+    assert signing.check_pdf(signed, [pki["ca"]]).ok
+    assert "Signature is Valid" in pdfsig(signed)
+    # the stamp is just above the name, inside the block
+    page, (x1, y1, x2, y2) = signing.signature_box(small_pdf, SIGNER)
+    assert page == 0 and info["box"] == [round(v, 1) for v in (x1, y1, x2, y2)]
+    assert x1 > 595 / 2 - 40 and y2 - y1 > 40
+    # no name in the document: the bottom right of the last page
+    _, (fx1, fy1, _, _) = signing.signature_box(small_pdf, "Trần Thị Bình")
+    assert fx1 > 300 and fy1 < 100
+
+    unsigned = signing.check_pdf(small_pdf)
+    assert not unsigned.ok and "không có chữ ký số" in unsigned.problems[0]
+
+    flipped = tmp_path / "flipped.pdf"
+    data = bytearray(signed.read_bytes())
+    at = data.index(b"BT") if b"BT" in data else 200  # inside the signed range
+    data[at + 1] = ord("X") if data[at + 1] != ord("X") else ord("Y")
+    flipped.write_bytes(bytes(data))
+    assert "đã bị sửa sau khi ký" in " ".join(signing.check_pdf(flipped, [pki["ca"]]).problems)
+
+    appended = tmp_path / "appended.pdf"
+    appended.write_bytes(signed.read_bytes() + b"\n% added after signing\n")
+    check = signing.check_pdf(appended, [pki["ca"]], lang="en")
+    assert not check.ok and "does not cover the whole file" in " ".join(check.problems)
+
+    other = signing.check_pdf(signed, [pki["other_ca"]], lang="en")
+    assert other.trusted is False and "does not chain to a trusted root" in other.problems[0]
+    swapped = signing.check_pdf(signed, [pki["ca"]], expected_sha256="0" * 64, lang="en")
+    assert "another certificate" in swapped.problems[0]
