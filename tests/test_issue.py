@@ -429,3 +429,16 @@ def test_signature_checks_catch_every_kind_of_change(
     assert other.trusted is False and "does not chain to a trusted root" in other.problems[0]
     swapped = signing.check_pdf(signed, [pki["ca"]], expected_sha256="0" * 64, lang="en")
     assert "another certificate" in swapped.problems[0]
+
+
+def test_the_bundle_catalogue_escapes_names() -> None:
+    from reportkit.core.periods import Period
+    from reportkit.rendering import bundle
+
+    page = bundle._index("<b>Lào Cai</b>", Period.parse(Q3), [{
+        "title": "<script>alert(1)</script>", "number": "12-BC/VPTU", "date": "5/10/2025",
+        "signer": "<img src=x onerror=alert(1)>", "signer_title": "Chánh Văn phòng",
+        "links": [("15-lao-cai/issued/12-BC-VPTU/x.pdf", "PDF")]}], "vi").decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img" not in page and "&lt;b&gt;Lào Cai&lt;/b&gt;" in page
+    assert "Quý III/2025" in page and "<script" not in page.lower()

@@ -16,7 +16,6 @@ sha256 and every signature with no network. Drafts are never bundled: only issue
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import zipfile
@@ -29,7 +28,7 @@ from reportkit.core import units as U
 from reportkit.core.i18n import text
 from reportkit.core.periods import Period
 from reportkit.errors import ConfigError
-from reportkit.rendering import catalog, runner
+from reportkit.rendering import catalog, runner, signing
 from reportkit.store.io import atomic_write
 
 __all__ = ["BundleResult", "make_bundles", "SIGNATURES", "BUNDLED_FORMATS"]
@@ -48,22 +47,16 @@ class BundleResult:
     reports: list[str] = field(default_factory=list)
 
 
-def _pem(der: bytes) -> str:
-    body = base64.b64encode(der).decode("ascii")
-    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
-    return "-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n"
+def _day(iso: str | None, lang: str) -> str:
+    """"2025-10-05" → "5/10/2025" (body-text style)."""
+    from datetime import date
 
-
-def _signer_pem(pdf: Path) -> str | None:
-    """The signing certificate embedded in a signed PDF, as PEM."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    from reportkit.core import fmt
 
     try:
-        with open(pdf, "rb") as fh:
-            sigs = PdfFileReader(fh, strict=False).embedded_signatures
-            return _pem(sigs[-1].signer_cert.dump()) if sigs else None
-    except Exception:  # a damaged PDF: verify says what is wrong with it
-        return None
+        return fmt.date_short(date.fromisoformat(str(iso)), lang)
+    except ValueError:
+        return str(iso or "")
 
 
 def _title(entry: dict[str, Any], lang: str) -> str:
@@ -115,13 +108,13 @@ def make_bundles(root: Path, period: str, units: Sequence[str], out: Path, *,
                     "approver": issued.get("approver"), "signer": sig.get("signer"),
                     "issuer": sig.get("issuer"), "signed_at": sig.get("signed_at"),
                     "certificate_sha256": sig.get("certificate_sha256"),
-                    "certificate": _signer_pem(period_dir / pdf["path"]) if pdf else None})
+                    "certificate": signing.signer_certificate_pem(period_dir / pdf["path"])
+                    if pdf else None})
                 approver = issued.get("approver") or {}
                 rows.append({
                     "title": _title(entry, lang), "number": issued.get("number", ""),
-                    "date": issued.get("date", ""),
-                    "signer": " ".join(x for x in (approver.get("title"), approver.get("name"))
-                                       if x),
+                    "date": _day(issued.get("date"), lang),
+                    "signer": approver.get("name") or "", "signer_title": approver.get("title"),
                     "links": [(files[f]["path"], f.upper()) for f in BUNDLED_FORMATS
                               if f in files]})
             small = {**manifest, "reports": cut}

@@ -34,7 +34,8 @@ from reportkit.errors import ConfigError, SigningError
 from reportkit.store.io import atomic_write
 
 __all__ = ["PASSWORD_ENV", "TRUST_ENV", "FIELD", "SigningError", "SigningKey", "load_signer",
-           "signature_box", "sign_pdf", "SignatureCheck", "check_pdf", "trust_roots_from"]
+           "signature_box", "sign_pdf", "SignatureCheck", "check_pdf", "trust_roots_from",
+           "signer_certificate_pem"]
 
 PASSWORD_ENV = "REPORTKIT_SIGN_PASSWORD"
 TRUST_ENV = "REPORTKIT_TRUST_ROOTS"  # PEM/DER files, separated by os.pathsep
@@ -210,6 +211,27 @@ def sign_pdf(src: Path, dst: Path, key: SigningKey, *, signer_name: str, reason:
             "subfilter": "ETSI.CAdES.detached", "signer": key.subject, "issuer": key.issuer,
             "certificate_sha256": key.fingerprint,
             "signed_at": datetime.now().astimezone().isoformat(timespec="seconds")}
+
+
+def signer_certificate_pem(pdf: Path) -> str | None:
+    """The certificate that signed ``pdf`` (its last signature), as PEM; None if unsigned or
+    unreadable (:func:`check_pdf` says what is wrong)."""
+    import base64
+
+    _pyhanko()
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    try:
+        with open(pdf, "rb") as fh:
+            sigs = PdfFileReader(fh, strict=False).embedded_signatures
+            der = sigs[-1].signer_cert.dump() if sigs else None
+    except Exception:  # a damaged PDF
+        return None
+    if der is None:
+        return None
+    body = base64.b64encode(der).decode("ascii")
+    lines = "\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{lines}\n-----END CERTIFICATE-----\n"
 
 
 def trust_roots_from(paths: Sequence[Path | str] = ()) -> list[Path]:
