@@ -282,6 +282,13 @@ def _page(template: str, **context: Any) -> bytes:
     return (str(render(template, package="reportkit.rendering", **context)) + "\n").encode()
 
 
+def _issued_label(issued: dict[str, Any] | None) -> str:
+    """" 12-BC/VPTU, 2025-10-05" for an issued copy (``reportkit issue``), else ""."""
+    if not issued:
+        return ""
+    return f" {_s(issued.get('number'))}, {_s(issued.get('date'))}"
+
+
 def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:
     """Write ``period_dir/index.html``: one row per report, links to HTML, PDF and notebook.
 
@@ -302,7 +309,8 @@ def write_index(period_dir: Path, manifest: dict[str, Any]) -> Path:
         rows.append({
             "notebook": _s(e.get("notebook")), "unit": _s(e.get("unit")),
             "unit_name": _s(e.get("unit_name")), "period": _s(e.get("period")),
-            "status": _s(status), "status_label": _s(_STATUS_LABEL.get(status, status)),
+            "status": _s(status), "status_label": _s(_STATUS_LABEL.get(status, status))
+            + _issued_label(e.get("issued")),
             "kept": kept, "links": links, "finished": _when(e.get("finished")),
             "seconds": _secs(e.get("seconds")), "error": _s(e.get("error"))})
     counts = {s: sum(e.get("status") == s for e in entries) for s in ("ok", "failed")}
