@@ -7,6 +7,10 @@ Layout of one period folder (written by ``reportkit batch``)::
     outputs/<period>/index.html            the same as a plain HTML table, readable offline
     outputs/<period>/runs.jsonl            one line per attempt (ok, failed, skipped, ...)
     outputs/<period>/<unit>/<notebook>.*   the reports; ``_failed/`` keeps a failed notebook
+    outputs/<period>/<unit>/issued/<number>/<notebook>.*
+                                           issued copies (``reportkit issue``): signed, read-only,
+                                           their own entries (``status: "issued"``); never
+                                           written by a batch
 
 A manifest entry describes the *latest attempt* (``status``, ``run_id``, ``input_hash``,
 ``error``) and the *files in place* (``files``, produced by the run named in ``report_run``):
