@@ -230,6 +230,9 @@ def test_issue_sign_protect_verify_and_refuse(project: Path, pki: dict[str, Path
     forced = execute_plan(plan, inline=True, progress=False, force=True)
     assert forced.outcomes[0].status == "ok"
     assert {p: (sha256_file(p), p.stat().st_mtime_ns) for p in folder.iterdir()} == before
+    # and so does `reportkit run` (a batch of one that always renders)
+    render_draft(project)
+    assert {p: (sha256_file(p), p.stat().st_mtime_ns) for p in folder.iterdir()} == before
     assert catalog.load_manifest(period_dir)["reports"][res.rel] == entry
 
     # a second issue: the same number is refused, and so is the same draft again
