@@ -144,6 +144,8 @@ def main(verbose: int) -> None:
       reportkit run notebooks/province_report.ipynb --unit "Lào Cai" --period 2025-Q3
       reportkit batch params/quarterly.yaml     every province, in parallel, incremental
       reportkit verify outputs/2025-Q3          check the reports against the manifest
+      reportkit issue outputs/2025-Q3/15-lao-cai/province_report.pdf --number 12-BC/VPTU ...
+      reportkit bundle --units "Lào Cai" --period 2025-Q3 --out dist/
 
     \b
     Exit codes: 0 ok · 1 some files rejected / reports failed · 2 usage ·
@@ -528,25 +530,140 @@ def _resume_command(schedule: Path, period: str | None, today: object, *, units:
 
 @main.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def verify(folder: Path) -> None:
-    """Check every report file of outputs/<period> (or of every period under outputs/)
-    against its manifest.json (sha256 and size), and the catalogue (index.html) and run log
-    (runs.jsonl) against their records. Exit code 1 if any file is missing or changed, or
-    if a file or folder is there that the manifest does not list."""
+@click.option("--trust", "trust", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A trusted root certificate (PEM or DER) the signers of issued reports must "
+                   "chain to; repeat for several (default: $REPORTKIT_TRUST_ROOTS).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              envvar="REPORTKIT_LANG", help="Language of the messages ($REPORTKIT_LANG).")
+def verify(folder: Path, trust: tuple[Path, ...], lang: str) -> None:
+    """Check every report file of outputs/<period> (or of every period under outputs/, or an
+    unzipped bundle) against its manifest.json (sha256 and size), the catalogue pages and run
+    log (runs.jsonl) against their records, and the digital signature of every issued report
+    (intact, covering the whole file, by the certificate recorded at issue, chaining to a
+    --trust root). Exit code 1 if any file is missing or changed, if a file or folder is there
+    that the manifest does not list, or if a signature fails."""
     from reportkit.rendering.catalog import verify_tree
 
     bad = 0
-    for rep in verify_tree(folder):
+    for rep in verify_tree(folder, trust_roots=trust, lang=lang):
         for problem in rep.problems:
             click.echo(f"MISMATCH {rep.folder / problem}")
         for path in rep.unlisted:
             click.echo(f"UNLISTED {rep.folder}/{path} (not in the manifest)")
         for note in rep.notes:
-            click.echo(f"note {rep.folder / note}")
+            click.echo(f"note {rep.folder}: {note}")
         state = "ok" if rep.ok else f"{len(rep.problems) + len(rep.unlisted)} problem(s)"
-        click.echo(f"{rep.folder}: {rep.checked} file(s) checked, {state}")
+        signed = f", {rep.signatures} signature(s)" if rep.signatures else ""
+        click.echo(f"{rep.folder}: {rep.checked} file(s){signed} checked, {state}")
         bad += not rep.ok
     if bad:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.argument("draft", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--number", required=True, help='The document number, e.g. "12-BC/VPTU".')
+@click.option("--date", "issued_on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The date of issue, YYYY-MM-DD (default: today).")
+@click.option("--signer-name", required=True, help='Who signs, e.g. "Nguyễn Văn An".')
+@click.option("--signer-title", required=True, help='The signer\'s title, e.g. "Chánh Văn phòng".')
+@click.option("--cert", "p12", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The signer's PKCS#12 certificate (.p12/.pfx). Its password comes from "
+                   "$REPORTKIT_SIGN_PASSWORD or a prompt, never from the command line.")
+@click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Warehouse folder (default: $REPORTKIT_WAREHOUSE, else data/warehouse).")
+@click.option("--notebooks", "notebook_dirs", multiple=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Another folder where the draft's notebook may be (default: the project's "
+                   "notebooks/). Repeat for several.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              envvar="REPORTKIT_LANG", help="Language of the messages ($REPORTKIT_LANG).")
+def issue(draft: Path, number: str, issued_on: object, signer_name: str, signer_title: str,
+          p12: Path, warehouse: Path | None, notebook_dirs: tuple[Path, ...],
+          lang: str) -> None:
+    """Issue a reviewed draft: number it, date it, sign it (ký số), keep it for good.
+
+    \b
+    DRAFT is one of the draft's files, e.g. outputs/2025-Q3/15-lao-cai/province_report.pdf.
+    The draft must be unchanged since it was rendered (notebook, parameters, data version):
+    otherwise issuing is refused, render it again and review the new draft. The issued copy
+    is rendered from the same inputs with the number, date and signer in its heading and
+    signature block, signed as PAdES with a visible stamp, and kept read-only in
+    <unit>/issued/<number>/ (12-BC/VPTU → 12-BC-VPTU), recorded in the period's
+    manifest.json. Nothing overwrites it: not a batch, not --force, not a second issue;
+    a number is used once per unit and year.
+
+    \b
+    Example:
+      REPORTKIT_SIGN_PASSWORD=... reportkit issue outputs/2025-Q3/15-lao-cai/province_report.pdf \\
+        --number 12-BC/VPTU --date 2025-10-05 --signer-name "Nguyễn Văn An" \\
+        --signer-title "Chánh Văn phòng" --cert an.p12
+
+    \b
+    Exit codes: 0 issued · 1 the issued copy could not be rendered · 2 usage ·
+                3 refused (draft changed, number taken, already issued, bad certificate
+                or password) · 4 no warehouse
+    """
+    import datetime as dt
+    import os
+
+    from reportkit.batch.issue import issue_report
+    from reportkit.core.i18n import text
+    from reportkit.rendering import signing
+
+    password = os.environ.get(signing.PASSWORD_ENV)
+    if password is None:
+        password = click.prompt(text("sign.password_prompt", lang), hide_input=True,
+                                err=True)
+    day = issued_on.date() if issued_on is not None else dt.date.today()  # type: ignore[attr-defined]
+    res = issue_report(draft, number=number, issued_on=day, signer_name=signer_name,
+                       signer_title=signer_title, p12=p12, password=password,
+                       warehouse=warehouse, notebook_dirs=notebook_dirs, lang=lang)
+    click.echo(text("issue.done", lang, number=res.number, date=res.issued_on.isoformat(),
+                    path=str(res.files["pdf"])))
+    for path in res.files.values():
+        click.echo(str(path))
+
+
+@main.command()
+@click.option("--units", required=True,
+              help='The recipients: comma-separated unit codes or names, e.g. "Lào Cai,92".')
+@click.option("--period", required=True, help="The period, e.g. 2025-Q3.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
+              show_default=True, help="Folder for the zips.")
+@click.option("--outputs", "root", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("outputs"), show_default=True, help="Output root of the reports.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              envvar="REPORTKIT_LANG", help="Language of the catalogue and messages.")
+def bundle(units: str, period: str, out: Path, root: Path, lang: str) -> None:
+    """Write one zip per unit with its issued reports of a period (PDF and HTML), a catalogue
+    of just those, their manifest entries and signatures (signer certificates). A recipient
+    checks it offline: unzip, then `reportkit verify FOLDER --trust ROOT.pem`. Drafts are
+    never bundled.
+
+    \b
+    Exit codes: 0 a zip for every unit · 1 some units have nothing issued for the period
+                (named; the others are written) · 3 unknown unit or period ·
+                4 no reports for the period
+    """
+    from reportkit.core.i18n import text
+    from reportkit.rendering.bundle import make_bundles
+
+    names = [u.strip() for u in units.split(",") if u.strip()]
+    if not names:
+        _fail("--units names no unit", EXIT_USAGE)
+    missing = 0
+    for res in make_bundles(root, period, names, out, lang=lang):
+        if res.path is None:
+            click.echo(text("bundle.nothing", lang, unit=res.unit_name, period=period),
+                       err=True)
+            missing += 1
+        else:
+            click.echo(text("bundle.written", lang, unit=res.unit_name, n=len(res.reports),
+                            path=str(res.path)))
+    if missing:
         sys.exit(EXIT_FAILED)
 
 

@@ -136,3 +136,16 @@ class LookupInRegistryError(ReportkitError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return self.message
+
+
+class IssueError(ReportkitError):
+    """``reportkit issue`` or ``bundle`` refused: the draft changed since it was rendered, the
+    number is taken, the report was issued already, nothing was issued for a unit."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class SigningError(ReportkitError):
+    """A certificate that cannot be used: missing, not PKCS#12, wrong password."""
+
+    exit_code = EXIT_BAD_INPUT

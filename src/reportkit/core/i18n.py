@@ -24,6 +24,108 @@ LANGS: tuple[str, ...] = ("vi", "en")
 
 # id: (Vietnamese, English). Ids are "<page or topic>.<what>"; "common." is shared by pages.
 T: dict[str, tuple[str, str]] = {
+    # -- issuing, signing and bundles (reportkit issue, bundle, verify; rendering.signing)
+    "sign.no_p12": ("Không có tệp chứng thư số {path}", "No certificate file at {path}"),
+    "sign.bad_p12": (
+        "Không mở được chứng thư số {path}: sai mật khẩu, hoặc không phải tệp PKCS#12 "
+        "(.p12, .pfx) có khóa bí mật",
+        "Cannot open the certificate {path}: wrong password, or not a PKCS#12 file (.p12, .pfx) "
+        "with a private key"),
+    "sign.stamp": ("Ký số bởi: {name}\nThời gian: {time}",
+                   "Digitally signed by: {name}\nTime: {time}"),
+    "sign.password_prompt": ("Mật khẩu chứng thư số", "Certificate password"),
+    "sign.no_trust_file": ("Không có tệp chứng thư gốc tin cậy {path}",
+                           "No trusted root certificate at {path}"),
+    "sign.unsigned": ("không có chữ ký số", "has no digital signature"),
+    "sign.unreadable": ("không đọc được chữ ký số ({error})",
+                        "the signature cannot be read ({error})"),
+    "sign.not_intact": (
+        "chữ ký số không khớp nội dung: tệp đã bị sửa sau khi ký",
+        "the signature does not match the content: the file was changed after signing"),
+    "sign.not_valid": ("chữ ký số không hợp lệ", "the signature is not valid"),
+    "sign.not_whole_file": (
+        "chữ ký số không bao trùm toàn bộ tệp: có nội dung được thêm vào sau khi ký",
+        "the signature does not cover the whole file: something was added after signing"),
+    "sign.untrusted": (
+        "người ký {signer} (chứng thư do {issuer} cấp) không thuộc chứng thư gốc tin cậy",
+        "the signer {signer} (certificate issued by {issuer}) does not chain to a trusted root"),
+    "sign.other_cert": (
+        "được ký bằng chứng thư khác với chứng thư đã ghi khi ban hành ({signer})",
+        "signed with another certificate than the one recorded at issue ({signer})"),
+    "sign.trust_not_checked": (
+        "người ký chưa được đối chiếu với chứng thư gốc tin cậy (cho --trust CA.pem hoặc "
+        "${env})",
+        "the signer was not checked against a trusted root (give --trust CA.pem or ${env})"),
+    "sign.checked": ("{path}: chữ ký số hợp lệ, người ký {signer}",
+                     "{path}: signature valid, signed by {signer}"),
+    "issue.bad_number": (
+        "Số văn bản {number!r} không đúng dạng: ví dụ 12-BC/VPTU (số-tên loại/cơ quan, chữ in "
+        "hoa, các nhóm nối bằng gạch ngang)",
+        "Document number {number!r} is malformed: e.g. 12-BC/VPTU (number-type/body, capital "
+        "letters, groups joined by hyphens)"),
+    "issue.bad_signer": ("Thiếu họ tên hoặc chức vụ người ký (--signer-name, --signer-title)",
+                         "The signer's name and title are required (--signer-name, "
+                         "--signer-title)"),
+    "issue.no_draft": ("Không có bản dự thảo {path}: {manifest} không ghi báo cáo {rel}",
+                       "No draft at {path}: {manifest} lists no report {rel}"),
+    "issue.not_a_draft": ("{rel} là bản đã ban hành, không phải bản dự thảo",
+                          "{rel} is an issued copy, not a draft"),
+    "issue.draft_failed": (
+        "Bản dự thảo {rel} chưa sẵn sàng (lần kết xuất cuối: {status}); kết xuất lại rồi "
+        "ban hành",
+        "The draft {rel} is not ready (its last rendering: {status}); render it again, then "
+        "issue it"),
+    "issue.draft_files": (
+        "Tệp của bản dự thảo {rel} bị thiếu hoặc đã bị sửa ({problem}); kết xuất lại, xem "
+        "lại, rồi ban hành",
+        "Files of the draft {rel} are missing or were changed ({problem}); render it again, "
+        "review it, then issue it"),
+    "issue.changed": (
+        "Từ chối ban hành {rel}: đầu vào đã thay đổi từ khi bản dự thảo được kết xuất "
+        "(thay đổi: {what}). Kết xuất lại (reportkit run hoặc batch), xem lại bản mới rồi "
+        "ban hành bản đó",
+        "Refusing to issue {rel}: its inputs changed since the draft was rendered (changed: "
+        "{what}). Render it again (reportkit run or batch), review the new draft, then issue "
+        "that"),
+    "issue.no_parameters": (
+        "{name} không ban hành được: ô tham số thiếu {missing} (số, ngày và người ký được in "
+        "trong phần đầu và phần chữ ký)",
+        "{name} cannot be issued: its parameters cell lacks {missing} (the number, date and "
+        "signer are printed in its heading and signature block)"),
+    "issue.number_taken": (
+        "Số {number} đã được dùng cho {other} (ban hành ngày {date}); mỗi số chỉ dùng một lần",
+        "Number {number} is already used by {other} (issued on {date}); a number is used once"),
+    "issue.already": (
+        "Bản dự thảo {rel} đã được ban hành: số {number} ngày {date}. Bản đã ban hành không "
+        "bao giờ bị ghi đè",
+        "The draft {rel} was already issued: number {number} on {date}. An issued copy is "
+        "never overwritten"),
+    "issue.exists": ("{path} đã có; bản đã ban hành không bao giờ bị ghi đè",
+                     "{path} exists; an issued copy is never overwritten"),
+    "issue.render_failed": ("Không kết xuất được bản ban hành của {rel}: {error}",
+                            "The issued copy of {rel} could not be rendered: {error}"),
+    "issue.done": ("Đã ban hành số {number} ngày {date}, ký số: {path}",
+                   "Issued as {number} on {date}, signed: {path}"),
+    "issue.reason": ("Ban hành văn bản số {number}", "Issue of document {number}"),
+    "bundle.nothing": (
+        "{unit}: không có báo cáo đã ban hành cho kỳ {period}; không tạo gói",
+        "{unit}: nothing issued for {period}; no bundle written"),
+    "bundle.written": ("{unit}: {n} báo cáo đã ban hành → {path}",
+                       "{unit}: {n} issued report(s) → {path}"),
+    "bundle.heading": ("Báo cáo đã ban hành — {unit}, {period}",
+                       "Issued reports — {unit}, {period}"),
+    "bundle.intro": (
+        "{n} báo cáo đã ban hành, ký số. Chi tiết từng tệp (sha256) trong {manifest}; người "
+        "ký và chứng thư trong {signatures}.",
+        "{n} issued report(s), digitally signed. Every file's sha256 is in {manifest}; signers "
+        "and certificates in {signatures}."),
+    "bundle.header": ("Báo cáo|Số|Ngày ban hành|Người ký|Tệp",
+                      "Report|Number|Issued on|Signed by|Files"),
+    "bundle.verify_hint": (
+        "Kiểm tra ngoại tuyến: reportkit verify <thư mục đã giải nén> --trust <chứng thư gốc>",
+        "Check offline: reportkit verify <unzipped folder> --trust <root certificate>"),
+    "bundle.no_period": ("Không có {manifest} của kỳ {period} trong {root}",
+                         "No {manifest} for {period} in {root}"),
     # -- shared by several pages
     "common.total": ("Tổng số", "Total"),
     "common.unit": ("Đơn vị", "Unit"),
@@ -343,6 +445,7 @@ T: dict[str, tuple[str, str]] = {
     "report.heading.province": ("TỈNH ỦY {name}", "TỈNH ỦY {name}"),
     "report.heading.city": ("THÀNH ỦY {name}", "THÀNH ỦY {name}"),
     "report.heading.office": ("VĂN PHÒNG", "VĂN PHÒNG"),
+    "report.heading.number": ("Số {number}", "No. {number}"),
     "report.heading.party": ("ĐẢNG CỘNG SẢN VIỆT NAM", "ĐẢNG CỘNG SẢN VIỆT NAM"),
     "report.heading.central": ("BAN CHẤP HÀNH TRUNG ƯƠNG", "Central Party Office"),
     "report.province.title": ("BÁO CÁO", "REPORT"),

@@ -100,8 +100,10 @@ def heading(who: Issuer, *, lang: str, report_date: date, title: str, subtitle: 
     """
     number_line = None
     if who.official:
-        number_line = text("official.number", lang, number=(number or "").strip() or "\u2003",
-                           symbol=who.symbol)
+        # "12", or the whole "12-BC/VPTU" as `reportkit issue` records it.
+        num, _, symbol = (number or "").strip().partition("-")
+        number_line = text("official.number", lang, number=num or "\u2003",
+                           symbol=symbol if "/" in symbol else who.symbol)
     return render(
         "heading.html.j2", css=css, official=who.official, left=list(who.lines),
         right=[text("report.heading.party", lang)] if who.official else [],
@@ -110,13 +112,19 @@ def heading(who: Issuer, *, lang: str, report_date: date, title: str, subtitle: 
         note=note, sample=sample, warning=warning, exact=exact, exact_mark=exact_mark)
 
 
-def closing(who: Issuer, lang: str, root: Path | str | None = None) -> Markup:
+def closing(who: Issuer, lang: str, root: Path | str | None = None, *, signer_name: str = "",
+            signer_title: str = "") -> Markup:
     """The closing blocks (closing.html.j2): "Nơi nhận:" with the recipients on the left, the
-    signature block on the right, from :func:`signing`."""
+    signature block on the right, from :func:`signing`; ``signer_name`` and ``signer_title``
+    (an issued copy's signer, from ``reportkit issue``) replace the settings' name and title.
+    The name stays a line of its own under the signature's room: the visible signature stamp
+    is placed above it."""
     s = signing(who.key, root)
+    title = (signer_title or "").strip().upper() or s.title
     return render("closing.html.j2", label=text("official.recipients", lang),
-                  recipients=list(s.recipients), on_behalf=s.on_behalf, title=s.title,
-                  name=s.name, signature=text("official.signature", lang))
+                  recipients=list(s.recipients), on_behalf=s.on_behalf, title=title,
+                  name=(signer_name or "").strip() or s.name,
+                  signature=text("official.signature", lang))
 
 
 def settings_path(root: Path | str | None = None) -> Path:

@@ -113,12 +113,17 @@ class ProvinceReport:
     def __init__(self, unit: str | U.Unit, period: str | Period, *, lang: str = "vi",
                  rule: str | None = None, root: Path | str | None = None,
                  report_date: date | None = None, number: str = "",
-                 marking: str | None = None) -> None:
+                 marking: str | None = None, issued_on: str | date | None = None) -> None:
         self.period = period if isinstance(period, Period) else Period.parse(period)
         self.unit = unit if isinstance(unit, U.Unit) else U.resolve(unit, at=self.period.last)
         self.lang, self.rule, self.root = lang, rule, root
-        self.report_date = report_date or date.today()
-        self.number, self.marking = number, marking
+        # An issued copy (reportkit issue) carries its number and date of issue; a draft has
+        # neither and is dated today.
+        if isinstance(issued_on, str) and issued_on.strip():
+            issued_on = date.fromisoformat(issued_on.strip())
+        self.report_date = (issued_on if isinstance(issued_on, date) else None) or \
+            report_date or date.today()
+        self.number, self.marking = (number or "").strip(), marking
         self.issuer = O.issuer(self.unit, lang, self.period.last)
         self.office = self.unit.office_name(lang, at=self.period.last)
         self.results = {r.indicator.id: r for r in
@@ -140,12 +145,14 @@ class ProvinceReport:
     def show_heading(self) -> None:
         show_html(self.heading_html())
 
-    def closing_html(self) -> Markup:
-        """The closing blocks: recipients and the signature block (``params/units.yaml``)."""
-        return wrap(O.closing(self.issuer, self.lang))
+    def closing_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
+        """The closing blocks: recipients and the signature block (``params/units.yaml``; an
+        issued copy's signer, given by ``reportkit issue``, replaces its title and name)."""
+        return wrap(O.closing(self.issuer, self.lang, signer_name=signer_name,
+                              signer_title=signer_title))
 
-    def show_closing(self) -> None:
-        show_html(self.closing_html())
+    def show_closing(self, signer_name: str = "", signer_title: str = "") -> None:
+        show_html(self.closing_html(signer_name, signer_title))
 
     # -- key figures ---------------------------------------------------------------------------
     def key_figures(self) -> list[KeyFigure]:

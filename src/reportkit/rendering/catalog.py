@@ -8,6 +8,10 @@ Layout of one period folder (written by ``reportkit batch``)::
                                            English; runs.html for operators): catalog_pages
     outputs/<period>/runs.jsonl            one line per attempt (ok, failed, skipped, ...)
     outputs/<period>/<unit>/<notebook>.*   the reports; ``_failed/`` keeps a failed notebook
+    outputs/<period>/<unit>/issued/<number>/<notebook>.*
+                                           issued copies (``reportkit issue``): signed, read-only,
+                                           their own entries (``status: "issued"``); never
+                                           written by a batch
 
 What ``reportkit verify`` checks, and how the catalogue itself is covered:
 
@@ -46,7 +50,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,7 +63,7 @@ from reportkit.store.io import atomic_write, sha256_file
 
 __all__ = ["MANIFEST", "INDEX", "RUNS", "ROOT_SUMS", "file_info", "load_manifest", "record",
            "append_event", "read_runs", "files_intact", "refresh_index",
-           "verify", "verify_tree", "write_index", "write_root_index", "VerifyReport"]
+           "verify", "verify_tree", "verify_signatures", "write_index", "write_root_index", "VerifyReport"]
 
 log = logging.getLogger("reportkit.rendering.catalog")
 
@@ -312,7 +316,8 @@ class VerifyReport:
     checked: int = 0
     problems: list[str] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    signatures: int = 0  # issued PDFs whose signature was checked
+    notes: list[str] = field(default_factory=list)  # e.g. signers not checked against a root
 
     @property
     def ok(self) -> bool:
@@ -365,9 +370,10 @@ def _check_runs(folder: Path, manifest: dict[str, Any], rep: VerifyReport) -> No
                         "chain (lines changed, removed or added outside reportkit)")
 
 
-def verify(folder: Path) -> VerifyReport:
+def verify(folder: Path, *, trust_roots: Sequence[Path] = (), lang: str = "vi") -> VerifyReport:
     """Check a period folder: every file listed in ``folder/manifest.json`` (sha256 and size),
-    ``index.html`` and ``runs.jsonl`` against their records, and that nothing else is there.
+    the catalogue pages and ``runs.jsonl`` against their records, that nothing else is there,
+    and the digital signature of every issued report (:func:`verify_signatures`).
 
     Any file or folder the manifest does not list is reported in ``unlisted`` and fails the
     check, like a changed or missing file.
@@ -415,6 +421,7 @@ def verify(folder: Path) -> VerifyReport:
                 rep.unlisted.append(f"{rel}/ (empty folder)")
         dirs[:] = [d for d in dirs if not Path(top, d).is_symlink()]
     rep.unlisted.sort()
+    verify_signatures(folder, manifest, rep, trust_roots=trust_roots, lang=lang)
     return rep
 
 
@@ -443,17 +450,46 @@ def _verify_root(root: Path, periods: list[Path]) -> VerifyReport:
     return rep
 
 
-def verify_tree(folder: Path) -> list[VerifyReport]:
+def verify_signatures(folder: Path, manifest: dict[str, Any], rep: VerifyReport, *,
+                      trust_roots: Sequence[Path] = (), lang: str = "vi") -> None:
+    """Check the PAdES signature of every issued report's PDF (``reportkit issue``): intact,
+    valid, covering the whole file, made with the certificate recorded at issue and, with
+    ``trust_roots`` (else ``$REPORTKIT_TRUST_ROOTS``), chaining to one of them. Problems go to
+    ``rep.problems``; without trust roots, a note says the signer was not checked."""
+    from reportkit.core.i18n import text
+    from reportkit.rendering import signing
+
+    roots = signing.trust_roots_from(trust_roots)
+    unchecked = False
+    for rel, entry in manifest["reports"].items():
+        issued = entry.get("issued")
+        info = (entry.get("files") or {}).get("pdf")
+        if not issued or not info or not (folder / info["path"]).is_file():
+            continue  # a missing file is already a problem
+        check = signing.check_pdf(folder / info["path"], roots, lang=lang,
+                                  expected_sha256=(issued.get("signature") or {}).get(
+                                      "certificate_sha256"))
+        rep.signatures += 1
+        rep.problems += [f"{info['path']}: {p} ({rel}, {issued.get('number')})"
+                         for p in check.problems]
+        unchecked = unchecked or check.trusted is None
+    if unchecked:
+        rep.notes.append(text("sign.trust_not_checked", lang, env=signing.TRUST_ENV))
+
+
+def verify_tree(folder: Path, *, trust_roots: Sequence[Path] = (),
+                lang: str = "vi") -> list[VerifyReport]:
     """``verify`` for ``folder`` if it holds a manifest, else for each period folder in it,
     after the output root's own files (its index and anything that is not a period)."""
     folder = Path(folder)
     if (folder / MANIFEST).is_file():
-        return [verify(folder)]
+        return [verify(folder, trust_roots=trust_roots, lang=lang)]
     found = sorted(p.parent for p in folder.glob(f"*/{MANIFEST}"))
     if not found:
         raise ConfigError(f"No {MANIFEST} in {folder} or its sub-folders", file=str(folder))
     root = _verify_root(folder, found)
-    return ([root] if root.checked or root.unlisted else []) + [verify(p) for p in found]
+    return ([root] if root.checked or root.unlisted else []) + [
+        verify(p, trust_roots=trust_roots, lang=lang) for p in found]
 
 
 
