@@ -63,7 +63,8 @@ from reportkit.store.io import atomic_write, sha256_file
 
 __all__ = ["MANIFEST", "INDEX", "RUNS", "ROOT_SUMS", "file_info", "load_manifest", "record",
            "append_event", "read_runs", "files_intact", "refresh_index",
-           "verify", "verify_tree", "verify_signatures", "write_index", "write_root_index", "VerifyReport"]
+           "verify", "verify_tree", "verify_signatures", "write_index", "write_root_index",
+           "VerifyReport"]
 
 log = logging.getLogger("reportkit.rendering.catalog")
 
