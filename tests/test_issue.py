@@ -190,7 +190,7 @@ def test_issue_sign_protect_verify_and_refuse(project: Path, pki: dict[str, Path
     assert entry["files"]["pdf"]["sha256"] == sha256_file(issued_pdf)
     assert {e["status"] for e in catalog.read_runs(period_dir)} >= {"ok", "issued"}
     index = (period_dir / "index.html").read_text(encoding="utf-8")
-    assert "đã ban hành / issued 12-BC/VPTU, 2025-10-05" in index
+    assert "Số 12-BC/VPTU, ngày 5/10/2025" in index
     assert "15-lao-cai/issued/12-BC-VPTU/issuable.pdf" in index
     assert not os.access(issued_pdf, os.W_OK) or os.geteuid() == 0
     assert not (issued_pdf.stat().st_mode & 0o222)

@@ -60,9 +60,9 @@ def _day(iso: str | None, lang: str) -> str:
 
 
 def _title(entry: dict[str, Any], lang: str) -> str:
-    stem = Path(str(entry.get("notebook", ""))).stem
-    vi, en = runner._TITLES.get(stem, (stem, stem))
-    return vi if lang == "vi" else en
+    from reportkit.rendering.catalog_pages import report_name
+
+    return report_name(str(entry.get("notebook", "")), lang)
 
 
 def make_bundles(root: Path, period: str, units: Sequence[str], out: Path, *,
@@ -117,16 +117,30 @@ def make_bundles(root: Path, period: str, units: Sequence[str], out: Path, *,
                     "signer": approver.get("name") or "", "signer_title": approver.get("title"),
                     "links": [(files[f]["path"], f.upper()) for f in BUNDLED_FORMATS
                               if f in files]})
-            small = {**manifest, "reports": cut}
+            sig_bytes = json.dumps(signatures, indent=1, ensure_ascii=False).encode("utf-8")
+            index = _index(unit.name, p, rows, lang)
+            # The bundle's own manifest: its reports, its catalogue page and signatures.json
+            # (recorded, so that `reportkit verify` checks the unzipped bundle whole); the
+            # period folder's run log and pages stay behind.
+            small = {key: value for key, value in manifest.items()
+                     if key not in ("runs", "pages", "index", "extra_files")}
+            small.update(reports=cut, pages={catalog.INDEX: _record(index)},
+                         extra_files={SIGNATURES: _record(sig_bytes)})
             zf.writestr(f"{base}/{catalog.MANIFEST}",
                         json.dumps(small, indent=1, ensure_ascii=False))
-            zf.writestr(f"{base}/{SIGNATURES}",
-                        json.dumps(signatures, indent=1, ensure_ascii=False))
-            zf.writestr(f"{base}/{catalog.INDEX}", _index(unit.name, p, rows, lang))
+            zf.writestr(f"{base}/{SIGNATURES}", sig_bytes)
+            zf.writestr(f"{base}/{catalog.INDEX}", index)
         path = Path(out) / f"{base}_{leaf}.zip"
         atomic_write(path, buf.getvalue())
         results.append(BundleResult(unit.code, unit.name, path, sorted(entries)))
     return results
+
+
+def _record(data: bytes) -> dict[str, Any]:
+    """A file's record in a manifest: sha256 and size."""
+    from reportkit.store.io import sha256_bytes
+
+    return {"sha256": sha256_bytes(data), "size": len(data)}
 
 
 def _index(unit_name: str, p: Period, rows: list[dict[str, Any]], lang: str) -> bytes:

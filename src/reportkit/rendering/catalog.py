@@ -405,6 +405,13 @@ def verify(folder: Path, *, trust_roots: Sequence[Path] = (), lang: str = "vi") 
             problem = _hash_ok(folder / name, pages.get(name))
             if problem:
                 rep.problems.append(f"{name}: {problem}")
+    # Files a folder's maker recorded besides reports and pages (a bundle's signatures.json).
+    for name, info in (manifest.get("extra_files") or {}).items():
+        rep.checked += 1
+        listed.add(name)
+        problem = _hash_ok(folder / name, info)
+        if problem:
+            rep.problems.append(f"{name}: {problem}")
     _check_runs(folder, manifest, rep)
     folders = {p.rsplit("/", 1)[0] for p in listed if "/" in p}
     parents = {"/".join(f.split("/")[:i]) for f in folders for i in range(1, f.count("/") + 2)}
