@@ -28,7 +28,7 @@ from reportkit.core import units as U
 from reportkit.core.i18n import text
 from reportkit.core.periods import Period
 from reportkit.errors import ConfigError
-from reportkit.rendering import catalog, runner, signing
+from reportkit.rendering import catalog, signing
 from reportkit.store.io import atomic_write
 
 __all__ = ["BundleResult", "make_bundles", "SIGNATURES", "BUNDLED_FORMATS"]
