@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -180,7 +181,7 @@ def test_relative_periods_resolve_on_the_day_the_batch_runs(tmp_path: Path, name
 
 def test_schedule_problems_are_all_reported(project: Path) -> None:
     path = project / "params" / "bad.yaml"
-    path.write_text("notebooks: [notebooks/x.ipynb]\nunits: [1, '01']\nformats: [docx]\n"
+    path.write_text("notebooks: [notebooks/x.ipynb]\nunits: [1, '01']\nformats: [odt]\n"
                     "colour: red\nevery: week\ntimeouts: {cell: -1}\n")
     with pytest.raises(ConfigError) as info:
         batch.load_schedule(path)
@@ -418,16 +419,23 @@ def test_manifest_verify_and_index(tmp_path: Path) -> None:
     (folder / "99-extra").mkdir()
     (folder / "99-extra" / "stray.html").write_text("not ours")
     rep = catalog.verify(folder)
-    assert rep.ok and rep.checked == 4 and rep.unlisted == ["99-extra/stray.html"]
+    # 4 report files, the three catalogue pages, runs.jsonl; the stray file fails the check
+    assert rep.checked == 8 and rep.problems == [] and rep.unlisted == ["99-extra/stray.html"]
+    assert not rep.ok
+    shutil.rmtree(folder / "99-extra")
+    assert catalog.verify(folder).ok
     index = text_of(folder / "index.html")
-    assert bad not in index
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in index  # markupsafe
+    runs = text_of(folder / "runs.html")  # errors are for operators: their page only
+    assert bad not in runs and bad not in index
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; co" in runs  # markupsafe
+    assert "alert" not in index
     assert 'href="15-lao-cai/province_report.html"' in index
-    assert "<script" not in index
+    assert index.count("<script") == 1 and "src=" not in index  # the filter, inline
     from reportkit.rendering.export import external_references
 
-    assert external_references(index) == []
-    assert "http" not in index
+    for page in (index, runs):
+        assert external_references(page) == []
+        assert "http:" not in page and "https:" not in page
     # verify from the command line, then break a file
     runner = CliRunner()
     assert runner.invoke(main, ["verify", str(folder)]).exit_code == 0
@@ -446,6 +454,136 @@ def test_manifest_verify_and_index(tmp_path: Path) -> None:
     assert runner.invoke(main, ["verify", str(tmp_path / "empty")]).exit_code == 4
     assert catalog.write_root_index(tmp_path) == tmp_path / "index.html"
     assert f'href="{Q3}/index.html"' in text_of(tmp_path / "index.html")
+
+
+def _verify_cli(folder: Path) -> Any:
+    return CliRunner().invoke(main, ["verify", str(folder)])
+
+
+def test_verify_fails_on_unlisted_files_and_folders_and_names_each(tmp_path: Path) -> None:
+    folder = tmp_path / Q3
+    catalog.record(folder, "15-lao-cai/province_report",
+                   lambda old: _entry(folder, "15-lao-cai/province_report"), {"status": "ok"})
+    assert _verify_cli(folder).exit_code == 0
+    (folder / "15-lao-cai" / "extra.html").write_text("<p>not ours</p>")
+    (folder / "99-new-unit").mkdir()
+    (folder / "99-new-unit" / "province_report.html").write_text("<p>forged</p>")
+    (folder / "99-new-unit" / "province_report.ipynb").write_text("{}")
+    (folder / ".hidden.html").write_text("x")
+    (folder / "empty-unit").mkdir()
+    res = _verify_cli(folder)
+    assert res.exit_code == 1, res.output
+    for name in ("15-lao-cai/extra.html", "99-new-unit/province_report.html",
+                 "99-new-unit/province_report.ipynb", ".hidden.html", "empty-unit/"):
+        assert f"UNLISTED {folder / name}" in res.output
+    assert "5 problem(s)" in res.output
+    # a listed file replaced by a symbolic link to the same bytes
+    html = folder / "15-lao-cai" / "province_report.html"
+    for p in (folder / "15-lao-cai" / "extra.html", folder / ".hidden.html"):
+        p.unlink()
+    shutil.rmtree(folder / "99-new-unit")
+    (folder / "empty-unit").rmdir()
+    assert _verify_cli(folder).exit_code == 0
+    copy = tmp_path / "elsewhere.html"
+    shutil.copy(html, copy)
+    html.unlink()
+    html.symlink_to(copy)
+    res = _verify_cli(folder)
+    assert res.exit_code == 1 and "province_report.html: is a symbolic link" in res.output
+
+
+def test_verify_covers_the_catalogue_page_and_the_run_log(tmp_path: Path) -> None:
+    folder = tmp_path / Q3
+    for unit in ("15-lao-cai", "01-ha-noi"):
+        catalog.record(folder, f"{unit}/province_report",
+                       lambda old, unit=unit: _entry(folder, f"{unit}/province_report"),
+                       {"status": "ok", "run_id": "r1"})
+    catalog.append_event(folder, "01-ha-noi/province_report", {"status": "interrupted"})
+    assert catalog.verify(folder).ok
+    assert len(catalog.read_runs(folder)) == 3
+    index, runs = folder / "index.html", folder / "runs.jsonl"
+    good_index, good_runs = index.read_bytes(), runs.read_bytes()
+
+    index.write_bytes(good_index.replace(b"15-lao-cai/province_report.html", b"evil.html"))
+    res = _verify_cli(folder)
+    assert res.exit_code == 1 and f"MISMATCH {folder / 'index.html'}: " in res.output
+    index.write_bytes(good_index)
+
+    # an edited line (same length), a removed line, a forged line: each fails
+    lines = good_runs.splitlines(keepends=True)
+    for bad in (good_runs.replace(b'"ok"', b'"ko"', 1), b"".join(lines[:1] + lines[2:]),
+                good_runs + b'{"key": "15-lao-cai/province_report", "status": "ok"}\n',
+                b""):
+        runs.write_bytes(bad)
+        res = _verify_cli(folder)
+        assert res.exit_code == 1, bad
+        assert f"MISMATCH {folder / 'runs.jsonl'}: " in res.output
+    runs.write_bytes(good_runs)
+    assert _verify_cli(folder).exit_code == 0
+
+    # a later write does not adopt an edit made before it
+    runs.write_bytes(good_runs.replace(b'"ok"', b'"ko"', 1))
+    catalog.record(folder, "15-lao-cai/province_report",
+                   lambda old: _entry(folder, "15-lao-cai/province_report"), {"status": "ok"})
+    assert not catalog.verify(folder).ok
+
+
+def test_a_writer_stopped_between_manifest_and_run_log_loses_no_line(tmp_path: Path) -> None:
+    """The manifest is written first and holds the line; the log gets it next time."""
+    folder = tmp_path / Q3
+    catalog.record(folder, "15-lao-cai/province_report",
+                   lambda old: _entry(folder, "15-lao-cai/province_report"), {"status": "ok"})
+    runs = folder / "runs.jsonl"
+    full = runs.read_bytes()
+    catalog.append_event(folder, "15-lao-cai/province_report", {"status": "interrupted"})
+    line = runs.read_bytes()[len(full):]
+    runs.write_bytes(full)  # as if the writer died after the manifest, before the log
+    rep = catalog.verify(folder)
+    assert rep.ok and "last recorded line is missing" in rep.notes[0], rep
+    assert [e["status"] for e in catalog.read_runs(folder)] == ["ok", "interrupted"]
+    catalog.append_event(folder, "15-lao-cai/province_report", {"status": "failed"})
+    assert runs.read_bytes().startswith(full + line)
+    assert [e["status"] for e in catalog.read_runs(folder)] == ["ok", "interrupted", "failed"]
+    rep = catalog.verify(folder)
+    assert rep.ok and rep.notes == []
+    # stopped halfway through the line: the rest is written next time
+    whole = runs.read_bytes()
+    catalog.append_event(folder, "15-lao-cai/province_report", {"status": "ok"})
+    line = runs.read_bytes()[len(whole):]
+    runs.write_bytes(whole + line[:10])
+    rep = catalog.verify(folder)
+    assert rep.ok and "cut short" in rep.notes[0]
+    assert [e["status"] for e in catalog.read_runs(folder)][-2:] == ["failed", "ok"]
+    catalog.refresh_index(folder)
+    assert runs.read_bytes() == whole + line
+    assert catalog.verify(folder).notes == []
+    # but a cut that is not the recorded line's beginning is a problem
+    runs.write_bytes(whole + b'{"forged')
+    assert not catalog.verify(folder).ok
+
+
+def test_verify_of_an_output_root_covers_its_index_and_what_else_is_there(
+        tmp_path: Path) -> None:
+    folder = tmp_path / Q3
+    catalog.record(folder, "15-lao-cai/province_report",
+                   lambda old: _entry(folder, "15-lao-cai/province_report"), {"status": "ok"})
+    catalog.write_root_index(tmp_path)
+    (tmp_path / "templates").mkdir()  # blank forms of `reportkit form`
+    (tmp_path / "templates" / "form.xlsx").write_bytes(b"x")
+    assert _verify_cli(tmp_path).exit_code == 0
+    root_index = tmp_path / "index.html"
+    root_index.write_text(root_index.read_text(encoding="utf-8") + "<a href=x>x</a>",
+                          encoding="utf-8")
+    res = _verify_cli(tmp_path)
+    assert res.exit_code == 1 and f"MISMATCH {tmp_path / 'index.html'}: " in res.output
+    catalog.write_root_index(tmp_path)
+    (tmp_path / "2030-Q1").mkdir()
+    (tmp_path / "2030-Q1" / "evil.html").write_text("x")
+    (tmp_path / "stray.pdf").write_bytes(b"%PDF")
+    res = _verify_cli(tmp_path)
+    assert res.exit_code == 1
+    assert f"UNLISTED {tmp_path / '2030-Q1'}/" in res.output
+    assert f"UNLISTED {tmp_path / 'stray.pdf'}" in res.output
 
 
 def test_concurrent_manifest_writers_lose_nothing(tmp_path: Path) -> None:
@@ -588,9 +726,8 @@ def test_batch_isolates_every_kind_of_failure(project: Path,
     # a dead kernel, a timeout and a dead worker are tried twice (transient), the rest once
     assert sorted(e["status"] for e in catalog.read_runs(out)) == ["failed"] * 8 + ["ok"] * 3
     assert catalog.verify(out).ok
-    index = text_of(out / "index.html")
-    assert 'href="15-lao-cai/unit_report.html"' in index
-    assert 'href="national/_failed/kernel_dies.ipynb"' in index
+    assert 'href="15-lao-cai/unit_report.html"' in text_of(out / "index.html")
+    assert 'href="national/_failed/kernel_dies.ipynb"' in text_of(out / "runs.html")
     assert list((project / "outputs" / ".staging").iterdir()) == []
     # the HTML has no code, the notebook has the injected parameters
     html = text_of(out / "01-ha-noi" / "unit_report.html")
@@ -647,7 +784,7 @@ def test_incremental_force_retry_and_the_good_report_survives(
     assert entry["status"] == "failed" and entry["report_run"]["run_id"] == first.run_id
     assert entry["files"]["html"]["path"] == "15-lao-cai/unit_report.html"
     assert catalog.verify(out).ok
-    assert "báo cáo trước vẫn giữ" in text_of(out / "index.html")
+    assert "báo cáo trước vẫn giữ" in text_of(out / "runs.html")
 
     # unchanged failure: reported again without running; --retry-failed runs it
     p = plan(project, path)
@@ -903,6 +1040,25 @@ def test_cli_batch_dry_run_then_run(project: Path) -> None:
     again = CliRunner().invoke(main, [*args, "--dry-run"])
     assert "2 unchanged" in again.output and "skip" in again.output
     assert CliRunner().invoke(main, ["verify", str(project / "outputs")]).exit_code == 0
+
+
+@pytest.mark.slow
+def test_run_into_a_batch_folder_then_verify_is_ok(project: Path) -> None:
+    """`reportkit run` is a batch of one: a report it adds to (or replaces in) a batch's
+    period folder is recorded like a batch report, so verify stays ok."""
+    path = schedule(project, **unit_report(["15"]))
+    assert run(plan(project, path), workers=1).exit_code == 0
+    out = project / "outputs"
+    for unit in ("15", "01"):
+        res = CliRunner().invoke(main, [
+            "run", str(NB / "unit_report.ipynb"), "--unit", unit, "--period", Q3,
+            "--out", str(out), "--warehouse", str(project / "data" / "warehouse")])
+        assert res.exit_code == 0, res.output
+    res = CliRunner().invoke(main, ["verify", str(out)])
+    assert res.exit_code == 0, res.output
+    assert set(manifest(project)["reports"]) == {"15-lao-cai/unit_report",
+                                                 "01-ha-noi/unit_report"}
+    assert [e["status"] for e in catalog.read_runs(out / Q3)] == ["ok"] * 3
 
 
 needs_browser = pytest.mark.skipif(not Path("/usr/bin/chromium").exists()

@@ -83,7 +83,9 @@ def no_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def cli(*args: str) -> Any:
-    return CliRunner().invoke(main, [str(a) for a in args])
+    """The command, answering in English (these tests check the wording; tests/test_cli.py
+    checks that Vietnamese is the default)."""
+    return CliRunner().invoke(main, [str(a) for a in args], env={"REPORTKIT_LANG": "en"})
 
 
 def write_schedule(project: Path, name: str = "test", **data: Any) -> Path:
@@ -204,6 +206,44 @@ def test_an_unknown_marking_exits_3_and_the_known_ones_pass(project: Path) -> No
         path = write_schedule(project, notebooks=[str(PROVINCE)], params={"marking": marking})
         res = cli("batch", path, "--dry-run")
         assert res.exit_code == 0, (marking, res.output)
+
+
+@pytest.mark.usefixtures("no_kernel")
+def test_an_unknown_marking_in_the_notebook_itself_exits_3(project: Path) -> None:
+    """The notebook's own default is printed when no marking is given: it is checked too,
+    before any kernel starts (it used to fail the PDF export after the kernel ran)."""
+    nb = notebook_with(project / "notebooks", 'unit = "15"\nperiod = None\n'
+                                              'marking = "Bí mật lắm"', name="marked.ipynb")
+    res = cli("run", nb, "--unit", "15", "--period", Q3)
+    assert res.exit_code == 3, res.output
+    assert "marking must be one of" in res.output and "marked.ipynb" in res.output
+    res = cli("batch", write_schedule(project, notebooks=[str(nb)]))
+    assert res.exit_code == 3, res.output
+    # a valid marking given on the command line overrides the bad default
+    path = write_schedule(project, notebooks=[{"path": str(nb), "params": {"marking": "Mật"}}])
+    assert cli("batch", path, "--dry-run").exit_code == 0
+
+
+@pytest.mark.slow
+def test_html_reports_carry_their_marking(project: Path) -> None:
+    nb = notebook_with(project / "notebooks", 'unit = "15"\nperiod = None\n'
+                                              'marking = "Lưu hành nội bộ"', name="marked.ipynb")
+    path = write_schedule(project, notebooks=[
+        {"path": str(nb), "units": ["15"]},
+        {"path": str(nb), "units": ["01"], "params": {"marking": "Tối mật"}}])
+    res = cli("batch", path, "--workers", "1", "--today", TODAY.isoformat())
+    assert res.exit_code == 0, res.output
+    out = project / "outputs" / Q3
+    banner = '<p class="reportkit-marking"><span>{}</span></p>'
+    lao_cai = (out / "15-lao-cai" / "marked.html").read_text(encoding="utf-8")
+    ha_noi = (out / "01-ha-noi" / "marked.html").read_text(encoding="utf-8")
+    assert banner.format("Lưu hành nội bộ") in lao_cai
+    assert banner.format("Tối mật") in ha_noi and "Lưu hành nội bộ" not in ha_noi
+    none = write_schedule(project, notebooks=[{"path": str(nb), "params": {"marking": ""}}],
+                          out="unmarked")
+    assert cli("batch", none, "--today", TODAY.isoformat()).exit_code == 0
+    html = (project / "unmarked" / Q3 / "15-lao-cai" / "marked.html").read_text("utf-8")
+    assert '<p class="reportkit-marking">' not in html
 
 
 @pytest.mark.usefixtures("no_kernel")
@@ -503,11 +543,12 @@ def test_a_schedule_cannot_name_a_notebook_outside_the_project(project: Path,
 
 def hungry_notebook(project: Path) -> Path:
     nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("unit = None\nperiod = None\nprint_mb = 0\nalloc_mb = 0")
+    params = nbformat.v4.new_code_cell("unit = None\nperiod = None\nprint_mb = 0\nalloc_mb = 0"
+                                       "\nhold_s = 0")
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, nbformat.v4.new_code_cell("print('x' * print_mb * 2**20)"),
-                nbformat.v4.new_code_cell("block = bytearray(alloc_mb * 2**20)\n"
-                                          "print('held', len(block))")]
+                nbformat.v4.new_code_cell("import time\nblock = bytearray(alloc_mb * 2**20)\n"
+                                          "time.sleep(hold_s)\nprint('held', len(block))")]
     path = project / "notebooks" / "hungry.ipynb"
     nbformat.write(nb, path)
     return path
@@ -528,25 +569,71 @@ def test_a_report_over_the_output_size_cap_is_not_published(project: Path) -> No
     assert not (final / "hungry.html").exists() and not (final / "hungry.ipynb").exists()
 
 
+def hungry_jobs(project: Path, allocs: dict[str, int], out: str, hold: str = "",
+                **data: Any) -> Path:
+    """A schedule of the hungry notebook: unit code → MB (MiB) its last cell allocates; the
+    ``hold`` unit then keeps its memory for 20 s."""
+    return write_schedule(project, out=out, notebooks=[
+        {"path": "notebooks/hungry.ipynb", "units": [unit],
+         "params": {"alloc_mb": mb, "hold_s": 20 if unit == hold else 0}}
+        for unit, mb in allocs.items()], **data)
+
+
 @pytest.mark.slow
-def test_a_kernel_over_its_memory_cap_fails_its_job_alone(project: Path) -> None:
+def test_the_memory_reported_is_the_kernels_real_peak(project: Path) -> None:
+    """It used to be the largest *direct child* of a worker (ru_maxrss of RUSAGE_CHILDREN):
+    a forked kernel is the fork server's child, so a 3.29 GB kernel was reported as 216 MB."""
     hungry_notebook(project)
-    path = write_schedule(project, units=["15", "01"],
-                          notebooks=[{"path": "notebooks/hungry.ipynb",
-                                      "params": {"alloc_mb": 2500}}],
-                          limits={"kernel_memory_mb": 300})
+    path = hungry_jobs(project, {"15": 300, "01": 0}, "outputs")
     result = batch.execute_plan(batch.plan_batch(path, today=TODAY), workers=1,
                                 progress=False)
-    assert {o.status for o in result.outcomes} == {"failed"}
-    assert {o.fields.get("ename") for o in result.outcomes} == {"MemoryError"}
-    # under the cap, the same notebook renders
-    path = write_schedule(project, units=["15"],
-                          notebooks=[{"path": "notebooks/hungry.ipynb",
-                                      "params": {"alloc_mb": 100}}],
-                          limits={"kernel_memory_mb": 300})
+    assert [o.status for o in result.outcomes] == ["ok", "ok"], result.outcomes
+    big, small = result.outcomes
+    assert big.kernel_peak_mb is not None and big.kernel_peak_mb >= 300
+    assert small.kernel_peak_mb is not None and small.kernel_peak_mb < 300
+    entry = catalog.load_manifest(project / "outputs" / Q3)["reports"]["15-lao-cai/hungry"]
+    assert entry["kernel_peak_mb"] == big.kernel_peak_mb
+    assert [w["kernel_peak_rss_mb"] for w in result.workers] == [
+        pytest.approx(big.kernel_peak_mb, abs=0.1)]
+    (line,) = batch_execute.worker_lines(result)
+    assert f"largest kernel {big.kernel_peak_mb:.0f} MB" in line
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "started"])
+def test_a_kernel_over_its_memory_cap_fails_its_job_alone(
+        project: Path, monkeypatch: pytest.MonkeyPatch, fork: bool) -> None:
+    """The cap is on the kernel's resident memory, forked or started as a new process: 300 MB
+    touched under a 200 MB cap fails that job with a memory-limit error (not retried: the
+    same inputs need the same memory); one allocation far over it fails too (at once in a
+    forked kernel: the address-space backstop); the other jobs go on."""
+    if not fork:
+        monkeypatch.setenv("REPORTKIT_NO_FORK", "1")
+    hungry_notebook(project)
+    path = hungry_jobs(project, {"15": 300, "01": 20, "46": 2500, "92": 300}, f"out-{fork}",
+                       hold="92", limits={"kernel_memory_mb": 200})
     result = batch.execute_plan(batch.plan_batch(path, today=TODAY), workers=1,
                                 progress=False)
-    assert [o.status for o in result.outcomes] == ["ok"], result.outcomes[0].error
+    by_unit = {o.unit: o for o in result.outcomes}
+    assert by_unit["01"].status == "ok", by_unit["01"].error
+    for unit in ("15", "46", "92"):
+        o = by_unit[unit]
+        assert o.status == "failed" and o.fields.get("ename") == "MemoryLimit", o
+        assert "memory limit" in (o.error or "") and "limit of 200 MB" in (o.error or "")
+        assert "limits.kernel_memory_mb" in (o.error or "")
+    assert "the kernel used" in (by_unit["15"].error or "") or "peak was" in (
+        by_unit["15"].error or "")
+    if fork:  # the address-space backstop, set at the fork
+        assert "single allocation" in (by_unit["46"].error or "")
+    # a kernel that holds its memory is stopped while it runs, not after
+    held = by_unit["92"]
+    assert held.fields.get("ename") == "MemoryLimit" and "was stopped" in (held.error or "")
+    assert held.seconds < 15
+    events = catalog.read_runs(project / f"out-{fork}" / Q3)
+    assert sorted(e["status"] for e in events if e["key"] == "15-lao-cai/hungry") == ["failed"]
+    # the plan does not try it again by itself
+    again = batch.plan_batch(path, today=TODAY)
+    assert {d.job.unit: d.action for d in again.decisions}["15"] == "carry"
 
 
 def test_a_report_recorded_by_a_worker_killed_before_its_event_still_logs_one_ok(

@@ -287,3 +287,39 @@ def test_disclosure_error_is_a_parameter_error_and_pickles() -> None:
 def test_exact_mark() -> None:
     assert D.shows_exact_figures(f'<div {D.EXACT_MARK}="1">')
     assert not D.shows_exact_figures("<div>")
+
+
+# -- which cell is hidden as a complement ----------------------------------------------------------
+def test_the_complement_is_the_smallest_cell_not_the_big_one_two_lines_share() -> None:
+    # a and c are small; "big" would protect both lines at once, but it is the figure the
+    # reader came for: each line gives up its own smallest printed cell instead.
+    vals = {"T1": 46, "a": 1, "b": 5, "big": 40, "T2": 48, "c": 2, "d": 6}
+    p = D.protect_cells(vals, [("T1", ["a", "b", "big"]), ("T2", ["c", "big", "d"])])
+    assert p.text("big") == "40" and p.text("T1") == "46" and p.text("T2") == "48"
+    assert (p.text("b"), p.text("d")) == ("*", "*")
+    assert D.exposed(p.values, p.status, p.equations) == []
+
+
+def test_over_90_days_figures_stay_printed_when_a_total_or_a_smaller_cell_will_do() -> None:
+    # Waiting transferred petitions per agency by days waited: agency b's row has nothing
+    # printable but its over-90 count and its total, and the over-90 column would be the
+    # cheapest way to cover two lines. The over-90 counts are what a reader chases: hidden
+    # only when nothing else can protect a small count.
+    t = pd.DataFrame({"≤30": [9, 0, 12], "31–60": [1, 2, 7], "61–90": [6, 0, 5],
+                      ">90": [50, 31, 44]}, index=["a", "b", "c"])
+    over90 = [(r, ">90") for r in [*t.index, "T"]]
+    p = D.protect(t, row_total="T", col_total="T", last_resort=over90)
+    text = p.text()
+    assert text[">90"].tolist() == ["50", "31", "44", "125"]
+    assert text.at["a", "31–60"] == "<3" and text.at["b", "31–60"] == "<3"
+    # Among the ordinary cells, the complements are the smallest that do the job.
+    hidden = [int(t.at[r, c]) for r in t.index for c in t.columns
+              if p.status.at[r, c] == D.COMPLEMENT]
+    assert hidden and max(hidden) < 9
+    assert p.secure
+    assert_protected(p, "T", "T")  # nothing small can be worked out
+    # Only when nothing else will do is an over-90 figure hidden: here b's own over-90 is small.
+    t.loc["b", ">90"] = 2
+    p = D.protect(t, row_total="T", col_total="T", last_resort=over90)
+    assert p.secure and (p.status[">90"] == D.COMPLEMENT).sum() == 1
+    assert_protected(p, "T", "T")

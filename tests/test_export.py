@@ -26,6 +26,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from reportkit.errors import ExportError
+from reportkit.presentation.html import stylesheet
 from reportkit.rendering import export
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -231,6 +232,9 @@ def test_html_has_no_code_no_network_and_fits() -> None:
     assert "jp-InputPrompt" not in body and "jp-OutputPrompt" not in body
     assert "In&nbsp;[" not in body and "Out[" not in body
     assert "Hạn chế" in text and "Báo cáo kết quả công tác" in text
+    # The one stylesheet (the page blocks' own) is in the page's head, print rules included.
+    head = text[:text.index("</head>")]
+    assert stylesheet() in head and "@media print" in stylesheet() and ".rk h2" in stylesheet()
     # The renderer is inline and complete.
     assert text.count("data-reportkit-renderer=") == 1
     assert bundle == "\n" + export._bundle_text()  # nbconvert's page pass leaves it as it is
@@ -249,6 +253,18 @@ def test_title_and_language_are_escaped_and_set(tmp_path: Path) -> None:
     # Without widgets, nothing heavy is shipped.
     assert "data-reportkit-renderer" not in text
     assert path.stat().st_size < 600_000
+
+
+def test_the_marking_is_on_top_of_the_page_escaped_and_absent_without_one() -> None:
+    nb = new_notebook(cells=[new_markdown_cell("Nội dung báo cáo")])
+    page = export.render_html(nb, title="x", marking="Lưu hành nội bộ")
+    banner = '<p class="reportkit-marking"><span>Lưu hành nội bộ</span></p>'
+    assert banner in page
+    assert page.index(banner) < page.index("Nội dung báo cáo")  # before the content
+    assert '<p class="reportkit-marking">' not in export.render_html(nb, title="x")
+    hostile = export.render_html(nb, title="x", marking="<script>alert(1)</script>")
+    assert "<script>alert(1)</script>" not in hostile
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile
 
 
 def test_one_exporter_per_thread_and_language_carries_nothing_between_reports() -> None:
@@ -341,6 +357,9 @@ def test_an_image_without_alt_text_is_named_with_the_way_to_add_one(
     nb = new_notebook(cells=[new_code_cell("fig", execution_count=1, outputs=[
         new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
         new_output("display_data", data={"text/html": '<img alt="Biểu đồ" src="x.png">'}),
+        # A chart with the PNG a Word draft needs beside its SVG is not bare.
+        new_output("display_data", data={"text/html": '<svg class="rk-chart" role="img" '
+                                         'aria-label="Biểu đồ"></svg>', "image/png": png}),
     ])])
     with caplog.at_level(logging.WARNING, logger="reportkit.rendering.export"):
         export.write_html(nb, tmp_path / "a.html", title="Báo cáo")

@@ -213,4 +213,4 @@ def test_cli_template(tmp_path: Path) -> None:
     assert str(out) in r.output
     r = CliRunner().invoke(main, ["template", "--unit", "Atlantis", "--period", "2025-Q3",
                                   "--out", str(out)])
-    assert r.exit_code == 3 and "No unit named 'Atlantis'" in r.output
+    assert r.exit_code == 3 and "Không có đơn vị tên 'Atlantis'" in r.output  # vi by default

@@ -10,7 +10,8 @@ import re
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "reportkit"
-SCANNED = [*sorted((SRC / "presentation").glob("*.py")), SRC / "rendering" / "catalog.py"]
+SCANNED = [*sorted((SRC / "presentation").glob("*.py")), SRC / "rendering" / "catalog.py",
+           SRC / "rendering" / "catalog_pages.py"]
 # An HTML tag: "<td>", "</p>", "<svg ". Lower case, so a repr ("<Figure size 640x480>") is not.
 TAG = re.compile(r"<\s*/?\s*[a-z][a-z0-9]*[\s>/]")
 

@@ -17,6 +17,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "reportkit"
 FIELDS_DIFFER = {
     "period.month": "Vietnamese writes the month's number (tháng 7/2025), English its name",
     "period.quarter": "Vietnamese writes the quarter in Roman numerals (quý III/2025)",
+    "unit.day": "Vietnamese writes the month's number (1/7/2025), English its name",
     "narrative.archives": "the English sentence is passive and does not name the office",
     "report.national.overview": "the Vietnamese sentence opens with the period, capitalised "
                                 "({Label}); the English one says \"In {label}\"",
@@ -27,19 +28,27 @@ def _fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
+# Calls that take a text id, and the position of the id: text(id, lang), the command's
+# say(id, ...), Text(id, values) (a text an error carries) and error(cls, id, ...).
+ID_ARG = {"text": 0, "say": 0, "Text": 0, "error": 1}
+
+
 def _text_calls() -> list[tuple[str, ast.expr]]:
-    """``(place, first argument)`` of every ``text(...)`` / ``i18n.text(...)`` call under src."""
+    """``(place, id argument)`` of every call under src that names a text id: ``text(...)``,
+    ``i18n.text(...)``, ``say(...)``, ``Text(...)``, ``i18n.error(cls, ...)``."""
     out = []
     for path in sorted(SRC.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         for node in ast.walk(tree):
-            if not isinstance(node, ast.Call) or not node.args:
+            if not isinstance(node, ast.Call):
                 continue
             f = node.func
-            if (isinstance(f, ast.Name) and f.id == "text") or (
-                    isinstance(f, ast.Attribute) and f.attr == "text"
-                    and isinstance(f.value, ast.Name) and f.value.id == "i18n"):
-                out.append((f"{path.relative_to(SRC.parent)}:{node.lineno}", node.args[0]))
+            name = f.id if isinstance(f, ast.Name) and f.id in ID_ARG else (
+                f.attr if isinstance(f, ast.Attribute) and f.attr in ID_ARG
+                and isinstance(f.value, ast.Name) and f.value.id == "i18n" else None)
+            if name is None or len(node.args) <= ID_ARG[name]:
+                continue
+            out.append((f"{path.relative_to(SRC.parent)}:{node.lineno}", node.args[ID_ARG[name]]))
     return out
 
 
@@ -95,6 +104,32 @@ def test_every_id_used_under_src_exists() -> None:
     assert not missing, "unknown text ids:\n" + "\n".join(missing)
 
 
+def _ingest_keys() -> list[tuple[str, str]]:
+    """``(place, key)`` of every ingest message key under src: the first literal argument of
+    ``tr(...)`` / ``refuse(...)`` and the literal keys of refusals (``return "bad_zip", {}``);
+    each stands for the id ``ingest.<key>``."""
+    out = []
+    for path in sorted(SRC.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            arg = None
+            if isinstance(node, ast.Call) and node.args and isinstance(node.func, ast.Name) \
+                    and node.func.id in ("tr", "refuse"):
+                arg = node.args[0]
+            elif isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple) \
+                    and len(node.value.elts) == 2 and isinstance(node.value.elts[1], ast.Dict):
+                arg = node.value.elts[0]
+            for key in _literal_keys(arg) if arg is not None else []:
+                out.append((f"{path.relative_to(SRC.parent)}:{node.lineno}", key))
+    return out
+
+
+def test_every_ingest_message_key_exists() -> None:
+    keys = _ingest_keys()
+    assert len(keys) > 25  # the scan sees the readers, the validation and the loading
+    missing = [f"{place}: ingest.{key}" for place, key in keys if f"ingest.{key}" not in T]
+    assert not missing, "unknown ingest message ids:\n" + "\n".join(missing)
+
+
 def test_every_message_is_used() -> None:
     """No dead texts: each id is named under src, or built from a prefix that is."""
     used, prefixes = set(), []
@@ -105,8 +140,10 @@ def test_every_message_is_used() -> None:
     # Ids passed through a variable (``paren("petitions.flow.rate", ...)``) are literals too.
     for path in SRC.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in T:
-                used.add(node.value)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for key in (node.value, f"ingest.{node.value}"):  # ingest keys lack the prefix
+                    if key in T:
+                        used.add(key)
     dead = [k for k in T if k not in used and not any(k.startswith(p) for p in prefixes)]
     assert not dead, f"texts no page uses: {dead}"
 
@@ -131,3 +168,20 @@ def test_unknown_language_and_missing_field_are_errors() -> None:
         text("common.total", "fr")
     with pytest.raises(KeyError, match="start"):
         text("petitions.window", "vi", end="30/9/2025")
+
+
+def test_every_receiving_agency_has_an_english_name() -> None:
+    from reportkit.core.schema import AGENCIES, AGENCY_NAMES, NOT_RECORDED, agency_label
+
+    assert "Sở Tài nguyên và Môi trường" in AGENCY_NAMES  # what offices write stays accepted
+    assert agency_label("Sở Tài nguyên và Môi trường", "en") == \
+        "Department of Natural Resources and Environment"
+    assert agency_label("  Sở  Tài nguyên và Môi trường ", "vi") == "Sở Tài nguyên và Môi trường"
+    for a in AGENCIES:
+        assert agency_label(a.name, "vi") == a.name
+        english = agency_label(a.name, "en")
+        assert english != a.name and english.isascii(), a.name
+    english = [agency_label(n, "en") for n in AGENCY_NAMES]
+    assert len(set(english)) == len(english)  # no two agencies share an English name
+    assert agency_label(NOT_RECORDED, "en") == "(not recorded)"
+    assert agency_label("Các cơ quan khác", "en") == "Các cơ quan khác"  # not an agency: as is

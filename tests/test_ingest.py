@@ -1007,7 +1007,7 @@ def test_cli_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert (tmp_path / "data" / "quarantine").is_dir()
     (tmp_path / "empty").mkdir()
     r = CliRunner().invoke(main, ["ingest", str(tmp_path / "empty"), "--warehouse", str(wh)])
-    assert r.exit_code == 4 and "no .csv or .xlsx files" in r.output
+    assert r.exit_code == 4 and "không có tệp .csv hoặc .xlsx nào" in r.output
     blocker = tmp_path / "blocked"
     blocker.write_text("a file where the warehouse folder should be")
     r = CliRunner().invoke(main, ["ingest", str(good), "--warehouse", str(blocker / "wh")])

@@ -18,7 +18,7 @@ from reportkit.analysis import disclosure as D
 from reportkit.analysis import petitions as P
 from reportkit.core import fmt
 from reportkit.core.periods import Period
-from reportkit.core.schema import PETITIONS, TOPICS, validate
+from reportkit.core.schema import AGENCY_NAMES, PETITIONS, TOPICS, agency_label, validate
 from reportkit.presentation.petitions import PetitionsReport, Published
 from reportkit.store.warehouse import Warehouse, load
 
@@ -310,6 +310,17 @@ def test_decree09_report_reads_the_cut_off_window(hand: Path) -> None:
     assert "On 14 September 2025, 1 petitions were still not handled" in rep.backlog_text()
 
 
+def test_an_english_report_names_the_agencies_in_english(hand: Path) -> None:
+    vi = PetitionsReport("01", Q3, rule="calendar", root=hand, publish=False)
+    en = PetitionsReport("01", Q3, rule="calendar", root=hand, publish=False, lang="en")
+    names_vi, names_en = list(vi.followup_rows[0].index), list(en.followup_rows[0].index)
+    assert names_vi and set(names_vi) <= set(AGENCY_NAMES)
+    assert names_en == [agency_label(n, "en") for n in names_vi]
+    assert not set(names_en) & set(AGENCY_NAMES)  # nothing left in Vietnamese
+    first = en.followup_table().columns[0]
+    assert first == "Receiving agency" and list(en.followup_table()[first])[:1] == names_en[:1]
+
+
 def test_small_agencies_are_merged(hand: Path) -> None:
     rep = PetitionsReport("01", Q3, rule="decree09", root=hand)
     counts, oldest = rep.followup_rows
@@ -498,7 +509,8 @@ def test_notebook_unit_report_matches_the_records(publishing: Path, tmp_path: Pa
     html = render(tmp_path, "Hà Nội")
     text = visible(html)
     n = fmt.number
-    assert "TIẾP CÔNG DÂN, XỬ LÝ ĐƠN, THƯ" in text and "Hà Nội — quý III/2025" in text
+    # The official heading: "BÁO CÁO", then the subject.
+    assert "BÁO CÁO" in text and "Tiếp công dân, xử lý đơn, thư: Hà Nội — quý III/2025" in text
     # Flow.
     assert (f"tiếp nhận {ref['received']} đơn, thư; trong đó {ref['within']} đơn thuộc thẩm "
             f"quyền, {ref['outside']} đơn không thuộc thẩm quyền. Đến ngày 30/9/2025, đã xử lý "
@@ -555,7 +567,8 @@ def test_notebook_under_decree09_suppresses_small_cells(publishing: Path, tmp_pa
     # Open petitions by age band: 10, 3, 2 (small: "<3"), 6; the 3 goes with it.
     assert "Q3/25 10 * <3 6 21" in text
     assert "“<3”: fewer than 3 petitions" in text
-    assert re.search(r"UBND thành phố \S+ \S+ <3 0 ", text)
+    assert re.search(r"City People's Committee \S+ \S+ <3 0 ", text)  # agencies in English
+    assert "UBND thành phố" not in text
 
 
 @pytest.mark.slow
@@ -597,7 +610,7 @@ def test_notebook_parameters() -> None:
     from reportkit.rendering.runner import notebook_parameters
 
     specs = notebook_parameters(NOTEBOOK)
-    assert list(specs) == ["unit", "period", "lang", "publish", "marking"]
+    assert list(specs) == ["unit", "period", "lang", "publish", "marking", "number"]
     assert specs["publish"].default is True and specs["unit"].default is None
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     assert all(not c.get("outputs") for c in nb["cells"])

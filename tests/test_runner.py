@@ -103,7 +103,7 @@ BAD = [
     pytest.param("sys_exit", {}, "unknown parameter(s) 'unit'", id="unit-for-national"),
     pytest.param("no_parameters", {}, "no cell tagged 'parameters'", id="no-parameters"),
     pytest.param("missing", {}, "No notebook at", id="no-notebook"),
-    pytest.param("ok", {"formats": ("html", "docx")}, "Unknown format(s) 'docx'",
+    pytest.param("ok", {"formats": ("html", "odt")}, "Unknown format(s) 'odt'",
                  id="bad-format"),
 ]
 
@@ -275,12 +275,54 @@ def test_ok_report_gets_validated_values_and_runs_in_its_folder(
     assert os.getcwd() == cwd
     assert result.params == {"unit": "15", "period": Q3, "lang": "en", "code": "0042",
                              "threshold": 1.0}
-    assert result.html == root / Q3 / "15-lao-cai" / "ok.html"
+    assert result.html == root / Q3 / "15-lao-cai" / "ok.en.html"  # English: ".en"
     text = outputs(nbformat.read(result.ipynb, as_version=4))
     assert "unit='15' period='2025-Q3'" in text
     assert "lang='en' code='0042' threshold=1.0" in text
     assert f"cwd={NB}" in text
-    assert "ok      ok 15 (Lào Cai) 2025-Q3 in" in caplog.text
+    assert "ok      ok.en 15 (Lào Cai) 2025-Q3 in" in caplog.text
+
+
+def test_a_report_file_carries_its_language_unless_vietnamese() -> None:
+    assert runner.file_stem("province_report", "vi") == "province_report"
+    assert runner.file_stem("province_report", "en") == "province_report.en"
+    vi = prepare_report(NB / "ok.ipynb", unit="15", period=Q3)
+    en = prepare_report(NB / "ok.ipynb", unit="15", period=Q3, lang="en")
+    assert (vi.file_stem, en.file_stem) == ("ok", "ok.en")
+
+
+@pytest.mark.slow
+def test_both_languages_of_a_report_sit_side_by_side(root: Path) -> None:
+    """The same report in Vietnamese and in English, into one folder: neither overwrites the
+    other, the manifest and the catalogue hold both, and verify checks both."""
+    import json
+
+    from click.testing import CliRunner
+
+    from reportkit.cli import main
+
+    vi = run_report(NB / "ok.ipynb", unit="15", period=Q3, output_root=root)
+    en = run_report(NB / "ok.ipynb", unit="15", period=Q3, lang="en", output_root=root)
+    folder = root / Q3 / "15-lao-cai"
+    assert (vi.status, en.status) == ("ok", "ok")
+    assert (vi.html, en.html) == (folder / "ok.html", folder / "ok.en.html")
+    assert "lang='vi'" in outputs(nbformat.read(folder / "ok.ipynb", as_version=4))
+    assert "lang='en'" in outputs(nbformat.read(folder / "ok.en.ipynb", as_version=4))
+    manifest = json.loads((root / Q3 / "manifest.json").read_text(encoding="utf-8"))
+    reports = manifest["reports"]
+    assert {k: reports[k]["lang"] for k in reports} == {"15-lao-cai/ok": "vi",
+                                                       "15-lao-cai/ok.en": "en"}
+    assert reports["15-lao-cai/ok.en"]["files"]["html"]["path"] == "15-lao-cai/ok.en.html"
+    index = (root / Q3 / "index.html").read_text(encoding="utf-8")
+    assert 'href="15-lao-cai/ok.html"' in index and 'href="15-lao-cai/ok.en.html"' in index
+    assert index.index('href="15-lao-cai/ok.html"') < index.index('href="15-lao-cai/ok.en.html"')
+    r = CliRunner().invoke(main, ["verify", str(root / Q3)])
+    assert r.exit_code == 0, r.output
+    assert "file(s) checked, ok" in r.output and "unlisted" not in r.output
+    # Rendering Vietnamese again leaves the English report alone.
+    before = en.html.read_bytes()
+    again = run_report(NB / "ok.ipynb", unit="15", period=Q3, output_root=root)
+    assert again.status == "ok" and en.html.read_bytes() == before
 
 
 @pytest.mark.slow
@@ -338,3 +380,6 @@ def test_run_is_a_batch_of_one_recorded_in_the_manifest(tmp_path: Path, root: Pa
     entry = catalog.load_manifest(root / Q3)["reports"]["15-lao-cai/env_report"]
     assert entry["status"] == "ok" and entry["input_hash"]
     assert set(entry["files"]) == {"html", "ipynb"}
+    # a period made by `run` alone verifies (it used to exit 4: no manifest)
+    rep = catalog.verify(root / Q3)
+    assert rep.ok and rep.checked == 6, rep  # html, ipynb, the three catalogue pages, runs.jsonl

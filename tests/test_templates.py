@@ -3,6 +3,8 @@ what data they are given is shown as text; only markup marked trusted goes in as
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 import pandas as pd
 import pytest
@@ -51,3 +53,8 @@ def test_one_stylesheet_with_the_chart_font() -> None:
     for rule in (".rk-card", ".rk-exact", "td.mono", "svg.rk-chart", "@media print"):
         assert rule in sheet
     assert blocks.CSS == blocks.base_css() and css.startswith(blocks.CSS)
+    # One stylesheet in the package: the exported page's template has none of its own.
+    package = Path(blocks.__file__).resolve().parents[1]
+    assert [p.relative_to(package).as_posix() for p in package.rglob("*.css")
+            if "vendor" not in p.parts] == ["presentation/templates/reportkit.css",
+                                           "rendering/templates/catalog.css"]

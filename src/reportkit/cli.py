@@ -8,13 +8,16 @@ or some reports failed, the rest went on; 2 the command line was malformed; 3 ba
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
 from reportkit import __version__
+from reportkit.core import i18n
 from reportkit.errors import (
     EXIT_BAD_INPUT,
     EXIT_CANNOT_RUN,
@@ -30,15 +33,101 @@ def _setup_logging(verbose: int) -> None:
                         datefmt="%H:%M:%S")
 
 
+LANG_ENV = "REPORTKIT_LANG"
+_LANG_KEY = "reportkit.lang"
+
+
+def _lang_in(args: list[str]) -> str | None:
+    """The value of ``--lang`` among a command line's arguments (the last one wins)."""
+    found = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            found = args[i + 1]
+        elif arg.startswith("--lang="):
+            found = arg.partition("=")[2]
+    return found
+
+
+def cli_lang(ctx: click.Context | None = None) -> str:
+    """The language of the command's messages: ``--lang``, else ``$REPORTKIT_LANG``, else
+    Vietnamese. Known before the subcommand parses its options, so that even a malformed
+    command line is answered in the operator's language."""
+    ctx = ctx or click.get_current_context(silent=True)
+    chosen = ctx.meta.get(_LANG_KEY) if ctx is not None else None
+    for lang in (chosen, os.environ.get(LANG_ENV)):
+        if lang in i18n.LANGS:
+            return lang
+    return "vi"
+
+
+def say(key: str, /, **values: Any) -> str:
+    """Text ``key`` in the command's language."""
+    return i18n.text(key, cli_lang(), **values)
+
+
 class _Group(click.Group):
-    """Turns reportkit errors into one readable line and the right exit code."""
+    """Turns reportkit errors, and click's own refusals of a malformed command line, into one
+    readable line in the operator's language and the right exit code."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[_LANG_KEY] = _lang_in(args)  # meta is shared with the subcommand's context
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except ReportkitError as exc:
-            click.secho(f"error: {exc}", fg="red", err=True)
-            sys.exit(exc.exit_code)
+            _fail(i18n.message(exc, cli_lang(ctx)), exc.exit_code)
+        except click.UsageError as exc:
+            _usage_error(exc, ctx)
+        return None
+
+
+def _usage_error(exc: click.UsageError, ctx: click.Context) -> None:
+    """click's refusal of a command line, worded in the operator's language (a missing or
+    invalid or unknown option; other refusals keep click's wording), with the usage line."""
+    lang = cli_lang(ctx)
+    sub = exc.ctx or ctx
+    if isinstance(exc, click.NoSuchOption):
+        close = sorted(exc.possibilities or [])
+        hint = i18n.text("cli.run.did_you_mean", lang, name=", ".join(close)) if close else ""
+        msg = i18n.text("cli.usage.no_such_option", lang, option=exc.option_name, hint=hint)
+    elif isinstance(exc, click.MissingParameter) and exc.param is not None:
+        msg = i18n.text("cli.usage.missing_option", lang, option=_option_name(exc.param))
+    elif isinstance(exc, click.BadParameter) and exc.param is not None:
+        msg = i18n.text("cli.usage.bad_value", lang, option=_option_name(exc.param),
+                        reason=exc.message)
+    else:
+        msg = exc.format_message()
+    click.echo(sub.get_usage(), err=True)
+    click.echo(i18n.text("cli.usage.help", lang, command=sub.command_path), err=True)
+    _fail(msg, exc.exit_code)
+
+
+def _option_name(param: click.Parameter) -> str:
+    opts = [o for o in getattr(param, "opts", []) if o.startswith("--")]
+    return opts[0] if opts else (param.human_readable_name or "?")
+
+
+class _Positive(click.ParamType):
+    """A whole number of at least 1 (seconds, workers), refused in the operator's language."""
+
+    name = "integer"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> int:
+        try:
+            n = int(value)
+        except (TypeError, ValueError):
+            self.fail(i18n.text("cli.usage.not_whole", cli_lang(ctx), value=value), param, ctx)
+        if n < 1:
+            self.fail(i18n.text("cli.usage.not_positive", cli_lang(ctx), value=n), param, ctx)
+        return n
+
+
+POSITIVE = _Positive()
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,6 +144,8 @@ def main(verbose: int) -> None:
       reportkit run notebooks/province_report.ipynb --unit "Lào Cai" --period 2025-Q3
       reportkit batch params/quarterly.yaml     every province, in parallel, incremental
       reportkit verify outputs/2025-Q3          check the reports against the manifest
+      reportkit issue outputs/2025-Q3/15-lao-cai/province_report.pdf --number 12-BC/VPTU ...
+      reportkit bundle --units "Lào Cai" --period 2025-Q3 --out dist/
 
     \b
     Exit codes: 0 ok · 1 some files rejected / reports failed · 2 usage ·
@@ -120,36 +211,29 @@ def ingest(paths: tuple[Path, ...], dry_run: bool, warehouse: Path | None, lang:
     from reportkit.store.warehouse import Warehouse
 
     if not discover(paths):
-        _fail(f"no .csv or .xlsx files in {', '.join(map(str, paths))}", EXIT_CANNOT_RUN)
+        _fail(say("cli.ingest.no_files", paths=", ".join(map(str, paths))), EXIT_CANNOT_RUN)
     try:
         rep = run_ingest(paths, warehouse=Warehouse(warehouse) if warehouse else None,
                          dry_run=dry_run, lang=lang)
     except OSError as exc:
-        _fail(f"could not run: {exc}", EXIT_CANNOT_RUN)
+        _fail(say("cli.could_not_run", error=exc), EXIT_CANNOT_RUN)
     name_all = list_all or len(rep.files) <= 50
     for f in rep.files:
         if f.status == "rejected":
             click.echo(format_problems(f, limit=show, lang=lang), err=True)
         elif f.outcome not in ("loaded", "unchanged") or name_all:
             click.echo(format_outcome(f, lang=lang))
-    vi = lang == "vi"
-    verb = ("sẽ nạp" if vi else "would load") if dry_run else ("đã nạp" if vi else "loaded")
+    from reportkit.core import fmt
+
     rows = sum(f.rows for f in rep.files if f.status == "loaded")
     changed = sum(f.changed_rows for f in rep.files)
-    if vi:
-        from reportkit.core import fmt
-
-        click.echo(f"{verb} {rep.count('loaded')} tệp ({fmt.number(rows, 'vi')} dòng), từ chối "
-                   f"{rep.count('rejected')}, bỏ qua {rep.count('skipped')} không đổi, "
-                   f"{rep.count('ignored')} không phải .csv/.xlsx"
-                   + (f", {changed} dòng thay bằng số liệu mới" if changed else "")
-                   + f", trong {rep.seconds:.1f}s".replace(".", ","))
-    else:
-        click.echo(f"{verb} {rep.count('loaded')} file(s) ({rows:,} rows), "
-                   f"rejected {rep.count('rejected')}, skipped {rep.count('skipped')} unchanged, "
-                   f"ignored {rep.count('ignored')} not .csv/.xlsx"
-                   + (f", {changed} row(s) replaced with new figures" if changed else "")
-                   + f", in {rep.seconds:.1f}s")
+    click.echo(i18n.text(
+        "cli.ingest.summary", lang,
+        verb=i18n.text("cli.ingest.would_load" if dry_run else "cli.ingest.loaded", lang),
+        loaded=rep.count("loaded"), rows=fmt.number(rows, lang), rejected=rep.count("rejected"),
+        skipped=rep.count("skipped"), ignored=rep.count("ignored"),
+        changed=i18n.text("cli.ingest.changed", lang, n=changed) if changed else "",
+        seconds=fmt.number(rep.seconds, lang, 1)))
     if not rep.ok:
         sys.exit(EXIT_FAILED)
 
@@ -191,10 +275,9 @@ def summary(period: str, lang: str) -> None:
     p = Period.parse(period)
     wh = Warehouse()
     if not wh.exists() or not wh.partitions("activity"):
-        _fail(f"no data in the warehouse at {wh.root}: run `reportkit ingest` first",
-              EXIT_CANNOT_RUN)
+        _fail(say("cli.no_warehouse_data", root=wh.root), EXIT_CANNOT_RUN)
     if wh.has_data("activity", p.first, p.last) is False:
-        _fail(f"no data was submitted for {p}", EXIT_BAD_INPUT)
+        _fail(say("cli.no_data_for_period", period=p), EXIT_BAD_INPUT)
     agg = I.aggregates(p)
     label = p.label(lang)
     click.echo(label[:1].upper() + label[1:])  # "Quý III/2025", not "Quý iii/2025"
@@ -205,7 +288,7 @@ def summary(period: str, lang: str) -> None:
         click.echo(f"  {ind.label(lang):<55} {shown:>12}")
     rates = I._value(I.get("processing_rate"), agg)
     full = int((rates >= 1 - 1e-12).sum())
-    click.echo(f"  {'Đơn vị xử lý 100% đơn, thư' if lang == 'vi' else 'Units at 100%':<55} "
+    click.echo(f"  {i18n.text('cli.summary.full_processing', lang):<55} "
                f"{fmt.number(full, lang):>12}")
 
 
@@ -215,13 +298,14 @@ def summary(period: str, lang: str) -> None:
 @click.option("--period", required=True, help="Period code, e.g. 2025-Q3 or 2016-07..2018-12.")
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
               envvar="REPORTKIT_LANG", help="Language ($REPORTKIT_LANG).")
-@click.option("--format", "formats", multiple=True, type=click.Choice(["html", "pdf"]),
-              default=("html",), show_default=True, help="Repeat for several formats.")
+@click.option("--format", "formats", multiple=True,
+              type=click.Choice(["html", "pdf", "docx"]), default=("html",), show_default=True,
+              help="Repeat for several formats (docx: a Word draft to edit before issuing).")
 @click.option("-p", "--param", "extra", multiple=True, metavar="NAME=VALUE",
               help="Another notebook parameter (the value is kept as text).")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("outputs"),
               show_default=True, help="Output root folder.")
-@click.option("--timeout", type=click.IntRange(min=1), default=300, show_default=True,
+@click.option("--timeout", type=POSITIVE, default=300, show_default=True,
               help="Seconds a single cell may run.")
 @click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Warehouse folder (default: $REPORTKIT_WAREHOUSE, else data/warehouse).")
@@ -251,18 +335,18 @@ def run(notebook: Path, unit: str | None, period: str, lang: str, formats: tuple
         _fail(_no_notebook(notebook), EXIT_BAD_INPUT)
     specs = notebook_parameters(notebook)
     if unit is None and "unit" in specs and specs["unit"].default is not None:
-        _fail(f"{notebook.name} is a report on one unit: give --unit (e.g. --unit "
-              f"{specs['unit'].default!r})", EXIT_USAGE)
+        _fail(say("cli.run.needs_unit", notebook=notebook.name,
+                  example=repr(specs["unit"].default)), EXIT_USAGE)
     params = _typed_params(specs, extra)
     res = run_report(notebook, unit=unit, period=period, lang=lang, params=params,
                      output_root=out, formats=tuple(formats), cell_timeout=timeout,
                      warehouse=warehouse, allow_empty=allow_empty, raise_on_error=False)
     if res.status != "ok":
-        _fail(f"{res.error}\n  failed notebook kept at {res.ipynb}", EXIT_FAILED)
-    for path in (res.html, res.pdf, res.ipynb):
+        _fail(say("cli.run.failed", error=res.error, ipynb=res.ipynb), EXIT_FAILED)
+    for path in (res.html, res.pdf, res.docx, res.ipynb):
         if path:
             click.echo(str(path))
-    click.echo(f"done in {res.seconds:.1f}s", err=True)
+    click.echo(say("cli.run.done", seconds=f"{res.seconds:.1f}"), err=True)
 
 
 @main.command()
@@ -290,7 +374,7 @@ def demo(out: Path, unit_names: str) -> None:
         click.echo(f"{mark} {res.seconds:5.1f}s  {res.html or res.ipynb}"
                    + (f"  ({res.error})" if res.error else ""))
         failed += res.status != "ok"
-    click.echo(f"\nOpen the reports in a browser, e.g.: {out.resolve()}/")
+    click.echo(f"\nOpen the catalogue in a browser: {(out / 'index.html').resolve()}")
     if failed:
         sys.exit(EXIT_FAILED)
 
@@ -304,7 +388,7 @@ def _typed_params(specs: dict, items: tuple[str, ...]) -> dict[str, object]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep:
-            _fail(f"--param takes NAME=VALUE, got {item!r}", EXIT_USAGE)
+            _fail(say("cli.run.param_syntax", item=repr(item)), EXIT_USAGE)
         name = name.strip()
         spec = specs.get(name)
         if spec is not None and spec.type_name in ("int", "float", "bool", "list", "dict"):
@@ -332,13 +416,13 @@ def _no_notebook(path: Path) -> str:
     names = [str(p) for p in there]
     close = difflib.get_close_matches(str(path), names, n=1, cutoff=0.5) or \
         difflib.get_close_matches(path.name, [p.name for p in there], n=1, cutoff=0.5)
-    hint = f" Did you mean {close[0]}?" if close else ""
-    listing = ", ".join(names) if names else "none found"
-    return f"no notebook at {path}.{hint} Notebooks: {listing}"
+    hint = say("cli.run.did_you_mean", name=close[0]) if close else ""
+    listing = ", ".join(names) if names else say("cli.run.none_found")
+    return say("cli.run.no_notebook", path=path, hint=hint, listing=listing)
 
 
 def _fail(msg: str, code: int = EXIT_CANNOT_RUN) -> None:
-    click.secho(f"error: {msg}", fg="red", err=True)
+    click.secho(f"{say('cli.error')}: {msg}", fg="red", err=True)
     sys.exit(code)
 
 
@@ -348,7 +432,7 @@ def _fail(msg: str, code: int = EXIT_CANNOT_RUN) -> None:
               help="Replace the schedule's period: 2025-Q3, 2025-07, last-month, last-quarter.")
 @click.option("--units", default=None,
               help='Replace the schedule\'s units: all, old, new or "Lào Cai,92,...".')
-@click.option("--workers", type=click.IntRange(min=1), default=None,
+@click.option("--workers", type=POSITIVE, default=None,
               help="Local worker processes (default: the schedule's, else one per core).")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run the jobs on this Dask scheduler, e.g. tcp://10.0.0.5:8786.")
@@ -363,9 +447,9 @@ def _fail(msg: str, code: int = EXIT_CANNOT_RUN) -> None:
                    "<project>/data/warehouse); Dask workers must reach the same path.")
 @click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Resolve relative periods as on this day (default: today).")
-@click.option("--cell-timeout", type=click.IntRange(min=1), default=None,
+@click.option("--cell-timeout", type=POSITIVE, default=None,
               help="Seconds a single cell may run (default: the schedule's, else 300).")
-@click.option("--job-timeout", type=click.IntRange(min=1), default=None,
+@click.option("--job-timeout", type=POSITIVE, default=None,
               help="Seconds a whole report may take (default: the schedule's, else 1800).")
 @click.option("--allow-empty", is_flag=True,
               help="Render periods with no submitted data, or that have not begun.")
@@ -446,22 +530,140 @@ def _resume_command(schedule: Path, period: str | None, today: object, *, units:
 
 @main.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def verify(folder: Path) -> None:
-    """Check every report file of outputs/<period> (or of every period under outputs/)
-    against its manifest.json: sha256 and size. Exit code 1 if any file is missing or
-    changed."""
+@click.option("--trust", "trust", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A trusted root certificate (PEM or DER) the signers of issued reports must "
+                   "chain to; repeat for several (default: $REPORTKIT_TRUST_ROOTS).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              envvar="REPORTKIT_LANG", help="Language of the messages ($REPORTKIT_LANG).")
+def verify(folder: Path, trust: tuple[Path, ...], lang: str) -> None:
+    """Check every report file of outputs/<period> (or of every period under outputs/, or an
+    unzipped bundle) against its manifest.json (sha256 and size), the catalogue pages and run
+    log (runs.jsonl) against their records, and the digital signature of every issued report
+    (intact, covering the whole file, by the certificate recorded at issue, chaining to a
+    --trust root). Exit code 1 if any file is missing or changed, if a file or folder is there
+    that the manifest does not list, or if a signature fails."""
     from reportkit.rendering.catalog import verify_tree
 
     bad = 0
-    for rep in verify_tree(folder):
+    for rep in verify_tree(folder, trust_roots=trust, lang=lang):
         for problem in rep.problems:
             click.echo(f"MISMATCH {rep.folder / problem}")
         for path in rep.unlisted:
-            click.echo(f"unlisted {rep.folder / path} (not in the manifest)")
-        state = "ok" if rep.ok else f"{len(rep.problems)} problem(s)"
-        click.echo(f"{rep.folder}: {rep.checked} file(s) checked, {state}")
+            click.echo(f"UNLISTED {rep.folder}/{path} (not in the manifest)")
+        for note in rep.notes:
+            click.echo(f"note {rep.folder}: {note}")
+        state = "ok" if rep.ok else f"{len(rep.problems) + len(rep.unlisted)} problem(s)"
+        signed = f", {rep.signatures} signature(s)" if rep.signatures else ""
+        click.echo(f"{rep.folder}: {rep.checked} file(s){signed} checked, {state}")
         bad += not rep.ok
     if bad:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.argument("draft", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--number", required=True, help='The document number, e.g. "12-BC/VPTU".')
+@click.option("--date", "issued_on", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The date of issue, YYYY-MM-DD (default: today).")
+@click.option("--signer-name", required=True, help='Who signs, e.g. "Nguyễn Văn An".')
+@click.option("--signer-title", required=True, help='The signer\'s title, e.g. "Chánh Văn phòng".')
+@click.option("--cert", "p12", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The signer's PKCS#12 certificate (.p12/.pfx). Its password comes from "
+                   "$REPORTKIT_SIGN_PASSWORD or a prompt, never from the command line.")
+@click.option("--warehouse", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Warehouse folder (default: $REPORTKIT_WAREHOUSE, else data/warehouse).")
+@click.option("--notebooks", "notebook_dirs", multiple=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Another folder where the draft's notebook may be (default: the project's "
+                   "notebooks/). Repeat for several.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              envvar="REPORTKIT_LANG", help="Language of the messages ($REPORTKIT_LANG).")
+def issue(draft: Path, number: str, issued_on: object, signer_name: str, signer_title: str,
+          p12: Path, warehouse: Path | None, notebook_dirs: tuple[Path, ...],
+          lang: str) -> None:
+    """Issue a reviewed draft: number it, date it, sign it (ký số), keep it for good.
+
+    \b
+    DRAFT is one of the draft's files, e.g. outputs/2025-Q3/15-lao-cai/province_report.pdf.
+    The draft must be unchanged since it was rendered (notebook, parameters, data version):
+    otherwise issuing is refused, render it again and review the new draft. The issued copy
+    is rendered from the same inputs with the number, date and signer in its heading and
+    signature block, signed as PAdES with a visible stamp, and kept read-only in
+    <unit>/issued/<number>/ (12-BC/VPTU → 12-BC-VPTU), recorded in the period's
+    manifest.json. Nothing overwrites it: not a batch, not --force, not a second issue;
+    a number is used once per unit and year.
+
+    \b
+    Example:
+      REPORTKIT_SIGN_PASSWORD=... reportkit issue outputs/2025-Q3/15-lao-cai/province_report.pdf \\
+        --number 12-BC/VPTU --date 2025-10-05 --signer-name "Nguyễn Văn An" \\
+        --signer-title "Chánh Văn phòng" --cert an.p12
+
+    \b
+    Exit codes: 0 issued · 1 the issued copy could not be rendered · 2 usage ·
+                3 refused (draft changed, number taken, already issued, bad certificate
+                or password) · 4 no warehouse
+    """
+    import datetime as dt
+    import os
+
+    from reportkit.batch.issue import issue_report
+    from reportkit.core.i18n import text
+    from reportkit.rendering import signing
+
+    password = os.environ.get(signing.PASSWORD_ENV)
+    if password is None:
+        password = click.prompt(text("sign.password_prompt", lang), hide_input=True,
+                                err=True)
+    day = issued_on.date() if issued_on is not None else dt.date.today()  # type: ignore[attr-defined]
+    res = issue_report(draft, number=number, issued_on=day, signer_name=signer_name,
+                       signer_title=signer_title, p12=p12, password=password,
+                       warehouse=warehouse, notebook_dirs=notebook_dirs, lang=lang)
+    click.echo(text("issue.done", lang, number=res.number, date=res.issued_on.isoformat(),
+                    path=str(res.files["pdf"])))
+    for path in res.files.values():
+        click.echo(str(path))
+
+
+@main.command()
+@click.option("--units", required=True,
+              help='The recipients: comma-separated unit codes or names, e.g. "Lào Cai,92".')
+@click.option("--period", required=True, help="The period, e.g. 2025-Q3.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
+              show_default=True, help="Folder for the zips.")
+@click.option("--outputs", "root", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("outputs"), show_default=True, help="Output root of the reports.")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              envvar="REPORTKIT_LANG", help="Language of the catalogue and messages.")
+def bundle(units: str, period: str, out: Path, root: Path, lang: str) -> None:
+    """Write one zip per unit with its issued reports of a period (PDF and HTML), a catalogue
+    of just those, their manifest entries and signatures (signer certificates). A recipient
+    checks it offline: unzip, then `reportkit verify FOLDER --trust ROOT.pem`. Drafts are
+    never bundled.
+
+    \b
+    Exit codes: 0 a zip for every unit · 1 some units have nothing issued for the period
+                (named; the others are written) · 3 unknown unit or period ·
+                4 no reports for the period
+    """
+    from reportkit.core.i18n import text
+    from reportkit.rendering.bundle import make_bundles
+
+    names = [u.strip() for u in units.split(",") if u.strip()]
+    if not names:
+        _fail("--units names no unit", EXIT_USAGE)
+    missing = 0
+    for res in make_bundles(root, period, names, out, lang=lang):
+        if res.path is None:
+            click.echo(text("bundle.nothing", lang, unit=res.unit_name, period=period),
+                       err=True)
+            missing += 1
+        else:
+            click.echo(text("bundle.written", lang, unit=res.unit_name, n=len(res.reports),
+                            path=str(res.path)))
+    if missing:
         sys.exit(EXIT_FAILED)
 
 

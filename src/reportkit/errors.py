@@ -7,7 +7,7 @@ Each class has an ``exit_code`` that the command line uses.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 # Exit codes of the ``reportkit`` command (also documented in ``reportkit --help``).
 EXIT_OK = 0
@@ -17,20 +17,36 @@ EXIT_BAD_INPUT = 3  # bad parameters: unknown unit, malformed period, unknown no
 EXIT_CANNOT_RUN = 4  # could not run at all: missing warehouse, missing tool, broken config
 
 
-def _rebuild(cls: type[ReportkitError], message: str, fields: dict[str, Any]) -> ReportkitError:
+class Text(NamedTuple):
+    """A text to word in the reader's language: an id of :mod:`reportkit.core.i18n` and its
+    values. A value may itself be a :class:`Text`, or a list of texts (joined with "; ").
+
+    Why errors carry one: an error is raised deep down (a period that does not parse, a
+    schedule key misspelt) but worded at the top, by the command, in the language the operator
+    chose. ``str(error)`` stays the English wording, for logs and for callers in Python."""
+
+    id: str
+    values: dict[str, Any]
+
+
+def _rebuild(cls: type[ReportkitError], message: str, fields: dict[str, Any],
+             text: Text | None = None) -> ReportkitError:
     err = cls.__new__(cls)
-    ReportkitError.__init__(err, message, **fields)
+    ReportkitError.__init__(err, message, text=text, **fields)
     return err
 
 
 class ReportkitError(Exception):
-    """Base class. ``fields`` holds structured context such as unit, period, file, row, column."""
+    """Base class. ``fields`` holds structured context such as unit, period, file, row, column;
+    ``text`` (optional) the message as a :class:`Text`, for wording it in another language
+    (:func:`reportkit.core.i18n.error` makes both from one id)."""
 
     exit_code = EXIT_CANNOT_RUN
 
-    def __init__(self, message: str, **fields: Any) -> None:
+    def __init__(self, message: str, *, text: Text | None = None, **fields: Any) -> None:
         super().__init__(message)
         self.message = message
+        self.text = text
         self.fields = {k: v for k, v in fields.items() if v is not None}
 
     def __getattr__(self, name: str) -> Any:
@@ -41,7 +57,8 @@ class ReportkitError(Exception):
         raise AttributeError(name)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (type(self), self.message, dict(self.fields)))
+        return (_rebuild, (type(self), self.message, dict(self.fields),
+                           self.__dict__.get("text")))
 
     def __str__(self) -> str:
         return self.message
@@ -119,3 +136,16 @@ class LookupInRegistryError(ReportkitError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return self.message
+
+
+class IssueError(ReportkitError):
+    """``reportkit issue`` or ``bundle`` refused: the draft changed since it was rendered, the
+    number is taken, the report was issued already, nothing was issued for a unit."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class SigningError(ReportkitError):
+    """A certificate that cannot be used: missing, not PKCS#12, wrong password."""
+
+    exit_code = EXIT_BAD_INPUT

@@ -73,6 +73,25 @@ FIXTURES: dict[str, list[tuple[str, str]]] = {
                  '    raise ValueError(f"boom for unit {unit}")'),
         ("code", 'print(f"done {TOKEN}")'),
     ],
+    # A report that can be issued: the four issue parameters (number, issued_on, signer_name,
+    # signer_title) shown in a heading and a signature block, as the official report does.
+    "issuable": [
+        ("parameters", UNIT_PERIOD + '\nlang = "vi"\nmarking = "Lưu hành nội bộ"\n'
+                                     'number = ""\nissued_on = ""\nsigner_name = ""\n'
+                                     'signer_title = ""'),
+        ("code", "from html import escape\n\nfrom IPython.display import HTML, display\n\n"
+                 'shown = escape(number) if number else "&nbsp;" * 6 + "-BC/VPTU"\n'
+                 'day = issued_on or "(dự thảo)"\n'
+                 'display(HTML(f"<p>VĂN PHÒNG</p><p>Số {shown}</p><p><i>ngày {escape(day)}'
+                 '</i></p>"\n'
+                 '             f"<h1>BÁO CÁO</h1><p>Đơn vị {escape(str(unit))}, kỳ '
+                 '{escape(str(period))}.</p>"))'),
+        ("code", 'display(HTML(\n'
+                 '    \'<div style="margin-left:55%;text-align:center">\'\n'
+                 '    f"<b>{escape(signer_title.upper())}</b>"\n'
+                 '    \'<div style="height:80pt"></div>\'\n'
+                 '    f"<b>{escape(signer_name)}</b></div>"))'),
+    ],
     # Kills the process that started its kernel (a batch worker), to test that a batch
     # survives a dead worker. Refuses unless REPORTKIT_FIXTURE_KILL_PARENT=1, so that it can
     # never kill a test runner that executes it directly.

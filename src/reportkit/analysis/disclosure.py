@@ -20,9 +20,11 @@ the standard textbook auditing short of integer programming; it is exact for one
 and for the flows and two-way tables reportkit prints.
 
 Complements ("*") are chosen greedily: first so that no equation is left with a single hidden
-cell, preferring a cell that completes two such equations, then the smallest; then, for what
-the audit still finds, the printed cell that best removes the exposure. A total that is
-*fixed* (printed elsewhere in the same report) is never chosen. When nothing can protect a
+cell, taking the cell that loses the reader least: the smallest eligible one, a total only
+when no other cell of the equation will do, a *last-resort* cell (a figure readers look for,
+such as the petitions waiting over 90 days) only after the totals; then, for what the audit
+still finds, the printed cell that best removes the exposure, in the same order. A total that
+is *fixed* (printed elsewhere in the same report) is never chosen. When nothing can protect a
 cell (a total of 2 made of 1 + 1), the cells of its equations are withheld ("x": the reader
 learns no bound at all).
 
@@ -61,6 +63,7 @@ EXACT_MARK = "data-reportkit-exact-figures"
 
 _TRUE = {"1", "true", "yes", "on"}
 _INF = float("inf")
+LAST_RESORT = 2  # the preference rank of a last-resort cell (0 ordinary, 1 a total)
 _PASSES = 30  # propagation rounds; small cells (bounds 1..2) pin within a few
 
 
@@ -283,7 +286,8 @@ def cell_text(value: Any, status: str, lang: str = "vi", threshold: int = THRESH
 
 def protect_cells(values: Mapping[Hashable, int], equations: Iterable[Equation] = (), *,
                   threshold: int = THRESHOLD, fixed: Iterable[Hashable] = (),
-                  unprinted: Iterable[Hashable] = ()) -> ProtectedCells:
+                  unprinted: Iterable[Hashable] = (),
+                  last_resort: Iterable[Hashable] = ()) -> ProtectedCells:
     """Suppress small counts among named cells related by additive equations.
 
     Args:
@@ -294,6 +298,8 @@ def protect_cells(values: Mapping[Hashable, int], equations: Iterable[Equation] 
         fixed: cells printed elsewhere in the same output: never chosen as complements.
         unprinted: cells that are not printed at all but that a reader can derive (e.g. a
             remainder); they are protected like printed ones when small.
+        last_resort: cells hidden as complements only when no other cell will do, not even a
+            total: the figures a reader looks for, e.g. the over-90-days backlog.
 
     Returns:
         Every cell's status (SHOWN, SMALL, COMPLEMENT, UNPRINTED or WITHHELD) and the audit
@@ -315,12 +321,14 @@ def protect_cells(values: Mapping[Hashable, int], equations: Iterable[Equation] 
         raise ValueError("counts must not be negative")
     fixed_set, unprinted_set = set(fixed), set(unprinted)
     frozen = fixed_set | unprinted_set
+    # Complement preference: 0 an ordinary cell, 1 a total, 2 a last-resort cell.
+    last = {**{t: 1 for t, _ in eqs}, **{k: LAST_RESORT for k in last_resort}}
     status = {k: UNPRINTED if k in unprinted_set
               else SMALL if sensitive(v, threshold) and k not in fixed_set else SHOWN
               for k, v in vals.items()}
     stuck: set[Hashable] = set()
     while True:
-        _pair_lines(vals, status, eqs, threshold, frozen)
+        _pair_lines(vals, status, eqs, threshold, frozen, last)
         risky = [k for k in exposed(vals, status, eqs, threshold) if k not in stuck]
         if not risky:
             break
@@ -328,7 +336,7 @@ def protect_cells(values: Mapping[Hashable, int], equations: Iterable[Equation] 
         risky = [k for k in risky if status[k] in HIDDEN]
         if not risky:
             continue
-        pick = _complement(risky, vals, status, eqs, threshold, frozen)
+        pick = _complement(risky, vals, status, eqs, threshold, frozen, last)
         if pick is not None:
             status[pick] = COMPLEMENT
             continue
@@ -349,10 +357,13 @@ def protect_cells(values: Mapping[Hashable, int], equations: Iterable[Equation] 
 
 
 def _pair_lines(vals: dict[Hashable, int], status: dict[Hashable, str], eqs: list[Equation],
-                threshold: int, frozen: set[Hashable]) -> None:
+                threshold: int, frozen: set[Hashable], last: Mapping[Hashable, int]) -> None:
     """The classic rule, applied until it holds: no equation has exactly one hidden cell
-    (it would be its total minus the rest). The complement chosen for a line is, first, one
-    that also completes another such line, then the smallest."""
+    (it would be its total minus the rest). The complement chosen for a line is one that
+    leaves the line some slack, not a last-resort cell if another will do, one that is not
+    the same count as a printed cell of another line (its twin would go with it), not a
+    total (and then the one in the fewest equations), then the smallest (the least lost to
+    the reader), then one that also completes another line."""
     def lone(members: Sequence[Hashable]) -> Hashable | None:
         hidden = [m for m in members if status[m] in (SMALL, COMPLEMENT, WITHHELD)
                   or status[m] == UNPRINTED and sensitive(vals[m], threshold)]
@@ -360,6 +371,10 @@ def _pair_lines(vals: dict[Hashable, int], status: dict[Hashable, str], eqs: lis
         return hidden[0] if len(hidden) == 1 and n_hidden == 1 else None
 
     lines = [(t, *p) for t, p in eqs]
+    degree: dict[Hashable, int] = {}
+    for members in lines:
+        for m in set(members):
+            degree[m] = degree.get(m, 0) + 1
     changed = True
     while changed:
         changed = False
@@ -381,19 +396,34 @@ def _pair_lines(vals: dict[Hashable, int], status: dict[Hashable, str], eqs: lis
                 b = _propagate(vals, trial, [(members[0], members[1:])], threshold)
                 return any(lo == hi for k, (lo, hi) in b.items() if sensitive(vals[k], threshold))
 
-            parts = set(members[1:])
-            pick = min(free, key=lambda c: (pins(c), -closes(c), c not in parts, vals[c]))
+            def opens(c: Hashable, members: tuple[Hashable, ...] = members) -> int:
+                # The same count under another name (a line of two: a July's open petitions
+                # are its open ones up to 30 days): hiding c hides its twin, and what that
+                # one is part of, with it.
+                return sum(1 for other in lines if c in other and other is not members
+                           and len(other) == 2
+                           and not any(status[m] in HIDDEN for m in other))
+
+            def cost(c: Hashable) -> tuple[bool, bool, int, int, int, int, int]:
+                # A total in fewer other equations opens fewer new lines to protect (hiding
+                # "over 60 days" would take "over 90 days" with it; "over 30 days" does not).
+                tier = last.get(c, 0)
+                return (pins(c), tier >= LAST_RESORT, opens(c), tier, degree[c] if tier else 0,
+                        vals[c], -closes(c))
+
+            pick = min(free, key=cost)
             status[pick] = COMPLEMENT
             changed = True
 
 
 def _complement(risky: list[Hashable], vals: dict[Hashable, int], status: dict[Hashable, str],
-                eqs: list[Equation], threshold: int, frozen: set[Hashable]) -> Hashable | None:
+                eqs: list[Equation], threshold: int, frozen: set[Hashable],
+                last: Mapping[Hashable, int]) -> Hashable | None:
     """The next cell to hide, or None if hiding more cannot help.
 
-    In order: a printed part of an equation holding an exposed cell whose hiding removes that
-    exposure (smallest first), then such a total; then any printed cell whose hiding reduces
-    the exposures (smallest first); then the smallest part or total next to an exposed cell.
+    In order: a printed cell of an equation holding an exposed cell whose hiding removes that
+    exposure (totals and last-resort cells after the others, smallest first); then the printed
+    cell whose hiding leaves the fewest exposures (again totals and last-resort cells last).
     """
     def free(c: Hashable) -> bool:
         return status[c] == SHOWN and vals[c] > 0 and c not in frozen
@@ -412,28 +442,40 @@ def _complement(risky: list[Hashable], vals: dict[Hashable, int], status: dict[H
             parts_c += [p for p in parts if free(p) and p not in parts_c]
             if free(total) and total not in totals_c:
                 totals_c.append(total)
-        for group in (parts_c, totals_c):
-            for c in sorted(group, key=lambda c: vals[c]):
-                if helps(c, k):
-                    return c
+        for c in sorted(parts_c + [t for t in totals_c if t not in parts_c],
+                        key=lambda c: (last.get(c, 0), vals[c])):
+            if last.get(c, 0) < LAST_RESORT and helps(c, k):
+                return c
         near += parts_c + totals_c
     if not risky:
         return None
-    linked = {c for t, p in eqs for c in (t, *p)
-              if any(status[x] in HIDDEN for x in (t, *p))}
+    # Only a cell of an equation that reaches an exposed cell through hidden cells can change
+    # what the reader knows of it; hiding any other cell would lose a figure for nothing.
+    reach, todo = set(risky), list(risky)
+    while todo:
+        k = todo.pop()
+        for t, p in eqs:
+            if k != t and k not in p:
+                continue
+            for x in (t, *p):
+                if x not in reach and status[x] in HIDDEN:
+                    reach.add(x)
+                    todo.append(x)
+    linked = {c for t, p in eqs for c in (t, *p) if reach & {t, *p}}
     pool = sorted({c for c in vals if free(c) and c in linked} | set(near),
                   key=lambda c: vals[c])
     if not pool:
         return None
 
-    def score(c: Hashable) -> tuple[int, float, int]:
-        # Fewest exposed cells, then the most room left to the small ones, then smallest.
+    def score(c: Hashable) -> tuple[bool, int, int, float, int]:
+        # Not a last-resort cell (two ordinary cells rather than one of those), fewest exposed
+        # cells, not a total, then the most room left to the small ones, then smallest.
         trial = {**status, c: COMPLEMENT}
         after = exposed(vals, trial, eqs, threshold)
         bounds = _propagate(vals, trial, eqs, threshold)
         room = sum(min(hi, 1e6) - lo for k, (lo, hi) in bounds.items()
                    if sensitive(vals[k], threshold))
-        return len(after), -room, vals[c]
+        return last.get(c, 0) >= LAST_RESORT, len(after), last.get(c, 0), -room, vals[c]
 
     return min(pool, key=score)
 
@@ -509,7 +551,8 @@ def note(lang: str = "vi", threshold: int = THRESHOLD, complement: bool = True,
 
 
 def protect(table: pd.DataFrame, threshold: int = THRESHOLD, *, row_total: str | None = None,
-            col_total: str | None = None, fixed: Iterable[tuple[Any, Any]] = ()) -> Protected:
+            col_total: str | None = None, fixed: Iterable[tuple[Any, Any]] = (),
+            last_resort: Iterable[tuple[Any, Any]] = ()) -> Protected:
     """Suppress small counts in a table, with complementary suppression.
 
     Args:
@@ -519,6 +562,8 @@ def protect(table: pd.DataFrame, threshold: int = THRESHOLD, *, row_total: str |
         col_total: if given, a total row of this name is appended (each column's sum).
         fixed: (row, column) cells printed elsewhere (usually totals): never hidden as
             complements. A small fixed cell is left visible and makes ``secure`` False.
+        last_resort: (row, column) cells hidden as complements only when no other cell will
+            do, like the totals (e.g. every row's over-90-days count).
 
     Returns:
         The counts with totals, every cell's status and whether the audit passed.
@@ -542,7 +587,7 @@ def protect(table: pd.DataFrame, threshold: int = THRESHOLD, *, row_total: str |
         eqs += [((r, row_total), [(r, c) for c in inner_cols]) for r in rows]
     if col_total is not None:
         eqs += [((col_total, c), [(r, c) for r in inner_rows]) for c in cols]
-    res = protect_cells(values, eqs, threshold=threshold, fixed=fixed)
+    res = protect_cells(values, eqs, threshold=threshold, fixed=fixed, last_resort=last_resort)
     status = pd.DataFrame([[res.status[(r, c)] for c in cols] for r in rows], index=counts.index,
                           columns=counts.columns)
     return Protected(counts, status, threshold, res.secure)

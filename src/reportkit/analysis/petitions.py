@@ -37,7 +37,7 @@ import pandas as pd
 from reportkit.core import units as U
 from reportkit.core.i18n import text
 from reportkit.core.periods import Period, default_rule
-from reportkit.core.schema import TOPICS
+from reportkit.core.schema import NOT_RECORDED, TOPICS
 
 __all__ = [
     "BANDS", "FlowResult", "HandlingDays", "RepeatSummary",
@@ -265,10 +265,10 @@ def clean_agency(value: Any) -> str:
     """A receiving agency's name fit to print: trimmed, one line, at most 80 characters,
     with digit runs that could be a phone or ID number masked."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return "(không ghi)"
+        return NOT_RECORDED
     text = " ".join(str(value).split())
     text = _DIGITS.sub("…", text)
-    return (text[:79] + "…") if len(text) > 80 else (text or "(không ghi)")
+    return (text[:79] + "…") if len(text) > 80 else (text or NOT_RECORDED)
 
 
 def _awaiting(df: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:

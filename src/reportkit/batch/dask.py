@@ -35,6 +35,7 @@ from reportkit.batch.run import (
     RunConfig,
     WarmKernels,
     _jsonable,
+    largest_kernel_mb,
     record_failed,
     render,
 )
@@ -87,7 +88,7 @@ def _probe(output_root: str, warehouse: str) -> dict[str, Any]:
 def _stats() -> dict[str, Any]:
     return {"host": socket.gethostname(), "pid": os.getpid(),
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "kernel_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+            "kernel_peak_rss_mb": largest_kernel_mb(),
             "spares_closed": close_spares()}
 
 

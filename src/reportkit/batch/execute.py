@@ -172,7 +172,7 @@ class Progress:
     def __call__(self, outcome: Outcome) -> None:
         self.done += 1
         who = f"{outcome.unit} ({outcome.unit_name})" if outcome.unit else "national"
-        line = (f"{outcome.status:<7} {Path(outcome.notebook).stem} {who} {outcome.period} in "
+        line = (f"{outcome.status:<7} {outcome.key.rsplit('/', 1)[-1]} {who} {outcome.period} in "
                 f"{outcome.seconds:.1f}s [{self.done}/{self.total}]")
         if outcome.error:
             line += f": {outcome.error}"
@@ -257,6 +257,12 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
             log.info("run %s: %d job(s) to run, %d unchanged, %s", config.run_id, len(todo),
                      plan.count("skip"), f"on {scheduler}" if scheduler else
                      f"{min(workers or os.cpu_count() or 1, len(todo))} local worker(s)")
+            if any("docx" in j.report.formats for j in todo):
+                # Word needs each chart as a bitmap: the kernels put a PNG beside each SVG
+                # (reportkit.presentation.charts.PNG_ENV, not imported here: it would load
+                # matplotlib into planning). Only runs that write DOCX pay for it.
+                config = replace(config, extra_env={**config.extra_env,
+                                                    "REPORTKIT_CHART_PNG": "1"})
             if plan.catalog:
                 from reportkit.store.warehouse import ENV_SNAPSHOT, Warehouse
 
@@ -308,7 +314,7 @@ def execute_plan(plan: Plan, *, workers: int | None = None, scheduler: str | Non
     for period_dir in result.period_dirs:
         if (period_dir / catalog.MANIFEST).is_file():
             with contextlib.suppress(OSError):
-                catalog.write_index(period_dir, catalog.load_manifest(period_dir))
+                catalog.refresh_index(period_dir)
     if plan.output_root.is_dir():
         with contextlib.suppress(OSError):
             catalog.write_root_index(plan.output_root)
@@ -347,7 +353,7 @@ def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
         lang: "vi" or "en".
         params: Further notebook parameters (``{"marking": "Mật"}``), checked like the rest.
         output_root: Where reports go (default: ``<project>/outputs``).
-        formats: "html" and/or "pdf" (the executed notebook is always kept).
+        formats: "html", "pdf" and/or "docx" (the executed notebook is always kept).
         kernel_name: The Jupyter kernel.
         cell_timeout: Seconds a cell may take.
         job_timeout: Seconds the whole report may take.
@@ -387,7 +393,8 @@ def run_report(notebook: str | Path, *, unit: str | None = None, period: str,
         notebook=str(notebook), unit=job.unit, period=job.period,
         status="ok" if outcome.status == "ok" else "failed", html=files.get("html"),
         ipynb=files.get("ipynb"), seconds=outcome.seconds, error=outcome.error,
-        params=job.report.params, pdf=files.get("pdf"), fields=dict(outcome.fields))
+        params=job.report.params, pdf=files.get("pdf"), fields=dict(outcome.fields),
+        docx=files.get("docx"))
     if outcome.status == "interrupted":
         raise KeyboardInterrupt
     if outcome.status != "ok" and raise_on_error:
@@ -410,7 +417,7 @@ def summary_table(result: BatchResult, *, max_rows: int = 100, resume: str | Non
     if len(shown) > max_rows:
         shown = [o for o in result.outcomes if o.status != "skipped"]
         hidden = len(result.outcomes) - len(shown)
-    rows = [[Path(o.notebook).stem, _unit_cell(o.unit, o.unit_name), o.period, o.status,
+    rows = [[o.key.rsplit("/", 1)[-1], _unit_cell(o.unit, o.unit_name), o.period, o.status,
              f"{o.seconds:.1f}" if o.status in ("ok", "failed") and o.seconds else "",
              re.sub(r"\s+", " ", o.error or "")] for o in shown]
     text = _table(["report", "unit", "period", "status", "seconds", "error"], rows)

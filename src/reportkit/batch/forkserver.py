@@ -53,7 +53,8 @@ from typing import Any
 
 log = logging.getLogger("reportkit.batch.run")
 
-__all__ = ["ForkServer", "server_argv", "launcher_argv", "available"]
+__all__ = ["ForkServer", "server_argv", "launcher_argv", "available", "cap_memory",
+           "MEMORY_ENV"]
 
 LAUNCHER = Path(__file__).with_name("_forklaunch.py")
 READY = b"ready\n"
@@ -258,13 +259,20 @@ MEMORY_ENV = "REPORTKIT_KERNEL_MEMORY_MB"  # the per-kernel memory cap a batch s
 KERNEL_START_ALLOWANCE_MB = 1024
 
 
-def _cap_memory(value: str | None) -> None:
+def cap_memory(value: str | None) -> None:
     """Limit this kernel's address space (RLIMIT_AS) to what it maps now (the template's
-    imports, shared with it) plus :data:`KERNEL_START_ALLOWANCE_MB` plus ``value`` MB: a
-    report that needs more gets MemoryError in its cell and fails alone, instead of the
-    machine swapping or the OOM killer taking a worker. Address space, not resident memory:
-    an idle warmed kernel maps about 2 GB while using ~120 MB, hence the baseline and the
-    allowance; what the cap bounds is what the report's own code allocates."""
+    imports, shared with it) plus :data:`KERNEL_START_ALLOWANCE_MB` plus ``value`` MB.
+
+    This is the backstop of the memory limit: a single allocation far over it (a table of
+    every row, a huge array) gets MemoryError at once, before a byte is touched. The limit
+    itself is on resident memory, which the batch worker watches
+    (:class:`reportkit.batch.kernels.MemoryWatch`): address space says little about memory
+    used (an idle warmed kernel maps about 2 GB while using ~120 MB), hence the baseline and
+    the allowance here. Only forked kernels get it, at their fork, when the template has
+    imported the warm modules: a kernel started as a new process would get it before numpy
+    is imported, and OpenBLAS maps buffers for every core when it starts (gigabytes of
+    address space on a many-core server), so importing numpy could fail there. The resident
+    memory watch caps both."""
     import resource
 
     if not value:
@@ -307,7 +315,7 @@ def become_kernel(fork: KernelRequest) -> int:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        _cap_memory(os.environ.get(MEMORY_ENV))
+        cap_memory(os.environ.get(MEMORY_ENV))
         if sys.path and fork.path0 is not None and sys.path[0] == fork.path0:
             sys.path[0] = request["cwd"]  # what `python -m ipykernel_launcher` would have
         if "numpy" in sys.modules:  # `random` reseeds itself after fork; numpy does not

@@ -32,8 +32,10 @@ import contextlib
 import logging
 import os
 import queue
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,8 @@ from reportkit.batch.forkserver import ForkServer
 
 log = logging.getLogger("reportkit.batch.run")
 
-__all__ = ["ForkProvisioner", "KernelSpecs", "Kernel", "WarmKernels", "PROVISIONER"]
+__all__ = ["ForkProvisioner", "KernelSpecs", "Kernel", "WarmKernels", "MemoryWatch",
+           "PROVISIONER"]
 
 PROVISIONER = "reportkit-fork"  # its name in the jupyter_client.kernel_provisioners entry points
 METADATA = "reportkit"  # reportkit's key in a kernel spec's metadata
@@ -191,6 +194,106 @@ def warm_code(modules: tuple[str, ...]) -> str:
             "del __reportkit_warm\n")
 
 
+# The kernel's own process id, asked in the warm-up request (a user expression, which the
+# Jupyter protocol evaluates even for a silent request): for a forked kernel the process
+# jupyter_client started is its launcher, not the kernel.
+PID_EXPRESSION = "__import__('os').getpid()"
+
+
+def _descends_from_us(pid: int, depth: int = 4) -> bool:
+    """Whether ``pid`` is this process's child, grandchild, ... (a forked kernel is the fork
+    server's child): a process id a kernel reported is watched, and maybe killed, only then."""
+    me = os.getpid()
+    for _ in range(depth):
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+                pid = int(fh.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+        if pid == me:
+            return True
+    return False
+
+
+def memory_mb(pid: int) -> tuple[float, float] | None:
+    """A process's resident memory now and at its peak (``VmRSS``, ``VmHWM`` of
+    ``/proc/<pid>/status``), in MB; None if it cannot be read (gone, not Linux)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+            fields = dict(line.split(":", 1) for line in fh if ":" in line)
+        return (int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024)
+    except (OSError, KeyError, ValueError, IndexError):
+        return None
+
+
+class MemoryWatch:
+    """Watches one kernel's resident memory while it runs a report.
+
+    Every ``interval`` seconds it reads the kernel's ``VmRSS`` and ``VmHWM`` (its peak, kept
+    by Linux for the life of the process); over ``limit_mb`` it kills the kernel, so the
+    report fails with a memory-limit error instead of the machine swapping or the OOM killer
+    taking a worker. :meth:`stop` reads the peak once more while the kernel is still alive,
+    so :attr:`peak_mb` is what the kernel really used, however short the spike. It watches
+    the kernel process itself (see :data:`PID_EXPRESSION`), forked or not; its children, if
+    a report starts any, are not counted.
+    """
+
+    def __init__(self, pid: int | None, limit_mb: int | None, interval: float = 0.1) -> None:
+        self.pid, self.limit_mb, self.interval = pid, limit_mb, interval
+        self.peak_mb: float | None = None
+        self.killed_at_mb: float | None = None  # resident memory when it was killed
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def start(self) -> MemoryWatch:
+        """Start sampling (in a daemon thread); a watch without a pid does nothing."""
+        if self.pid is not None and self._sample():
+            self._thread = threading.Thread(target=self._run, name="reportkit-memory",
+                                            daemon=True)
+            self._thread.start()
+        return self
+
+    def _sample(self) -> bool:
+        """Read the kernel's memory once (kill it if over the limit); False if it is gone."""
+        got = memory_mb(self.pid) if self.pid is not None else None
+        if got is None:
+            return False
+        rss, hwm = got
+        self.peak_mb = max(self.peak_mb or 0.0, hwm, rss)
+        if self.limit_mb and rss > self.limit_mb and self.killed_at_mb is None:
+            self.killed_at_mb = rss
+            log.warning("kernel %s uses %.0f MB, over its limit of %d MB: stopping it",
+                        self.pid, rss, self.limit_mb)
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)  # type: ignore[arg-type]
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            if not self._sample():
+                return
+
+    def stop(self) -> float | None:
+        """Stop sampling after one last reading (call it while the kernel is alive: once it
+        is gone, its process id may be another's); the kernel's peak resident memory in MB.
+        Later calls only return the peak."""
+        if not self._stopped:
+            self._stopped = True
+            self._stop.set()
+            if self._thread is not None:
+                self._thread.join()
+            if self.pid is not None:
+                self._sample()
+        return self.peak_mb
+
+    @property
+    def over(self) -> bool:
+        """Whether the kernel went over its limit (killed, or its peak is above it)."""
+        return bool(self.killed_at_mb is not None
+                    or (self.limit_mb and self.peak_mb and self.peak_mb > self.limit_mb))
+
+
 class Kernel:
     """A started kernel whose warm-up (imports only) was sent; not yet known to be ready."""
 
@@ -209,8 +312,10 @@ class Kernel:
         self.kc.start_channels()
         self.kc.allow_stdin = False
         self.started = time.monotonic()
-        self._warm_id: str | None = self.kc.execute(warm_code(warm), silent=True,
-                                                    store_history=False, allow_stdin=False)
+        self.kernel_pid: int | None = None  # the kernel process itself, once it is ready
+        self._warm_id: str | None = self.kc.execute(
+            warm_code(warm), silent=True, store_history=False,
+            allow_stdin=False, user_expressions={"pid": PID_EXPRESSION})
 
     @property
     def provisioner(self) -> ForkProvisioner | None:
@@ -250,12 +355,25 @@ class Kernel:
                 warm_id, self._warm_id = self._warm_id, None
                 if msg["content"].get("status") != "ok":
                     log.debug("warm-up failed in kernel %s: %s", self.pid, msg["content"])
+                self.kernel_pid = self._reported_pid(msg["content"])
                 probe, wait = warm_id, 0.1  # its messages are in by now if it was connected
                 while not self._iopub_saw(probe, wait):  # output not connected yet: ask again
                     if time.monotonic() > deadline:
                         raise RuntimeError("the kernel's output channel did not connect within "
                                            f"{timeout:.0f}s")
                     probe, wait = self.kc.kernel_info(), 0.5
+
+    def _reported_pid(self, content: dict[str, Any]) -> int | None:
+        """The kernel's process id from the warm-up reply, if it is one of our processes."""
+        value = (content.get("user_expressions") or {}).get("pid") or {}
+        try:
+            pid = int((value.get("data") or {}).get("text/plain", ""))
+        except ValueError:
+            return None
+        if pid == self.pid or _descends_from_us(pid):
+            return pid
+        log.debug("kernel %s reported process %s, which is not ours: not watched", self.pid, pid)
+        return None
 
     def _iopub_saw(self, msg_id: str, wait: float = 0.5) -> bool:
         """Whether the output channel saw request ``msg_id`` finish (drained up to there).

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportkit import __version__
+from reportkit.core import i18n
 from reportkit.core import units as U
 from reportkit.core.periods import Period, default_rule
 from reportkit.errors import (
@@ -25,6 +26,7 @@ from reportkit.errors import (
     ParameterError,
     PeriodError,
     ScheduleError,
+    Text,
     UnitError,
     WarehouseError,
 )
@@ -111,7 +113,8 @@ def _project_of(path: Path) -> Path:
     return folder.parent if folder.name == "params" else folder
 
 
-def _units_value(value: Any, where: str, problems: list[str]) -> str | tuple[str, ...] | None:
+def _units_value(value: Any, where: str, problems: list[Text | str]
+                 ) -> str | tuple[str, ...] | None:
     if value is None:
         return None
     if isinstance(value, str) and value.strip().lower() in UNIT_SETS:
@@ -122,11 +125,11 @@ def _units_value(value: Any, where: str, problems: list[str]) -> str | tuple[str
         return tuple(value)
     if isinstance(value, list):
         bad = [v for v in value if not isinstance(v, str)]
-        problems.append(f"{where}: unit codes must be text (quote them: '01', not 01); got "
-                        f"{', '.join(map(_short, bad[:5]))}")
+        problems.append(Text("schedule.unit_codes_text", {
+            "where": where, "got": ", ".join(map(_short, bad[:5]))}))
         return None
-    problems.append(f"{where}: units must be {', '.join(UNIT_SETS)} or a list of codes/names, "
-                    f"got {_short(value)}")
+    problems.append(Text("schedule.units", {"where": where, "sets": ", ".join(UNIT_SETS),
+                                            "got": _short(value)}))
     return None
 
 
@@ -196,40 +199,39 @@ def load_schedule(path: str | Path, *, notebook_dirs: tuple[Path, ...] = ()) -> 
     path = Path(path)
     data = _read_yaml(path)
     if not isinstance(data, dict):
-        raise ScheduleError(f"Schedule {path} must be a mapping of keys", file=str(path))
-    problems: list[str] = []
+        raise i18n.error(ScheduleError, "schedule.not_mapping", {"file": str(path)}, path=path)
+    problems: list[Text | str] = []
     unknown = sorted(str(k) for k in set(data) - _SCHEDULE_KEYS)
     if unknown:
         names = ", ".join(k[:40] for k in unknown[:10])
-        problems.append(f"unknown key(s) {names}; a schedule takes: "
-                        f"{', '.join(sorted(_SCHEDULE_KEYS))}")
+        problems.append(Text("schedule.unknown_keys", {
+            "names": names, "takes": ", ".join(sorted(_SCHEDULE_KEYS))}))
     project = _project_of(path)
     raw_nbs = data.get("notebooks", [data["notebook"]] if "notebook" in data else [])
     notebooks: list[NotebookSpec] = []
     if not isinstance(raw_nbs, list) or not raw_nbs:
-        problems.append("give the notebook(s) to run: notebooks: [notebooks/x.ipynb]")
+        problems.append(Text("schedule.no_notebooks", {}))
         raw_nbs = []
     for i, item in enumerate(raw_nbs):
         if isinstance(item, str):
             item = {"path": item}
         if not isinstance(item, dict) or not isinstance(item.get("path"), str):
-            problems.append(f"notebooks[{i}]: a path or a mapping with 'path', got {_short(item)}")
+            problems.append(Text("schedule.notebook_item", {"i": i, "got": _short(item)}))
             continue
         extra = sorted(str(k) for k in set(item) - _NOTEBOOK_KEYS)
         if extra:
             names = ", ".join(k[:40] for k in extra[:10])
-            problems.append(f"notebooks[{i}]: unknown key(s) {names}; "
-                            f"takes {', '.join(sorted(_NOTEBOOK_KEYS))}")
+            problems.append(Text("schedule.notebook_keys", {
+                "i": i, "names": names, "takes": ", ".join(sorted(_NOTEBOOK_KEYS))}))
         nb_params = item.get("params") or {}
         if not isinstance(nb_params, dict):
-            problems.append(f"notebooks[{i}].params must be a mapping")
+            problems.append(Text("schedule.notebook_params", {"i": i}))
             nb_params = {}
         nb_path = Path(item["path"])
         nb_path = (nb_path if nb_path.is_absolute() else project / nb_path).resolve()
         if not _notebook_allowed(nb_path, project, notebook_dirs):
-            problems.append(f"notebooks[{i}]: {_short(str(nb_path))} is outside "
-                            f"{project / 'notebooks'}; a schedule may only name the project's "
-                            "notebooks (--notebooks DIR allows another folder)")
+            problems.append(Text("schedule.notebook_outside", {
+                "i": i, "path": _short(str(nb_path)), "folder": project / "notebooks"}))
             continue
         notebooks.append(NotebookSpec(
             path=nb_path,
@@ -239,50 +241,52 @@ def load_schedule(path: str | Path, *, notebook_dirs: tuple[Path, ...] = ()) -> 
     if isinstance(periods, str):
         periods = [periods]
     if not isinstance(periods, list) or not all(isinstance(p, str) for p in periods):
-        problems.append("period(s) must be text such as 2025-Q3 or last-quarter (quote numbers: "
-                        "'2025')")
+        problems.append(Text("schedule.periods", {}))
         periods = []
     every = data.get("every")
     if every is not None and every not in EVERY:
-        problems.append(f"every must be one of {', '.join(EVERY)}, got {_short(every)}")
+        problems.append(Text("schedule.every", {"every": ", ".join(EVERY),
+                                                "got": _short(every)}))
     formats = data.get("formats", ["html"])
     formats = [formats] if isinstance(formats, str) else formats
-    if not isinstance(formats, list) or not all(f in ("html", "pdf") for f in formats):
-        problems.append(f"formats must be a list of html, pdf; got {_short(formats)}")
+    if not isinstance(formats, list) or not all(f in ("html", "pdf", "docx") for f in formats):
+        problems.append(Text("schedule.formats", {"got": _short(formats)}))
         formats = ["html"]
     lang = data.get("lang", "vi")
     if lang not in runner.LANGS:
-        problems.append(f"lang must be one of {', '.join(runner.LANGS)}, got {_short(lang)}")
+        problems.append(Text("schedule.lang", {"langs": ", ".join(runner.LANGS),
+                                               "got": _short(lang)}))
     params = data.get("params") or {}
     if not isinstance(params, dict):
-        problems.append("params must be a mapping of notebook parameters")
+        problems.append(Text("schedule.params", {}))
         params = {}
     timeouts = data.get("timeouts") or {}
     if not isinstance(timeouts, dict) or set(timeouts) - {"cell", "job"} or not all(
             isinstance(v, int) and v > 0 for v in timeouts.values()):
-        problems.append("timeouts takes cell and job, in whole seconds > 0")
+        problems.append(Text("schedule.timeouts", {}))
         timeouts = {}
     limits = data.get("limits") or {}
     if not isinstance(limits, dict) or set(limits) - {"kernel_memory_mb", "output_mb"} or not all(
             isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in limits.values()):
-        problems.append("limits takes kernel_memory_mb and output_mb, whole numbers > 0")
+        problems.append(Text("schedule.limits", {}))
         limits = {}
     warm = data.get("warm", list(DEFAULT_WARM))
     if not isinstance(warm, list) or not all(isinstance(m, str) for m in warm):
-        problems.append("warm must be a list of module names")
+        problems.append(Text("schedule.warm", {}))
         warm = list(DEFAULT_WARM)
     workers = data.get("workers")
     if workers is not None and (not isinstance(workers, int) or workers < 1):
-        problems.append(f"workers must be a whole number >= 1, got {_short(workers)}")
+        problems.append(Text("schedule.workers", {"got": _short(workers)}))
         workers = None
     out = data.get("out")
     if out is not None and not isinstance(out, str):
-        problems.append("out must be a folder path")
+        problems.append(Text("schedule.out", {}))
         out = None
     units = _units_value(data.get("units", "all"), "units", problems)
     if problems:
-        raise ScheduleError(f"Schedule {path}: " + "; ".join(problems), file=str(path),
-                          problems=problems)
+        raise i18n.error(ScheduleError, "schedule.bad",
+                         {"file": str(path), "problems": [i18n.render(p, "en") for p in problems]},
+                         path=path, problems=problems)
     return Schedule(
         path=path.resolve(), project=project, notebooks=tuple(notebooks),
         units=units or "all", periods=tuple(periods), every=every, formats=tuple(formats),
@@ -313,12 +317,11 @@ def check_output_root(root: Path, warehouse: Path) -> None:
     bad = (str(real) in _SYSTEM_FOLDERS or real == home
            or any(real == Path(t) or real.is_relative_to(t) for t in _SYSTEM_TREES))
     if bad:
-        raise ScheduleError(f"Refusing to write reports into {real}: give an output folder of "
-                          "its own (--out or the schedule's out:)", file=str(root))
+        raise i18n.error(ScheduleError, "plan.unsafe_out", {"file": str(root)}, folder=real)
     wh = warehouse.resolve()
     if real == wh or real.is_relative_to(wh):
-        raise ScheduleError(f"Refusing to write reports into the warehouse ({real}): give "
-                          "another output folder", file=str(root))
+        raise i18n.error(ScheduleError, "plan.out_in_warehouse", {"file": str(root)},
+                         folder=real)
 
 
 def split_period(p: Period, every: str | None) -> list[Period]:
@@ -370,7 +373,7 @@ class Job:
     """One report to render, validated; ``input_hash`` names everything it depends on."""
 
     report: runner.PreparedReport
-    rel: str  # within the period folder: "15-lao-cai/province_report"
+    rel: str  # within the period folder: "15-lao-cai/province_report" (".en" for English)
     period_dir: Path
     input_hash: str
     inputs: dict[str, Any]
@@ -389,8 +392,8 @@ class Job:
 
     @property
     def stem(self) -> str:
-        """The notebook's file stem."""
-        return self.report.notebook.stem
+        """The report's file stem: the notebook's, with ".en" for an English report."""
+        return self.report.file_stem
 
     @property
     def unit(self) -> str | None:
@@ -590,8 +593,8 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
     wh_root = Path(warehouse or os.environ.get("REPORTKIT_WAREHOUSE")
                    or schedule.project / "data" / "warehouse").resolve()
     if not (wh_root / "catalog.json").is_file():
-        raise ConfigError(f"No warehouse at {wh_root}: run `reportkit ingest` first, or give "
-                          "--warehouse (or $REPORTKIT_WAREHOUSE)", file=str(wh_root))
+        raise i18n.error(ConfigError, "warehouse.missing_batch", {"file": str(wh_root)},
+                         root=wh_root)
     check_output_root(root, wh_root)
     from reportkit.store.warehouse import Warehouse
 
@@ -603,30 +606,32 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
         raise WarehouseError(f"The warehouse catalogue {wh.catalog_path} is not JSON: {exc}",
                              file=str(wh.catalog_path)) from None
     if not snapshot.get("tables", {}).get("activity"):
-        raise WarehouseError(f"The warehouse at {wh_root} holds no data: run `reportkit "
-                             "ingest` first", file=str(wh_root))
+        raise i18n.error(WarehouseError, "warehouse.empty", {"file": str(wh_root)},
+                         root=wh_root)
     kernel = runner.resolve_kernel(schedule.kernel)
-    problems: list[str] = []
+    problems: list[Text | str] = []
     unit_override = _units_value(units, "--units", problems) if units else None
     period_texts = [period] if period else list(schedule.periods)
     if not period_texts:
-        problems.append("no period: give period: in the schedule or --period")
+        problems.append(Text("plan.no_period", {}))
     periods: list[Period] = []
     for text in period_texts:
         try:
             periods += split_period(Period.parse(text, today=today), schedule.every)
         except PeriodError as exc:
-            problems.append(str(exc))
+            problems.append(exc.text or str(exc))
     if not allow_empty:
         empty = [str(p) for p in periods if p.first > today]
-        empty_problems = [f"{p} has not begun (today is {today:%Y-%m-%d})" for p in empty]
+        empty_problems: list[Text | str] = [
+            Text("plan.not_begun", {"period": p, "today": f"{today:%Y-%m-%d}"}) for p in empty]
         for p in periods:
             if str(p) not in empty and wh.has_data("activity", p.first, p.last,
                                                    catalog=snapshot) is False:
-                empty_problems.append(f"no data was submitted for {p}")
+                empty_problems.append(Text("plan.no_data", {"period": str(p)}))
         if empty_problems:
-            raise PeriodError("Nothing to report: " + "; ".join(empty_problems)
-                              + " (--allow-empty renders it anyway)", problems=empty_problems)
+            raise i18n.error(PeriodError, "plan.nothing_to_report",
+                             {"problems": [i18n.render(e, "en") for e in empty_problems]},
+                             problems=empty_problems)
     jobs: dict[str, Job] = {}
     specs_cache: dict[Path, dict[str, runner.ParamSpec]] = {}
     nb_bytes: dict[Path, bytes] = {}
@@ -639,10 +644,13 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
             nb_bytes[nb.path] = nb.path.read_bytes()
             nb_sha[nb.path] = hashlib.sha256(nb_bytes[nb.path]).hexdigest()
         except ParameterError as exc:
-            problems.append(str(exc))
+            problems.append(exc.text or str(exc))
     if problems:
-        raise ParameterError("Cannot plan the batch: " + "; ".join(problems), problems=problems)
-    bad: dict[str, list[str]] = {}
+        raise i18n.error(ParameterError, "plan.cannot_plan",
+                         {"problems": [i18n.render(e, "en") for e in problems]},
+                         problems=problems)
+    bad: dict[str, list[str]] = {}  # problem (English) → jobs
+    worded: dict[str, Text | str] = {}  # problem (English) → its text, for the operator
     for p in periods:
         data = data_versions(wh_root, p, dv_cache, snapshot=snapshot)
         for nb in schedule.notebooks:
@@ -658,27 +666,31 @@ def plan_batch(schedule: Schedule | str | Path, *, period: str | None = None,
                                                 formats=schedule.formats)
                 except (ParameterError, UnitError, PeriodError, ExportError) as exc:
                     bad.setdefault(str(exc), []).append(f"{nb.path.name} {unit or ''} {p}")
+                    worded[str(exc)] = exc.text or str(exc)
                     continue
                 final = rep.output_dir(root)
                 period_dir = final.parent
-                rel = f"{final.name}/{nb.path.stem}"
+                rel = f"{final.name}/{rep.file_stem}"
                 inputs = job_inputs(rep, nb_sha[nb.path], data, kernel=kernel)
-                marking = (rep.params["marking"] if "marking" in rep.params
-                           else specs["marking"].default if "marking" in specs else None)
                 job = Job(rep, rel, period_dir, input_hash(inputs), inputs, nb_bytes[nb.path],
-                          marking if isinstance(marking, str) and marking else None)
+                          rep.marking)
                 other = jobs.get(job.key)
                 if other is not None and other.input_hash != job.input_hash:
-                    bad.setdefault(f"two jobs write {job.key} with different inputs "
-                                   f"(two notebooks named {nb.path.name}?)", []).append(job.key)
+                    two = Text("plan.two_jobs", {"key": job.key, "name": nb.path.name})
+                    bad.setdefault(i18n.render(two, "en"), []).append(job.key)
+                    worded[i18n.render(two, "en")] = two
                 jobs.setdefault(job.key, job)
     if bad:
-        lines = [f"{msg} [{len(where)} job(s), e.g. {where[0].strip()}]"
+        lines = [Text("plan.bad_job", {"problem": worded[msg], "n": len(where),
+                                       "example": where[0].strip()})
                  for msg, where in bad.items()]
-        raise ParameterError(f"{sum(map(len, bad.values()))} job(s) have bad parameters; "
-                             "nothing was run:\n  - " + "\n  - ".join(lines[:20])
-                             + (f"\n  … and {len(lines) - 20} more" if len(lines) > 20 else ""),
-                             problems=lines)
+        shown: tuple[Text | str, ...] = tuple(
+            part for line in lines[:20] for part in ("\n  - ", line))
+        if len(lines) > 20:
+            shown += (Text("plan.bad_jobs.more", {"n": len(lines) - 20}),)
+        raise i18n.error(ParameterError, "plan.bad_jobs",
+                         {"problems": [i18n.render(line, "en") for line in lines]},
+                         n=sum(map(len, bad.values())), lines=shown)
     decisions = []
     for job in jobs.values():
         if job.period_dir not in manifests:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportkit import __version__
-from reportkit.batch.kernels import Kernel, WarmKernels
+from reportkit.batch.kernels import Kernel, MemoryWatch, WarmKernels
 from reportkit.batch.plan import (
     DEFAULT_CELL_TIMEOUT,
     DEFAULT_JOB_TIMEOUT,
@@ -64,6 +64,7 @@ SAVE_EVERY = 5.0  # seconds between saves of the partial notebook while a job ru
 PRINT_BROWSERS = 2  # printing threads (each with its browser) of a batch's printer process
 
 __all__ = ["RunConfig", "Outcome", "render", "already_rendered", "record_ok", "record_failed",
+           "largest_kernel_mb",
            "WarmKernels", "Kernel", "LocalPool"]
 
 # --- running one report ---------------------------------------------------------------------
@@ -125,6 +126,7 @@ class Outcome:
     files: dict[str, str] = field(default_factory=dict)
     reason: str = ""
     worker: str = ""
+    kernel_peak_mb: float | None = None  # the kernel's peak resident memory (VmHWM)
 
     @classmethod
     def of(cls, job: Job, status: str, **kw: Any) -> Outcome:
@@ -135,6 +137,30 @@ class Outcome:
 
 def _worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+# The largest kernel this process has run (peak resident memory, MB), for the batch summary.
+_LARGEST_KERNEL = [0.0]
+
+
+def largest_kernel_mb() -> float:
+    """The peak resident memory of the largest kernel this process ran a report on."""
+    return _LARGEST_KERNEL[0]
+
+
+def _memory_limit(job: Job, nb: nbformat.NotebookNode, watch: MemoryWatch,
+                  cell: int | None) -> ExecutionError:
+    """The error of a report whose kernel went over its memory limit (deterministic: the
+    same inputs need the same memory, so it is not retried)."""
+    if watch.killed_at_mb is not None:
+        what = f"the kernel used {watch.killed_at_mb:.0f} MB and was stopped"
+    elif watch.over:
+        what = f"the kernel's peak was {watch.peak_mb:.0f} MB"
+    else:  # MemoryError from the address-space backstop: one allocation far too large
+        what = "a single allocation needed more than the kernel may have"
+    return _fail(job, nb, cell, "MemoryLimit",
+                 f"memory limit: {what}, over its limit of {watch.limit_mb} MB "
+                 "(limits.kernel_memory_mb in the schedule)")
 
 
 def _base_entry(job: Job, config: RunConfig) -> dict[str, Any]:
@@ -148,7 +174,8 @@ def _base_entry(job: Job, config: RunConfig) -> dict[str, Any]:
 
 def record_ok(job: Job, config: RunConfig, files: dict[str, Path], *, started: str,
               seconds: float, worker: str, event_status: str = "ok",
-              rendered_by: str | None = None) -> dict[str, Any]:
+              rendered_by: str | None = None,
+              kernel_peak_mb: float | None = None) -> dict[str, Any]:
     """Record a promoted report in its period's manifest; ``rendered_by`` is the run that
     rendered the files (default: this one), the event is this run's."""
     infos = {fmt: catalog.file_info(path, job.period_dir) for fmt, path in files.items()}
@@ -161,16 +188,16 @@ def record_ok(job: Job, config: RunConfig, files: dict[str, Path], *, started: s
                 "error": None, "error_fields": {}, "files": infos,
                 "report_run": {"run_id": run_id, "input_hash": job.input_hash,
                                "finished": finished},
-                "failed_files": {}}
+                "failed_files": {}, "kernel_peak_mb": _mb(kernel_peak_mb)}
 
     event = {"run_id": config.run_id, "status": event_status, "input_hash": job.input_hash,
-             "seconds": seconds, "worker": worker}
+             "seconds": seconds, "worker": worker, "kernel_peak_mb": _mb(kernel_peak_mb)}
     return catalog.record(job.period_dir, job.rel, update, event)
 
 
 def record_failed(job: Job, config: RunConfig, error: ReportkitError,
                   failed: dict[str, Path], *, started: str, seconds: float,
-                  worker: str) -> dict[str, Any]:
+                  worker: str, kernel_peak_mb: float | None = None) -> dict[str, Any]:
     """Record a failed attempt; the previous good report (if any) stays listed."""
     infos = {fmt: catalog.file_info(path, job.period_dir) for fmt, path in failed.items()
              if path.exists()}
@@ -182,11 +209,16 @@ def record_failed(job: Job, config: RunConfig, error: ReportkitError,
                 "finished": finished, "seconds": seconds, "worker": worker,
                 "error": error.message, "error_fields": _jsonable(error.fields),
                 "files": old.get("files") or {}, "report_run": old.get("report_run"),
-                "failed_files": infos}
+                "failed_files": infos, "kernel_peak_mb": _mb(kernel_peak_mb)}
 
     event = {"run_id": config.run_id, "status": "failed", "input_hash": job.input_hash,
-             "seconds": seconds, "worker": worker, "error": error.message}
+             "seconds": seconds, "worker": worker, "error": error.message,
+             "kernel_peak_mb": _mb(kernel_peak_mb)}
     return catalog.record(job.period_dir, job.rel, update, event)
+
+
+def _mb(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def _jsonable(value: Any) -> Any:
@@ -343,15 +375,15 @@ def _fail(job: Job, nb: nbformat.NotebookNode, cell: int | None, ename: str,
 
 
 def _promote(files: dict[str, Path], final_dir: Path) -> dict[str, Path]:
-    """Move staged files into ``final_dir``: PDF and HTML first, the notebook last.
+    """Move staged files into ``final_dir``: PDF, DOCX and HTML first, the notebook last.
 
-    The promoted notebook records the sha256 of the HTML and PDF and the input hash, so it
+    The promoted notebook records the sha256 of the HTML, PDF and DOCX and the input hash, so it
     is the commit mark: if it carries the job's input hash, the whole report is in place.
     Each move is an ``os.replace`` within one filesystem (atomic).
     """
     final_dir.mkdir(parents=True, exist_ok=True)
     done: dict[str, Path] = {}
-    for fmt in sorted(files, key=("pdf", "html", "ipynb").index):
+    for fmt in sorted(files, key=("pdf", "docx", "html", "ipynb").index):
         done[fmt] = final_dir / files[fmt].name
         os.replace(files[fmt], done[fmt])
     shutil.rmtree(final_dir / runner.FAILED, ignore_errors=True)
@@ -383,6 +415,7 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
     deadline = t0 + config.job_timeout
     cwd = report.notebook.parent if report.notebook.parent.is_dir() else staging
     kernel: Kernel | None = None
+    watch: MemoryWatch | None = None
     try:
         try:
             try:
@@ -393,9 +426,20 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
                 raise runner.failure(report, None, None, ename, str(exc)) from exc
             if on_kernels:
                 on_kernels([p for p in (kernel.pid, *kernels.pids()) if p])
-            execute_on_kernel(job, nb, kernel, staged_nb, kernel_name=config.kernel,
-                              cell_timeout=config.cell_timeout,
-                              job_timeout=config.job_timeout, deadline=deadline)
+            watch = MemoryWatch(kernel.kernel_pid, config.kernel_memory_mb).start()
+            try:
+                execute_on_kernel(job, nb, kernel, staged_nb, kernel_name=config.kernel,
+                                  cell_timeout=config.cell_timeout,
+                                  job_timeout=config.job_timeout, deadline=deadline)
+            except ExecutionError as exc:
+                watch.stop()
+                if watch.over or exc.fields.get("ename") == "MemoryError":
+                    # MemoryError: an allocation past the address-space backstop
+                    raise _memory_limit(job, nb, watch, exc.fields.get("cell")) from exc
+                raise
+            watch.stop()  # the last reading, while the kernel is still alive
+            if watch.over:
+                raise _memory_limit(job, nb, watch, None)
             kernel.shutdown()
             kernel = None
             staged = _export(job, nb, staging, printer)
@@ -414,20 +458,34 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
                 os._exit(1)         # not the job's failure; the next run renders it again
             seconds = round(time.monotonic() - t0, 3)
             failed = runner.keep_failed(staged_nb, job.final_dir)
+            peak = _peak(watch)
             record_failed(job, config, exc, failed, started=started, seconds=seconds,
-                          worker=_worker_id())
+                          worker=_worker_id(), kernel_peak_mb=peak)
             return Outcome.of(job, "failed", seconds=seconds, error=exc.message,
                               fields=_jsonable(exc.fields), worker=_worker_id(),
-                              files={k: str(v) for k, v in failed.items()})
+                              files={k: str(v) for k, v in failed.items()},
+                              kernel_peak_mb=_mb(peak))
         files = _promote(staged, job.final_dir)
         seconds = round(time.monotonic() - t0, 3)
-        record_ok(job, config, files, started=started, seconds=seconds, worker=_worker_id())
+        peak = _peak(watch)
+        record_ok(job, config, files, started=started, seconds=seconds, worker=_worker_id(),
+                  kernel_peak_mb=peak)
         return Outcome.of(job, "ok", seconds=seconds, worker=_worker_id(),
-                          files={k: str(v) for k, v in files.items()})
+                          files={k: str(v) for k, v in files.items()}, kernel_peak_mb=_mb(peak))
     finally:
         if kernel is not None:
             kernel.shutdown()
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _peak(watch: MemoryWatch | None) -> float | None:
+    """The watched kernel's peak (also kept as this process's largest kernel)."""
+    if watch is None:
+        return None
+    peak = watch.stop()
+    if peak is not None:
+        _LARGEST_KERNEL[0] = max(_LARGEST_KERNEL[0], peak)
+    return peak
 
 
 def _check_sizes(job: Job, files: dict[str, Path], limit_mb: int) -> None:
@@ -444,7 +502,8 @@ def _check_sizes(job: Job, files: dict[str, Path], limit_mb: int) -> None:
 
 def _export(job: Job, nb: nbformat.NotebookNode, staging: Path,
             printer: Printer | None) -> dict[str, Path]:
-    """HTML in this process; PDF by a printer outside it (never next to a kernel loop).
+    """HTML and DOCX in this process; PDF by a printer outside it (never next to a kernel
+    loop).
 
     The PDF is printed from the print variant of the page (:func:`export.write_print_html`:
     no widget renderer, explorers as their first view), a temporary file beside the staged
@@ -459,7 +518,7 @@ def _export(job: Job, nb: nbformat.NotebookNode, staging: Path,
         title = runner.report_title(report)
         if "html" in report.formats:
             files["html"] = export.write_html(nb, staging / f"{stem}.html", title=title,
-                                              lang=report.lang)
+                                              lang=report.lang, marking=job.marking)
         if "pdf" in report.formats:
             from reportkit.rendering.pdf import PrintJob
 
@@ -475,6 +534,12 @@ def _export(job: Job, nb: nbformat.NotebookNode, staging: Path,
                 page.unlink(missing_ok=True)
             if not files["pdf"].is_file():
                 raise ExportError("the printer wrote no PDF", format="pdf")
+        if "docx" in report.formats:
+            from reportkit.rendering.docx import write_docx
+
+            fmt = "docx"
+            files["docx"] = write_docx(nb, staging / f"{stem}.docx", title=title,
+                                       lang=report.lang, marking=job.marking)
     except ExportError as exc:
         raise ExportError(f"{fmt.upper()} export of {report.notebook.name} failed for "
                           f"{job.label()}: {exc.message}", format=fmt,
@@ -634,8 +699,9 @@ def _worker_main(slot: int, conn: Any, config: RunConfig, print_requests: Any,
     kernels.close()
     send(("bye", {"pid": os.getpid(), "jobs": jobs,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "kernel_peak_rss_mb":
-                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+                  # each kernel's own peak (VmHWM), read before it stopped: forked kernels
+                  # are the fork server's children, not this process's
+                  "kernel_peak_rss_mb": largest_kernel_mb()}))
 
 
 def _default_cwd(config: RunConfig) -> Path:

@@ -13,6 +13,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
+from reportkit.core import i18n
+
 LANGS = ("vi", "en")
 MISSING = "–"
 MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -116,10 +118,8 @@ def change(delta: Any, lang: str = "vi", kind: str = "points",
         size = number(abs(d), lang, decimals)
     scaled = d * 100 if kind != "number" else d
     if scaled.quantize(Decimal(1).scaleb(-decimals), context=_CTX) == 0:
-        return "không thay đổi" if lang == "vi" else "unchanged"
-    if lang == "vi":
-        return f"{'tăng' if d > 0 else 'giảm'} {size}"
-    return f"{'up' if d > 0 else 'down'} {size}"
+        return i18n.text("fmt.unchanged", lang)
+    return i18n.text("fmt.up" if d > 0 else "fmt.down", lang, size=size)
 
 
 def date_short(d: date | None, lang: str = "vi") -> str:

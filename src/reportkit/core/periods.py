@@ -25,14 +25,13 @@ from datetime import date, datetime
 from typing import Any
 
 from reportkit.core.fmt import MONTHS_EN, roman
-from reportkit.errors import PeriodError
+from reportkit.core.i18n import error, render, text
+from reportkit.errors import PeriodError, Text
 
 RULES = ("calendar", "decree09")
 KINDS = ("month", "quarter", "half", "9m", "year", "term", "range")
 RULE_ENV = "REPORTKIT_PERIOD_RULE"
-ACCEPTED = ("2025-07 (month), 2025-Q3 (quarter), 2025-H1 (half year), 2025-9M (nine months), "
-            "2025 (year), 2020-2025 (term), 2016-07..2018-12 (range of months), last-month, "
-            "last-quarter, last-half, last-year, this-year-to-date")
+ACCEPTED = text("period.accepted", "en")
 RELATIVE = ("last-month", "last-quarter", "last-half", "last-year", "this-year-to-date")
 
 _YEAR = r"([1-9]\d{3})"
@@ -83,11 +82,13 @@ def _as_date(d: date) -> date:
     return d.date() if isinstance(d, datetime) else d
 
 
-def _bad(text: Any, reason: str) -> PeriodError:
-    hint = suggest(text) if isinstance(text, str) else None
-    did = f" Did you mean {hint}?" if hint else ""
-    return PeriodError(f"Cannot read period {text!r}: {reason}.{did} Accepted forms: {ACCEPTED}.",
-                       period=str(text), reason=reason, suggestion=hint)
+def _bad(code: Any, reason: Text) -> PeriodError:
+    hint = suggest(code) if isinstance(code, str) else None
+    return error(PeriodError, "period.bad", {"period": str(code), "reason": render(reason, "en"),
+                                             "suggestion": hint},
+                 code=repr(code), reason=reason,
+                 did=Text("period.bad.did_you_mean", {"hint": hint}) if hint else "",
+                 accepted=Text("period.accepted", {}))
 
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
@@ -241,20 +242,20 @@ class Period:
         if isinstance(text, Period):
             return text
         if not isinstance(text, str):
-            raise _bad(text, f"a period code must be a string, got {type(text).__name__}")
+            raise _bad(text, Text("period.bad.not_string", {"type": type(text).__name__}))
         code = text.strip().lower().replace("–", "-").replace("—", "-")
         code = re.sub(r"\s*(\.\.|-)\s*", r"\1", code)
         code = re.sub(r"[\s_]+", "-", code)
         if not code:
-            raise _bad(text, "it is empty")
+            raise _bad(text, Text("period.bad.empty", {}))
         if ".." in code:
             parts = code.split("..")
             if len(parts) != 2 or not all(parts):
-                raise _bad(text, "a range is two codes joined by '..'")
+                raise _bad(text, Text("period.bad.range_syntax", {}))
             a, b = (_parse_one(text, part, today) for part in parts)
             if b.last < a.first:
-                raise _bad(text, f"the range ends ({b.last:%Y-%m}) before it starts "
-                                 f"({a.first:%Y-%m})")
+                raise _bad(text, Text("period.bad.range_order", {"end": f"{b.last:%Y-%m}",
+                                                           "start": f"{a.first:%Y-%m}"}))
             return cls.range(a.first, b.last)
         return _parse_one(text, code, today)
 
@@ -365,15 +366,15 @@ def _parse_one(text: str, code: str, today: date | None) -> Period:
         y = int(m.group(1))
         if kind == "month":
             if not 1 <= int(m.group(2)) <= 12:
-                raise _bad(text, f"month must be 01-12, got {m.group(2)}")
+                raise _bad(text, Text("period.bad.month", {"got": m.group(2)}))
             return Period.month(y, int(m.group(2)))
         if kind == "quarter":
             if not 1 <= int(m.group(2)) <= 4:
-                raise _bad(text, f"quarter must be 1-4, got {m.group(2)}")
+                raise _bad(text, Text("period.bad.quarter", {"got": m.group(2)}))
             return Period.quarter(y, int(m.group(2)))
         if kind == "half":
             if int(m.group(2)) not in (1, 2):
-                raise _bad(text, f"half must be 1 or 2, got {m.group(2)}")
+                raise _bad(text, Text("period.bad.half", {"got": m.group(2)}))
             return Period.half(y, int(m.group(2)))
         if kind == "9m":
             return Period.nine_months(y)
@@ -381,11 +382,11 @@ def _parse_one(text: str, code: str, today: date | None) -> Period:
             return Period.year(y)
         y2 = int(m.group(2))
         if y2 <= y:
-            raise _bad(text, f"a term must end after it starts, got {y} to {y2}")
+            raise _bad(text, Text("period.bad.term", {"y": y, "y2": y2}))
         return Period.term(y, y2)
     if _NO_YEAR.fullmatch(code):
-        raise _bad(text, "the year is missing (write e.g. 2025-Q3)")
-    raise _bad(text, "not a period code")
+        raise _bad(text, Text("period.bad.no_year", {}))
+    raise _bad(text, Text("period.bad.not_code", {}))
 
 
 def _relative(text: str, code: str, today: date | None) -> Period:
@@ -404,8 +405,8 @@ def _relative(text: str, code: str, today: date | None) -> Period:
         return Period.year(today.year - 1)
     # this-year-to-date
     if today.month == 1:
-        raise _bad(text, f"no month of {today.year} is complete on {today.isoformat()}; "
-                         f"use last-year or {today.year - 1}")
+        raise _bad(text, Text("period.bad.ytd_january", {
+            "year": today.year, "today": today.isoformat(), "last": today.year - 1}))
     return Period.range(date(today.year, 1, 1), _shift(this_month, -1))
 
 

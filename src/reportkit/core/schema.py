@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from reportkit.core import fmt
+from reportkit.core.i18n import text
 from reportkit.errors import LookupInRegistryError
 
 if TYPE_CHECKING:
@@ -288,13 +290,23 @@ def category_label(column: str, value: str, lang: str = "vi") -> str:
 # (a petition received before a change may be transferred after it).
 @dataclass(frozen=True)
 class Agency:
-    """One receiving agency: its name, the unit kind it belongs to ("province", "city" or
-    None for both) and the days it existed (None: open-ended)."""
+    """One receiving agency: its key (its names are the texts ``agency.<key>`` of
+    :mod:`reportkit.core.i18n`), the unit kind it belongs to ("province", "city" or None for
+    both) and the days it existed (None: open-ended)."""
 
-    name: str
+    key: str
     kind: str | None = None
     valid_from: date | None = None
     valid_to: date | None = None
+
+    @property
+    def name(self) -> str:
+        """The name offices write (Vietnamese): what the form offers and ingest accepts."""
+        return self.label("vi")
+
+    def label(self, lang: str = "vi") -> str:
+        """The agency's name in ``lang``."""
+        return text(f"agency.{self.key}", lang)
 
     def in_force(self, first: date, last: date) -> bool:
         """Whether the agency existed on some day between ``first`` and ``last``."""
@@ -308,22 +320,35 @@ def _both_kinds(province: str, city: str, **kw: Any) -> tuple[Agency, Agency]:
 
 _DEPT_MERGER, _DISTRICTS_END = date(2025, 3, 1), date(2025, 7, 1)
 AGENCIES: tuple[Agency, ...] = (
-    *_both_kinds("UBND tỉnh", "UBND thành phố"),
-    *_both_kinds("Ủy ban Kiểm tra Tỉnh ủy", "Ủy ban Kiểm tra Thành ủy"),
-    *_both_kinds("Ban Nội chính Tỉnh ủy", "Ban Nội chính Thành ủy"),
-    *_both_kinds("Thanh tra tỉnh", "Thanh tra thành phố"),
-    *_both_kinds("Tòa án nhân dân tỉnh", "Tòa án nhân dân thành phố"),
-    *_both_kinds("Viện Kiểm sát nhân dân tỉnh", "Viện Kiểm sát nhân dân thành phố"),
-    *_both_kinds("Công an tỉnh", "Công an thành phố"),
-    Agency("Sở Tài nguyên và Môi trường", valid_to=_DEPT_MERGER - timedelta(days=1)),
-    Agency("Sở Nông nghiệp và Môi trường", valid_from=_DEPT_MERGER),
-    Agency("Sở Xây dựng"),
-    Agency("Sở Tư pháp"),
-    Agency("Sở Nội vụ"),
-    Agency("UBND cấp huyện", valid_to=_DISTRICTS_END - timedelta(days=1)),
-    Agency("UBND cấp xã"),
+    *_both_kinds("committee_province", "committee_city"),
+    *_both_kinds("inspection_province", "inspection_city"),
+    *_both_kinds("internal_affairs_province", "internal_affairs_city"),
+    *_both_kinds("inspectorate_province", "inspectorate_city"),
+    *_both_kinds("court_province", "court_city"),
+    *_both_kinds("procuracy_province", "procuracy_city"),
+    *_both_kinds("police_province", "police_city"),
+    Agency("natural_resources", valid_to=_DEPT_MERGER - timedelta(days=1)),
+    Agency("agriculture_environment", valid_from=_DEPT_MERGER),
+    Agency("construction"),
+    Agency("justice"),
+    Agency("home_affairs"),
+    Agency("district_committees", valid_to=_DISTRICTS_END - timedelta(days=1)),
+    Agency("commune_committees"),
 )
 AGENCY_NAMES: tuple[str, ...] = tuple(dict.fromkeys(a.name for a in AGENCIES))
+_AGENCY_BY_NAME = {a.name: a for a in AGENCIES}
+NOT_RECORDED = text("agency.not_recorded", "vi")  # a transfer whose agency was left blank
+
+
+def agency_label(name: str, lang: str = "vi") -> str:
+    """A receiving agency's name as written in the data (Vietnamese), in ``lang``: an English
+    report names "Sở Tài nguyên và Môi trường" the Department of Natural Resources and
+    Environment. A name that is not a listed agency (a row label such as "other agencies") is
+    returned as it is."""
+    if name == NOT_RECORDED:
+        return text("agency.not_recorded", lang)
+    agency = _AGENCY_BY_NAME.get(" ".join(str(name).split()))
+    return agency.label(lang) if agency else str(name)
 
 
 def agencies(first: date, last: date, kind: str | None = None) -> list[str]:
@@ -469,7 +494,6 @@ def find_problems(df: pd.DataFrame, tbl: Table | str, *, today: date | None = No
 
     t = table(tbl) if isinstance(tbl, str) else tbl
     today = today or date.today()
-    vi = lang == "vi"
     skip_required = skip_required or {}
     out: list[Finding] = []
 
@@ -481,7 +505,7 @@ def find_problems(df: pd.DataFrame, tbl: Table | str, *, today: date | None = No
     missing_cols = [f.name for f in t.fields if f.required and f.name not in df.columns]
     for name in missing_cols:
         out.append(Finding("column present", name,
-                           f"thiếu cột {name}" if vi else f"missing column {name}",
+                           text("schema.missing_column", lang, name=name),
                            np.array([], dtype=np.int64), False))
     for f in t.fields:
         if f.name not in df.columns:
@@ -495,39 +519,38 @@ def find_problems(df: pd.DataFrame, tbl: Table | str, *, today: date | None = No
             empty = empty.to_numpy(dtype=bool, copy=True)
             if f.name in skip_required:
                 empty &= ~np.asarray(skip_required[f.name], dtype=bool)
-            add(empty, f.name, "required", "bắt buộc nhập" if vi else "a value is required",
-                show=False)
+            add(empty, f.name, "required", text("schema.required", lang), show=False)
         if f.type == COUNT:
             num = pd.to_numeric(col, errors="coerce")
             add((num < 0).fillna(False), f.name, "non-negative",
-                "không được là số âm" if vi else "must not be negative")
+                text("schema.non_negative", lang))
             add((num % 1 != 0).fillna(False) & num.notna(), f.name, "whole number",
-                "phải là số nguyên" if vi else "must be a whole number")
+                text("schema.whole_number", lang))
             upper = f.upper
             add((num > upper).fillna(False), f.name, "upper bound",
-                f"không được lớn hơn {upper:,}".replace(",", ".") if vi
-                else f"must not exceed {upper:,}")
+                text("schema.upper_bound", lang, upper=fmt.number(upper, lang)))
         elif f.type == CATEGORY:
             bad = col.notna() & ~col.isin(f.categories)
             add(bad, f.name, "category",
-                ("phải là một trong: " if vi else "must be one of: ") + ", ".join(f.categories))
+                text("schema.category", lang, values=", ".join(f.categories)))
         elif f.type == CODE:
             bad = col.notna() & ~col.astype("string").str.fullmatch(r"\d{2}").fillna(False)
             add(bad, f.name, "unit code",
-                "mã đơn vị gồm 2 chữ số" if vi else "a unit code is two digits")
+                text("schema.unit_code", lang))
         elif f.type in (DATE, MONTH):
             dates = pd.to_datetime(col, errors="coerce")
             add((dates > pd.Timestamp(today)).fillna(False), f.name, "not in the future",
-                "ngày ở tương lai" if vi else "date is in the future")
+                text("schema.future_date", lang))
         if f.pattern:
-            text = col if stripped else col.astype("string").str.strip()
-            bad = text.notna() & text.ne("") & ~text.str.fullmatch(f.pattern).fillna(False)
+            cells = col if stripped else col.astype("string").str.strip()
+            bad = cells.notna() & cells.ne("") & ~cells.str.fullmatch(f.pattern).fillna(False)
             add(bad.fillna(False), f.name, f.pattern_rule,
-                f.pattern_text[0] if vi else f.pattern_text[1] or f"must match {f.pattern}")
+                f.pattern_text[0] if lang == "vi" else f.pattern_text[1]
+                or f"must match {f.pattern}")
         if f.choices:
-            text = col if stripped else col.astype("string").str.strip()
-            bad = text.notna() & text.ne("") & ~text.isin(f.choices)
-            add(bad.fillna(False), f.name, f.choices_rule, _choices_text(f, vi))
+            cells = col if stripped else col.astype("string").str.strip()
+            bad = cells.notna() & cells.ne("") & ~cells.isin(f.choices)
+            add(bad.fillna(False), f.name, f.choices_rule, _choices_text(f, lang))
     if not missing_cols:
         for rule in t.rules:
             if not all(c in df.columns for c in rule.columns):
@@ -540,19 +563,16 @@ def find_problems(df: pd.DataFrame, tbl: Table | str, *, today: date | None = No
             complete = df[key].notna().all(axis=1).to_numpy(dtype=bool)
             dup = df.duplicated(subset=cols, keep="first").to_numpy(dtype=bool) & complete
             add(dup, key[0], "unique key",
-                ("trùng khóa " if vi else "duplicate key ") + ", ".join(key))
+                text("schema.duplicate_key", lang, key=", ".join(key)))
     return out
 
 
-def _choices_text(f: Field, vi: bool, shown: int = 4) -> str:
+def _choices_text(f: Field, lang: str, shown: int = 4) -> str:
     """"transferred_to: not in the list of 22 agencies (e.g. 'UBND tỉnh', …)"."""
     some = ", ".join(repr(c) for c in f.choices[:shown])
     more = ", …" if len(f.choices) > shown else ""
-    if vi:
-        return (f"{f.name} ({f.label_vi}): không có trong danh mục {len(f.choices)} giá trị "
-                f"(ví dụ: {some}{more}); chọn trong danh sách của biểu mẫu")
-    return (f"{f.name} ({f.label_en}): not in the list of {len(f.choices)} accepted values "
-            f"(e.g. {some}{more}); pick one from the form's dropdown")
+    return text("schema.not_in_list", lang, name=f.name, label=f.label(lang),
+                n=len(f.choices), examples=some + more)
 
 
 def validate(df: pd.DataFrame, tbl: Table | str, *, today: date | None = None,

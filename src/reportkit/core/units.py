@@ -20,7 +20,8 @@ from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import TYPE_CHECKING, NamedTuple
 
-from reportkit.errors import UnitNotInForceError, UnknownUnitError
+from reportkit.core.i18n import error, text
+from reportkit.errors import Text, UnitNotInForceError, UnknownUnitError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,9 +112,8 @@ class Unit:
         _check_lang(lang)
         at = min(date.today(), self.valid_to or date.max) if at is None else _as_date(at)
         city = self.kind_at(at) == "city"
-        if lang == "vi":
-            return f"Văn phòng {'Thành ủy' if city else 'Tỉnh ủy'} {self.name}"
-        return f"Office of the {self.name} {'City' if city else 'Provincial'} Party Committee"
+        return text("units.office.city" if city else "units.office.province", lang,
+                    name=self.name)
 
 
 class _Data(NamedTuple):
@@ -183,6 +183,12 @@ def _fmt(d: date) -> str:
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
+def _day(d: date) -> Text:
+    """A day for a message: "1/7/2025" in Vietnamese, "1 July 2025" in English."""
+    return Text("unit.day", {"d": d.day, "m": d.month, "y": d.year,
+                             "month_en": _MONTHS[d.month - 1]})
+
+
 def _check_lang(lang: str) -> None:
     if lang not in _LANGS:
         raise ValueError(f"No language {lang!r}; available: {', '.join(_LANGS)}")
@@ -250,17 +256,20 @@ def _not_in_force(unit: Unit, at: date) -> UnitNotInForceError:
     if unit.valid_to is not None and at > unit.valid_to:
         new, when = successor(unit), unit.valid_to + timedelta(days=1)
         same = new.name == unit.name
-        old_txt = f"{unit.name} (code {unit.code})" if same else unit.name
-        new_txt = f"{new.name} (code {new.code})" if same else new.name
-        return UnitNotInForceError(f"{old_txt} was merged into {new_txt} on {_fmt(when)}",
-                                   unit=unit.name, code=unit.code, successor=new.name,
-                                   date=when.isoformat(), at=at.isoformat())
-    if unit.valid_from == MERGER_DATE:
-        msg = f"{unit.name} (code {unit.code}) did not exist before {_fmt(MERGER_DATE)}"
-    else:
-        msg = f"{unit.name} (code {unit.code}) is only recorded from {_fmt(unit.valid_from)}"
-    return UnitNotInForceError(msg, unit=unit.name, code=unit.code,
-                               date=unit.valid_from.isoformat(), at=at.isoformat())
+        old_txt = Text("unit.with_code", {"name": unit.name, "code": unit.code}) if same \
+            else unit.name
+        new_txt = Text("unit.with_code", {"name": new.name, "code": new.code}) if same \
+            else new.name
+        return error(UnitNotInForceError, "unit.merged",
+                     {"unit": unit.name, "code": unit.code, "successor": new.name,
+                      "date": when.isoformat(), "at": at.isoformat()},
+                     old=old_txt, new=new_txt, when=_day(when))
+    key = "unit.not_before_merger" if unit.valid_from == MERGER_DATE else "unit.recorded_from"
+    return error(UnitNotInForceError, key,
+                 {"unit": unit.name, "code": unit.code, "date": unit.valid_from.isoformat(),
+                  "at": at.isoformat()},
+                 unit=Text("unit.with_code", {"name": unit.name, "code": unit.code}),
+                 when=_day(unit.valid_from))
 
 
 def get(code: str | int, at: date) -> Unit:
@@ -268,7 +277,7 @@ def get(code: str | int, at: date) -> Unit:
     at, c = _as_date(at), _code(code)
     candidates = _data().by_code.get(c)
     if not candidates:
-        raise UnknownUnitError(f"No unit with code {c!r}", code=c)
+        raise error(UnknownUnitError, "unit.unknown_code", {"code": c}, code=repr(c))
     for u in candidates:
         if u.in_force(at):
             return u
@@ -294,9 +303,9 @@ def resolve(text: str | int, at: date | None = None) -> Unit:
     else:
         close = difflib.get_close_matches(_strip_marks(key), list(data.display), n=8)
         suggestions = list(dict.fromkeys(data.display[c] for c in close))[:3]
-    hint = f"; did you mean: {', '.join(suggestions)}?" if suggestions else ""
-    raise UnknownUnitError(f"No unit named {str(text)!r}{hint}", unit=str(text),
-                           suggestions=suggestions)
+    hint = Text("unit.did_you_mean", {"names": ", ".join(suggestions)}) if suggestions else ""
+    raise error(UnknownUnitError, "unit.unknown_name",
+                {"unit": str(text), "suggestions": suggestions}, name=repr(str(text)), hint=hint)
 
 
 def successor(unit: Unit) -> Unit:

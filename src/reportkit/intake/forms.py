@@ -42,14 +42,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reportkit.core import fmt
+from reportkit.core import fmt, i18n
 from reportkit.core import units as U
 from reportkit.core.periods import Period
 from reportkit.core.schema import (
     ACTIVITY,
     BOOL,
     CATEGORY,
-    CATEGORY_LABELS,
     CCCD_PATTERN,
     CODE,
     COUNT,
@@ -62,6 +61,7 @@ from reportkit.core.schema import (
     Field,
     Table,
     agencies,
+    category_label,
 )
 from reportkit.errors import UnitNotInForceError
 from reportkit.store.io import write_csv_rows
@@ -75,60 +75,7 @@ PETITION_ROWS = 5000
 TITLE_SIZE = 14  # pt, the form's title line (Hướng dẫn 36-HD/VPTW: document type 14-16 pt)
 SUBTITLE_SIZE = 12  # pt, the unit and period line under it
 FONT = "Times New Roman"  # the official documents' face; LibreOffice uses Liberation Serif
-_YES_NO = {"vi": ("Có", "Không"), "en": ("Yes", "No")}
-_TEXT = {
-    "title_activity": ("BÁO CÁO KẾT QUẢ CÔNG TÁC VĂN PHÒNG CẤP ỦY",
-                       "OFFICE ACTIVITY REPORT"),
-    "title_petitions": ("SỔ THEO DÕI ĐƠN, THƯ", "PETITION AND LETTER RECORDS"),
-    "unit": ("Đơn vị", "Unit"), "code": ("Mã đơn vị", "Unit code"),
-    "period": ("Kỳ báo cáo", "Period"),
-    "hint": ("Nhập số liệu vào các ô màu trắng; ô màu xám đã điền sẵn và bị khóa.",
-             "Enter figures in the white cells; grey cells are pre-filled and locked."),
-    "sheet_activity": ("Báo cáo", "Report"), "sheet_petitions": ("Đơn thư", "Petitions"),
-    "sheet_help": ("Hướng dẫn", "Instructions"), "sheet_lists": ("Danh mục", "Lists"),
-    "whole": ("Nhập số nguyên từ 0 đến {max}.", "Enter a whole number from 0 to {max}."),
-    "date": ("Nhập ngày (dd/mm/yyyy).", "Enter a date (dd/mm/yyyy)."),
-    "pick": ("Chọn một giá trị trong danh sách.", "Pick a value from the list."),
-    "bad": ("Giá trị không hợp lệ", "Invalid value"),
-    "agency": ("Chọn cơ quan nhận chuyển trong danh sách.",
-               "Pick the receiving agency from the list."),
-    "cccd_title": ("Số CCCD", "CCCD number"),
-    "cccd": ("Số căn cước công dân: đúng 12 chữ số, giữ cả số 0 ở đầu; không dấu cách.",
-             "Citizen ID (CCCD): exactly 12 digits, leading zeros kept; no spaces."),
-    "phone_title": ("Số điện thoại", "Phone number"),
-    "phone": ("Di động 10 chữ số bắt đầu bằng 0 (máy bàn 11 chữ số bắt đầu bằng 02), hoặc "
-              "+84 thay cho số 0; chỉ ghi chữ số, không dấu cách, dấu chấm.",
-              "Mobile: 10 digits starting with 0 (fixed line: 11 digits starting with 02), or "
-              "+84 in place of the 0; digits only, no spaces or dots."),
-    "page": ("Trang &P/&N", "Page &P of &N"),
-}
-_PLACE = {"province": ("TỈNH", "PROVINCE"), "city": ("THÀNH PHỐ", "CITY")}
-_HELP = {
-    "vi": [
-        "HƯỚNG DẪN ĐIỀN BIỂU MẪU",
-        "1. Đơn vị và kỳ báo cáo đã được điền sẵn và khóa; không sửa, không đổi tên trang tính.",
-        "2. Trang «Báo cáo»: mỗi dòng là một tháng. Nhập số nguyên từ 0 trở lên (ghi 0 nếu "
-        "không có), không để trống, không ghi chữ.",
-        "3. Trang «Đơn thư»: mỗi dòng một đơn, thư; chọn các giá trị phân loại trong danh sách; "
-        "ngày ghi dd/mm/yyyy. Nhiều hơn {rows} đơn: dùng tệp CSV mẫu kèm theo.",
-        "4. Không dùng công thức; nếu có, hãy mở tệp bằng Excel và lưu lại trước khi gửi.",
-        "5. Gửi lại tệp đã sửa cho cùng đơn vị và kỳ sẽ thay thế số liệu đã gửi (có ghi vết).",
-        "6. Thông tin cá nhân của người gửi đơn chỉ dùng để quản lý, không đưa vào báo cáo.",
-    ],
-    "en": [
-        "HOW TO FILL IN THIS FORM",
-        "1. The unit and the period are pre-filled and locked; do not change them or rename "
-        "sheets.",
-        "2. 'Report' sheet: one row per month. Enter whole numbers, 0 or more (write 0 if there "
-        "were none); no blanks, no text.",
-        "3. 'Petitions' sheet: one row per petition or letter; pick categories from the lists; "
-        "dates as dd/mm/yyyy. More than {rows} petitions: use the CSV template instead.",
-        "4. No formulas; if there are any, open the file in Excel and save it before sending.",
-        "5. Sending a corrected file for the same unit and period replaces the earlier figures "
-        "(the replacement is logged).",
-        "6. Petitioners' personal data is kept for case management and never shown in reports.",
-    ],
-}
+HELP_LINES = 7  # form.help.0 … form.help.6 in reportkit.core.i18n
 
 
 @dataclass(frozen=True)
@@ -142,8 +89,9 @@ class Template:
 
 
 def _pair(key: str, lang: str) -> tuple[str, str]:
-    vi, en = _TEXT[key]
-    return (vi, en) if lang == "vi" else (en, vi)
+    """Text ``form.<key>`` in the form's language, then in the other one."""
+    other = "en" if lang == "vi" else "vi"
+    return i18n.text(f"form.{key}", lang), i18n.text(f"form.{key}", other)
 
 
 def _both(key: str, lang: str) -> str:
@@ -318,10 +266,10 @@ def _form_sheet(ws: Any, tbl: Table, fields: list[Field], unit: U.Unit, period: 
         for j in range(1, max(ncol, 4) + 1):
             ws.cell(r, j).protection = locked
     ws["A1"] = _pair(title, lang)[0]
-    place = _PLACE.get(unit.kind_at(period.last), ("", ""))[0 if lang == "vi" else 1]
-    name = unit.name.upper()
-    where = f"{place} {name}" if lang == "vi" else f"{name} {place}"
-    ws["A2"] = f"{where.strip()} – {period.label(lang).upper()}"
+    name, where = unit.name.upper(), f"form.where.{unit.kind_at(period.last)}"
+    if where in i18n.T:
+        name = i18n.text(where, lang, name=name)
+    ws["A2"] = f"{name} – {period.label(lang).upper()}"
     ws["A1"].font, ws["A2"].font = st["title"], st["subtitle"]
     ws["A1"].alignment = ws["A2"].alignment = st["title_align"]
     ws.merge_cells(f"A1:{last}1")
@@ -408,7 +356,7 @@ def _validation(f: Field, tbl: Table, col_of: dict[str, str], r0: int, lang: str
         # The same upper bound as ingest's "upper bound" rule: what the form accepts, ingest
         # accepts.
         top = f.upper
-        whole = _pair("whole", lang)[0].format(max=fmt.number(top, lang))
+        whole = i18n.text("form.whole", lang, max=fmt.number(top, lang))
         if f.name in le:
             other, rule = le[f.name]
             formula = (f"AND(ISNUMBER({ref}),INT({ref})={ref},{ref}>=0,{ref}<={top},"
@@ -428,8 +376,8 @@ def _validation(f: Field, tbl: Table, col_of: dict[str, str], r0: int, lang: str
         dv = DataValidation(type="list", formula1=ranges[f.name], allow_blank=True)
         dv.error = dv.prompt = _pair("pick", lang)[0]
     elif f.type == BOOL:
-        dv = DataValidation(type="list", formula1=f'"{",".join(_YES_NO[lang])}"',
-                            allow_blank=True)
+        yes_no = f"{i18n.text('form.yes', lang)},{i18n.text('form.no', lang)}"
+        dv = DataValidation(type="list", formula1=f'"{yes_no}"', allow_blank=True)
         dv.error = dv.prompt = _pair("pick", lang)[0]
     elif f.choices and f.name in ranges:
         dv = DataValidation(type="list", formula1=ranges[f.name], allow_blank=True)
@@ -460,8 +408,7 @@ def _write_lists(ws: Any, lang: str, agency_names: list[str]) -> dict[str, str]:
     out = {}
     columns: list[tuple[str, list[str]]] = []
     for f in [f for f in PETITIONS.fields if f.type == CATEGORY]:
-        labels = CATEGORY_LABELS[f.name]
-        columns.append((f.name, [labels[k][0 if lang == "vi" else 1] for k in f.categories]))
+        columns.append((f.name, [category_label(f.name, k, lang) for k in f.categories]))
     columns.append(("transferred_to", agency_names))
     for j, (name, values) in enumerate(columns, start=1):
         col = get_column_letter(j)
@@ -481,15 +428,15 @@ def _write_help(ws: Any, lang: str, petition_rows: int) -> None:
     ws.column_dimensions["D"].width = 14
     ws.column_dimensions["E"].width = 50
     row = 1
-    for i, line in enumerate(_HELP[lang]):
-        c = ws.cell(row, 1, line.format(rows=petition_rows))
+    for i in range(HELP_LINES):
+        c = ws.cell(row, 1, i18n.text(f"form.help.{i}", lang, rows=petition_rows))
         if i == 0:
             c.font = st["title"]
         row += 1
     row += 1
     vi = lang == "vi"
-    head = (["Cột", "Column (English)", "Tên trường", "Bắt buộc", "Quy tắc"] if vi else
-            ["Column", "Cột (tiếng Việt)", "Field name", "Required", "Rules"])
+    head = [i18n.text(f"form.help.col.{c}", lang)
+            for c in ("column", "other_lang", "field", "required", "rules")]
     for tbl in (ACTIVITY, PETITIONS):
         ws.cell(row, 1, tbl.label_vi if vi else tbl.label_en).font = st["title"]
         row += 1
@@ -503,7 +450,7 @@ def _write_help(ws: Any, lang: str, petition_rows: int) -> None:
             ws.cell(row, 1, f.label(lang))
             ws.cell(row, 2, f.label("en" if vi else "vi"))
             ws.cell(row, 3, f.name)
-            ws.cell(row, 4, ("có" if vi else "yes") if f.required else "")
+            ws.cell(row, 4, i18n.text("form.help.required", lang) if f.required else "")
             ws.cell(row, 5, "; ".join([_field_rule(f, lang), *rules.get(f.name, [])]))
             for j in range(1, 6):
                 ws.cell(row, j).alignment = st["wrap"]
@@ -514,26 +461,13 @@ def _write_help(ws: Any, lang: str, petition_rows: int) -> None:
 
 
 def _field_rule(f: Field, lang: str) -> str:
-    vi = lang == "vi"
-    if f.type == COUNT:
-        return "số nguyên ≥ 0" if vi else "whole number ≥ 0"
-    if f.type == DATE:
-        return "ngày dd/mm/yyyy, không ở tương lai" if vi else "date dd/mm/yyyy, not in the future"
-    if f.type == MONTH:
-        return "tháng YYYY-MM" if vi else "month YYYY-MM"
+    if f.type in (COUNT, DATE, MONTH, BOOL, CODE):
+        return i18n.text(f"form.rule.{f.type}", lang)
     if f.type == CATEGORY:
-        labels = CATEGORY_LABELS[f.name]
-        return ", ".join(labels[k][0 if vi else 1] for k in f.categories)
-    if f.type == BOOL:
-        return "Có / Không" if vi else "Yes / No"
+        return ", ".join(category_label(f.name, k, lang) for k in f.categories)
     if f.pii:
-        text = ("thông tin cá nhân, không đưa vào báo cáo" if vi else
-                "personal data, never shown in reports")
-        return f"{text}; {f.pattern_text[0 if vi else 1]}" if f.pattern else text
-    if f.type == CODE:
-        return "mã 2 chữ số" if vi else "two-digit code"
+        pii = i18n.text("form.rule.pii", lang)
+        return f"{pii}; {f.pattern_text[0 if lang == 'vi' else 1]}" if f.pattern else pii
     if f.choices:
-        return ("chọn trong danh sách cơ quan (trang «Danh mục»)" if vi else
-                "pick from the list of agencies (the 'Lists' sheet)")
+        return i18n.text("form.rule.agency", lang)
     return ""
-

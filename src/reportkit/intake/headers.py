@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportkit.core import i18n
 from reportkit.core.periods import Period
 from reportkit.core.schema import TABLES, table
 from reportkit.errors import ReportkitError
@@ -171,8 +172,8 @@ class FormContext:
     def where(source: str, lang: str) -> str:
         """Where a value came from, in words: "cell B4", "from the file name"."""
         if source == "file":
-            return "theo tên tệp" if lang == "vi" else "from the file name"
-        return f"ô {source}" if lang == "vi" else f"cell {source}"
+            return i18n.text("ingest.where.file", lang)
+        return i18n.text("ingest.where.cell", lang, cell=source)
 
 
 

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from reportkit.core import fmt, i18n
 from reportkit.core.schema import BOOL, COUNT, Problem, Table, table
 from reportkit.intake.files import sniff
 from reportkit.intake.messages import size_text, tr
@@ -416,17 +417,17 @@ def _validate(batch: Batch, lang: str, today: date, limits: Limits,
 def format_outcome(res: FileResult, lang: str = "en") -> str:
     """One line naming a file and what happened to it ("loaded", "replaced", "unchanged",
     "rejected", "ignored"), with the figures or the first reason."""
-    vi = lang == "vi"
     outcome = res.outcome
     if outcome in ("loaded", "replaced"):
-        detail = f"{res.rows:,} {'dòng' if vi else 'rows'}"
+        detail = i18n.text("ingest.outcome.rows", lang, n=fmt.number(res.rows, lang))
         for r in res.replaces:
             prev = (r.get("previous") or {}).get("file") or "?"
-            detail += (f"; {r['scope']}: {r['old']['rows']:,} → {r['new']['rows']:,} "
-                       f"{'dòng, thay' if vi else 'rows, replacing'} {prev}")
+            detail += i18n.text("ingest.outcome.replacing", lang, scope=r["scope"],
+                           old=fmt.number(r["old"]["rows"], lang),
+                           new=fmt.number(r["new"]["rows"], lang), prev=prev)
     elif outcome == "rejected":
         first = res.problems[0].message if res.problems else ""
-        detail = f"{len(res.problems)} {'lỗi' if vi else 'problem(s)'}: {first}"
+        detail = i18n.text("ingest.outcome.problems", lang, n=len(res.problems), first=first)
     else:
         detail = res.note.removeprefix(f"{outcome}: ")
     return f"{res.path}: {outcome}" + (f" ({detail})" if detail else "")
@@ -778,19 +779,17 @@ def _quarantine(res: FileResult, folder: Path, stamp: str, limits: Limits) -> Pa
 
 def format_problems(res: FileResult, limit: int = 20, lang: str = "en") -> str:
     """A readable summary of a rejected file's problems (personal data never shown)."""
-    vi = lang == "vi"
-    lines = [f"{res.path}: {'bị từ chối' if vi else 'rejected'}, {len(res.problems)} "
-             f"{'lỗi' if vi else 'problem(s)'}"]
+    lines = [i18n.text("ingest.problems.head", lang, path=res.path, n=len(res.problems))]
     for p in res.problems[:limit]:
         where = ", ".join(x for x in (
-            (f"trang {p.sheet!r}" if vi else f"sheet {p.sheet!r}") if p.sheet else None,
-            (f"dòng {p.row}" if vi else f"row {p.row}") if p.row is not None else None,
-            (f"cột {p.column}" if vi else f"column {p.column}") if p.column else None) if x)
-        shown = "" if p.value is None else f" ({'giá trị' if vi else 'value'}: {p.value!r})"
+            i18n.text("ingest.problems.sheet", lang, sheet=p.sheet) if p.sheet else None,
+            i18n.text("ingest.problems.row", lang, row=p.row) if p.row is not None else None,
+            i18n.text("ingest.problems.column", lang, column=p.column) if p.column else None) if x)
+        shown = "" if p.value is None else i18n.text("ingest.problems.value", lang, value=p.value)
         lines.append(f"  - {where + ': ' if where else ''}{p.message}{shown}")
     if len(res.problems) > limit:
-        lines.append(f"  … {'và' if vi else 'and'} {len(res.problems) - limit} "
-                     f"{'lỗi khác' if vi else 'more'}")
+        lines.append(i18n.text("ingest.problems.more", lang, n=len(res.problems) - limit))
     if res.quarantined:
-        lines.append(f"  {'báo cáo' if vi else 'report'}: {res.quarantined}.problems.csv")
+        lines.append(i18n.text("ingest.problems.report", lang,
+                          path=f"{res.quarantined}.problems.csv"))
     return "\n".join(lines)

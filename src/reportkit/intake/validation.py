@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reportkit.core import i18n
 from reportkit.core import units as U
 from reportkit.core.schema import (
     BOOL,
@@ -244,7 +245,7 @@ def _unit_error_text(exc: Exception, lang: str, text: str = "") -> str:
         return tr("unit_gone", "vi", unit=fields.get("unit"), when=f"{when:%d/%m/%Y}")
     msg = tr("no_unit", "vi", text=text or fields.get("unit") or fields.get("code"))
     if fields.get("suggestions"):
-        msg += "; có phải: " + ", ".join(fields["suggestions"]) + "?"
+        msg += i18n.text("ingest.unit_suggestions", "vi", names=", ".join(fields["suggestions"]))
     return msg
 
 

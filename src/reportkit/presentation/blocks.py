@@ -11,8 +11,6 @@ being escaped twice, and a plain ``str`` joined to one is escaped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +18,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from reportkit.core.periods import Period
-from reportkit.presentation.html import render, trusted
+from reportkit.presentation.html import render, stylesheet, trusted
 from reportkit.store.warehouse import Warehouse
-
-
-@cache
-def stylesheet() -> str:
-    """The house stylesheet, ``presentation/templates/reportkit.css`` (read once)."""
-    return (resources.files("reportkit.presentation") / "templates" / "reportkit.css").read_text(
-        encoding="utf-8")
 
 
 def base_css() -> Markup:

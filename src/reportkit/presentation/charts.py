@@ -7,6 +7,13 @@ batches), sized for an A4 page (16 cm wide), and is registered by name::
     charts.show(fig)               # in a notebook: an inline SVG printed 16 cm wide
     charts.to_png(fig, "out.png")  # for formats that need a bitmap (a Word draft)
 
+A Word draft needs every chart as a bitmap too. With ``REPORTKIT_CHART_PNG`` set (the batch
+sets it in the kernels of a run that writes DOCX), :func:`show` puts a PNG of the chart beside
+its SVG in the same output (``image/png`` next to ``text/html``): the HTML page still shows the
+SVG, :mod:`reportkit.rendering.docx` takes the PNG. Other runs pay nothing for it (a PNG costs
+50–100 ms a chart); :func:`bitmaps` turns it off for views that only a browser shows (the
+explorers).
+
 Why SVG with text kept as text: a report page is read in a browser and printed to PDF by
 Chromium, so the chart's words can be left to the browser. matplotlib then only writes each
 text's position and string and rasterises nothing, the file is smaller, the printed text is
@@ -27,10 +34,12 @@ import functools
 import html
 import io
 import itertools
+import os
 import re
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -60,6 +69,10 @@ INK, MUTED, REF = "#222222", "#666666", "#444444"
 CATEGORICAL = (ACCENT, "#86AED6", "#7D7FAF", "#9FBF9A", "#C4C4C4", "#4F7F8F")
 AGE_RAMP = (OTHER, "#EDCB8A", WARN, ALERT)
 STAMP = "DỮ LIỆU MẪU — sample data"
+PNG_ENV = "REPORTKIT_CHART_PNG"  # set: show() adds a PNG of each chart (for a Word draft)
+_PNG_LIMIT = 64  # PNGs kept for charts made but not yet shown (a report shows about 15)
+_PNGS: dict[str, bytes] = {}  # img_html's markup -> the chart's PNG, while bitmaps are wanted
+_BITMAPS: ContextVar[bool | None] = ContextVar("reportkit_chart_bitmaps", default=None)
 RC: dict[str, Any] = {
     "font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"], "font.size": 8,
     "text.color": INK, "axes.labelcolor": MUTED, "axes.labelsize": 7.5,
@@ -284,21 +297,57 @@ def _font_face(family: str, path: str, weight: int) -> str:
             f"src:url(data:font/woff;base64,{data}) format('woff')}}")
 
 
+def bitmaps_wanted() -> bool:
+    """Whether :func:`show` adds a PNG of each chart: inside :func:`bitmaps`, what it says;
+    elsewhere, whether ``REPORTKIT_CHART_PNG`` is set (to 1, true or yes)."""
+    local = _BITMAPS.get()
+    if local is not None:
+        return local
+    return os.environ.get(PNG_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+@contextmanager
+def bitmaps(enabled: bool) -> Iterator[None]:
+    """Charts made and shown inside the block get a PNG (or not) whatever the environment
+    says; the explorers turn it off, since only a browser shows them."""
+    token = _BITMAPS.set(enabled)
+    try:
+        yield
+    finally:
+        _BITMAPS.reset(token)
+
+
 def img_html(fig: Figure, dpi: int = DPI, alt: str | None = None) -> str:
     """``fig`` as markup for a page: an inline SVG (:func:`to_svg`) with alternative text
-    (default: the chart's title). ``dpi`` is unused (SVG has none); kept for callers."""
+    (default: the chart's title). ``dpi`` is unused (SVG has none); kept for callers.
+
+    When bitmaps are wanted (:func:`bitmaps_wanted`) the chart's PNG is made now, while the
+    figure exists, and kept for :func:`show` to put beside the markup."""
     del dpi
-    return to_svg(fig, alt=alt)
+    markup = to_svg(fig, alt=alt)
+    if bitmaps_wanted():
+        while len(_PNGS) >= _PNG_LIMIT:
+            del _PNGS[next(iter(_PNGS))]
+        _PNGS[markup] = to_png(fig)
+    return markup
 
 
 def show(fig: Figure | str, dpi: int = DPI, alt: str | None = None) -> None:
     """Display a figure (or the markup :func:`img_html` made of one) in a notebook.
 
-    Markup shown again (the explorers reuse a section's chart) gets fresh ids."""
+    Markup shown again (the explorers reuse a section's chart) gets fresh ids. When bitmaps
+    are wanted (:func:`bitmaps_wanted`), the output also carries the chart's PNG
+    (``image/png``), which a Word draft uses; a page shows the SVG."""
     from IPython.display import HTML, display
 
-    markup = _renumber_ids(fig) if isinstance(fig, str) else img_html(fig, dpi=dpi, alt=alt)
-    display(HTML(markup))
+    made = fig if isinstance(fig, str) else img_html(fig, dpi=dpi, alt=alt)
+    markup = _renumber_ids(made) if isinstance(fig, str) else made
+    png = _PNGS.get(made) if bitmaps_wanted() else None
+    if png is None:
+        display(HTML(markup))
+        return
+    display({"text/html": markup, "image/png": base64.b64encode(png).decode("ascii"),
+             "text/plain": "<chart>"}, raw=True)
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -392,7 +441,7 @@ def _missing_note(highlight: str | None, names: pd.Index, lang: str) -> list[str
     """A footnote when the unit to highlight has no value (a chart, not an error, in batches)."""
     if highlight is None or highlight in names:
         return []
-    return [f"Không có số liệu của {highlight}." if lang == "vi" else f"No data for {highlight}."]
+    return [i18n.text("chart.no_data_for", lang, name=highlight)]
 
 
 def _small(v: float, threshold: int | None) -> bool:
@@ -400,11 +449,8 @@ def _small(v: float, threshold: int | None) -> bool:
 
 
 def _small_note(threshold: int | None, lang: str, totals_hidden: bool = False) -> str:
-    if lang == "vi":
-        extra = "; không ghi tổng của dòng có số này" if totals_hidden else ""
-        return f"Số lượng dưới {threshold} được ghi “<{threshold}”{extra}."
-    extra = "; totals of rows containing them are not shown" if totals_hidden else ""
-    return f"Counts below {threshold} are shown as “<{threshold}”{extra}."
+    extra = i18n.text("chart.small_note.totals_hidden", lang) if totals_hidden else ""
+    return i18n.text("chart.small_note", lang, t=threshold, extra=extra)
 
 
 def _text_in(text: str, size: float) -> float:
@@ -705,10 +751,12 @@ def ranking(values: pd.Series, *, highlight: str | None, title: str, percent: bo
 @_styled
 def composition(counts: pd.DataFrame | pd.Series, *, title: str, lang: str = "vi",
                 small_threshold: int | None = 3, sample: bool = False,
-                footnote: str | None = None) -> Figure:
+                footnote: str | None = None, totals: Sequence[str] | None = None) -> Figure:
     """Counts by category (rows top to bottom in index order), stacked by column if a frame.
 
-    Row totals are not written for rows with a small count: they would reveal it.
+    Row totals are not written for rows with a small count: they would reveal it. With
+    ``totals`` (each row's total as published, e.g. "*"), those are written instead and
+    ``counts`` holds the published values, NaN where hidden (not drawn).
     """
     df = (counts.to_frame() if isinstance(counts, pd.Series) else counts).fillna(0).astype(float)
     if df.empty:
@@ -729,9 +777,11 @@ def composition(counts: pd.DataFrame | pd.Series, *, title: str, lang: str = "vi
                    if stacked and v > 0]
         left += w
     small = ((df > 0) & (df < (small_threshold or 0))).to_numpy()
-    totals = [fmt.count_label(t, lang, small_threshold) for t in df.sum(axis=1)]
+    given = totals is not None
+    totals = list(totals) if totals is not None else [
+        fmt.count_label(t, lang, small_threshold) for t in df.sum(axis=1)]
     for i, t in enumerate(totals):
-        if not (stacked and small[i].any()):
+        if given or not (stacked and small[i].any()):
             ax.annotate(t, (left[i], y[i]), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize=7.5, fontweight="bold" if stacked else "normal")
     ax.set_xlim(*_limits(left, totals, 7.5, df.index))
@@ -858,7 +908,7 @@ def flow(stages: pd.Series, *, title: str, lang: str = "vi", small_threshold: in
     ax.set_ylim(len(s) - 0.5, -0.5)
     _hide_value_axis(ax, "x")
     first = str(s.index[0])
-    notes = [f"(%): tỷ lệ so với “{first}”." if lang == "vi" else f"(%): share of “{first}”."]
+    notes = [i18n.text("chart.share_of", lang, first=first)]
     if any(_small(v, small_threshold) for v in s):
         notes.append(_small_note(small_threshold, lang))
     return _finish(fig, title, footnote, notes, sample)

@@ -18,12 +18,13 @@ catalogue's index pages); :func:`render` takes the package whose templates to us
 from __future__ import annotations
 
 from functools import cache
+from importlib import resources
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-__all__ = ["Markup", "environment", "render", "trusted"]
+__all__ = ["Markup", "environment", "render", "stylesheet", "trusted"]
 
 PRESENTATION = "reportkit.presentation"
 
@@ -50,6 +51,15 @@ def render(name: str, /, *, package: str = PRESENTATION, **context: Any) -> Mark
     fragment without being escaped twice, and adding a plain ``str`` to it escapes the str.
     """
     return Markup(environment(package).get_template(name).render(**context))
+
+
+@cache
+def stylesheet() -> str:
+    """reportkit's one stylesheet, ``presentation/templates/reportkit.css`` (read once): the
+    exported page's ``<head>`` (through the nbconvert template) and the page blocks in the
+    notebook (:func:`reportkit.presentation.blocks.page_css`) use the same text."""
+    return (resources.files(PRESENTATION) / "templates" / "reportkit.css").read_text(
+        encoding="utf-8")
 
 
 def trusted(markup: str) -> Markup:

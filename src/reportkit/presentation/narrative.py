@@ -7,7 +7,7 @@ formatting rules of :mod:`reportkit.core.fmt`; nothing here reads data itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from reportkit.analysis.indicators import COUNT, PERCENT, IndicatorResult
@@ -88,20 +88,32 @@ def meetings(r: Results, p: Period, office: str, lang: str = "vi") -> str:
                 meetings=_n(m.value, lang), vs=_vs_last_year(m, lang))
 
 
-def petitions(r: Results, p: Period, office: str, lang: str = "vi") -> str:
+def petitions(r: Results, p: Period, office: str, lang: str = "vi", *,
+              published: Mapping[str, str] | None = None) -> str:
+    """The petitions paragraph. ``published`` gives the printed words of the figures that
+    small-number suppression hides or keeps (keys groups, received, vs, processed, share,
+    transferred, updated, fu_share, backlog): "dưới 3", "một số"; a share of "" is left out."""
     rec, pr, cit = r["petitions_received"], r["processing_rate"], r["citizens_received"]
     grp, fu, b90 = r["group_delegations"], r["transfer_followup_rate"], r["backlog_over_90"]
+    pub = published or {}
     s = text("narrative.petitions.citizens", lang, lead=in_period(p, lang), office=office,
              citizens=_n(cit.value, lang))
     if grp.value:
-        s += text("narrative.petitions.groups", lang, groups=_n(grp.value, lang))
-    s += text("narrative.petitions.received", lang, received=_n(rec.value, lang),
-              vs=_vs_last_year(rec, lang), processed=_n(pr.numerator, lang),
-              share=_pct(pr.value, lang))
+        s += text("narrative.petitions.groups", lang,
+                  groups=pub.get("groups", _n(grp.value, lang)))
+    share = pub.get("share", _pct(pr.value, lang))
+    s += text("narrative.petitions.received" if share else "narrative.petitions.received_count",
+              lang, received=pub.get("received", _n(rec.value, lang)),
+              vs=pub.get("vs", _vs_last_year(rec, lang)),
+              processed=pub.get("processed", _n(pr.numerator, lang)), share=share)
     if fu.denominator:
-        s += text("narrative.petitions.followup", lang, transferred=_n(fu.denominator, lang),
-                  updated=_n(fu.numerator, lang), share=_pct(fu.value, lang))
-    return s + text("narrative.petitions.backlog", lang, backlog=_n(b90.value, lang))
+        share = pub.get("fu_share", _pct(fu.value, lang))
+        s += text("narrative.petitions.followup" if share
+                  else "narrative.petitions.followup_count", lang,
+                  transferred=pub.get("transferred", _n(fu.denominator, lang)),
+                  updated=pub.get("updated", _n(fu.numerator, lang)), share=share)
+    return s + text("narrative.petitions.backlog", lang,
+                    backlog=pub.get("backlog", _n(b90.value, lang)))
 
 
 def archives(r: Results, p: Period, office: str, lang: str = "vi") -> str:
@@ -122,10 +134,17 @@ _NOT_IN_LIMITATIONS = frozenset({"backlog_over_30", "backlog_over_60"})
 
 
 def limitations(r: Results, lang: str = "vi", *, bottom: int = 5,
-                min_points: float = 0.01, followup: bool = True) -> list[str]:
+                min_points: float = 0.01, followup: bool = True,
+                published: Mapping[str, str] | None = None,
+                no_change: Collection[str] = ()) -> list[str]:
     """Limitations found from the indicators, one sentence per weak indicator: below target,
     worse than the same period last year (by at least ``min_points``), in the bottom
-    ``bottom`` of the ranking; then transferred petitions without a result update."""
+    ``bottom`` of the ranking; then transferred petitions without a result update.
+
+    ``published`` gives the printed words of the indicators that small-number suppression
+    governs (id → "12", "dưới 3", "một số"); the change on last year of the indicators in
+    ``no_change`` is not written (it would give a hidden figure away)."""
+    pub = published or {}
     out: list[str] = []
     for res in r.values():
         ind = res.indicator
@@ -136,6 +155,8 @@ def limitations(r: Results, lang: str = "vi", *, bottom: int = 5,
             clauses.append(text("narrative.limitation.below_target", lang, target=_target(res,
                                                                                           lang)))
         d = res.change_vs_last_year
+        if ind.id in no_change:
+            d = None
         if ind.unit == PERCENT and res.worse_than_last_year and d is not None \
                 and abs(d) >= min_points:
             ch = fmt.change(d, lang, kind="points")
@@ -145,7 +166,8 @@ def limitations(r: Results, lang: str = "vi", *, bottom: int = 5,
                                 n_units=res.n_units))
         if clauses:
             verb = text("narrative.limitation.verb", lang)
-            out.append(f"{ind.label(lang)} {verb} {_shown(res, lang)}, {', '.join(clauses)}.")
+            shown = pub.get(ind.id, _shown(res, lang))
+            out.append(f"{ind.label(lang)} {verb} {shown}, {', '.join(clauses)}.")
     fu = r.get("transfer_followup_rate") if followup else None
     if fu is not None and fu.denominator and fu.numerator is not None:
         missing = int(fu.denominator - fu.numerator)

@@ -10,6 +10,7 @@ province report and the tests share) and the charts :mod:`reportkit.presentation
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -49,11 +50,13 @@ from reportkit.analysis.petitions import (
     stage_label,
     window,
 )
+from reportkit.analysis.published import PublishedSet, published_set
 from reportkit.core import fmt
 from reportkit.core import units as U
 from reportkit.core.i18n import text
 from reportkit.core.periods import Period, default_rule
-from reportkit.core.schema import TOPICS, category_label
+from reportkit.core.schema import TOPICS, agency_label, category_label
+from reportkit.presentation import official as O
 from reportkit.presentation.blocks import (
     block,
     html_table,
@@ -64,7 +67,7 @@ from reportkit.presentation.blocks import (
     trend_periods,
     wrap,
 )
-from reportkit.presentation.html import Markup, render
+from reportkit.presentation.html import Markup
 from reportkit.presentation.petition_charts import (
     chart_bars,
     chart_compare,
@@ -72,7 +75,7 @@ from reportkit.presentation.petition_charts import (
     chart_stacked,
 )
 
-__all__ = ["PetitionsReport", "Published"]
+__all__ = ["PetitionsReport", "Published", "words"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,16 @@ class Published:
     text: str
 
 
+
+
+def words(printed: str, lang: str = "vi") -> str:
+    """A printed count as it reads inside a sentence: "<3" reads "dưới 3" / "fewer than 3",
+    "*" and "x" read "một số" / "some"; a number stays as it is."""
+    if printed in (D.COMPLEMENT_MARK, D.WITHHELD_MARK):
+        return text("petitions.some", lang)
+    if printed.startswith("<"):
+        return text("petitions.fewer_than", lang, n=printed[1:])
+    return printed
 
 
 class PetitionsReport:
@@ -106,7 +119,9 @@ class PetitionsReport:
 
     def __init__(self, unit: str | U.Unit | None, period: str | Period, *, lang: str = "vi",
                  publish: bool = True, rule: str | None = None, root: Path | str | None = None,
-                 threshold: int = D.THRESHOLD, list_limit: int = LIST_LIMIT) -> None:
+                 threshold: int = D.THRESHOLD, list_limit: int = LIST_LIMIT,
+                 report_date: date | None = None, number: str = "",
+                 marking: str | None = None) -> None:
         from reportkit.store.warehouse import load
 
         self.publish = D.check_publish(publish)
@@ -116,6 +131,9 @@ class PetitionsReport:
         self.unit = (None if unit is None else unit if isinstance(unit, U.Unit)
                      else U.resolve(unit, at=self.period.last))
         self.lang, self.rule, self.root = lang, rule or default_rule(), root
+        self.report_date = report_date or date.today()
+        self.number, self.marking = number, marking
+        self.issuer = O.issuer(self.unit, lang, self.period.last)
         self.threshold, self.list_limit = threshold, list_limit
         self.start, self.end = window(self.period, self.rule)
         self.ly_period = self.period.same_period_last_year()
@@ -123,8 +141,10 @@ class PetitionsReport:
                             rule=self.rule, root=root, columns=COLUMNS)
         self.current = received_in(self.history, self.period, self.rule)
         self.last_year = received_in(self.history, self.ly_period, self.rule)
-        act = load("activity", self.unit, Period.range(self.ly_period.first, self.period.last),
+        first = min(self.ly_period.first, self.period.previous().first)
+        act = load("activity", self.unit, Period.range(first, self.period.last),
                    root=root, columns=["unit_code", "month", "group_delegations"])
+        self.activity_all = act
         months = pd.to_datetime(act["month"])
         self.activity = act[months >= pd.Timestamp(self.period.first)]
         self.activity_ly = act[(months >= pd.Timestamp(self.ly_period.first))
@@ -153,11 +173,7 @@ class PetitionsReport:
 
     def _words(self, printed: str) -> str:
         """A printed count inside a sentence: "*" reads "một số" / "some"."""
-        if printed in (D.COMPLEMENT_MARK, D.WITHHELD_MARK):
-            return text("petitions.some", self.lang)
-        if printed.startswith("<"):
-            return text("petitions.fewer_than", self.lang, n=printed[1:])
-        return printed
+        return words(printed, self.lang)
 
     @property
     def who(self) -> str:
@@ -200,14 +216,23 @@ class PetitionsReport:
             rule += text("petitions.window.decree09", self.lang)
         else:
             rule += "."
-        return wrap(render(
-            "title.html.j2", css=page_css(), title=title, subtitle=sub, note=rule,
+        return wrap(O.heading(
+            self.issuer, css=page_css(), lang=self.lang, report_date=self.report_date,
+            number=self.number, marking=self.marking, title=text("report.report", self.lang),
+            subtitle=f"{title[:1]}{title[1:].lower()}: {sub}", note=rule,
             sample=text("common.sample_banner", self.lang) if self.sample else None,
             exact=None if self.publish else text("common.exact_figures_banner", self.lang),
-            exact_mark=D.EXACT_MARK, paragraph=None))
+            exact_mark=D.EXACT_MARK))
 
     def show_heading(self) -> None:
         self._display(self.heading_html())
+
+    def closing_html(self) -> Markup:
+        """The closing blocks: recipients and the signature block (``params/units.yaml``)."""
+        return wrap(O.closing(self.issuer, self.lang))
+
+    def show_closing(self) -> None:
+        self._display(self.closing_html())
 
     # -- 1. flow ---------------------------------------------------------------------------
     @cached_property
@@ -215,40 +240,19 @@ class PetitionsReport:
         return flow(self.current, self.period, self.rule)
 
     @cached_property
+    def published(self) -> PublishedSet:
+        """Every count of this period's published set and whether it is printed: decided once
+        for this report and the province report (:mod:`reportkit.analysis.published`), so a
+        figure hidden in one is hidden in the other."""
+        return published_set(self.history, self.activity_all, self.period, self.rule,
+                             trend=self.trend_periods, threshold=self.threshold)
+
+    @property
     def _flow_and_backlog(self) -> D.ProtectedCells:
-        """One suppression for the flow and the backlog, which overlap: the period's open
-        petitions and the open ones aged up to 30 days are the same set in a 31-day period,
-        one holds the other otherwise, and both sit inside all open petitions. The remainders
-        are protected though never printed. ``received`` is never a complement (it is the
-        total other tables print)."""
-        flow_counts = self.flow.counts()
-        trend = self.backlog_trend
-        cur, b1 = str(self.period), band_keys()[0]
-        values: dict[Any, int] = dict(flow_counts)
-        eqs: list[D.Equation] = list(FLOW_EQUATIONS)
-        for row in trend.index:
-            cells = [(row, k) for k in trend.columns]
-            values.update({(row, k): int(trend.at[row, k]) for k in trend.columns})
-            values[(row, "total")] = int(trend.loc[row].sum())
-            eqs.append(((row, "total"), cells))
-        days = (self.end - self.start).days + 1
-        young, total = values[(cur, b1)], values[(cur, "total")]
-        unprinted = ["older_open"]
-        values["older_open"] = total - values["open"]  # open, received before the period
-        eqs.append(((cur, "total"), ["open", "older_open"]))
-        if days == BANDS[0] + 1:
-            eqs.append(("open", [(cur, b1)]))
-        elif days > BANDS[0] + 1:  # the young ones are all in the period
-            values["open_early"] = values["open"] - young
-            eqs.append(("open", [(cur, b1), "open_early"]))
-            unprinted.append("open_early")
-        else:  # the young ones include some received before the period
-            values["young_before"] = young - values["open"]
-            eqs.append(((cur, b1), ["open", "young_before"]))
-            unprinted.append("young_before")
-        fixed = [] if D.sensitive(self.flow.received, self.threshold) else ["received"]
-        return D.protect_cells(values, eqs, threshold=self.threshold, fixed=fixed,
-                               unprinted=unprinted)
+        """The flow and the backlog, which overlap, suppressed together (with the rest of the
+        published set): the period's open petitions and the open ones aged up to 30 days are
+        the same set in a 31-day period, one holds the other otherwise."""
+        return self.published.cells
 
     @cached_property
     def flow_protected(self) -> D.ProtectedCells:
@@ -475,13 +479,18 @@ class PetitionsReport:
                 counts = pd.concat([counts.drop(small), merged])
                 oldest = pd.concat([oldest.drop(small),
                                     pd.Series({other: oldest[small].min()})])
+        counts.index = oldest.index = [agency_label(a, self.lang) for a in counts.index]
         return counts, oldest
 
     @cached_property
     def followup_protected(self) -> D.Protected:
         counts, _ = self.followup_rows
-        return D.protect(counts, self.threshold, row_total="total",
-                         col_total=text("common.total", self.lang))
+        total = text("common.total", self.lang)
+        # The over-90-days counts are what a reader chasing petitions looks for: hidden as
+        # complements only when no other cell, not even a total, will do.
+        k90 = band_keys()[-1]
+        return D.protect(counts, self.threshold, row_total="total", col_total=total,
+                         last_resort=[(r, k90) for r in [*counts.index, total]])
 
     def followup_table(self) -> pd.DataFrame:
         """Waiting transferred petitions per agency (unit when national), as printed."""
@@ -569,22 +578,15 @@ class PetitionsReport:
 
     @cached_property
     def hotspots_protected(self) -> D.ProtectedCells:
-        """Topics this period and last year with their totals, and group petitions (whose
-        complement, non-group petitions, is protected though not printed)."""
-        h = self.hotspots
-        values: dict[Any, int] = {}
-        eqs: list[D.Equation] = []
-        for col in ("current", "last_year"):
-            topics = [(col, t) for t in TOPICS]
-            values.update({(col, t): int(h.at[t, col]) for t in TOPICS})
-            values[(col, "total")] = sum(values[k] for k in topics)
-            values[(col, GROUP)] = int(h.at[GROUP, col])
-            values[(col, "non_group")] = values[(col, "total")] - values[(col, GROUP)]
-            eqs += [((col, "total"), topics), ((col, "total"), [(col, GROUP), (col, "non_group")])]
-        fixed = [] if D.sensitive(values[("current", "total")], self.threshold) else [
-            ("current", "total")]
-        return D.protect_cells(values, eqs, threshold=self.threshold, fixed=fixed,
-                               unprinted=[("current", "non_group"), ("last_year", "non_group")])
+        """Topics this period and last year with their totals, and group petitions, as
+        ``(col, topic)`` cells of the published set (the totals are the received petitions)."""
+        keys: dict[Any, Any] = {}
+        for col, received in (("current", "received"),
+                              ("last_year", ("flow", str(self.ly_period), "received"))):
+            keys.update({(col, t): ("topic", col, t) for t in TOPICS})
+            keys[(col, "total")] = received
+            keys[(col, GROUP)] = ("group", col)
+        return self.published.view(keys)
 
     def _hp(self, col: str, row: str) -> Published:
         p = self.hotspots_protected
@@ -619,18 +621,32 @@ class PetitionsReport:
 
     def crowd_table(self) -> pd.DataFrame:
         """Group petitions (đông người) and large-group delegations against last year."""
-        cur_d, ly_d = self.delegations
         first = text("petitions.item", self.lang)
         return pd.DataFrame([
             self._compare_row(text("petitions.crowd.group_petitions", self.lang),
                               self._hp("current", GROUP), self._hp("last_year", GROUP), first),
             self._compare_row(text("petitions.crowd.delegations", self.lang),
-                              self._count(int(cur_d.sum())), self._count(int(ly_d.sum())),
+                              self._delegations_fig(self.period),
+                              self._delegations_fig(self.ly_period),
                               first)])
 
     @cached_property
     def delegations(self) -> tuple[pd.Series, pd.Series]:
         return delegations(self.activity), delegations(self.activity_ly)
+
+    def _delegations_fig(self, period: Period) -> Published:
+        """Large-group delegations received in ``period`` (this one or a year earlier), as
+        published; "–" when no activity report covers it."""
+        return self._set_fig(("delegations", str(period)))
+
+    def _set_fig(self, key: Any) -> Published:
+        """A cell of the published set as printed; "–" when the set has no such cell."""
+        if key not in self.published:
+            return Published(None, fmt.MISSING)
+        if not self.publish:
+            n = self.published.exact(key)
+            return Published(float(n), self._n(n))
+        return Published(self.published.value(key), self.published.text(key, self.lang))
 
     def hotspots_text(self) -> str:
         parts = []
@@ -646,9 +662,7 @@ class PetitionsReport:
             trend = fmt.change(cur.value - ly.value, self.lang, kind="number")
             parts.append(text("petitions.hotspots.part", self.lang, name=name, cur=cur.text,
                               trend=trend) + (f" ({pct})" if pct != fmt.MISSING else ""))
-        cur_d, ly_d = self.delegations
-        d_cur = self._count(int(cur_d.sum())) if len(cur_d) else Published(None, fmt.MISSING)
-        d_ly = self._count(int(ly_d.sum())) if len(ly_d) else Published(None, fmt.MISSING)
+        d_cur, d_ly = self._delegations_fig(self.period), self._delegations_fig(self.ly_period)
         s = text("petitions.hotspots.lead", self.lang) \
             + "; ".join(parts) + ". "
         s += text("petitions.hotspots.delegations", self.lang,
@@ -741,20 +755,17 @@ class PetitionsReport:
 
     @cached_property
     def repeats_protected(self) -> D.ProtectedCells:
-        s = self.repeat_summary
-        values = {"received": s.received, "repeat": s.repeat_petitions,
-                  "first": s.received - s.repeat_petitions}
-        fixed = [] if D.sensitive(s.received, self.threshold) else ["received"]
-        return D.protect_cells(values, [("received", ["repeat", "first"])],
-                               threshold=self.threshold, fixed=fixed, unprinted=["first"])
+        """Repeat petitions among those received, from the published set."""
+        return self.published.view({"received": "received", "repeat": "repeat",
+                                    "first": ("rest", "first_submission")})
 
     def repeats_text(self) -> str:
         p = self.repeats_protected
         if p.values["repeat"] == 0:
             return text("petitions.repeats.none", self.lang)
         rep = p.text("repeat", self.lang, self.publish)
-        cases = self._count(self.repeat_summary.repeated_cases).text
-        many = self._count(self.repeat_summary.cases_3plus).text
+        cases = self._set_fig("repeated_cases").text
+        many = self._set_fig("cases_3plus").text
         rep, cases, many = (self._words(x) for x in (rep, cases, many))
         return text("petitions.repeats.sentence", self.lang, repeats=rep, cases=cases, many=many,
                     times=REPEAT_MIN)
@@ -843,7 +854,7 @@ class PetitionsReport:
                                         else float(self.repeat_summary.repeat_petitions),
                                         self.repeats_protected.text("repeat", self.lang,
                                                                     self.publish)),
-            "cases_3plus": self._count(self.repeat_summary.cases_3plus),
+            "cases_3plus": self._set_fig("cases_3plus"),
         })
         return out
 

@@ -23,14 +23,17 @@ from typing import Any
 
 import pandas as pd
 
+from reportkit.analysis import disclosure as D
 from reportkit.analysis import indicators as I
-from reportkit.analysis.petitions import band_labels
+from reportkit.analysis.petitions import band_keys, band_labels
+from reportkit.analysis.published import PublishedSet
 from reportkit.core import fmt
 from reportkit.core import units as U
 from reportkit.core.i18n import text
 from reportkit.core.periods import Period
-from reportkit.core.schema import category_label
+from reportkit.core.schema import KINDS, TOPICS, agency_label, category_label
 from reportkit.presentation import narrative as N
+from reportkit.presentation import official as O
 from reportkit.presentation.blocks import (
     block,
     html_table,
@@ -43,15 +46,12 @@ from reportkit.presentation.blocks import (
     wrap,
 )
 from reportkit.presentation.html import Markup, render
+from reportkit.presentation.petitions import PetitionsReport, words
 from reportkit.store.warehouse import load
 
-
-def official_heading(lang: str) -> bool:
-    """Whether a page opens with the official heading of Hướng dẫn 36-HD/VPTW (issuing body and
-    "*" on the left, "ĐẢNG CỘNG SẢN VIỆT NAM" on the right): the Vietnamese document does; an
-    English page has a plain heading. A layout choice, not a text: texts are in
-    :mod:`reportkit.core.i18n`."""
-    return lang == "vi"
+# A widget or block shown on screen only (the one stylesheet hides it in print, and the print
+# variant of a page leaves such a widget out: rendering.export.SCREEN_ONLY, the same class).
+SCREEN_ONLY = "rk-screen-only"
 
 
 def completeness_warning(period: Period, unit: U.Unit | None, lang: str,
@@ -113,11 +113,19 @@ class ProvinceReport:
 
     def __init__(self, unit: str | U.Unit, period: str | Period, *, lang: str = "vi",
                  rule: str | None = None, root: Path | str | None = None,
-                 report_date: date | None = None) -> None:
+                 report_date: date | None = None, number: str = "",
+                 marking: str | None = None, issued_on: str | date | None = None) -> None:
         self.period = period if isinstance(period, Period) else Period.parse(period)
         self.unit = unit if isinstance(unit, U.Unit) else U.resolve(unit, at=self.period.last)
         self.lang, self.rule, self.root = lang, rule, root
-        self.report_date = report_date or date.today()
+        # An issued copy (reportkit issue) carries its number and date of issue; a draft has
+        # neither and is dated today.
+        if isinstance(issued_on, str) and issued_on.strip():
+            issued_on = date.fromisoformat(issued_on.strip())
+        self.report_date = (issued_on if isinstance(issued_on, date) else None) or \
+            report_date or date.today()
+        self.number, self.marking = (number or "").strip(), marking
+        self.issuer = O.issuer(self.unit, lang, self.period.last)
         self.office = self.unit.office_name(lang, at=self.period.last)
         self.results = {r.indicator.id: r for r in
                         I.summary(self.unit, self.period, rule=rule, root=root)}
@@ -126,18 +134,10 @@ class ProvinceReport:
 
     # -- heading -------------------------------------------------------------------------------
     def heading_html(self) -> Markup:
-        u, lang = self.unit, self.lang
-        city = u.kind_at(self.period.last) == "city"
-        official = official_heading(lang)
-        if official:
-            left = [text("report.heading.city" if city else "report.heading.province", lang,
-                         name=u.name.upper()), text("report.heading.office", lang)]
-            right = [text("report.heading.party", lang)]
-        else:
-            left, right = [self.office], []
-        return wrap(render(
-            "heading.html.j2", css=page_css(), official=official, left=left, right=right,
-            date=fmt.date_long(self.report_date, lang, u.name),
+        lang = self.lang
+        return wrap(O.heading(
+            self.issuer, css=page_css(), lang=lang, report_date=self.report_date,
+            number=self.number, marking=self.marking,
             title=text("report.province.title", lang),
             subtitle=text("report.province.subtitle", lang, period=self.period.label(lang)),
             sample=text("common.sample_banner", lang) if self.sample else None,
@@ -146,6 +146,15 @@ class ProvinceReport:
     def show_heading(self) -> None:
         show_html(self.heading_html())
 
+    def closing_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
+        """The closing blocks: recipients and the signature block (``params/units.yaml``; an
+        issued copy's signer, given by ``reportkit issue``, replaces its title and name)."""
+        return wrap(O.closing(self.issuer, self.lang, signer_name=signer_name,
+                              signer_title=signer_title))
+
+    def show_closing(self, signer_name: str = "", signer_title: str = "") -> None:
+        show_html(self.closing_html(signer_name, signer_title))
+
     # -- key figures ---------------------------------------------------------------------------
     def key_figures(self) -> list[KeyFigure]:
         out = []
@@ -153,13 +162,15 @@ class ProvinceReport:
             r = self.results[key]
             delta, tone = "", ""
             d = r.change_vs_last_year
+            if self.change_hidden(key):
+                d = None  # the change would give a hidden count away
             if d is not None:
                 kind = "points" if r.indicator.unit == I.PERCENT else "number"
                 delta = fmt.change(d, self.lang, kind=kind, decimals=1 if kind == "points" else 0)
                 delta += text("report.province.card_change", self.lang)
                 if r.indicator.direction and abs(d) > 1e-12:
                     tone = "good" if r.indicator.direction * d > 0 else "bad"
-            out.append(KeyFigure(r.indicator.label(self.lang), value_text(r, self.lang),
+            out.append(KeyFigure(r.indicator.label(self.lang), self.figure_text(key),
                                  delta, tone))
         return out
 
@@ -171,9 +182,96 @@ class ProvinceReport:
     def show_key_figures(self) -> None:
         show_html(self.key_figures_html())
 
+    # -- the published set ---------------------------------------------------------------------
+    @functools.cached_property
+    def published(self) -> PublishedSet:
+        """This period's published set of petitions counts, the very one the petitions report
+        prints from (:mod:`reportkit.analysis.published`): a count hidden as "<3" or "*"
+        there is hidden here, and no difference of printed figures gives it away."""
+        return self.petitions_report.published
+
+    def _cell(self, indicator_id: str, which: str) -> tuple[str, Any] | None:
+        """The published-set cell behind an indicator's value, previous-period or last-year
+        figure: ("count", key) for a count, ("rate", (numerator, denominator)) for a rate,
+        ("handled", key) for the median days (not published on fewer than 3 handled)."""
+        p = {"value": self.period, "previous": self.period.previous(),
+             "last_year": self.period.same_period_last_year()}[which]
+        code, cur = str(p), which == "value"
+
+        def stage(s: str) -> Any:
+            return s if cur else ("flow", code, s)
+
+        keys: dict[str, tuple[str, Any]] = {
+            "petitions_received": ("count", stage("received")),
+            "group_delegations": ("count", ("delegations", code)),
+            "backlog_over_90": ("count", (code, band_keys()[-1])),
+            "backlog_over_60": ("count", ("over", code, 60)),
+            "backlog_over_30": ("count", ("over", code, 30)),
+            "processing_rate": ("rate", (stage("handled"), stage("received"))),
+            "transfer_followup_rate": ("rate", (stage("result_updated"), stage("transferred"))),
+            "median_days_to_handle": ("handled", stage("handled")),
+        }
+        return keys.get(indicator_id)
+
+    def published_figure(self, indicator_id: str, which: str = "value"
+                         ) -> tuple[str, float | None] | None:
+        """How the published set prints an indicator's figure (``which``: "value",
+        "previous" or "last_year"): its text and its value (None when hidden); None when the
+        published set does not govern it (the figure prints as it is)."""
+        cell = self._cell(indicator_id, which)
+        ps = self.published
+        if cell is None:
+            return None
+        kind, key = cell
+        if kind == "count":
+            return (ps.text(key, self.lang), ps.value(key)) if key in ps else None
+        if kind == "rate":
+            return (fmt.MISSING, None) if any(ps.hidden(k) for k in key) else None
+        # A median of one or two handling times is one of them.
+        return (fmt.MISSING, None) if ps.exact(key) < ps.cells.threshold else None
+
+    def figure_text(self, indicator_id: str, which: str = "value") -> str:
+        """An indicator's figure as printed: suppressed where the published set says so."""
+        pub = self.published_figure(indicator_id, which)
+        if pub is not None:
+            return pub[0]
+        r = self.results[indicator_id]
+        return value_text(r, self.lang, None if which == "value" else getattr(r, which))
+
+    def change_hidden(self, indicator_id: str) -> bool:
+        """Whether the change on last year is not printed (it would give a hidden count
+        away: this period's or last year's)."""
+        return any(pub is not None and pub[1] is None
+                   for pub in (self.published_figure(indicator_id, w)
+                               for w in ("value", "last_year")))
+
+    def petitions_words(self) -> dict[str, str]:
+        """The figures of the petitions paragraph as published, in words ("dưới 3")."""
+        ps, lang = self.published, self.lang
+
+        def w(indicator_id: str) -> str:
+            return words(self.figure_text(indicator_id), lang)
+
+        out = {"groups": w("group_delegations"), "received": w("petitions_received"),
+               "processed": words(ps.text("handled", lang), lang),
+               "transferred": words(ps.text("transferred", lang), lang),
+               "updated": words(ps.text("result_updated", lang), lang),
+               "backlog": w("backlog_over_90")}
+        if self.change_hidden("petitions_received"):
+            out["vs"] = ""
+        if self.published_figure("processing_rate") is not None:
+            out["share"] = ""
+        if self.published_figure("transfer_followup_rate") is not None:
+            out["fu_share"] = ""
+        return out
+
     # -- sections ------------------------------------------------------------------------------
     def section_html(self, key: str, number: int) -> Markup:
-        body = N.SECTION_WRITERS[key](self.results, self.period, self.office, self.lang)
+        if key == "petitions":
+            body = N.petitions(self.results, self.period, self.office, self.lang,
+                               published=self.petitions_words())
+        else:
+            body = N.SECTION_WRITERS[key](self.results, self.period, self.office, self.lang)
         return block(f"{number}. {N.title(key, self.lang)}", paragraphs=[body])
 
     def merger_note(self) -> str:
@@ -216,6 +314,22 @@ class ProvinceReport:
         tab.columns = [category_label("kind", k, self.lang) for k in tab.columns]
         return tab
 
+    def composition_published(self) -> tuple[pd.DataFrame, list[str], bool]:
+        """:meth:`composition` as published: values NaN where hidden, each topic's total as
+        printed (the topic counts of the petitions report), and whether anything is hidden.
+        Topics and kinds with no petition are left out."""
+        ps = self.published
+        topics = [t for t in TOPICS if ps.exact(("topic", "current", t))]
+        kinds = [k for k in KINDS if any(ps.exact(("kind", t, k)) for t in topics)]
+        tab = pd.DataFrame([[ps.value(("kind", t, k)) for k in kinds] for t in topics],
+                           index=[category_label("topic", t, self.lang) for t in topics],
+                           columns=[category_label("kind", k, self.lang) for k in kinds],
+                           dtype="float64")
+        totals = [ps.text(("topic", "current", t), self.lang) for t in topics]
+        cells = [("kind", t, k) for t in topics for k in kinds] + [
+            ("topic", "current", t) for t in topics]
+        return tab, totals, any(ps.hidden(c) for c in cells)
+
     def agencies_table(self) -> pd.DataFrame:
         """Petitions transferred in the period by receiving agency, with result updates."""
         pet = self.petitions()
@@ -227,7 +341,8 @@ class ProvinceReport:
         g = pd.DataFrame({"n": 1, "u": upd.astype(int)}).groupby(tr["transferred_to"]).sum()
         g = g.sort_values("n", ascending=False)
         return pd.DataFrame({
-            (text("report.receiving_agency", self.lang)): g.index.astype(str),
+            (text("report.receiving_agency", self.lang)):
+                [agency_label(a, self.lang) for a in g.index.astype(str)],
             (text("report.transferred", self.lang)):
                 [fmt.count_label(n, self.lang, 3) for n in g["n"]],
             (text("report.result_recorded", self.lang)):
@@ -245,16 +360,18 @@ class ProvinceReport:
 
     # -- limitations and appendix --------------------------------------------------------------
     @functools.cached_property
-    def petitions_report(self) -> Any:
+    def petitions_report(self) -> PetitionsReport:
         """The petitions analysis (flow, backlog, follow-up) for this unit and period."""
-        from reportkit.presentation.petitions import PetitionsReport
-
         return PetitionsReport(self.unit, self.period, lang=self.lang, publish=True,
                                rule=self.rule, root=self.root)
 
     def limitations_html(self, number: int) -> Markup:
         # The petitions analysis words the follow-up gap itself (published counts only).
-        items = N.limitations(self.results, self.lang, followup=False)
+        governed = [i for i in self.results if self._cell(i, "value") is not None]
+        items = N.limitations(
+            self.results, self.lang, followup=False,
+            published={i: words(self.figure_text(i), self.lang) for i in governed},
+            no_change=[i for i in governed if self.change_hidden(i)])
         items += self.petitions_report.limitations()
         if not items:
             items = [text("report.limitations.none", self.lang)]
@@ -266,9 +383,11 @@ class ProvinceReport:
         for r in self.results.values():
             rows.append({
                 (text("report.indicator", self.lang)): r.indicator.label(self.lang),
-                (text("common.this_period", self.lang)): value_text(r, self.lang),
-                (text("report.previous", self.lang)): value_text(r, self.lang, r.previous),
-                (text("report.last_year", self.lang)): value_text(r, self.lang, r.last_year),
+                (text("common.this_period", self.lang)): self.figure_text(r.indicator.id),
+                (text("report.previous", self.lang)): self.figure_text(r.indicator.id,
+                                                                       "previous"),
+                (text("report.last_year", self.lang)): self.figure_text(r.indicator.id,
+                                                                        "last_year"),
                 (text("report.national", self.lang)): value_text(r, self.lang, r.national),
                 (text("report.rank_long", self.lang)): f"{r.rank}/{r.n_units}" if r.rank else "–",
             })
@@ -276,9 +395,15 @@ class ProvinceReport:
 
     def appendix_html(self) -> Markup:
         df = self.appendix_table()
+        caption = text("report.appendix.note", self.lang)
+        printed = df.iloc[:, 1:4].to_numpy().ravel().tolist()
+        marks = {m for m in printed if m.startswith("<") or m in (D.COMPLEMENT_MARK,
+                                                                 D.WITHHELD_MARK)}
+        if marks:
+            caption += " " + D.note(self.lang, self.published.cells.threshold,
+                                    D.COMPLEMENT_MARK in marks, D.WITHHELD_MARK in marks)
         return block(text("report.appendix.title", self.lang), body=html_table(
-            df, numeric=list(df.columns[1:]), caption=text("report.appendix.note",
-                                                           self.lang)))
+            df, numeric=list(df.columns[1:]), caption=caption))
 
     # -- one call per section ------------------------------------------------------------------
     @functools.cache  # noqa: B019 - one report object per notebook run
@@ -359,11 +484,15 @@ class ProvinceReport:
         elif key == "petitions":
             pr = self.petitions_report
             pr.show_flow(None)
-            comp = self.composition()
+            comp, totals, hidden = self.composition_published()
             if not comp.empty:
+                ps = self.published.cells
+                note = (D.note(self.lang, ps.threshold, True, ps.any_withheld)
+                        + text("petitions.method.hidden_not_drawn", self.lang)) if hidden else None
                 charts.show(charts.composition(
                     comp, title=(text("report.province.composition_title", self.lang)),
-                    lang=self.lang, small_threshold=3, sample=self.sample))
+                    lang=self.lang, small_threshold=None, sample=self.sample, totals=totals,
+                    footnote=note))
             pr.show_backlog(None)
             pr.show_followup(None)
             charts.show(self._chart("ranking", "processing_rate"))
@@ -398,9 +527,16 @@ class ProvinceReport:
         title = text("report.explorers.title", self.lang)
         over_time = (text("report.explorers.over_time", self.lang))
         compared = text("report.explorers.compared", self.lang)
-        show_html(block(f"{number}. {title}", paragraphs=[over_time]))
+        # On paper the explorers would repeat the sections' charts: the printed copy says where
+        # the interactive part is instead (classes of the one stylesheet, reportkit.css).
+        show_html(wrap(section(f"{number}. {title}")
+                       + render("print_note.html.j2",
+                                text=text("report.explorers.print_note", self.lang))))
+        show_html(wrap(render("screen_only.html.j2", inner=section(paragraphs=[over_time]))))
+        trend.add_class(SCREEN_ONLY)
         display(trend)
-        show_html(block(paragraphs=[compared]))
+        show_html(wrap(render("screen_only.html.j2", inner=section(paragraphs=[compared]))))
+        rank.add_class(SCREEN_ONLY)
         display(rank)
 
     def show_limitations(self, number: int) -> None:
@@ -417,10 +553,13 @@ class NationalReport:
            "processing_rate", "transfer_followup_rate", "programme_completion")
 
     def __init__(self, period: str | Period, *, lang: str = "vi", rule: str | None = None,
-                 root: Path | str | None = None, report_date: date | None = None) -> None:
+                 root: Path | str | None = None, report_date: date | None = None,
+                 number: str = "", marking: str | None = None) -> None:
         self.period = period if isinstance(period, Period) else Period.parse(period)
         self.lang, self.rule, self.root = lang, rule, root
         self.report_date = report_date or date.today()
+        self.number, self.marking = number, marking
+        self.issuer = O.issuer(None, lang, self.period.last)
         self.units = U.units_at(self.period.last)
         self.names = {u.code: u.name for u in self.units}
         self.agg = I.aggregates(self.period, rule=rule, root=root)
@@ -459,14 +598,9 @@ class NationalReport:
 
     def heading_html(self) -> Markup:
         lang = self.lang
-        official = official_heading(lang)
-        left = [text("report.heading.central", lang)]
-        if official:
-            left.append(text("report.heading.office", lang))
-        return wrap(render(
-            "heading.html.j2", css=page_css(), official=official, left=left,
-            right=[text("report.heading.party", lang)] if official else [],
-            date=fmt.date_long(self.report_date, lang, "Hà Nội"),
+        return wrap(O.heading(
+            self.issuer, css=page_css(), lang=lang, report_date=self.report_date,
+            number=self.number, marking=self.marking,
             title=text("report.national.title", lang),
             subtitle=text("report.national.subtitle", lang, period=self.period.label(lang)),
             sample=text("common.sample_banner", lang) if self.sample else None,
@@ -553,6 +687,13 @@ class NationalReport:
         show_html(self.heading_html())
         show_html(self.key_figures_html())
 
+    def closing_html(self) -> Markup:
+        """The closing blocks: recipients and the signature block (``params/units.yaml``)."""
+        return wrap(O.closing(self.issuer, self.lang))
+
+    def show_closing(self) -> None:
+        show_html(self.closing_html())
+
     def show_indicator(self, indicator_id: str, number: int) -> None:
         """The national figure, an explorer (ranking, distribution, trend) and the movers."""
         ind = I.get(indicator_id)
@@ -636,10 +777,16 @@ class NationalReport:
                     fmt.number(None if a is None else a["docs_sent"], self.lang),
                 (text("report.over_network", self.lang)):
                     fmt.percent(None if v is None else v["network_share"], self.lang),
+                # A unit's received petitions print as its own reports print them ("<3"
+                # when small: the count is never a complement there), and a rate of one or
+                # two petitions would give the handled count away.
                 (text("report.petitions", self.lang)):
-                    fmt.number(None if a is None else a["received"], self.lang),
+                    fmt.count_label(None if a is None else a["received"], self.lang,
+                                    D.THRESHOLD),
                 (text("report.processed", self.lang)):
-                    fmt.percent(None if v is None else v["processing_rate"], self.lang),
+                    fmt.percent(None if v is None or a is None
+                                or D.sensitive(a["received"], D.THRESHOLD)
+                                else v["processing_rate"], self.lang),
                 (text("report.on_time", self.lang)):
                     fmt.percent(None if v is None else v["reporting_timeliness"], self.lang),
             })
@@ -672,12 +819,15 @@ class DataQualityReport:
     look suspicious against the unit's own history (see :mod:`reportkit.analysis.quality`)."""
 
     def __init__(self, period: str | Period, *, lang: str = "vi", days: int = 15,
-                 root: Path | str | None = None, report_date: date | None = None) -> None:
+                 root: Path | str | None = None, report_date: date | None = None,
+                 number: str = "", marking: str | None = None) -> None:
         from reportkit.analysis import quality as Q
 
         self.period = period if isinstance(period, Period) else Period.parse(period)
         self.lang, self.days, self.root = lang, days, root
         self.report_date = report_date or date.today()
+        self.number, self.marking = number, marking
+        self.issuer = O.issuer(None, lang, self.period.last)
         self.by_unit = Q.reporting_rates(self.period, root=root, days=days, by="unit")
         self.overall = Q.reporting_rates(self.period, root=root, days=days, by="all").iloc[0]
         self.rejected = Q.rejections(self.period, root=root)
@@ -693,10 +843,18 @@ class DataQualityReport:
                     reporting_rate=fmt.percent(o["reporting_rate"], lang),
                     on_time=fmt.number(o["on_time"], lang), days=self.days,
                     timeliness=fmt.percent(o["timeliness"], lang))
-        show_html(wrap(render(
-            "title.html.j2", css=page_css(), title=text("report.report", lang), subtitle=sub,
-            note=None, sample=text("common.sample_stamp", lang) if self.sample else None,
-            exact=None, exact_mark=None, paragraph=body)))
+        show_html(wrap(O.heading(
+            self.issuer, css=page_css(), lang=lang, report_date=self.report_date,
+            number=self.number, marking=self.marking, title=text("report.report", lang),
+            subtitle=sub, sample=text("common.sample_stamp", lang) if self.sample else None)
+            + section(paragraphs=[body])))
+
+    def closing_html(self) -> Markup:
+        """The closing blocks: recipients and the signature block (``params/units.yaml``)."""
+        return wrap(O.closing(self.issuer, self.lang))
+
+    def show_closing(self) -> None:
+        show_html(self.closing_html())
 
     def units_table(self) -> pd.DataFrame:
         df = self.by_unit.sort_values(["timeliness", "reporting_rate", "unit_code"])

@@ -130,8 +130,12 @@ def _call_outputs(fn: Callable[[], Any]) -> list[Output]:
         import matplotlib.pyplot as plt
     except ImportError:  # pragma: no cover - matplotlib is a dependency
         plt = None  # type: ignore[assignment]
+    from reportkit.presentation.charts import bitmaps
+
     before = set(plt.get_fignums()) if plt else set()
-    with capture_output(stdout=True, stderr=True, display=True) as captured:
+    # Only a browser shows a view: no PNG beside its charts (it would swell the page's widget
+    # state for a Word draft that leaves the explorers out).
+    with capture_output(stdout=True, stderr=True, display=True) as captured, bitmaps(False):
         result = fn()
     outputs: list[Output] = []
     if captured.stdout:

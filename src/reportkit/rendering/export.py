@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import nbformat
 
 from reportkit.errors import ExportError
+from reportkit.presentation.html import stylesheet
 from reportkit.store.io import atomic_write, sha256_bytes, sha256_file
 
 if TYPE_CHECKING:
@@ -374,6 +375,11 @@ def _static_view(model_id: str, state: dict[str, Any], depth: int = 0) -> list[A
     return None
 
 
+# A widget with this class is shown on screen only (the stylesheet hides it on paper, and the
+# page prints its own note in its place: presentation.report's explorers).
+SCREEN_ONLY = "rk-screen-only"
+
+
 def _print_note(lang: str) -> nbformat.NotebookNode:
     from reportkit.core.i18n import text
     from reportkit.presentation.html import render
@@ -381,7 +387,7 @@ def _print_note(lang: str) -> nbformat.NotebookNode:
     note = text("print.interactive_note", lang)
     return nbformat.from_dict({
         "output_type": "display_data", "metadata": {},
-        "data": {"text/html": str(render("print_note.html.j2", cls=PRINT_NOTE_CLASS, text=note)),
+        "data": {"text/html": str(render("widget_note.html.j2", cls=PRINT_NOTE_CLASS, text=note)),
                  "text/plain": note}})
 
 
@@ -399,6 +405,9 @@ def _static_widgets(nb: nbformat.NotebookNode, lang: str) -> None:
             if not (isinstance(view, dict) and isinstance(view.get("model_id"), str)):
                 outputs.append(output)
                 continue
+            model = state.get(view["model_id"], {}).get("state", {})
+            if SCREEN_ONLY in (model.get("_dom_classes") or ()):
+                continue  # on screen only: the page prints its own note instead
             shown = _static_view(view["model_id"], state)
             outputs.extend([nbformat.from_dict(o) for o in shown] if shown else
                            [_print_note(lang)])
@@ -446,7 +455,8 @@ def report_preprocessor(nb: nbformat.NotebookNode,
     _prune_widget_state(nb)
     bare = sum(1 for cell in nb.cells if cell.cell_type == "code"
                for out in cell.get("outputs", [])
-               if any(m in out.get("data", {}) for m in _BARE_IMAGES))
+               if "text/html" not in out.get("data", {})  # a chart's PNG beside its SVG
+               and any(m in out.get("data", {}) for m in _BARE_IMAGES))
     if bare:
         log.warning("%s: %d image(s) have no alternative text; show charts with "
                     "reportkit.show(fig, alt=\"...\") instead of plt.show() or a bare figure",
@@ -512,7 +522,7 @@ def _without_renderer(page: str) -> str:
 
 def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
                 renderer: Renderer = "inline", static_href: str | None = None,
-                for_print: bool = False) -> str:
+                marking: str | None = None, for_print: bool = False) -> str:
     """Render an executed notebook to offline HTML text (see :func:`write_html`)."""
     from reportkit import __version__
 
@@ -526,9 +536,10 @@ def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
         log.warning("%s: the notebook contains LaTeX math; MathJax is not shipped with "
                     "offline reports, so it shows as source text", title)
     resources = {"reportkit": {"version": __version__, "title": title, "ready": _READY_JS,
-                               "lang": lang, "for_print": for_print,
+                               "lang": lang, "for_print": for_print, "css": stylesheet(),
                                "renderer": "" if for_print else
-                               _renderer_html(renderer, static_href)}}
+                               _renderer_html(renderer, static_href),
+                               "marking": marking or ""}}
     body, _ = _html_exporter(lang).from_notebook_node(nb, resources=resources)
     external = external_references(_without_renderer(body) if renderer == "inline"
                                    and not for_print else body)
@@ -541,7 +552,7 @@ def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
 
 def write_html(nb: nbformat.NotebookNode, path: Path, *, title: str, lang: str = "vi",
                renderer: Renderer = "inline", static_root: Path | None = None,
-               final_path: Path | None = None) -> Path:
+               final_path: Path | None = None, marking: str | None = None) -> Path:
     """Export an executed notebook to HTML without code or prompts, readable offline.
 
     Args:
@@ -555,6 +566,8 @@ def write_html(nb: nbformat.NotebookNode, path: Path, *, title: str, lang: str =
         static_root: The catalogue folder holding ``_static/``; required for "folder".
         final_path: Where the file will finally live if ``path`` is a staging location; the
             relative URL of the renderer is computed from it. Defaults to ``path``.
+        marking: A confidentiality marking ("Lưu hành nội bộ", "Mật", ...; see
+            ``reportkit.rendering.markings.MARKINGS``) shown at the top of the page, or None.
 
     Returns:
         The path written.
@@ -571,7 +584,8 @@ def write_html(nb: nbformat.NotebookNode, path: Path, *, title: str, lang: str =
         script = install_static(Path(static_root))
         where = Path(os.path.abspath(final_path or path)).parent
         href = Path(os.path.relpath(os.path.abspath(script), where)).as_posix()
-    text = render_html(nb, title=title, lang=lang, renderer=renderer, static_href=href)
+    text = render_html(nb, title=title, lang=lang, renderer=renderer, static_href=href,
+                       marking=marking)
     data = text.encode("utf-8")
     if len(data) > SIZE_WARNING:
         log.warning("%s: HTML is %.1f MB (over %.1f MB)", path.name, len(data) / 1e6,
@@ -607,15 +621,18 @@ def write_print_html(nb: nbformat.NotebookNode, path: Path, *, title: str,
 def write_pdf(html_path: Path, pdf_path: Path, *, title: str, lang: str = "vi",
               office: str = "", marking: str | None = None,
               printer: PdfPrinter | None = None) -> Path:
-    """Print an exported HTML file to an A4 PDF through headless Chromium.
+    """Print an exported HTML file to an A4 PDF through headless Chromium, in the official
+    layout of the page's stylesheet (margins, page numbers, heading block).
 
     Args:
         html_path: The HTML file (from :func:`write_html`).
         pdf_path: Where to write the PDF (written atomically).
         title: The document title (PDF metadata).
-        lang: "vi" or "en": the language of the page footer.
-        office: The issuing office, printed in the page header.
-        marking: A confidentiality marking for the header ("Lưu hành nội bộ", "Mật") or None.
+        lang: "vi" or "en" (the browser's locale while printing).
+        office: The issuing office, printed at the top of page 1 of a page that has no
+            official heading of its own.
+        marking: A marking ("Lưu hành nội bộ", "Mật") or None: written into the heading's
+            marking place when the page left it empty (:mod:`reportkit.rendering.pdf`).
         printer: A running :class:`reportkit.rendering.pdf.PdfPrinter` to reuse (in this
             process). By default the file is printed in a separate process
             (:func:`reportkit.rendering.pdf.print_many`), which is safe next to a running

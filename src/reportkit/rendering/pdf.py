@@ -13,6 +13,13 @@ separate Python process (``python -m reportkit.rendering.pdf``), two side by sid
 list; it is safe to call from the runner, a multiprocessing worker (daemonic or not) or a Dask
 worker.
 
+The page's layout on paper is the one stylesheet's (``presentation/templates/reportkit.css``:
+``@page`` size, margins and page numbers, the official heading block); the printer adds no
+header or footer of its own. What a job knows and the page may not, it writes into the page
+before printing: the marking into the heading block's ``data-reportkit-marking`` place (when
+the page left it empty) and, on a page without the official heading, the issuing office and
+marking at the top of the first page.
+
 While printing, every request that is not ``file:``/``data:``/``blob:``/``about:`` is
 aborted, so a report never waits on the network. Playwright's own browser download is
 never used: the browser is ``$REPORTKIT_CHROMIUM`` or ``/usr/bin/chromium``.
@@ -21,20 +28,19 @@ never used: the browser is ``$REPORTKIT_CHROMIUM`` or ``/usr/bin/chromium``.
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import logging
 import os
 import subprocess
 import sys
 import time
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from reportkit.errors import ExportError
+from reportkit.rendering.markings import check_marking
 from reportkit.store.io import atomic_write
 
 log = logging.getLogger("reportkit.rendering.pdf")
@@ -45,25 +51,54 @@ DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
-# Filing margins: wide left margin for binding.
-MARGINS = {"top": "20mm", "bottom": "18mm", "left": "25mm", "right": "15mm"}
-# The printable area of A4 at MARGINS in CSS pixels (96 per inch): 170 mm x 259 mm.
-PRINT_VIEWPORT = {"width": 643, "height": 979}
-# Confidentiality markings: internal circulation, and the three state-secret levels.
-MARKINGS = ("Lưu hành nội bộ", "Mật", "Tối mật", "Tuyệt mật")
+# The official margins (Hướng dẫn 36-HD/VPTW within Decree 30/2020 App. I's ranges): wide left
+# margin for binding. The stylesheet's @page rule sets the same; these apply to a page without
+# it.
+MARGINS = {"top": "20mm", "bottom": "20mm", "left": "30mm", "right": "15mm"}
+# The printable area of A4 at MARGINS in CSS pixels (96 per inch): 165 mm x 257 mm.
+PRINT_VIEWPORT = {"width": 624, "height": 971}
 ALLOWED_SCHEMES = ("file:", "data:", "blob:", "about:")
 PAGE_USES = 100  # jobs one kept-open page prints before a fresh one replaces it
 BROWSERS = 2  # printing processes print_many runs side by side (see its ``browsers``)
-FONT = "'DejaVu Sans', 'Segoe UI', Arial, sans-serif"
-_FOOTER = {
-    "vi": 'Trang <span class="pageNumber"></span>/<span class="totalPages"></span>',
-    "en": 'Page <span class="pageNumber"></span> of <span class="totalPages"></span>',
-}
+# Writes the job's marking and office into the page, as text (never as markup): into the
+# heading block's marking place if the page left it empty; on a page without the official
+# heading (a notebook that does not use reportkit's pages), a line at the top of the first
+# page with the office and the marking.
+_FILL_JS = """([office, marking]) => {
+  const slot = document.querySelector('[data-reportkit-marking]');
+  if (slot) {
+    if (marking && !slot.textContent.trim()) slot.textContent = marking;
+    return;
+  }
+  if (!office && !marking) return;
+  const top = document.createElement('div');
+  top.className = 'rk';
+  top.setAttribute('data-reportkit-print-head', '1');
+  const head = document.createElement('div');
+  head.className = 'rk-head';
+  const left = document.createElement('div');
+  left.className = 'rk-head-l';
+  const name = document.createElement('span');
+  name.className = 'rk-issuer';
+  name.style.textTransform = 'uppercase';
+  name.textContent = office;
+  const mark = document.createElement('span');
+  mark.className = 'rk-marking';
+  mark.textContent = marking || '';
+  left.append(name, mark);
+  const right = document.createElement('div');
+  right.className = 'rk-head-r';
+  head.append(left, right);
+  top.append(head);
+  const where = document.querySelector('main') || document.body;
+  where.prepend(top);
+}"""
 
 
 @dataclass(frozen=True)
 class PrintJob:
-    """One HTML file to print, with its header and footer settings."""
+    """One HTML file to print: its title (PDF metadata), language (the browser's locale), and
+    the issuing office and marking the printer writes into a page that lacks them."""
 
     html: Path
     pdf: Path
@@ -73,12 +108,7 @@ class PrintJob:
     marking: str | None = None
 
     def __post_init__(self) -> None:
-        if self.marking is not None:
-            marking = unicodedata.normalize("NFC", self.marking.strip())
-            if marking and marking not in MARKINGS:
-                raise ValueError(f"Unknown marking {self.marking!r}; use one of "
-                                 f"{', '.join(MARKINGS)} or None")
-            object.__setattr__(self, "marking", marking or None)
+        object.__setattr__(self, "marking", check_marking(self.marking))
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe form (for the printing subprocess)."""
@@ -105,26 +135,6 @@ class PrintResult:
 def chromium_path() -> str:
     """The Chromium executable: ``$REPORTKIT_CHROMIUM`` or ``/usr/bin/chromium``."""
     return os.environ.get("REPORTKIT_CHROMIUM", DEFAULT_CHROMIUM)
-
-
-def header_template(office: str, marking: str | None) -> str:
-    """Header: issuing office on the left, confidentiality marking on the right."""
-    style = (f"font-family:{FONT};font-size:8.5pt;width:100%;margin:0 {MARGINS['right']} 0 "
-             f"{MARGINS['left']};display:flex;justify-content:space-between;"
-             "align-items:flex-end;color:#222;-webkit-print-color-adjust:exact;")
-    mark = ""
-    if marking:
-        mark = ('<span style="font-weight:bold;color:#b00;border:1px solid #b00;'
-                f'padding:0 4pt;text-transform:uppercase">{html.escape(marking)}</span>')
-    return (f'<div style="{style}"><span style="text-transform:uppercase">'
-            f"{html.escape(office)}</span>{mark}</div>")
-
-
-def footer_template(lang: str) -> str:
-    """Footer: "Trang 2/7" (vi) or "Page 2 of 7" (en), centred."""
-    style = (f"font-family:{FONT};font-size:8.5pt;width:100%;text-align:center;color:#222;"
-             f"margin:0 {MARGINS['right']} 0 {MARGINS['left']};")
-    return f'<div style="{style}">{_FOOTER.get(lang, _FOOTER["en"])}</div>'
 
 
 @dataclass
@@ -324,18 +334,16 @@ class PdfPrinter:
                           f"{PRINT_VIEWPORT['height'] * 0.95:.0f})")
             if job.title:
                 page.evaluate("t => { document.title = t; }", job.title)
-            # The printer's margins win over whatever @page the document sets.
-            margin = " ".join(MARGINS[k] for k in ("top", "right", "bottom", "left"))
-            page.add_style_tag(content=f"@page {{ size: A4; margin: {margin}; }}")
+            page.evaluate(_FILL_JS, [job.office, job.marking or ""])
             page.evaluate("document.fonts.ready.then(() => true)")
+            # Size, margins and page numbers come from the page's @page rules (the one
+            # stylesheet); format and margin apply to a page that sets none.
             return page.pdf(
                 format="A4",
                 margin=MARGINS,
                 print_background=True,
-                display_header_footer=True,
-                header_template=header_template(job.office, job.marking),
-                footer_template=footer_template(job.lang),
-                prefer_css_page_size=False,
+                display_header_footer=False,
+                prefer_css_page_size=True,
                 outline=True,
                 tagged=True,
             )
@@ -367,7 +375,7 @@ def print_many(jobs: Iterable[PrintJob | tuple[Path | str, Path | str]], *,
         raise_on_error: Raise ExportError after all jobs ran if any failed.
         timeout: Seconds allowed per file.
         title: Default title for pairs.
-        lang: Default footer language for pairs.
+        lang: Default language for pairs.
         office: Default issuing office for pairs.
         marking: Default confidentiality marking for pairs.
         browsers: With ``isolate``, how many printing processes (each with its own

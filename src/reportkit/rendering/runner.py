@@ -16,14 +16,13 @@ import json
 import logging
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_client.kernelspec import KernelSpecManager
 
-from reportkit.core import units
+from reportkit.core import i18n, units
 from reportkit.core.periods import Period
 from reportkit.errors import (
     ConfigError,
@@ -31,8 +30,10 @@ from reportkit.errors import (
     ExportError,
     ParameterError,
     PeriodError,
+    Text,
     UnitError,
 )
+from reportkit.rendering.markings import MARKINGS, check_marking
 
 if TYPE_CHECKING:  # nbformat and papermill cost seconds to import; validation needs neither
     import nbformat
@@ -40,10 +41,7 @@ if TYPE_CHECKING:  # nbformat and papermill cost seconds to import; validation n
 log = logging.getLogger("reportkit.rendering.runner")
 
 LANGS = ("vi", "en")
-# Confidentiality markings a report may carry in its PDF header (the notebooks' ``marking``
-# parameter): the internal-circulation mark, the three state-secret grades, or none.
-MARKINGS = ("Lưu hành nội bộ", "Mật", "Tối mật", "Tuyệt mật", "")
-FORMATS = ("ipynb", "html", "pdf")  # the executed .ipynb is always kept
+FORMATS = ("ipynb", "html", "pdf", "docx")  # the executed .ipynb is always kept
 STAGING = ".staging"
 FAILED = "_failed"
 _PASSABLE = (str, int, float, bool, list, dict, type(None))  # what papermill can inject
@@ -70,6 +68,12 @@ class PreparedReport:
     unit: units.Unit | None
     lang: str
     formats: tuple[str, ...]
+    marking: str | None = None  # checked: the parameter given, else the notebook's default
+
+    @property
+    def file_stem(self) -> str:
+        """The report's file name without its suffix: see :func:`file_stem`."""
+        return file_stem(self.notebook.stem, self.lang)
 
     def output_dir(self, root: Path) -> Path:
         """The report's final folder under ``root``."""
@@ -97,6 +101,7 @@ class ReportResult:
     params: dict[str, Any]
     pdf: Path | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    docx: Path | None = None
 
 
 def notebook_parameters(notebook: Path) -> dict[str, ParamSpec]:
@@ -171,7 +176,24 @@ def prepare_report(notebook: str | Path, *, unit: str | None = None, period: str
         raise ExportError("PDF export is not available", notebook=path.name, format="pdf")
     if p is None:  # cannot happen: _validate raises when the period does not parse
         raise ParameterError(f"Not a period: {period!r}", period=period)
-    return PreparedReport(path, clean, p, u, lang, tuple(formats))
+    marking = None
+    if "marking" in clean:
+        marking = clean["marking"] or None
+    elif "marking" in specs:  # the notebook's own default, printed unless overridden
+        try:
+            marking = check_marking(specs["marking"].default)
+        except ValueError as exc:
+            raise ParameterError(f"Bad default in the parameters cell of {path.name}: {exc}",
+                                 notebook=path.name, parameters=["marking"]) from None
+    return PreparedReport(path, clean, p, u, lang, tuple(formats), marking)
+
+
+def file_stem(notebook_stem: str, lang: str) -> str:
+    """A report's file name without its suffix: the notebook's stem for a Vietnamese report
+    (``province_report``), with the language for another (``province_report.en``), so that
+    the two languages of one report sit side by side in one folder (and in the manifest)
+    instead of one overwriting the other."""
+    return notebook_stem if lang == "vi" else f"{notebook_stem}.{lang}"
 
 
 def output_dir(root: Path, period: str, unit_code: str | None, unit_slug: str | None) -> Path:
@@ -226,28 +248,22 @@ def check_executed(nb: nbformat.NotebookNode, report: PreparedReport) -> None:
                            "the notebook stopped before this cell")
 
 
-_TITLES = {
-    "province_report": ("Báo cáo kết quả công tác văn phòng cấp ủy",
-                        "Party committee office report"),
-    "national_summary": ("Tổng hợp kết quả công tác văn phòng tỉnh ủy, thành ủy",
-                         "National summary of the provincial offices"),
-    "petitions": ("Tình hình tiếp nhận, xử lý đơn, thư", "Petitions and letters"),
-    "data_quality": ("Tình hình gửi số liệu", "Data quality"),
-}
-
-
 def report_title(report: PreparedReport) -> str:
-    """A reader's title: "Báo cáo kết quả công tác văn phòng cấp ủy – Lào Cai – quý III/2025"."""
-    vi, en = _TITLES.get(report.notebook.stem, (report.notebook.stem, report.notebook.stem))
-    who = report.unit.name if report.unit else ("Toàn quốc" if report.lang == "vi" else "National")
-    return " – ".join((vi if report.lang == "vi" else en, who, report.period.label(report.lang)))
+    """A reader's title: "Báo cáo kết quả công tác văn phòng cấp ủy – Lào Cai – quý III/2025".
+    A notebook without a title in :mod:`reportkit.core.i18n` (``report.title.<stem>``) is
+    named by its file stem."""
+    stem = report.notebook.stem
+    title = (i18n.text(f"report.title.{stem}", report.lang) if f"report.title.{stem}" in i18n.T
+             else stem)
+    who = report.unit.name if report.unit else i18n.text("units.national", report.lang)
+    return " – ".join((title, who, report.period.label(report.lang)))
 
 
 def issuing_office(report: PreparedReport) -> str:
     """The office named in a printed report's page header."""
     if report.unit is not None:
         return report.unit.office_name(report.lang, at=report.period.last)
-    return "Văn phòng Trung ương Đảng" if report.lang == "vi" else "Central Party Office"
+    return i18n.text("units.office.central", report.lang)
 
 
 def keep_failed(staged_ipynb: Path, final_dir: Path) -> dict[str, Path]:
@@ -263,22 +279,23 @@ def keep_failed(staged_ipynb: Path, final_dir: Path) -> dict[str, Path]:
 def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any],
               period_text: Any) -> tuple[dict[str, Any], Period | None, units.Unit | None]:
     """Check ``params`` against ``specs``; collect every problem, then raise them together."""
-    problems: list[str] = []
+    problems: list[Text | str] = []  # worded in the operator's language by the command
     clean: dict[str, Any] = {}
     period: Period | None = None
     unit: units.Unit | None = None
     unknown = [k for k in params if k not in specs]
     if unknown:
-        problems.append(f"unknown parameter(s) {', '.join(map(repr, unknown))}; "
-                        f"{notebook.name} takes: {', '.join(specs) or 'nothing'}")
+        problems.append(Text("params.unknown", {
+            "names": ", ".join(map(repr, unknown)), "notebook": notebook.name,
+            "takes": ", ".join(specs) if specs else Text("params.nothing", {})}))
     # A None default means "required", except ``unit``: None there means the whole country.
-    problems += [f"missing {name!r} (its default is None)" for name, spec in specs.items()
+    problems += [Text("params.missing", {"name": repr(name)}) for name, spec in specs.items()
                  if spec.default is None and params.get(name) is None and name != "unit"]
     if period_text is not None:
         try:
             period = Period.parse(period_text)
         except PeriodError as exc:
-            problems.append(str(exc))
+            problems.append(exc.text or str(exc))
     for name, value in params.items():
         spec = specs.get(name)
         if spec is None or (value is None and spec.default is None):
@@ -290,29 +307,32 @@ def _validate(notebook: Path, specs: dict[str, ParamSpec], params: dict[str, Any
                 unit = units.resolve(value, at=period.last)
                 clean[name] = unit.code
             except UnitError as exc:
-                problems.append(str(exc))
+                problems.append(exc.text or str(exc))
         elif name == "unit" and period_text is None:
             problems.append("unit needs a period to be resolved")
         elif name == "period":
             clean[name] = str(period)
         elif name == "lang" and value not in LANGS:
             problems.append(f"lang must be one of {', '.join(LANGS)}, got {value!r}")
-        elif name == "marking" and (not isinstance(value, str)
-                                    or unicodedata.normalize("NFC", value.strip())
-                                    not in MARKINGS):
-            problems.append(f"marking must be one of {', '.join(map(repr, MARKINGS))}, got "
-                            f"{str(value)[:60]!r}")
         elif name == "marking":
-            clean[name] = unicodedata.normalize("NFC", value.strip())
+            try:
+                clean[name] = check_marking(value) or ""
+            except ValueError:
+                problems.append(Text("params.marking", {
+                    "markings": ", ".join(map(repr, MARKINGS)) + ", ''",
+                    "got": repr(str(value)[:60])}))
         elif name not in ("unit", "lang"):
             problem, clean[name] = _check_type(spec, value)
             problems += [problem] if problem else []
         else:
             clean[name] = value
     if problems:
-        raise ParameterError(f"Bad parameters for {notebook.name}: " + "; ".join(problems),
-                             notebook=notebook.name, problems=problems, available=list(specs),
-                             unit=params.get("unit"), period=period_text)
+        raise i18n.error(ParameterError, "params.bad",
+                         {"notebook": notebook.name,
+                          "problems": [i18n.render(p, "en") for p in problems],
+                          "available": list(specs), "unit": params.get("unit"),
+                          "period": period_text},
+                         notebook=notebook.name, problems=problems)
     return clean, period, unit
 
 

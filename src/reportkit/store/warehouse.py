@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from reportkit.core import i18n
 from reportkit.core import units as U
 from reportkit.core.periods import Period, assign_months
 from reportkit.core.schema import BOOL, CODE, COUNT, DATE, MONTH, Table, table
@@ -178,8 +179,8 @@ class Warehouse:
         try:
             return self.catalog_path.read_bytes()
         except FileNotFoundError:
-            raise WarehouseError(f"No warehouse at {self.root}: run `reportkit ingest` first",
-                                 file=str(self.root)) from None
+            raise i18n.error(WarehouseError, "warehouse.missing", {"file": str(self.root)},
+                             root=self.root) from None
 
     def pin(self, data: bytes, tag: str) -> Path:
         """Keep the catalogue ``data`` readable until :meth:`unpin`: write it under ``pins/``
@@ -559,8 +560,8 @@ def load(table_name: str, units: Any = None, period: Period | str | None = None,
     """
     wh = Warehouse(root)
     if not wh.exists():
-        raise WarehouseError(f"No warehouse at {wh.root}: run `reportkit ingest` first",
-                             file=str(wh.root))
+        raise i18n.error(WarehouseError, "warehouse.missing", {"file": str(wh.root)},
+                         root=wh.root)
     tbl = table(table_name)
     p = _as_period(period)
     at = p.last if p else date.today()

@@ -1,0 +1,194 @@
+"""The official document form of a report: the heading block, the closing blocks and who signs.
+
+Party committee offices issue reports in the form of Hướng dẫn 36-HD/VPTW; Decree 30/2020/NĐ-CP,
+Appendix I, fills what the guide leaves open (see the README, "The official document"). Every
+report page opens with :func:`heading` and ends its body with :func:`closing`:
+
+- the heading is a two-column block: on the left the issuing body (the superior body in upper
+  case, the office in bold upper case, a "*" under it) and the number line "Số …-BC/VPTU"; on
+  the right "ĐẢNG CỘNG SẢN VIỆT NAM" in bold with a rule under it, and the place and date in
+  italics. Then the document type ("BÁO CÁO") and the subject. The number is blank on drafts
+  (``number=""``): the office writes it when the report is issued.
+- the closing blocks: "Nơi nhận:" and the recipients on the left, the signature block (on
+  behalf of, title, space for the signature, name) on the right. Who signs and who receives
+  come from ``params/units.yaml`` (see :func:`signing`), which an office edits without touching
+  code.
+- a circulation marking ("LƯU HÀNH NỘI BỘ") or a secrecy level has its place under the number
+  line, in a box (Decree 30, App. I, III.2); the element carries ``data-reportkit-marking``
+  so that the PDF printer can fill it when the page does not (:mod:`reportkit.rendering.pdf`).
+
+An English page keeps the same places with English texts, without the Party's name (an English
+report is a translation for reading, not the document an office files).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from reportkit.core import fmt
+from reportkit.core import units as U
+from reportkit.core.i18n import text
+from reportkit.errors import ConfigError
+from reportkit.presentation.html import Markup, render
+
+__all__ = ["Issuer", "Signing", "issuer", "heading", "closing", "signing", "SETTINGS_FILE"]
+
+SETTINGS_FILE = "units.yaml"  # in the project's params/ folder
+CENTRAL = "central"  # the settings key of the Central Party Office (national reports)
+_SIGNING_KEYS = {"on_behalf", "title", "name", "recipients"}
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who issues a report: the lines of the issuing body, the number's symbol, the place
+    named in the date line and the settings key (a unit code, or "central")."""
+
+    lines: tuple[str, ...]  # the last one is the issuing office itself (bold)
+    symbol: str  # "BC/VPTU": the part after the number
+    place: str
+    key: str
+    official: bool  # the Vietnamese document form (the Party's name, "*", "Số")
+
+
+@dataclass(frozen=True)
+class Signing:
+    """The closing blocks of one office's reports."""
+
+    on_behalf: str = ""
+    title: str = ""
+    name: str = ""
+    recipients: tuple[str, ...] = field(default_factory=tuple)
+
+
+def issuer(unit: U.Unit | None, lang: str, at: date) -> Issuer:
+    """The issuer of a report on ``unit`` (its Party committee office) or, for ``None``, of a
+    national report (the Central Party Office). The Vietnamese document has the official form;
+    an English page names the office only (a layout choice: the texts are in core.i18n)."""
+    official = lang == "vi"
+    if unit is None:
+        return Issuer((text("report.heading.central", lang), text("report.heading.office", lang))
+                      if official else (text("report.heading.central", lang),),
+                      "BC/VPTW", "Hà Nội", CENTRAL, official)
+    city = unit.kind_at(at) == "city"
+    if official:
+        lines = (text("report.heading.city" if city else "report.heading.province", lang,
+                      name=unit.name.upper()), text("report.heading.office", lang))
+    else:
+        lines = (unit.office_name(lang, at=at),)
+    return Issuer(lines, "BC/VPTU", unit.name, unit.code, official)
+
+
+def heading(who: Issuer, *, lang: str, report_date: date, title: str, subtitle: str,
+            number: str = "", marking: str | None = None, sample: str | None = None,
+            warning: Markup | str = "", note: str | None = None, exact: str | None = None,
+            exact_mark: str | None = None, css: Markup | str = "") -> Markup:
+    """The opening of a report page (heading.html.j2): the two-column heading block, the
+    document type and subject, then the banners (sample data, exact figures, incomplete data).
+
+    Args:
+        who: From :func:`issuer`.
+        number: The document's number ("" on drafts: "Số    -BC/VPTU" is printed for the
+            office to fill in).
+        marking: A circulation or secrecy marking ("Lưu hành nội bộ"), printed upper case in a
+            box under the number line; None or "" for none.
+        note: A centred line under the subject (e.g. the petitions' reporting window).
+        css: The page stylesheet, emitted once per page with the heading.
+    """
+    number_line = None
+    if who.official:
+        # "12", or the whole "12-BC/VPTU" as `reportkit issue` records it.
+        num, _, symbol = (number or "").strip().partition("-")
+        number_line = text("official.number", lang, number=num or "\u2003",
+                           symbol=symbol if "/" in symbol else who.symbol)
+    return render(
+        "heading.html.j2", css=css, official=who.official, left=list(who.lines),
+        right=[text("report.heading.party", lang)] if who.official else [],
+        number=number_line, marking=(marking or "").strip() or None,
+        date=fmt.date_long(report_date, lang, who.place), title=title, subtitle=subtitle,
+        note=note, sample=sample, warning=warning, exact=exact, exact_mark=exact_mark)
+
+
+def closing(who: Issuer, lang: str, root: Path | str | None = None, *, signer_name: str = "",
+            signer_title: str = "") -> Markup:
+    """The closing blocks (closing.html.j2): "Nơi nhận:" with the recipients on the left, the
+    signature block on the right, from :func:`signing`; ``signer_name`` and ``signer_title``
+    (an issued copy's signer, from ``reportkit issue``) replace the settings' name and title.
+    The name stays a line of its own under the signature's room: the visible signature stamp
+    is placed above it."""
+    s = signing(who.key, root)
+    title = (signer_title or "").strip().upper() or s.title
+    return render("closing.html.j2", label=text("official.recipients", lang),
+                  recipients=list(s.recipients), on_behalf=s.on_behalf, title=title,
+                  name=(signer_name or "").strip() or s.name,
+                  signature=text("official.signature", lang))
+
+
+def settings_path(root: Path | str | None = None) -> Path:
+    """``<project>/params/units.yaml`` (the project folder: ``root`` or
+    :func:`reportkit.store.warehouse.project_root`)."""
+    from reportkit.store.warehouse import project_root
+
+    return Path(root if root is not None else project_root()) / "params" / SETTINGS_FILE
+
+
+def signing(key: str, root: Path | str | None = None) -> Signing:
+    """Who signs an office's reports and who receives them: ``params/units.yaml``'s
+    ``default`` entry, overridden field by field by the entry under ``units:`` for ``key`` (a
+    unit code, or "central" for the Central Party Office). With no settings file every field
+    is blank: the report prints "Nơi nhận:" and the signature block's place, empty.
+
+    Raises:
+        ConfigError: The file is not valid YAML, or an entry has an unknown field or a value of
+            the wrong type (the message names the file, the entry and the field).
+    """
+    path = settings_path(root)
+    try:
+        stat = path.stat()
+    except OSError:
+        return Signing()
+    data = _read_settings(str(path), stat.st_mtime_ns, stat.st_size)
+    merged: dict[str, Any] = dict(data.get("default") or {})
+    merged.update((data.get("units") or {}).get(str(key)) or {})
+    return Signing(on_behalf=merged.get("on_behalf") or "", title=merged.get("title") or "",
+                   name=merged.get("name") or "",
+                   recipients=tuple(merged.get("recipients") or ()))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_settings(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    """The settings file, read and checked (cached while the file is unchanged)."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"Cannot read {path}: {str(exc)[:300]}", file=path) from None
+    if not isinstance(data, dict) or set(data) - {"default", "units"}:
+        raise ConfigError(f"{path}: the file holds 'default:' and 'units:' only",
+                          file=path)
+    entries = [("default", data.get("default") or {})]
+    units = data.get("units") or {}
+    if not isinstance(units, dict):
+        raise ConfigError(f"{path}: 'units:' maps unit codes (or 'central') to entries",
+                          file=path)
+    entries += [(f"units.{k}", v or {}) for k, v in units.items()]
+    for where, entry in entries:
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path}: {where} must be a mapping of {sorted(_SIGNING_KEYS)}",
+                              file=path)
+        unknown = set(entry) - _SIGNING_KEYS
+        if unknown:
+            raise ConfigError(f"{path}: {where} has unknown field(s) {sorted(unknown)}; "
+                              f"allowed: {sorted(_SIGNING_KEYS)}", file=path)
+        for name in ("on_behalf", "title", "name"):
+            if not isinstance(entry.get(name, ""), str | None):
+                raise ConfigError(f"{path}: {where}.{name} must be text", file=path)
+        recipients = entry.get("recipients") or []
+        if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
+            raise ConfigError(f"{path}: {where}.recipients must be a list of lines", file=path)
+    return {"default": data.get("default") or {},
+            "units": {str(k): v or {} for k, v in units.items()}}
