@@ -127,7 +127,9 @@ def test_a_batch_prints_the_first_view_and_publishes_no_print_variant(
     if "html" in formats:
         assert RENDERER in Path(files["html"]).read_text("utf-8")
     else:  # a PDF-only report publishes no report HTML (only the catalogue's index pages)
-        assert {p.name for p in project.rglob("*.html")} == {"index.html"}
+        from reportkit.rendering.catalog_pages import PAGES
+
+        assert {p.name for p in project.rglob("*.html")} == set(PAGES)
     left = [p for p in project.rglob(f"*{export.PRINT_SUFFIX}")]
     assert left == []
 
