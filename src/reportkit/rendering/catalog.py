@@ -76,9 +76,10 @@ LOCK = ".manifest.lock"
 ROOT_SUMS = "index.sha256"  # sha256 of the output root's index.html (sha256sum format)
 PERIOD_FILES = frozenset({MANIFEST, RUNS, LOCK, *PAGES})  # a period folder's own files
 # What an output root holds besides its period folders: the root catalogue and its checksum,
-# the batch and manifest locks, the staging folder, and the blank forms of `reportkit form`
-# (outputs/templates/).
-ROOT_ENTRIES = frozenset({*PAGES, ROOT_SUMS, LOCK, ".batch.lock", ".staging", "templates"})
+# the batch, issue and manifest locks, the staging folder, and the blank forms of
+# `reportkit form` (outputs/templates/).
+ROOT_ENTRIES = frozenset({*PAGES, ROOT_SUMS, LOCK, ".batch.lock", ".issue.lock", ".staging",
+                          "templates"})
 MANIFEST_VERSION = 1
 REPORT_SUFFIXES = (".html", ".ipynb", ".pdf", ".docx")
 
