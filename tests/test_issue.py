@@ -217,6 +217,9 @@ def test_issue_sign_protect_verify_and_refuse(project: Path, pki: dict[str, Path
     ok = runner.invoke(main, ["verify", str(period_dir), "--trust", str(pki["ca"])])
     assert ok.exit_code == 0, ok.output
     assert "1 signature(s)" in ok.output
+    # the whole output folder too: its catalogue and issue lock are reportkit's own
+    whole = runner.invoke(main, ["verify", str(period_dir.parent), "--trust", str(pki["ca"])])
+    assert whole.exit_code == 0, whole.output
 
     # a forced batch over the same report does not touch the issued copy
     before = {p: (sha256_file(p), p.stat().st_mtime_ns) for p in folder.iterdir()}
