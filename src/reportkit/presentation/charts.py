@@ -250,8 +250,8 @@ def font_face_css() -> str:
     page's stylesheet (``reportkit.presentation.blocks.page_css``).
 
     Computed once per process, and kept in matplotlib's cache folder keyed by the font files,
-    fontTools' version and the characters: subsetting reads the font's whole layout tables
-    (about 0.5 CPU-s), which every report kernel would otherwise pay again."""
+    fontTools' (and uharfbuzz's) version and the characters: subsetting reads the font's whole
+    layout tables (about 0.5 CPU-s), which every report kernel would otherwise pay again."""
     import hashlib
 
     import fontTools
@@ -261,7 +261,7 @@ def font_face_css() -> str:
     paths = [findfont(FontProperties(family=family, weight=weight), fallback_to_default=False)
              for weight in ("normal", "bold")]
     key = hashlib.sha256(repr((
-        1, family, fontTools.version, _FONT_CHARS,
+        1, family, fontTools.version, _harfbuzz_version(), _FONT_CHARS,
         [(p, Path(p).stat().st_size, Path(p).stat().st_mtime_ns) for p in paths])).encode())
     cached = Path(mpl.get_cachedir()) / f"reportkit-font-face-{key.hexdigest()[:16]}.css"
     try:
@@ -275,6 +275,17 @@ def font_face_css() -> str:
     except OSError:
         pass  # a read-only cache folder: computed again in the next process
     return css
+
+
+def _harfbuzz_version() -> str | None:
+    """uharfbuzz's version, or None: when it is installed, fontTools packs the GSUB and GPOS
+    tables with HarfBuzz's repacker, and the subset's bytes differ."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("uharfbuzz")
+    except PackageNotFoundError:
+        return None
 
 
 def _font_face(family: str, path: str, weight: int) -> str:
