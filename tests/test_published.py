@@ -245,3 +245,39 @@ def test_no_small_count_of_any_units_published_set_can_be_worked_out(
         assert again.cells.status == c.status
         checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize("threshold", [3, 12])
+def test_the_national_petitions_page_prints_each_units_counts_as_its_own_reports_do(
+        publishing_sample: Path, threshold: int) -> None:
+    """The national view names units (where topics rose, who received delegations): each of
+    their counts reads as in that unit's own petitions report, "<3" or "*" included (a
+    higher threshold hides more, as an office may choose)."""
+    from reportkit.core import units as U
+
+    nat = PetitionsReport(None, PERIOD, threshold=threshold)
+    codes = {u.name: u.code for u in U.units_at(PERIOD.last)}
+    unit, this, ly = (text(k, "vi") for k in ("common.unit", "common.this_period",
+                                               "common.same_period_last_year"))
+    own: dict[str, PetitionsReport] = {}
+
+    def report(name: str) -> PetitionsReport:
+        return own.setdefault(name, PetitionsReport(codes[name], PERIOD,
+                                                    threshold=threshold))
+
+    rising = nat.rising_table()
+    assert not rising.empty
+    topic_col = text("petitions.topic", "vi")
+    group = text("petitions.group_petitions_label", "vi")
+    from reportkit.core.schema import TOPICS, category_label
+    topic_of = {category_label("topic", t, "vi"): t for t in TOPICS}
+    for _, row in rising.iterrows():
+        p = report(row[unit]).published
+        keys = ((("group", "current"), ("group", "last_year")) if row[topic_col] == group
+                else (("topic", "current", topic_of[row[topic_col]]),
+                      ("topic", "last_year", topic_of[row[topic_col]])))
+        assert (row[this], row[ly]) == (p.text(keys[0]), p.text(keys[1])), row[unit]
+    for _, row in nat.delegations_table().iterrows():
+        p = report(row[unit]).published
+        assert row[this] == p.text(("delegations", str(PERIOD)))
+        assert row[ly] == p.text(("delegations", str(PERIOD.same_period_last_year())))

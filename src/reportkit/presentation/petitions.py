@@ -689,8 +689,30 @@ class PetitionsReport:
                     text("common.same_period_last_year", self.lang)),
             notes=notes, sample=self.sample)
 
+    def _unit_set(self, code: str) -> PublishedSet | None:
+        """National view: a unit's own published set, the one its petitions and province
+        reports print from, so that this page never prints a count they hide (None when not
+        publishing). Built for the few units a national table names."""
+        if not self.publish:
+            return None
+        sets: dict[str, PublishedSet] = self.__dict__.setdefault("_unit_sets", {})
+        if code not in sets:
+            sets[code] = PetitionsReport(code, self.period, lang=self.lang, publish=True,
+                                         rule=self.rule, root=self.root,
+                                         threshold=self.threshold).published
+        return sets[code]
+
+    def _unit_fig(self, code: str, key: Any, n: int) -> Published:
+        """A unit's count as its own reports print it (see :meth:`_unit_set`); a lone count
+        when the set has no such cell."""
+        s = self._unit_set(code)
+        if s is None or key not in s:
+            return self._count(n)
+        return Published(s.value(key), s.text(key, self.lang))
+
     def rising_table(self, n: int = 5) -> pd.DataFrame:
-        """National view: the units where land, environment and group petitions rose most."""
+        """National view: the units where land, environment and group petitions rose most.
+        Each count is printed as the unit's own reports print it."""
         rows = []
         for t in (*HOT_TOPICS, GROUP):
             r = rising_units(self.current, self.last_year, topic=None if t == GROUP else t,
@@ -698,7 +720,10 @@ class PetitionsReport:
             name = (category_label("topic", t, self.lang) if t in TOPICS
                     else text("petitions.group_petitions_label", self.lang))
             for code, row in r.iterrows():
-                cur, ly = self._count(int(row["current"])), self._count(int(row["last_year"]))
+                keys = ((("group", "current"), ("group", "last_year")) if t == GROUP
+                        else (("topic", "current", t), ("topic", "last_year", t)))
+                cur = self._unit_fig(str(code), keys[0], int(row["current"]))
+                ly = self._unit_fig(str(code), keys[1], int(row["last_year"]))
                 ch, pct = self._change(cur, ly)
                 rows.append({text("petitions.topic", self.lang): name,
                              text("common.unit", self.lang): self._unit_name(str(code)),
@@ -710,12 +735,15 @@ class PetitionsReport:
         return pd.DataFrame(rows)
 
     def delegations_table(self, n: int = 10) -> pd.DataFrame:
-        """National view: the units that received the most large-group delegations."""
+        """National view: the units that received the most large-group delegations, printed as
+        the units' own reports print them."""
         cur, ly = self.delegations
         top = cur[cur > 0].sort_values(ascending=False, kind="stable").head(n)
         rows = []
         for code, v in top.items():
-            c, y = self._count(int(v)), self._count(int(ly.get(code, 0)))
+            c = self._unit_fig(str(code), ("delegations", str(self.period)), int(v))
+            y = self._unit_fig(str(code), ("delegations", str(self.ly_period)),
+                               int(ly.get(code, 0)))
             rows.append({text("common.unit", self.lang): self._unit_name(str(code)),
                          text("common.same_period_last_year", self.lang): y.text,
                          text("common.this_period", self.lang): c.text})
