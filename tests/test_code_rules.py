@@ -149,3 +149,17 @@ def test_every_csv_writer_goes_through_the_formula_safe_helper() -> None:
                     node.attr == "to_csv" or ast.unparse(node.value) == "csv"):
                 bad.append(f"{path.relative_to(SRC)}:{node.lineno}: {ast.unparse(node)}")
     assert bad == []
+
+
+def test_file_locks_come_from_one_helper() -> None:
+    """One way to hold a folder's lock (``reportkit.store.io.locked``); only the batch lock,
+    which waits with a deadline and names the holder, calls ``fcntl.flock`` itself."""
+    allowed = {"store/io.py", "batch/execute.py"}
+    bad = []
+    for path in SRC.rglob("*.py"):
+        if path.relative_to(SRC).as_posix() in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "flock":
+                bad.append(f"{path.relative_to(SRC)}:{node.lineno}: {ast.unparse(node)}")
+    assert bad == []

@@ -29,7 +29,6 @@ per output folder (``<out>/.issue.lock``).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -48,6 +47,7 @@ from reportkit.batch import plan as P
 from reportkit.core.i18n import text
 from reportkit.errors import ConfigError, ExecutionError, IssueError
 from reportkit.rendering import catalog, runner, signing
+from reportkit.store.io import locked
 
 __all__ = ["ISSUE_PARAMS", "ISSUED", "IssueResult", "issue_report", "number_slug",
            "check_number", "find_draft"]
@@ -94,15 +94,9 @@ def find_draft(path: Path) -> tuple[Path, str]:
     return path.parent.parent, f"{path.parent.name}/{stem}"
 
 
-@contextlib.contextmanager
-def _issue_lock(root: Path) -> Iterator[None]:
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ISSUE_LOCK, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+def _issue_lock(root: Path) -> contextlib.AbstractContextManager[None]:
+    """One ``issue`` at a time per output folder (``.issue.lock``)."""
+    return locked(Path(root) / ISSUE_LOCK)
 
 
 def issued_entries(root: Path) -> Iterator[tuple[Path, str, dict[str, Any]]]:

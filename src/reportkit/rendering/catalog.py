@@ -45,12 +45,11 @@ folder) never lose an entry and a reader never sees half a file.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -59,7 +58,7 @@ from typing import Any
 from reportkit.errors import ConfigError
 from reportkit.rendering import catalog_pages as _pages
 from reportkit.rendering.catalog_pages import INDEX, PAGES, write_index
-from reportkit.store.io import atomic_write, sha256_file
+from reportkit.store.io import atomic_write, locked, sha256_file
 
 __all__ = ["MANIFEST", "INDEX", "RUNS", "ROOT_SUMS", "file_info", "load_manifest", "record",
            "append_event", "read_runs", "files_intact", "refresh_index",
@@ -120,15 +119,9 @@ def load_manifest(period_dir: Path) -> dict[str, Any]:
     return data
 
 
-@contextlib.contextmanager
-def _locked(period_dir: Path) -> Iterator[None]:
-    period_dir.mkdir(parents=True, exist_ok=True)
-    with open(period_dir / LOCK, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+def _locked(period_dir: Path) -> contextlib.AbstractContextManager[None]:
+    """The folder's manifest lock (``.manifest.lock``)."""
+    return locked(Path(period_dir) / LOCK)
 
 
 def record(period_dir: Path, rel: str, update: Callable[[dict[str, Any] | None], dict[str, Any]],

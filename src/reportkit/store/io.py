@@ -26,20 +26,22 @@ this module and must stay fast.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["atomic_write", "sha256_bytes", "sha256_file", "csv_safe", "csv_safe_frame",
-           "write_csv", "write_csv_rows", "FORMULA_START"]
+__all__ = ["atomic_write", "locked", "sha256_bytes", "sha256_file", "csv_safe",
+           "csv_safe_frame", "write_csv", "write_csv_rows", "FORMULA_START"]
 
 
 def atomic_write(path: str | Path, data: bytes | str, *, mode: int = 0o644,
@@ -72,6 +74,21 @@ def atomic_write(path: str | Path, data: bytes | str, *, mode: int = 0o644,
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+@contextlib.contextmanager
+def locked(path: str | Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on the lock file ``path`` (created with its folder if
+    needed) for the block: writers of the same files on this machine, or on a shared file
+    system that honours flock, take turns."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def sha256_bytes(data: bytes) -> str:
