@@ -149,3 +149,10 @@ class SigningError(ReportkitError):
     """A certificate that cannot be used: missing, not PKCS#12, wrong password."""
 
     exit_code = EXIT_BAD_INPUT
+
+
+class DiffError(ReportkitError):
+    """``reportkit diff`` cannot compare: a file is not a report listed in a manifest, a
+    version has no recorded figures, or there is no other version to compare with."""
+
+    exit_code = EXIT_BAD_INPUT

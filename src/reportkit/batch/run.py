@@ -51,7 +51,7 @@ from reportkit.errors import (
     ExportError,
     ReportkitError,
 )
-from reportkit.rendering import catalog, runner
+from reportkit.rendering import catalog, changes, runner
 from reportkit.store.io import atomic_write, sha256_file
 
 if TYPE_CHECKING:
@@ -175,9 +175,13 @@ def _base_entry(job: Job, config: RunConfig) -> dict[str, Any]:
 def record_ok(job: Job, config: RunConfig, files: dict[str, Path], *, started: str,
               seconds: float, worker: str, event_status: str = "ok",
               rendered_by: str | None = None,
-              kernel_peak_mb: float | None = None) -> dict[str, Any]:
+              kernel_peak_mb: float | None = None,
+              figures: list[dict[str, Any]] | None = None,
+              since: dict[str, Any] | None = None) -> dict[str, Any]:
     """Record a promoted report in its period's manifest; ``rendered_by`` is the run that
-    rendered the files (default: this one), the event is this run's."""
+    rendered the files (default: this one), the event is this run's. ``figures``: the
+    report's key figures as printed; ``since``: what its changes section compared with
+    (:mod:`reportkit.rendering.changes`)."""
     infos = {fmt: catalog.file_info(path, job.period_dir) for fmt, path in files.items()}
     finished = catalog.now_iso()
     run_id = rendered_by or config.run_id
@@ -188,7 +192,9 @@ def record_ok(job: Job, config: RunConfig, files: dict[str, Path], *, started: s
                 "error": None, "error_fields": {}, "files": infos,
                 "report_run": {"run_id": run_id, "input_hash": job.input_hash,
                                "finished": finished},
-                "failed_files": {}, "kernel_peak_mb": _mb(kernel_peak_mb)}
+                "failed_files": {}, "kernel_peak_mb": _mb(kernel_peak_mb),
+                **({"figures": figures} if figures is not None else {}),
+                **({"changes_since_issued": since} if since is not None else {})}
 
     event = {"run_id": config.run_id, "status": event_status, "input_hash": job.input_hash,
              "seconds": seconds, "worker": worker, "kernel_peak_mb": _mb(kernel_peak_mb)}
@@ -282,7 +288,8 @@ def already_rendered(job: Job, config: RunConfig) -> Outcome | None:
     shutil.rmtree(job.final_dir / runner.FAILED, ignore_errors=True)  # as promotion does
     record_ok(job, config, files, started=md.get("started", ""), seconds=0.0,
               worker=_worker_id(), event_status="ok" if this_run else "adopted",
-              rendered_by=md.get("run_id"))
+              rendered_by=md.get("run_id"), figures=md.get("figures"),
+              since=md.get("changes_since_issued"))
     return Outcome.of(job, "ok" if this_run else "skipped",
                       reason=("rendered in this run by a worker that was lost before it "
                               "recorded it; manifest updated" if this_run else
@@ -442,12 +449,15 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
                 raise _memory_limit(job, nb, watch, None)
             kernel.shutdown()
             kernel = None
+            figures, since = _figures(job, nb)
             staged = _export(job, nb, staging, printer)
             _check_sizes(job, staged, config.output_mb)
             nb.metadata["reportkit"] = {
                 "input_hash": job.input_hash, "run_id": config.run_id, "started": started,
                 "params": report.params, "data_version": job.inputs["data"],
-                "sha256": {fmt: sha256_file(p) for fmt, p in staged.items()}}
+                "sha256": {fmt: sha256_file(p) for fmt, p in staged.items()},
+                **({"figures": figures} if figures is not None else {}),
+                **({"changes_since_issued": since} if since is not None else {})}
             _write_nb(nb, staged_nb)
             staged["ipynb"] = staged_nb
         except Exception as exc:
@@ -469,13 +479,25 @@ def render(job: Job, config: RunConfig, *, kernels: WarmKernels, printer: Printe
         seconds = round(time.monotonic() - t0, 3)
         peak = _peak(watch)
         record_ok(job, config, files, started=started, seconds=seconds, worker=_worker_id(),
-                  kernel_peak_mb=peak)
+                  kernel_peak_mb=peak, figures=figures, since=since)
         return Outcome.of(job, "ok", seconds=seconds, worker=_worker_id(),
                           files={k: str(v) for k, v in files.items()}, kernel_peak_mb=_mb(peak))
     finally:
         if kernel is not None:
             kernel.shutdown()
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _figures(job: Job, nb: nbformat.NotebookNode
+             ) -> tuple[list[dict[str, Any]] | None, dict[str, Any] | None]:
+    """The report's key figures, taken out of the executed notebook before export, and on a
+    draft whose report was issued before, the changes section put in their place
+    (:mod:`reportkit.rendering.changes`): what it compared with, or None."""
+    figures, where = changes.take_figures(nb)
+    if figures is None or job.report.params.get("issued_on"):  # an issued copy: never
+        return figures, None
+    return figures, changes.mark_changes(nb, where, figures, job.period_dir, job.rel,
+                                         job.report.lang)
 
 
 def _peak(watch: MemoryWatch | None) -> float | None:

@@ -124,6 +124,58 @@ T: dict[str, tuple[str, str]] = {
     "bundle.verify_hint": (
         "Kiểm tra ngoại tuyến: reportkit verify <thư mục đã giải nén> --trust <chứng thư gốc>",
         "Check offline: reportkit verify <unzipped folder> --trust <root certificate>"),
+    # -- what changed since issue (presentation.figures, rendering.changes, reportkit diff)
+    "changes.title": ("Thay đổi so với bản đã ban hành", "Changes since the issued version"),
+    "changes.intro": (
+        "So với Báo cáo số {number} ngày {date} đã ban hành, dự thảo này có {n} chỉ tiêu "
+        "thay đổi số liệu:",
+        "Compared with report no. {number} issued on {date}, {n} figure(s) of this draft "
+        "changed:"),
+    "changes.none": (
+        "Số liệu không thay đổi so với Báo cáo số {number} ngày {date} đã ban hành.",
+        "No figure changed since report no. {number} issued on {date}."),
+    "changes.col.issued": ("Bản đã ban hành ({number})", "Issued ({number})"),
+    "changes.col.draft": ("Dự thảo này", "This draft"),
+    "changes.note": (
+        "Số liệu in như trong báo cáo (số nhỏ hơn 3 được ẩn); phần này chỉ có trong dự thảo.",
+        "Figures as the report prints them (counts under 3 hidden); this section appears on "
+        "drafts only."),
+    "diff.no_figures": (
+        "{path}: không có số liệu chính được ghi lại ({rel} được kết xuất bởi phiên bản "
+        "reportkit cũ hơn, hoặc notebook không hiển thị số liệu); kết xuất lại để so sánh",
+        "{path}: no key figures are recorded ({rel} was rendered by an older reportkit, or its "
+        "notebook shows none); render it again to compare"),
+    "diff.not_a_report": (
+        "{path}: không phải báo cáo ghi trong manifest.json của thư mục kết quả (đưa tệp .html, "
+        ".pdf, .docx hoặc .ipynb của một báo cáo)",
+        "{path}: not a report listed in an output folder's manifest.json (give the .html, .pdf, "
+        ".docx or .ipynb of a report)"),
+    "diff.no_issued": (
+        "{path}: chưa có bản đã ban hành nào của báo cáo này để so sánh; cho hai tệp",
+        "{path}: this report has no issued version to compare with; give two files"),
+    "diff.draft": ("Dự thảo, kết xuất {when}", "Draft, rendered {when}"),
+    "diff.issued": ("Số {number} ngày {date}", "No. {number} of {date}"),
+    "diff.old": ("Cũ", "Old"),
+    "diff.new": ("Mới", "New"),
+    "diff.other_report": (
+        "Lưu ý: hai tệp là hai báo cáo khác nhau ({old} và {new})",
+        "Note: the two files are different reports ({old} and {new})"),
+    "diff.none": ("Không có thay đổi: {n} chỉ tiêu như nhau.",
+                  "No changes: {n} figure(s) the same."),
+    "diff.count": ("{n} chỉ tiêu thay đổi.", "{n} figure(s) changed."),
+    "figures.quality.expected": ("Báo cáo tháng phải gửi", "Monthly reports expected"),
+    "figures.quality.actual": ("Báo cáo tháng đã gửi", "Monthly reports received"),
+    "figures.quality.on_time": ("Báo cáo tháng gửi đúng hạn", "Monthly reports on time"),
+    "figures.quality.rejected": ("Tệp bị từ chối", "Files rejected"),
+    "figures.quality.outliers": ("Số liệu bất thường", "Unusual figures"),
+    "figures.national.network_docs": ("Văn bản gửi qua mạng diện rộng",
+                                      "Documents sent over the network"),
+    "catalogue.changed_figures": ("Khác bản số {number}: {changes}",
+                                  "Differs from no. {number}: {changes}"),
+    "catalogue.changed_more": ("và {n} chỉ tiêu khác", "and {n} more"),
+    "catalogue.changed_inputs": (
+        "Dữ liệu đầu vào thay đổi sau khi ban hành số {numbers}; số liệu chính không đổi",
+        "Inputs changed since no. {numbers} was issued; the key figures are the same"),
     "bundle.no_period": ("Không có {manifest} của kỳ {period} trong {root}",
                          "No {manifest} for {period} in {root}"),
     # -- shared by several pages

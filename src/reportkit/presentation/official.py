@@ -112,6 +112,14 @@ def heading(who: Issuer, *, lang: str, report_date: date, title: str, subtitle: 
         note=note, sample=sample, warning=warning, exact=exact, exact_mark=exact_mark)
 
 
+def issued_date(issued_on: str | date | None) -> date | None:
+    """The date of issue an issued copy carries (``reportkit issue`` passes it as the
+    notebook parameter ``issued_on``, YYYY-MM-DD); None on a draft (dated today)."""
+    if isinstance(issued_on, str):
+        return date.fromisoformat(issued_on.strip()) if issued_on.strip() else None
+    return issued_on
+
+
 def closing(who: Issuer, lang: str, root: Path | str | None = None, *, signer_name: str = "",
             signer_title: str = "") -> Markup:
     """The closing blocks (closing.html.j2): "Nơi nhận:" with the recipients on the left, the

@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from reportkit.analysis import disclosure as D
+from reportkit.analysis.indicators import INDICATORS
 from reportkit.analysis.petitions import (
     BANDS,
     COLUMNS,
@@ -67,6 +68,7 @@ from reportkit.presentation.blocks import (
     trend_periods,
     wrap,
 )
+from reportkit.presentation.figures import figure, show_figures
 from reportkit.presentation.html import Markup
 from reportkit.presentation.petition_charts import (
     chart_bars,
@@ -121,7 +123,7 @@ class PetitionsReport:
                  publish: bool = True, rule: str | None = None, root: Path | str | None = None,
                  threshold: int = D.THRESHOLD, list_limit: int = LIST_LIMIT,
                  report_date: date | None = None, number: str = "",
-                 marking: str | None = None) -> None:
+                 marking: str | None = None, issued_on: str | date | None = None) -> None:
         from reportkit.store.warehouse import load
 
         self.publish = D.check_publish(publish)
@@ -131,8 +133,8 @@ class PetitionsReport:
         self.unit = (None if unit is None else unit if isinstance(unit, U.Unit)
                      else U.resolve(unit, at=self.period.last))
         self.lang, self.rule, self.root = lang, rule or default_rule(), root
-        self.report_date = report_date or date.today()
-        self.number, self.marking = number, marking
+        self.report_date = O.issued_date(issued_on) or report_date or date.today()
+        self.number, self.marking = (number or "").strip(), marking
         self.issuer = O.issuer(self.unit, lang, self.period.last)
         self.threshold, self.list_limit = threshold, list_limit
         self.start, self.end = window(self.period, self.rule)
@@ -226,13 +228,29 @@ class PetitionsReport:
 
     def show_heading(self) -> None:
         self._display(self.heading_html())
+        show_figures(self.figures())
 
-    def closing_html(self) -> Markup:
-        """The closing blocks: recipients and the signature block (``params/units.yaml``)."""
-        return wrap(O.closing(self.issuer, self.lang))
+    def figures(self) -> list[dict[str, Any]]:
+        """The flow of petitions as this report prints it (a count hidden as "<3" or "*" is
+        stored hidden) and its two rates, for the batch (:mod:`.figures`)."""
+        out = [figure(s, stage_label(s, "vi"), stage_label(s, "en"), self._flow_fig(s).text,
+                      self._flow_fig(s).value) for s in FLOW_STAGES]
+        for fid, num, den in (("processing_rate", "handled", "received"),
+                              ("transfer_followup_rate", "result_updated", "transferred")):
+            a, b = self._flow_fig(num).value, self._flow_fig(den).value
+            ind = INDICATORS[fid]
+            out.append(figure(fid, ind.label("vi"), ind.label("en"), self._flow_rate(num, den),
+                              a / b if a is not None and b else None))
+        return out
 
-    def show_closing(self) -> None:
-        self._display(self.closing_html())
+    def closing_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
+        """The closing blocks: recipients and the signature block (``params/units.yaml``; an
+        issued copy's signer, given by ``reportkit issue``, replaces its title and name)."""
+        return wrap(O.closing(self.issuer, self.lang, signer_name=signer_name,
+                              signer_title=signer_title))
+
+    def show_closing(self, signer_name: str = "", signer_title: str = "") -> None:
+        self._display(self.closing_html(signer_name, signer_title))
 
     # -- 1. flow ---------------------------------------------------------------------------
     @cached_property

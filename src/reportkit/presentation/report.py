@@ -32,6 +32,7 @@ from reportkit.core import units as U
 from reportkit.core.i18n import text
 from reportkit.core.periods import Period
 from reportkit.core.schema import KINDS, TOPICS, agency_label, category_label
+from reportkit.presentation import figures as F
 from reportkit.presentation import narrative as N
 from reportkit.presentation import official as O
 from reportkit.presentation.blocks import (
@@ -120,10 +121,7 @@ class ProvinceReport:
         self.lang, self.rule, self.root = lang, rule, root
         # An issued copy (reportkit issue) carries its number and date of issue; a draft has
         # neither and is dated today.
-        if isinstance(issued_on, str) and issued_on.strip():
-            issued_on = date.fromisoformat(issued_on.strip())
-        self.report_date = (issued_on if isinstance(issued_on, date) else None) or \
-            report_date or date.today()
+        self.report_date = O.issued_date(issued_on) or report_date or date.today()
         self.number, self.marking = (number or "").strip(), marking
         self.issuer = O.issuer(self.unit, lang, self.period.last)
         self.office = self.unit.office_name(lang, at=self.period.last)
@@ -145,6 +143,19 @@ class ProvinceReport:
 
     def show_heading(self) -> None:
         show_html(self.heading_html())
+        F.show_figures(self.figures())
+
+    def figures(self) -> list[dict[str, Any]]:
+        """Every indicator as this report prints it (:mod:`reportkit.presentation.figures`):
+        the batch stores them with the report; a count the published set hides is stored
+        hidden."""
+        out = []
+        for key, r in self.results.items():
+            pub = self.published_figure(key)
+            printed, value = pub if pub is not None else (self.figure_text(key), r.value)
+            out.append(F.figure(key, r.indicator.label("vi"), r.indicator.label("en"), printed,
+                                value))
+        return out
 
     def closing_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
         """The closing blocks: recipients and the signature block (``params/units.yaml``; an
@@ -554,11 +565,12 @@ class NationalReport:
 
     def __init__(self, period: str | Period, *, lang: str = "vi", rule: str | None = None,
                  root: Path | str | None = None, report_date: date | None = None,
-                 number: str = "", marking: str | None = None) -> None:
+                 number: str = "", marking: str | None = None,
+                 issued_on: str | date | None = None) -> None:
         self.period = period if isinstance(period, Period) else Period.parse(period)
         self.lang, self.rule, self.root = lang, rule, root
-        self.report_date = report_date or date.today()
-        self.number, self.marking = number, marking
+        self.report_date = O.issued_date(issued_on) or report_date or date.today()
+        self.number, self.marking = (number or "").strip(), marking
         self.issuer = O.issuer(None, lang, self.period.last)
         self.units = U.units_at(self.period.last)
         self.names = {u.code: u.name for u in self.units}
@@ -685,14 +697,34 @@ class NationalReport:
 
     def show_heading(self) -> None:
         show_html(self.heading_html())
+        F.show_figures(self.figures())
         show_html(self.key_figures_html())
 
-    def closing_html(self) -> Markup:
-        """The closing blocks: recipients and the signature block (``params/units.yaml``)."""
-        return wrap(O.closing(self.issuer, self.lang))
+    def figures(self) -> list[dict[str, Any]]:
+        """The national figures this report prints (key figures and the appendix's national
+        row), for the batch (:mod:`reportkit.presentation.figures`)."""
+        lang, n = self.lang, self.national
+        net = float(self.agg["docs_sent_network"].sum())
+        full = self.units_at_full_processing()
+        out = [F.figure(i.id, i.label("vi"), i.label("en"), value_text_plain(i, n[i.id], lang),
+                        n[i.id]) for i in I.INDICATORS.values()]
+        out[1:1] = [F.figure_text_id("docs_sent_network", "figures.national.network_docs",
+                                     fmt.number(net, lang), net)]
+        out += [F.figure_text_id("units_full_processing",
+                                 "report.national.card.full_processing",
+                                 fmt.number(len(full), lang), len(full)),
+                F.figure_text_id("units_reporting", "report.national.card.reporting",
+                                 fmt.number(self.reporting_units, lang), self.reporting_units)]
+        return out
 
-    def show_closing(self) -> None:
-        show_html(self.closing_html())
+    def closing_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
+        """The closing blocks: recipients and the signature block (``params/units.yaml``; an
+        issued copy's signer, given by ``reportkit issue``, replaces its title and name)."""
+        return wrap(O.closing(self.issuer, self.lang, signer_name=signer_name,
+                              signer_title=signer_title))
+
+    def show_closing(self, signer_name: str = "", signer_title: str = "") -> None:
+        show_html(self.closing_html(signer_name, signer_title))
 
     def show_indicator(self, indicator_id: str, number: int) -> None:
         """The national figure, an explorer (ranking, distribution, trend) and the movers."""
@@ -820,13 +852,14 @@ class DataQualityReport:
 
     def __init__(self, period: str | Period, *, lang: str = "vi", days: int = 15,
                  root: Path | str | None = None, report_date: date | None = None,
-                 number: str = "", marking: str | None = None) -> None:
+                 number: str = "", marking: str | None = None,
+                 issued_on: str | date | None = None) -> None:
         from reportkit.analysis import quality as Q
 
         self.period = period if isinstance(period, Period) else Period.parse(period)
         self.lang, self.days, self.root = lang, days, root
-        self.report_date = report_date or date.today()
-        self.number, self.marking = number, marking
+        self.report_date = O.issued_date(issued_on) or report_date or date.today()
+        self.number, self.marking = (number or "").strip(), marking
         self.issuer = O.issuer(None, lang, self.period.last)
         self.by_unit = Q.reporting_rates(self.period, root=root, days=days, by="unit")
         self.overall = Q.reporting_rates(self.period, root=root, days=days, by="all").iloc[0]
@@ -848,13 +881,41 @@ class DataQualityReport:
             number=self.number, marking=self.marking, title=text("report.report", lang),
             subtitle=sub, sample=text("common.sample_stamp", lang) if self.sample else None)
             + section(paragraphs=[body])))
+        F.show_figures(self.figures())
 
-    def closing_html(self) -> Markup:
-        """The closing blocks: recipients and the signature block (``params/units.yaml``)."""
-        return wrap(O.closing(self.issuer, self.lang))
+    def figures(self) -> list[dict[str, Any]]:
+        """The overview's figures, the files rejected and the unusual figures found, for the
+        batch (:mod:`reportkit.presentation.figures`)."""
+        lang, o = self.lang, self.overall
 
-    def show_closing(self) -> None:
-        show_html(self.closing_html())
+        def num(v: Any) -> float | None:
+            return None if v is None or pd.isna(v) else float(v)
+
+        return [
+            F.figure_text_id("expected", "figures.quality.expected",
+                             fmt.number(o["expected"], lang), num(o["expected"])),
+            F.figure_text_id("actual", "figures.quality.actual",
+                             fmt.number(o["actual"], lang), num(o["actual"])),
+            F.figure_text_id("reporting_rate", "report.reporting_rate",
+                             fmt.percent(o["reporting_rate"], lang), num(o["reporting_rate"])),
+            F.figure_text_id("on_time", "figures.quality.on_time",
+                             fmt.number(o["on_time"], lang), num(o["on_time"])),
+            F.figure_text_id("timeliness", "report.timeliness",
+                             fmt.percent(o["timeliness"], lang), num(o["timeliness"])),
+            F.figure_text_id("rejected_files", "figures.quality.rejected",
+                             fmt.number(len(self.rejected), lang), len(self.rejected)),
+            F.figure_text_id("outliers", "figures.quality.outliers",
+                             fmt.number(len(self.outliers), lang), len(self.outliers)),
+        ]
+
+    def closing_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
+        """The closing blocks: recipients and the signature block (``params/units.yaml``; an
+        issued copy's signer, given by ``reportkit issue``, replaces its title and name)."""
+        return wrap(O.closing(self.issuer, self.lang, signer_name=signer_name,
+                              signer_title=signer_title))
+
+    def show_closing(self, signer_name: str = "", signer_title: str = "") -> None:
+        show_html(self.closing_html(signer_name, signer_title))
 
     def units_table(self) -> pd.DataFrame:
         df = self.by_unit.sort_values(["timeliness", "reporting_rate", "unit_code"])
