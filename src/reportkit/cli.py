@@ -145,6 +145,7 @@ def main(verbose: int) -> None:
       reportkit batch params/quarterly.yaml     every province, in parallel, incremental
       reportkit verify outputs/2025-Q3          check the reports against the manifest
       reportkit issue outputs/2025-Q3/15-lao-cai/province_report.pdf --number 12-BC/VPTU ...
+      reportkit diff outputs/2025-Q3/15-lao-cai/province_report.pdf   what changed since issue
       reportkit bundle --units "Lào Cai" --period 2025-Q3 --out dist/
 
     \b
@@ -625,6 +626,44 @@ def issue(draft: Path, number: str, issued_on: object, signer_name: str, signer_
                     path=str(res.files["pdf"])))
     for path in res.files.values():
         click.echo(str(path))
+
+
+@main.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", required=False,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+              envvar="REPORTKIT_LANG", help="Language of the output ($REPORTKIT_LANG).")
+def diff(old: Path, new: Path | None, lang: str) -> None:
+    """Compare two versions of a report by their key figures: each figure whose printed value
+    changed, old → new.
+
+    \b
+    OLD and NEW are files of two versions (.pdf, .html, .docx or .ipynb): a draft, an issued
+    copy (<unit>/issued/<number>/...), or a report in an unzipped bundle. Each is found in
+    the manifest.json of its period folder, which holds the figures recorded when it was
+    rendered, as the report prints them (counts under 3 stay hidden: "<3", "*").
+    With one file: a draft against its latest issued copy, or an issued copy against its
+    current draft.
+
+    \b
+    Examples:
+      reportkit diff outputs/2025-Q3/15-lao-cai/province_report.pdf
+      reportkit diff outputs/2025-Q3/15-lao-cai/issued/12-BC-VPTU/province_report.pdf \\
+                     outputs/2025-Q3/15-lao-cai/province_report.pdf --lang en
+
+    \b
+    Exit codes (those of diff(1)): 0 no figure changed · 1 some figures changed ·
+                2 usage · 3 cannot compare (a file not listed in a manifest, a version with
+                no recorded figures, nothing issued to compare with)
+    """
+    from reportkit.rendering.changes import diff as compare_versions
+
+    res = compare_versions(old, new, lang=lang)
+    for line in res.lines(lang):
+        click.echo(line)
+    if res.changes:
+        sys.exit(EXIT_FAILED)
 
 
 @main.command()

@@ -266,7 +266,10 @@ def _row(folder: str, key: str, entry: dict[str, Any], prefix: str, lang: str,
         draft_key = str(issued.get("draft") or "")
         draft = entries.get(draft_key.split("/", 1)[1]) if draft_key.startswith(
             f"{folder}/") else None
-        if draft and issued.get("draft_input_hash") and (
+        figures = _figure_changes(entry, draft, lang) if draft else None
+        if figures is not None:
+            changed = changed or bool(figures)
+        elif draft and issued.get("draft_input_hash") and (
                 _in_place_hash(draft) != issued.get("draft_input_hash")):
             changed = True
         if changed:
@@ -274,17 +277,36 @@ def _row(folder: str, key: str, entry: dict[str, Any], prefix: str, lang: str,
         when = issued.get("date")
     else:
         status, number, issued_date, signer = "draft", "", "", ""
-        copies = [c for c in map(_issued, issued_of.get(f"{folder}/{key}", [])) if c]
+        entries_issued = issued_of.get(f"{folder}/{key}", [])
+        copies = [c for c in map(_issued, entries_issued) if c]
         numbers = ", ".join(str(c["number"]) for c in copies if c.get("number"))
-        changed = changed or any(c.get("draft_input_hash")
-                                 and c["draft_input_hash"] != _in_place_hash(entry)
-                                 for c in copies)
-        if changed and numbers:
-            notes.append(text("catalogue.changed_draft", lang, numbers=numbers))
-        elif changed:
-            notes.append(text("catalogue.status.changed", lang))
-        elif numbers:
-            notes.append(text("catalogue.issued_from", lang, numbers=numbers))
+        inputs_changed = any(c.get("draft_input_hash")
+                             and c["draft_input_hash"] != _in_place_hash(entry)
+                             for c in copies)
+        # Against the latest issued copy, by the figures both recorded (what a recipient
+        # cares about); by the inputs when either has none (an older reportkit).
+        latest = max(entries_issued, key=lambda e: (str(e["issued"].get("date") or ""),
+                                                    str(e["issued"].get("issued_at") or "")),
+                     default=None)
+        figures = _figure_changes(latest, entry, lang) if latest else None
+        if figures:
+            changed = True
+            notes.append(text("catalogue.changed_figures", lang,
+                              number=latest["issued"].get("number"),  # type: ignore[index]
+                              changes=_said(figures, lang)))
+        elif figures is not None:
+            if inputs_changed:
+                notes.append(text("catalogue.changed_inputs", lang, numbers=numbers))
+            elif numbers:
+                notes.append(text("catalogue.issued_from", lang, numbers=numbers))
+        else:
+            changed = changed or inputs_changed
+            if changed and numbers:
+                notes.append(text("catalogue.changed_draft", lang, numbers=numbers))
+            elif changed:
+                notes.append(text("catalogue.status.changed", lang))
+            elif numbers:
+                notes.append(text("catalogue.issued_from", lang, numbers=numbers))
         when = (entry.get("report_run") or {}).get("finished") or entry.get("finished")
     return [ReportRow(
         key=f"{folder}/{key}", title=title, notebook=notebook.split(".", 1)[0],
@@ -299,6 +321,32 @@ def _row(folder: str, key: str, entry: dict[str, Any], prefix: str, lang: str,
         changed=changed, date=_day(when, lang), links=links,
         sort=(_period_order(code), _fold(title), unit is not None, _fold(unit_name),
               report_lang != "vi", status != "issued", number, key))]
+
+
+def _figure_changes(issued: dict[str, Any] | None, draft: dict[str, Any] | None,
+                    lang: str) -> list[Any] | None:
+    """The figures that differ between an issued copy and a draft (both manifest entries),
+    or None when either recorded none (:mod:`reportkit.presentation.figures`)."""
+    from reportkit.presentation.figures import compare
+
+    old = (issued or {}).get("figures")
+    new = (draft or {}).get("figures")
+    if not isinstance(old, list) or not isinstance(new, list) or not old or not new:
+        return None
+    return compare(old, new, lang, same_language=(issued or {}).get("lang", "vi")
+                   == (draft or {}).get("lang", "vi"))
+
+
+SAID = 3  # changed figures a catalogue row names; the rest are counted
+
+
+def _said(changes: list[Any], lang: str) -> str:
+    """"Đơn, thư tiếp nhận 282 → 290; Tỷ lệ xử lý đơn, thư 81,2% → 82,0%; và 2 chỉ tiêu khác"."""
+    parts = [f"{c.label} {c.old or fmt.MISSING} → {c.new or fmt.MISSING}"
+             for c in changes[:SAID]]
+    if len(changes) > SAID:
+        parts.append(text("catalogue.changed_more", lang, n=len(changes) - SAID))
+    return "; ".join(parts)
 
 
 def _filters(rows: list[ReportRow], lang: str) -> list[dict[str, Any]]:
