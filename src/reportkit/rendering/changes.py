@@ -99,10 +99,12 @@ def mark_changes(nb: Any, where: tuple[int, int] | None, figures: list[dict[str,
                       same_language=entry.get("lang", "vi") == lang)
     markup = changes_html(changed, number=str(info.get("number") or ""),
                           issued_on=str(info.get("date") or ""), lang=lang)
+    from nbformat.v4 import new_output
+
     ci, oi = where
-    nb.cells[ci].setdefault("outputs", []).insert(oi, {
-        "output_type": "display_data", "metadata": {},
-        "data": {"text/html": str(markup), "text/plain": text("changes.title", lang)}})
+    nb.cells[ci].setdefault("outputs", []).insert(oi, new_output(
+        "display_data", data={"text/html": str(markup),
+                              "text/plain": text("changes.title", lang)}))
     return {"issued": key, "number": info.get("number"), "date": info.get("date"),
             "changed": [c.id for c in changed]}
 
