@@ -295,8 +295,10 @@ def _row(folder: str, key: str, entry: dict[str, Any], prefix: str, lang: str,
                               number=latest["issued"].get("number"),  # type: ignore[index]
                               changes=_said(figures, lang)))
         elif figures is not None:
-            if inputs_changed:
-                notes.append(text("catalogue.changed_inputs", lang, numbers=numbers))
+            last = latest["issued"]  # type: ignore[index]
+            if last.get("draft_input_hash") not in (None, _in_place_hash(entry)):
+                notes.append(text("catalogue.changed_inputs", lang,
+                                  numbers=str(last.get("number") or "")))
             elif numbers:
                 notes.append(text("catalogue.issued_from", lang, numbers=numbers))
         else:
