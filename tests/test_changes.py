@@ -342,7 +342,8 @@ def test_the_data_quality_report_is_issued_with_its_figures(
         "--signer-name", SIGNER, "--signer-title", TITLE, "--cert", str(pki["p12"]),
         "--notebooks", str(NOTEBOOKS)])
     assert got.exit_code == 0, got.output
-    pdf = Path(next(line for line in got.output.splitlines() if line.endswith(".pdf")))
+    pdf = next(Path(line) for line in got.output.splitlines()
+               if line.endswith(".pdf") and Path(line).is_file())
     printed = pdf_text(pdf)
     assert "Số 7-BC/VPTW" in printed and "ngày 06 tháng 10 năm 2025" in printed
     assert SIGNER in printed and TITLE.upper() in printed
