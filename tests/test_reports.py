@@ -101,6 +101,32 @@ def test_province_quarter_figures_match_the_raw_submissions(rendered: dict[str, 
     assert f"({fmt.percent(net / sent, 'en')})" in en
 
 
+def test_the_figures_recorded_are_the_figures_printed(rendered: dict[str, str],
+                                                    raw: dict[str, pd.DataFrame]) -> None:
+    """What the batch stores with a report (its key figures, for `reportkit diff` and the
+    changes section) is what the page prints, taken out of the page itself."""
+    import json
+
+    def recorded(key: str) -> dict[str, dict]:
+        md = json.loads(rendered[key + ".ipynb"])["metadata"]["reportkit"]
+        return {f["id"]: f for f in md["figures"]}
+
+    national = recorded("national_pub")
+    assert national["docs_sent"]["text"] == "40.976" and national["docs_sent"]["value"] == 40976
+    assert national["docs_sent_network"]["text"] == "17.472"
+    assert national["petitions_received"]["text"] == "69.160"
+    assert national["processing_rate"]["text"] == "75,5%"
+    assert national["units_full_processing"]["text"] == "22"
+    act = raw["activity"]
+    rows = act[(act["unit_code"] == "15") & act["month"].isin(["2025-07", "2025-08", "2025-09"])]
+    province = recorded("laocai_q3")
+    assert province["docs_sent"]["text"] == fmt.number(rows["docs_sent"].astype(int).sum())
+    assert province["docs_sent"]["label"]["en"] == "Documents and reports sent to the Centre"
+    assert recorded("laocai_en")["network_share"]["text"].endswith("%")
+    for key in ("laocai_q3", "national_pub"):
+        assert "vnd.reportkit.figures" not in rendered[key]  # never in the page itself
+
+
 def test_pre_merger_month_uses_the_old_unit(rendered: dict[str, str],
                                             raw: dict[str, pd.DataFrame]) -> None:
     act = raw["activity"]
