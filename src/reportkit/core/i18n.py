@@ -167,7 +167,6 @@ T: dict[str, tuple[str, str]] = {
     "figures.quality.actual": ("Báo cáo tháng đã gửi", "Monthly reports received"),
     "figures.quality.on_time": ("Báo cáo tháng gửi đúng hạn", "Monthly reports on time"),
     "figures.quality.rejected": ("Tệp bị từ chối", "Files rejected"),
-    "figures.quality.outliers": ("Số liệu bất thường", "Unusual figures"),
     "figures.national.network_docs": ("Văn bản gửi qua mạng diện rộng",
                                       "Documents sent over the network"),
     "catalogue.changed_figures": ("Khác bản số {number}: {changes}",

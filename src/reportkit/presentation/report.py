@@ -701,13 +701,14 @@ class NationalReport:
         show_html(self.key_figures_html())
 
     def figures(self) -> list[dict[str, Any]]:
-        """The national figures this report prints (key figures and the appendix's national
-        row), for the batch (:mod:`reportkit.presentation.figures`)."""
+        """The national figures this report prints (key figures, the indicators of its
+        sections), for the batch (:mod:`reportkit.presentation.figures`)."""
         lang, n = self.lang, self.national
         net = float(self.agg["docs_sent_network"].sum())
         full = self.units_at_full_processing()
-        out = [F.figure(i.id, i.label("vi"), i.label("en"), value_text_plain(i, n[i.id], lang),
-                        n[i.id]) for i in I.INDICATORS.values()]
+        printed = dict.fromkeys(("docs_sent", "petitions_received", *self.KEY))
+        out = [F.figure(i, I.get(i).label("vi"), I.get(i).label("en"),
+                        value_text_plain(I.get(i), n[i], lang), n[i]) for i in printed]
         out[1:1] = [F.figure_text_id("docs_sent_network", "figures.national.network_docs",
                                      fmt.number(net, lang), net)]
         out += [F.figure_text_id("units_full_processing",
@@ -884,8 +885,8 @@ class DataQualityReport:
         F.show_figures(self.figures())
 
     def figures(self) -> list[dict[str, Any]]:
-        """The overview's figures, the files rejected and the unusual figures found, for the
-        batch (:mod:`reportkit.presentation.figures`)."""
+        """The overview's figures and the number of files rejected (the table lists them
+        all), for the batch (:mod:`reportkit.presentation.figures`)."""
         lang, o = self.lang, self.overall
 
         def num(v: Any) -> float | None:
@@ -904,8 +905,6 @@ class DataQualityReport:
                              fmt.percent(o["timeliness"], lang), num(o["timeliness"])),
             F.figure_text_id("rejected_files", "figures.quality.rejected",
                              fmt.number(len(self.rejected), lang), len(self.rejected)),
-            F.figure_text_id("outliers", "figures.quality.outliers",
-                             fmt.number(len(self.outliers), lang), len(self.outliers)),
         ]
 
     def closing_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
