@@ -304,6 +304,8 @@ def test_render_issue_correct_rerender_diff_bundle_verify(
     assert same.exit_code == 0 and "Không có thay đổi" in same.output, same.output
     one = cli.invoke(main, ["diff", str(second.html)])  # a draft against its issued copy
     assert one.exit_code == 1 and f"{docs_old} → {docs_new}" in one.output, one.output
+    back = cli.invoke(main, ["diff", str(res.files["pdf"])])  # the issued copy vs its draft
+    assert back.exit_code == 1 and f"{docs_old} → {docs_new}" in back.output, back.output
 
     # 6. bundle for Lào Cai, verify the unzipped bundle, and catch a tampered byte
     dist = tmp_path / "dist"
