@@ -163,6 +163,7 @@ T: dict[str, tuple[str, str]] = {
     "diff.none": ("Không có thay đổi: {n} chỉ tiêu như nhau.",
                   "No changes: {n} figure(s) the same."),
     "diff.count": ("{n} chỉ tiêu thay đổi.", "{n} figure(s) changed."),
+    "figures.province.handled": ("Đơn, thư đã xử lý", "Petitions and letters processed"),
     "figures.quality.expected": ("Báo cáo tháng phải gửi", "Monthly reports expected"),
     "figures.quality.actual": ("Báo cáo tháng đã gửi", "Monthly reports received"),
     "figures.quality.on_time": ("Báo cáo tháng gửi đúng hạn", "Monthly reports on time"),

@@ -155,6 +155,11 @@ class ProvinceReport:
             printed, value = pub if pub is not None else (self.figure_text(key), r.value)
             out.append(F.figure(key, r.indicator.label("vi"), r.indicator.label("en"), printed,
                                 value))
+            if key == "petitions_received" and "handled" in self.published:
+                # the petitions paragraph prints how many were processed
+                out.append(F.figure_text_id("petitions_handled", "figures.province.handled",
+                                            self.published.text("handled", self.lang),
+                                            self.published.value("handled")))
         return out
 
     def closing_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
