@@ -101,27 +101,28 @@ def changes_html(changes: Sequence[Change], *, number: str, issued_on: str,
                  lang: str = "vi") -> Markup:
     """The draft's section "Thay đổi so với bản đã ban hành": one sentence naming the issued
     copy (number, date) and a table of the figures changed, old → new; one sentence when
-    nothing changed."""
-    import pandas as pd
-
-    from reportkit.presentation.blocks import html_table, section
+    nothing changed. Made from the page templates directly (no pandas: the batch worker
+    calls this, not the kernel)."""
     from reportkit.presentation.html import render
 
     day = _date(issued_on, lang)
     title = text("changes.title", lang)
     if not changes:
-        return render("changes.html.j2", inner=section(title, paragraphs=[
-            text("changes.none", lang, number=number, date=day)]))
-    old_col = text("changes.col.issued", lang, number=number)
-    new_col = text("changes.col.draft", lang)
-    df = pd.DataFrame({text("report.indicator", lang): [c.label for c in changes],
-                       old_col: [c.old or fmt.MISSING for c in changes],
-                       new_col: [c.new or fmt.MISSING for c in changes]})
+        inner = render("section.html.j2", title=title, paragraphs=[
+            text("changes.none", lang, number=number, date=day)], lead=None, items=[],
+            list_class="rk-note", body="")
+        return render("changes.html.j2", inner=inner)
+    head = [("", text("report.indicator", lang)),
+            ("n", text("changes.col.issued", lang, number=number)),
+            ("n", text("changes.col.draft", lang))]
+    rows = [{"classes": "", "cells": [("", c.label), ("n", c.old or fmt.MISSING),
+                                      ("n", c.new or fmt.MISSING)]} for c in changes]
+    table = render("table.html.j2", head=head, rows=rows, caption=text("changes.note", lang))
     intro = text("changes.intro", lang, number=number, date=day,
                  n=fmt.number(len(changes), lang))
-    return render("changes.html.j2", inner=section(
-        title, paragraphs=[intro], body=html_table(df, numeric=[old_col, new_col],
-                                                   caption=text("changes.note", lang))))
+    inner = render("section.html.j2", title=title, paragraphs=[intro], lead=None, items=[],
+                   list_class="rk-note", body=table)
+    return render("changes.html.j2", inner=inner)
 
 
 def _date(iso: str, lang: str) -> str:
