@@ -45,6 +45,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reportkit.core import markings
 from reportkit.core.i18n import text
 from reportkit.errors import ExportError
 from reportkit.store.io import atomic_write
@@ -413,7 +414,8 @@ class DocxWriter:
     """Turns the page blocks of one report into a Word document, in order."""
 
     def __init__(self, title: str, lang: str, marking: str | None = None) -> None:
-        self.lang, self.marking = lang, (marking or "").strip()
+        # The marking as the report's language prints it ("For internal circulation").
+        self.lang, self.marking = lang, markings.label(marking, lang)
         self.doc = _new_document(title, lang)
         # Style ids, looked up once (python-docx's style setter scans every style each time).
         self.styles = {name: self.doc.styles[name].style_id for name in (TABLE_STYLE,

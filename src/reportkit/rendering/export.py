@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import nbformat
 
+from reportkit.core import markings
 from reportkit.errors import ExportError
 from reportkit.presentation.html import stylesheet
 from reportkit.store.io import atomic_write, sha256_bytes, sha256_file
@@ -539,7 +540,7 @@ def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
                                "lang": lang, "for_print": for_print, "css": stylesheet(),
                                "renderer": "" if for_print else
                                _renderer_html(renderer, static_href),
-                               "marking": marking or ""}}
+                               "marking": markings.label(marking, lang)}}
     body, _ = _html_exporter(lang).from_notebook_node(nb, resources=resources)
     external = external_references(_without_renderer(body) if renderer == "inline"
                                    and not for_print else body)
@@ -567,7 +568,7 @@ def write_html(nb: nbformat.NotebookNode, path: Path, *, title: str, lang: str =
         final_path: Where the file will finally live if ``path`` is a staging location; the
             relative URL of the renderer is computed from it. Defaults to ``path``.
         marking: A confidentiality marking ("Lưu hành nội bộ", "Mật", ...; see
-            ``reportkit.rendering.markings.MARKINGS``) shown at the top of the page, or None.
+            ``reportkit.core.markings.MARKINGS``) shown at the top of the page, or None.
 
     Returns:
         The path written.

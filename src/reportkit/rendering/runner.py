@@ -33,7 +33,7 @@ from reportkit.errors import (
     Text,
     UnitError,
 )
-from reportkit.rendering.markings import MARKINGS, check_marking
+from reportkit.core.markings import MARKINGS, check_marking
 
 if TYPE_CHECKING:  # nbformat and papermill cost seconds to import; validation needs neither
     import nbformat
