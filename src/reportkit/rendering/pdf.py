@@ -39,9 +39,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reportkit.errors import ExportError
 from reportkit.core import markings
 from reportkit.core.markings import check_marking
+from reportkit.errors import ExportError
 from reportkit.store.io import atomic_write
 
 log = logging.getLogger("reportkit.rendering.pdf")
