@@ -457,7 +457,14 @@ class DocxWriter:
                     outputs.append((data, parse_html(markup) if markup else None))
         self.print_notes = any(tree is not None and tree.has_class(PRINT_ONLY)
                                for _, tree in outputs)
+        closed = appendix = False
         for data, tree in outputs:
+            # What follows the closing blocks is the appendix: a section of its own.
+            if closed and not appendix and (tree is None or tree.text().strip()):
+                self.appendix_section()
+                appendix = True
+            if tree is not None and tree.has_class("rk-closing"):
+                closed = True
             view = data.get(WIDGET_VIEW)
             if isinstance(view, dict):
                 model = state.get(view.get("model_id"), {}).get("state", {})
@@ -479,6 +486,27 @@ class DocxWriter:
             self.blocks(tree, png=png)
         elif png or data.get("image/jpeg"):
             self.picture(png or data["image/jpeg"], alt="", width_mm=None)
+
+    def appendix_section(self) -> None:
+        """The appendix starts a new page and a section numbered on its own from 1, its first
+        page showing none, as the report's (Decree 30/2020, App. I, III.1: an appendix's
+        pages are numbered separately; the PDF does the same)."""
+        from docx.enum.section import WD_SECTION
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+
+        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        section.different_first_page_header_footer = True
+        properties = self.doc.element.body.sectPr  # the new, last section's
+        numbering = properties.find(qn("w:pgNumType"))
+        if numbering is None:
+            numbering = OxmlElement("w:pgNumType")
+            properties.insert_element_before(
+                numbering, "w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg",
+                "w:textDirection", "w:bidi", "w:rtlGutter", "w:docGrid", "w:printerSettings",
+                "w:sectPrChange")
+        numbering.set(qn("w:start"), "1")
+        self.last, self.after_table = None, False
 
     def widget_note(self) -> None:
         """An explorer: a browser-only widget. One sentence says where it is (unless the page
