@@ -24,7 +24,6 @@ from reportkit.rendering import export
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "docx"
-PROVINCE = ROOT / "notebooks" / "province_report.ipynb"
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 needs_soffice = pytest.mark.skipif(
     SOFFICE is None, reason="LibreOffice is not installed (soffice; Debian: "
@@ -244,15 +243,18 @@ def test_a_broken_fragment_still_reads() -> None:
 @pytest.mark.slow
 @needs_soffice
 def test_province_report_docx_converts_to_a4_pdf_with_every_text(
-        sample_env: Path, tmp_path: Path) -> None:
-    from reportkit.batch.execute import run_report
+        every_report: dict[tuple[str, str], dict[str, Path]], tmp_path: Path) -> None:
+    """The Lào Cai report of the session's batch (conftest.every_report: its default marking
+    "Lưu hành nội bộ"), converted by LibreOffice."""
+    from types import SimpleNamespace
+
     from reportkit.rendering import catalog
 
-    res = run_report(PROVINCE, unit="Lào Cai", period="2025-Q3", output_root=tmp_path / "out",
-                     formats=("html", "docx"), params={"marking": "Lưu hành nội bộ"})
-    assert res.status == "ok" and res.docx is not None and res.docx.is_file()
+    files = every_report[("province_report", "vi")]
+    res = SimpleNamespace(docx=files["docx"], ipynb=files["ipynb"])
+    assert res.docx.is_file()
     manifest = catalog.load_manifest(res.docx.parent.parent)
-    (entry,) = manifest["reports"].values()
+    entry = manifest["reports"][f"{res.docx.parent.name}/province_report"]
     assert entry["files"]["docx"]["path"].endswith(".docx")
     assert catalog.files_intact(entry, res.docx.parent.parent)
     nb = nbformat.read(res.ipynb, as_version=4)
