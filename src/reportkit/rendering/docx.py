@@ -469,7 +469,7 @@ class DocxWriter:
             if isinstance(view, dict):
                 model = state.get(view.get("model_id"), {}).get("state", {})
                 if SCREEN_ONLY not in model.get("_dom_classes", ()):
-                    self.widget_note()
+                    self.widget_view(view.get("model_id"), state)
             else:
                 self.add_output(data, tree)
         self.finish()
@@ -507,6 +507,18 @@ class DocxWriter:
                 "w:sectPrChange")
         numbering.set(qn("w:start"), "1")
         self.last, self.after_table = None, False
+
+    def widget_view(self, model_id: Any, state: dict[str, Any]) -> None:
+        """A widget: what it shows untouched, as the PDF prints it (an explorer's first view:
+        its chart, whose PNG the run made for Word), then the sentence saying that the
+        other views are in the HTML."""
+        from reportkit.rendering.export import static_view
+
+        shown = static_view(model_id, state) if isinstance(model_id, str) else None
+        for output in shown or []:
+            if output.get("output_type") in ("display_data", "execute_result"):
+                self.add_output(output.get("data", {}))
+        self.widget_note()
 
     def widget_note(self) -> None:
         """An explorer: a browser-only widget. One sentence says where it is (unless the page
