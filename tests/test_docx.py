@@ -8,6 +8,7 @@ pages are written to ``test-artifacts/docx/`` as PNG for a person to look at.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -141,10 +142,12 @@ def test_word_draft_of_a_small_report_reads_back(tmp_path: Path,
                                  *[v for row in ROWS for v in row]]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     assert all(r.bold for r in table.rows[-1].cells[0].paragraphs[0].runs)
-    # The chart is a picture with its title as alternative text; the explorer a sentence.
-    assert len(document.inline_shapes) == 1
-    assert CHART_TITLE in document.inline_shapes[0]._inline.docPr.get("descr")
-    assert document.inline_shapes[0].width <= Mm(165)
+    # The chart is a picture with its title as alternative text; the explorer shows its
+    # first view as printed (its chart) and a sentence says the rest is in the HTML.
+    assert len(document.inline_shapes) == 2
+    for shape in document.inline_shapes:
+        assert CHART_TITLE in shape._inline.docPr.get("descr")
+        assert shape.width <= Mm(165)
     assert any("HTML" in t and "tương tác" in t for t in texts)
     # Closing blocks a draft is edited into: "Nơi nhận" and the signature.
     closing = cell_texts(document.tables[-1])
@@ -155,7 +158,14 @@ def test_word_draft_of_a_small_report_reads_back(tmp_path: Path,
     (png,) = [o["data"]["image/png"] for c in nb.cells for o in c.get("outputs", [])
               if "image/png" in o.get("data", {})]
     assert 'class="rk-chart"' in page and png[:200] not in page
-    assert "image/png" not in str(nb.metadata["widgets"])  # explorers carry no PNG
+    # Only the explorer's printed (first) view has a PNG, and the page's widget state does
+    # not carry it.
+    views = [m["state"]["outputs"] for m in nb.metadata["widgets"][word.WIDGET_STATE]["state"]
+             .values() if m["model_name"] == "OutputModel"]
+    assert [sum("image/png" in o["data"] for o in v) for v in views] == [1, 0]
+    tag = re.escape(f'<script type="{export.WIDGET_STATE}"')
+    (state,) = re.findall(rf"{tag}[^>]*>(.*?)</script>", page, re.S)
+    assert "rk-chart" in state and "image/png" not in state
 
 
 @pytest.mark.slow
