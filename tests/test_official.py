@@ -118,6 +118,9 @@ units:
     closing = O.closing(O.issuer(U.resolve("Lào Cai", at=AT), "en", AT), "en", root)
     assert "Recipients:" in closing and "<li>Central Party Office;</li><li>Files.</li>" in closing
     assert "BY ORDER OF THE STANDING COMMITTEE" in closing and "Nơi nhận" not in closing
+    issued = O.closing(O.issuer(U.resolve("Lào Cai", at=AT), "en", AT), "en", root,
+                       signer_name="Trần Thị B", signer_title="Phó Chánh Văn phòng")
+    assert "DEPUTY CHIEF OF THE OFFICE" in issued and "Trần Thị B" in issued
 
 
 def test_standard_english_matches_any_case_and_spacing() -> None:

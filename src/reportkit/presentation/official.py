@@ -122,11 +122,15 @@ def closing(who: Issuer, lang: str, root: Path | str | None = None, *, signer_na
             signer_title: str = "") -> Markup:
     """The closing blocks (closing.html.j2): "Nơi nhận:" with the recipients on the left, the
     signature block on the right, from :func:`signing`; ``signer_name`` and ``signer_title``
-    (an issued copy's signer, from ``reportkit issue``) replace the settings' name and title.
+    (an issued copy's signer, from ``reportkit issue``) replace the settings' name and title
+    (a usual title in its English on an English copy).
     The name stays a line of its own under the signature's room: the visible signature stamp
     is placed above it."""
     s = signing(who.key, root, lang=lang)
-    title = (signer_title or "").strip().upper() or s.title
+    title = (signer_title or "").strip().upper()
+    if title and lang != "vi":  # an English copy names a usual title in English
+        title = standard_english(title) or title
+    title = title or s.title
     return render("closing.html.j2", label=text("official.recipients", lang),
                   recipients=list(s.recipients), on_behalf=s.on_behalf, title=title,
                   name=(signer_name or "").strip() or s.name,
