@@ -136,22 +136,44 @@ def every_report(sample_dirs: dict[str, Path], tmp_path_factory: pytest.TempPath
     ``params/units.yaml`` is :data:`UNITS_YAML`. The province report carries the number 12.
 
     Returns ``{(notebook stem, lang): {"html": ..., "pdf": ..., "docx": ..., "ipynb": ...}}``.
-    Shared by the print, Word and every-notebook tests: a report is rendered once per session.
+    Shared by the print, Word, report and every-notebook tests: rendered once per test run,
+    also when pytest-xdist spreads the files over processes (the first worker to need it
+    renders it under a lock in the run's common temporary folder; the others read its index).
     """
+    import json
+    import os
+
+    from reportkit.store.io import locked
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, above each worker's own
+    project = base / "every-report"
+    index = project / "reports.json"
+    with locked(base / "every-report.lock"):
+        if not index.is_file():
+            done = _render_every_report(project, sample_dirs["warehouse"])
+            index.write_text(json.dumps([[name, lang, {k: str(v) for k, v in files.items()}]
+                                         for (name, lang), files in done.items()]),
+                             encoding="utf-8")
+    return {(name, lang): {k: Path(v) for k, v in files.items()}
+            for name, lang, files in json.loads(index.read_text(encoding="utf-8"))}
+
+
+def _render_every_report(project: Path, warehouse: Path) -> dict[tuple[str, str], dict[str, Path]]:
     from dataclasses import replace
 
     import yaml
 
     from reportkit import batch
 
-    project = tmp_path_factory.mktemp("every-report")
-    (project / "params").mkdir()
+    (project / "params").mkdir(parents=True)
     (project / "params" / "units.yaml").write_text(UNITS_YAML, encoding="utf-8")
     notebooks = [{"path": str(ROOT / "notebooks" / f"{name}.ipynb"),
                   **({"params": {"number": "12"}} if name == "province_report" else {})}
                  for name in REPORT_NOTEBOOKS]
     mp = pytest.MonkeyPatch()
-    mp.setenv("REPORTKIT_WAREHOUSE", str(sample_dirs["warehouse"]))
+    mp.setenv("REPORTKIT_WAREHOUSE", str(warehouse))
     mp.setenv("REPORTKIT_HOME", str(project))
     try:
         plans = []
@@ -161,20 +183,15 @@ def every_report(sample_dirs: dict[str, Path], tmp_path_factory: pytest.TempPath
                 "notebooks": notebooks, "units": [REPORT_UNIT], "period": REPORT_PERIOD,
                 "formats": ["html", "pdf", "docx"], "lang": lang}, allow_unicode=True),
                 encoding="utf-8")
-            plans.append(batch.plan_batch(path, out=project / "outputs",
-                                          warehouse=sample_dirs["warehouse"]))
+            plans.append(batch.plan_batch(path, out=project / "outputs", warehouse=warehouse))
         plan = replace(plans[0], decisions=[d for p in plans for d in p.decisions])
         result = batch.execute_plan(plan, workers=2, progress=False)
     finally:
         mp.undo()
     failed = [(o.key, o.error) for o in result.outcomes if o.status != "ok"]
     assert not failed, failed
-    done: dict[tuple[str, str], dict[str, Path]] = {}
-    for decision, outcome in zip(plan.decisions, sorted(
-            result.outcomes, key=lambda o: [d.job.key for d in plan.decisions].index(o.key)),
-            strict=True):
-        job = decision.job
-        done[(job.report.notebook.stem, job.report.lang)] = {
-            kind: Path(f) for kind, f in outcome.files.items()}
+    jobs = {d.job.key: d.job for d in plan.decisions}
+    done = {(jobs[o.key].report.notebook.stem, jobs[o.key].report.lang):
+            {kind: Path(f) for kind, f in o.files.items()} for o in result.outcomes}
     assert set(done) == {(n, lang) for n in REPORT_NOTEBOOKS for lang in REPORT_LANGS}, done
     return done
