@@ -102,7 +102,10 @@ units:
   "15": {on_behalf: T/L BAN THƯỜNG VỤ, name: Nguyễn Văn A}
   "92": {recipients: [Ban Tuyên giáo, Lưu Văn phòng]}
   central: {title: Q. CHÁNH VĂN PHÒNG, en: {title: ACTING CHIEF OF THE OFFICE}}
+  "01": {title: , en: }
 """)
+    # A field given blank stays blank (the default's does not come back), in both languages.
+    assert O.signing("01", root).title == "" and O.signing("01", root, lang="en").title == ""
     assert O.signing("15", root, lang="en") == O.Signing(
         "BY ORDER OF THE STANDING COMMITTEE", "CHIEF OF THE OFFICE", "Nguyễn Văn A",
         ("Central Party Office", "Files"))

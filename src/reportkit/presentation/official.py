@@ -172,8 +172,7 @@ def signing(key: str, root: Path | str | None = None, *, lang: str = "vi") -> Si
     for name in _FIELDS:
         # The most specific entry that gives the field (or its English) decides it.
         entry = next((e for e in reversed(entries)
-                      if e.get(name) is not None or (lang != "vi" and name in e.get(lang, {}))),
-                     {})
+                      if name in e or (lang != "vi" and name in (e.get(lang) or {}))), {})
         value = entry.get(name)
         own = (entry.get(lang) or {}).get(name) if lang != "vi" else None
         if own is not None:
