@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from reportkit.core import fmt
+from reportkit.core.i18n import text
 from reportkit.errors import ParameterError
 
 THRESHOLD = 3
@@ -532,22 +533,14 @@ class Protected:
 
 def note(lang: str = "vi", threshold: int = THRESHOLD, complement: bool = True,
          withheld: bool = False) -> str:
-    """The footnote for suppressed outputs."""
-    if lang == "vi":
-        s = f"“<{threshold}”: dưới {threshold} đơn (không ghi số cụ thể)."
-        if complement:
-            s += (f" “{COMPLEMENT_MARK}”: số được ẩn thêm để không thể suy ra số dưới "
-                  f"{threshold} từ tổng.")
-        if withheld:
-            s += (f" “{WITHHELD_MARK}”: không công bố vì số liệu quá nhỏ để chia chi tiết.")
-        return s
-    s = f"“<{threshold}”: fewer than {threshold} petitions (number not shown)."
+    """The footnote for suppressed outputs (texts ``disclosure.note.*`` in core.i18n)."""
+    parts = [text("disclosure.note.small", lang, threshold=threshold)]
     if complement:
-        s += (f" “{COMPLEMENT_MARK}”: also hidden, so that a count under {threshold} cannot be "
-              "worked out from the totals.")
+        parts.append(text("disclosure.note.complement", lang, mark=COMPLEMENT_MARK,
+                          threshold=threshold))
     if withheld:
-        s += f" “{WITHHELD_MARK}”: not published, the numbers being too small to break down."
-    return s
+        parts.append(text("disclosure.note.withheld", lang, mark=WITHHELD_MARK))
+    return " ".join(parts)
 
 
 def protect(table: pd.DataFrame, threshold: int = THRESHOLD, *, row_total: str | None = None,
