@@ -36,6 +36,7 @@ exported report is always suppressed.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -130,7 +131,7 @@ def _propagate(values: Mapping[Hashable, int], status: Mapping[Hashable, str],
             if k in bounds:
                 coef[k] = coef.get(k, 0) + c
             else:
-                const -= c * values[k]
+                const -= c * float(values[k])
         coef = {k: c for k, c in coef.items() if c}
         if coef:
             terms.append((coef, const))
@@ -146,17 +147,17 @@ def _propagate(values: Mapping[Hashable, int], status: Mapping[Hashable, str],
                 lo_j, hi_j = bounds[j]
                 tlo, thi = min(b * lo_j, b * hi_j), max(b * lo_j, b * hi_j)
                 span[j] = (tlo, thi)
-                if np.isinf(tlo):
+                if math.isinf(tlo):
                     lo_inf += 1
                 else:
                     lo_fin += tlo
-                if np.isinf(thi):
+                if math.isinf(thi):
                     hi_inf += 1
                 else:
                     hi_fin += thi
             for k, a in coef.items():
                 tlo, thi = span[k]
-                k_lo_inf, k_hi_inf = np.isinf(tlo), np.isinf(thi)
+                k_lo_inf, k_hi_inf = math.isinf(tlo), math.isinf(thi)
                 lo_rest = -_INF if lo_inf - k_lo_inf else lo_fin - (0.0 if k_lo_inf else tlo)
                 hi_rest = _INF if hi_inf - k_hi_inf else hi_fin - (0.0 if k_hi_inf else thi)
                 # a*x_k = const - rest
@@ -164,9 +165,10 @@ def _propagate(values: Mapping[Hashable, int], status: Mapping[Hashable, str],
                 if a < 0:
                     lo_k, hi_k = hi_k, lo_k
                 old_lo, old_hi = bounds[k]
-                new_lo = max(old_lo, float(np.ceil(lo_k - 1e-9))) if np.isfinite(lo_k) else old_lo
-                new_hi = min(old_hi, float(np.floor(hi_k + 1e-9))) if np.isfinite(hi_k) \
-                    else old_hi
+                new_lo = (max(old_lo, float(math.ceil(lo_k - 1e-9))) if math.isfinite(lo_k)
+                          else old_lo)
+                new_hi = (min(old_hi, float(math.floor(hi_k + 1e-9))) if math.isfinite(hi_k)
+                          else old_hi)
                 if (new_lo, new_hi) != (old_lo, old_hi):
                     bounds[k] = (new_lo, new_hi)
                     changed = True
@@ -220,7 +222,14 @@ def exposed(values: Mapping[Hashable, int], status: Mapping[Hashable, str],
     Returns:
         The sensitive cells that are printed, or pinned to one value by the printed figures.
     """
-    bounds = _propagate(values, status, equations, threshold)
+    return _exposed(values, status, equations, threshold,
+                    _propagate(values, status, equations, threshold))
+
+
+def _exposed(values: Mapping[Hashable, int], status: Mapping[Hashable, str],
+             equations: Sequence[Equation], threshold: int,
+             bounds: Mapping[Hashable, tuple[float, float]]) -> list[Hashable]:
+    """:func:`exposed`, given the bounds :func:`_propagate` proved."""
     fixed = _determined(status, equations)
     out = []
     for k, v in values.items():
@@ -463,8 +472,11 @@ def _complement(risky: list[Hashable], vals: dict[Hashable, int], status: dict[H
                     reach.add(x)
                     todo.append(x)
     linked = {c for t, p in eqs for c in (t, *p) if reach & {t, *p}}
+    # Ties are broken by the cells' order in the table, never by set order (which changes
+    # with the hash seed of each process): the same counts always get the same pattern.
+    order = {c: i for i, c in enumerate(vals)}
     pool = sorted({c for c in vals if free(c) and c in linked} | set(near),
-                  key=lambda c: vals[c])
+                  key=lambda c: (vals[c], order[c]))
     if not pool:
         return None
 
@@ -472,8 +484,8 @@ def _complement(risky: list[Hashable], vals: dict[Hashable, int], status: dict[H
         # Not a last-resort cell (two ordinary cells rather than one of those), fewest exposed
         # cells, not a total, then the most room left to the small ones, then smallest.
         trial = {**status, c: COMPLEMENT}
-        after = exposed(vals, trial, eqs, threshold)
         bounds = _propagate(vals, trial, eqs, threshold)
+        after = _exposed(vals, trial, eqs, threshold, bounds)
         room = sum(min(hi, 1e6) - lo for k, (lo, hi) in bounds.items()
                    if sensitive(vals[k], threshold))
         return last.get(c, 0) >= LAST_RESORT, len(after), last.get(c, 0), -room, vals[c]
