@@ -1345,6 +1345,17 @@ T: dict[str, tuple[str, str]] = {
     "catalogue.runs.status.ok": ("ok", "ok"),
     "catalogue.runs.status.failed": ("lỗi", "failed"),
     "catalogue.runs.status.issued": ("đã ban hành", "issued"),
+    # -- the footnote under a table with suppressed petitions counts (analysis.disclosure)
+    "disclosure.note.small": (
+        "“<{threshold}”: dưới {threshold} đơn (không ghi số cụ thể).",
+        "“<{threshold}”: fewer than {threshold} petitions (number not shown)."),
+    "disclosure.note.complement": (
+        "“{mark}”: số được ẩn thêm để không thể suy ra số dưới {threshold} từ tổng.",
+        "“{mark}”: also hidden, so that a count under {threshold} cannot be worked out from "
+        "the totals."),
+    "disclosure.note.withheld": (
+        "“{mark}”: không công bố vì số liệu quá nhỏ để chia chi tiết.",
+        "“{mark}”: not published, the numbers being too small to break down."),
     # -- the printed (PDF) form of a report: where an interactive widget stood
     "print.interactive_note": ("Bản tương tác: xem tệp HTML",
                                "Interactive version: see the HTML file"),
