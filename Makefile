@@ -53,8 +53,12 @@ report: setup
 	$(BIN)/reportkit ingest data/sample
 	$(BIN)/reportkit demo
 
+# The suite on TEST_WORKERS processes (pytest-xdist), each test file on one of them: its
+# module fixtures are made once. TEST_WORKERS=0 runs it in this process, one test at a time.
+TEST_WORKERS ?= 2
+
 test: setup system check
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 # JupyterLab on the project's kernel ("reportkit", in the venv: --sys-prefix), with
 # REPORTKIT_HOME set so the notebooks find data/warehouse; builds the sample warehouse first

@@ -100,3 +100,98 @@ def empty_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = make_catalog(tmp_path / "warehouse")
     monkeypatch.setenv("REPORTKIT_WAREHOUSE", str(folder))
     return folder
+
+
+# --- every report notebook, both languages, HTML + PDF + DOCX: rendered once ---------------
+
+REPORT_NOTEBOOKS = ("province_report", "national_summary", "petitions", "data_quality")
+REPORT_LANGS = ("vi", "en")
+REPORT_UNIT, REPORT_PERIOD = "Lào Cai", "2025-Q3"
+SIGNER = "Nguyễn Văn Kiểm Thử"
+# The closing blocks' settings of the rendered project: the Lào Cai office signs on behalf of
+# its standing committee; the default's recipients carry their English under ``en:``.
+UNITS_YAML = f"""\
+default:
+  title: "CHÁNH VĂN PHÒNG"
+  recipients:
+    - "Văn phòng Trung ương Đảng (để báo cáo)"
+    - "Lưu Văn phòng"
+  en:
+    recipients:
+      - "Central Party Office (for reporting)"
+      - "Office files"
+units:
+  "15":
+    on_behalf: "T/L BAN THƯỜNG VỤ"
+    name: "{SIGNER}"
+"""
+
+
+@pytest.fixture(scope="session")
+def every_report(sample_dirs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory,
+                 ) -> dict[tuple[str, str], dict[str, Path]]:
+    """Every report notebook of ``notebooks/`` for Lào Cai (the petitions and province
+    reports) and the country, 2025-Q3, in Vietnamese and English, as HTML, PDF and DOCX: one
+    batch (two schedules' jobs, one language each, run together), in a project whose
+    ``params/units.yaml`` is :data:`UNITS_YAML`. The province report carries the number 12.
+
+    Returns ``{(notebook stem, lang): {"html": ..., "pdf": ..., "docx": ..., "ipynb": ...}}``.
+    Shared by the print, Word, report and every-notebook tests: rendered once per test run,
+    also when pytest-xdist spreads the files over processes (the first worker to need it
+    renders it under a lock in the run's common temporary folder; the others read its index).
+    """
+    import json
+    import os
+
+    from reportkit.store.io import locked
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, above each worker's own
+    project = base / "every-report"
+    index = project / "reports.json"
+    with locked(base / "every-report.lock"):
+        if not index.is_file():
+            done = _render_every_report(project, sample_dirs["warehouse"])
+            index.write_text(json.dumps([[name, lang, {k: str(v) for k, v in files.items()}]
+                                         for (name, lang), files in done.items()]),
+                             encoding="utf-8")
+    return {(name, lang): {k: Path(v) for k, v in files.items()}
+            for name, lang, files in json.loads(index.read_text(encoding="utf-8"))}
+
+
+def _render_every_report(project: Path, warehouse: Path) -> dict[tuple[str, str], dict[str, Path]]:
+    from dataclasses import replace
+
+    import yaml
+
+    from reportkit import batch
+
+    (project / "params").mkdir(parents=True)
+    (project / "params" / "units.yaml").write_text(UNITS_YAML, encoding="utf-8")
+    notebooks = [{"path": str(ROOT / "notebooks" / f"{name}.ipynb"),
+                  **({"params": {"number": "12"}} if name == "province_report" else {})}
+                 for name in REPORT_NOTEBOOKS]
+    mp = pytest.MonkeyPatch()
+    mp.setenv("REPORTKIT_WAREHOUSE", str(warehouse))
+    mp.setenv("REPORTKIT_HOME", str(project))
+    try:
+        plans = []
+        for lang in REPORT_LANGS:
+            path = project / "params" / f"every-{lang}.yaml"
+            path.write_text(yaml.safe_dump({
+                "notebooks": notebooks, "units": [REPORT_UNIT], "period": REPORT_PERIOD,
+                "formats": ["html", "pdf", "docx"], "lang": lang}, allow_unicode=True),
+                encoding="utf-8")
+            plans.append(batch.plan_batch(path, out=project / "outputs", warehouse=warehouse))
+        plan = replace(plans[0], decisions=[d for p in plans for d in p.decisions])
+        result = batch.execute_plan(plan, workers=2, progress=False)
+    finally:
+        mp.undo()
+    failed = [(o.key, o.error) for o in result.outcomes if o.status != "ok"]
+    assert not failed, failed
+    jobs = {d.job.key: d.job for d in plan.decisions}
+    done = {(jobs[o.key].report.notebook.stem, jobs[o.key].report.lang):
+            {kind: Path(f) for kind, f in o.files.items()} for o in result.outcomes}
+    assert set(done) == {(n, lang) for n in REPORT_NOTEBOOKS for lang in REPORT_LANGS}, done
+    return done

@@ -226,6 +226,46 @@ def test_ranking_height_grows_with_units() -> None:
     assert big.get_figwidth() == pytest.approx(16 / 2.54)
 
 
+def test_ranking_in_two_columns_is_short_and_reads_down_then_across() -> None:
+    """The paper form of a ranking of all units: two columns on the same scale, the best 17
+    down the left, the rest down the right, about two thirds of the one-column height, each
+    column's reference lines broken around its value labels, nothing outside the figure."""
+    values = _rates34()
+    one = charts.ranking(values, highlight="Lào Cai", title="x", percent=True, national=0.828,
+                         target=0.9)
+    two = charts.ranking(values, highlight="Lào Cai", title="x", percent=True, national=0.828,
+                         target=0.9, columns=2)
+    assert two.get_figheight() < 0.7 * one.get_figheight()
+    assert two.get_figwidth() == one.get_figwidth()
+    left, right = two.axes
+    assert left.get_xlim() == right.get_xlim()
+    assert left.get_position().x1 < right.get_position().x0  # side by side, apart
+    order = list(values.sort_values(ascending=False, kind="stable").index)
+    assert charts.row_labels(two) == order  # down the left, then down the right
+    assert [len([p for p in ax.patches if isinstance(p, Rectangle)]) for ax in two.axes] == [
+        17, 17]
+    rank = int((values > values["Lào Cai"]).sum()) + 1
+    assert any(t.endswith(f"Hạng {rank}/34") for t in _texts(two))
+    assert _texts(two).count("Toàn quốc 82,8%") == 2  # each column names its line
+    for ax in two.axes:
+        labels = [t for t in ax.texts if charts.role(t) == charts.VALUE_LABEL]
+        px = ax.transData.transform((0.828, 0))[0]
+        crossed = {round(t.get_position()[1]) for t in labels
+                   if t.get_window_extent().x0 - 3 < px < t.get_window_extent().x1 + 3}
+        segments = [seg for coll in ax.collections for seg in coll.get_segments()]
+        covered = {y for seg in segments for y in range(17)
+                   if min(seg[0][1], seg[1][1]) < y < max(seg[0][1], seg[1][1])}
+        assert not covered & crossed
+    with charts.style():
+        tight = two.get_tightbbox(two.canvas.get_renderer())
+    w, h = two.get_size_inches()
+    assert tight.x0 >= -0.01 and tight.y0 >= -0.01 and tight.x1 <= w + 0.01 and tight.y1 <= h + 0.01
+    # A ranking cut to the best few (with a gap row) stays in one column.
+    cut = charts.ranking(_counts63(), highlight=_counts63().idxmin(), title="x", max_units=10,
+                         columns=2)
+    assert len(cut.axes) == 1
+
+
 def test_highlight_without_a_value_is_a_footnote_not_an_error() -> None:
     values = _rates34()
     fig = charts.ranking(values.drop("Lào Cai"), highlight="Lào Cai", title="x",

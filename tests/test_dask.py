@@ -89,9 +89,9 @@ def cluster(tmp_path: Path) -> Iterator[dict[str, Any]]:
         for proc in reversed(procs):
             if proc.poll() is None:
                 proc.terminate()
-        for proc in procs:
+        for proc in procs:  # a worker that lost its scheduler can linger on SIGTERM
             try:
-                proc.wait(20)
+                proc.wait(5)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(10)

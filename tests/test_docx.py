@@ -8,6 +8,7 @@ pages are written to ``test-artifacts/docx/`` as PNG for a person to look at.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -24,7 +25,6 @@ from reportkit.rendering import export
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "docx"
-PROVINCE = ROOT / "notebooks" / "province_report.ipynb"
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 needs_soffice = pytest.mark.skipif(
     SOFFICE is None, reason="LibreOffice is not installed (soffice; Debian: "
@@ -142,10 +142,12 @@ def test_word_draft_of_a_small_report_reads_back(tmp_path: Path,
                                  *[v for row in ROWS for v in row]]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     assert all(r.bold for r in table.rows[-1].cells[0].paragraphs[0].runs)
-    # The chart is a picture with its title as alternative text; the explorer a sentence.
-    assert len(document.inline_shapes) == 1
-    assert CHART_TITLE in document.inline_shapes[0]._inline.docPr.get("descr")
-    assert document.inline_shapes[0].width <= Mm(165)
+    # The chart is a picture with its title as alternative text; the explorer shows its
+    # first view as printed (its chart) and a sentence says the rest is in the HTML.
+    assert len(document.inline_shapes) == 2
+    for shape in document.inline_shapes:
+        assert CHART_TITLE in shape._inline.docPr.get("descr")
+        assert shape.width <= Mm(165)
     assert any("HTML" in t and "tương tác" in t for t in texts)
     # Closing blocks a draft is edited into: "Nơi nhận" and the signature.
     closing = cell_texts(document.tables[-1])
@@ -156,7 +158,14 @@ def test_word_draft_of_a_small_report_reads_back(tmp_path: Path,
     (png,) = [o["data"]["image/png"] for c in nb.cells for o in c.get("outputs", [])
               if "image/png" in o.get("data", {})]
     assert 'class="rk-chart"' in page and png[:200] not in page
-    assert "image/png" not in str(nb.metadata["widgets"])  # explorers carry no PNG
+    # Only the explorer's printed (first) view has a PNG, and the page's widget state does
+    # not carry it.
+    views = [m["state"]["outputs"] for m in nb.metadata["widgets"][word.WIDGET_STATE]["state"]
+             .values() if m["model_name"] == "OutputModel"]
+    assert [sum("image/png" in o["data"] for o in v) for v in views] == [1, 0]
+    tag = re.escape(f'<script type="{export.WIDGET_STATE}"')
+    (state,) = re.findall(rf"{tag}[^>]*>(.*?)</script>", page, re.S)
+    assert "rk-chart" in state and "image/png" not in state
 
 
 @pytest.mark.slow
@@ -244,15 +253,18 @@ def test_a_broken_fragment_still_reads() -> None:
 @pytest.mark.slow
 @needs_soffice
 def test_province_report_docx_converts_to_a4_pdf_with_every_text(
-        sample_env: Path, tmp_path: Path) -> None:
-    from reportkit.batch.execute import run_report
+        every_report: dict[tuple[str, str], dict[str, Path]], tmp_path: Path) -> None:
+    """The Lào Cai report of the session's batch (conftest.every_report: its default marking
+    "Lưu hành nội bộ"), converted by LibreOffice."""
+    from types import SimpleNamespace
+
     from reportkit.rendering import catalog
 
-    res = run_report(PROVINCE, unit="Lào Cai", period="2025-Q3", output_root=tmp_path / "out",
-                     formats=("html", "docx"), params={"marking": "Lưu hành nội bộ"})
-    assert res.status == "ok" and res.docx is not None and res.docx.is_file()
+    files = every_report[("province_report", "vi")]
+    res = SimpleNamespace(docx=files["docx"], ipynb=files["ipynb"])
+    assert res.docx.is_file()
     manifest = catalog.load_manifest(res.docx.parent.parent)
-    (entry,) = manifest["reports"].values()
+    entry = manifest["reports"][f"{res.docx.parent.name}/province_report"]
     assert entry["files"]["docx"]["path"].endswith(".docx")
     assert catalog.files_intact(entry, res.docx.parent.parent)
     nb = nbformat.read(res.ipynb, as_version=4)

@@ -21,12 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from reportkit.batch.execute import run_report
+from conftest import SIGNER
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-PROVINCE = ROOT / "notebooks" / "province_report.ipynb"
-NATIONAL = ROOT / "notebooks" / "national_summary.ipynb"
 CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = [
@@ -35,20 +33,6 @@ pytestmark = [
                        reason="poppler-utils missing (make system)"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium (make system)"),
 ]
-
-SIGNER = "Nguyễn Văn Kiểm Thử"
-UNITS_YAML = f"""\
-default:
-  title: "CHÁNH VĂN PHÒNG"
-  recipients:
-    - "Văn phòng Trung ương Đảng (để báo cáo)"
-    - "Lưu Văn phòng"
-units:
-  "15":
-    on_behalf: "T/L BAN THƯỜNG VỤ"
-    name: "{SIGNER}"
-"""
-
 
 def _run(*cmd: str) -> str:
     return unicodedata.normalize(
@@ -60,30 +44,15 @@ def flat(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def printed(sample_dirs: dict[str, Path], tmp_path_factory: pytest.TempPathFactory,
+def printed(every_report: dict[tuple[str, str], dict[str, Path]],
             ) -> dict[str, tuple[Path, Path]]:
-    """The province (Lào Cai) and national reports for Q3/2025 (the national one with its
-    movers tables, whose "Thay đổi" column was once cut at the page edge) as HTML and
-    PDF, in a project whose ``params/units.yaml`` names the Lào Cai signer."""
-    project = tmp_path_factory.mktemp("official-project")
-    (project / "params").mkdir()
-    (project / "data").mkdir()
-    (project / "params" / "units.yaml").write_text(UNITS_YAML, encoding="utf-8")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("REPORTKIT_WAREHOUSE", str(sample_dirs["warehouse"]))
-    mp.setenv("REPORTKIT_HOME", str(project))
-    out = project / "outputs"
-    jobs = {"province": (PROVINCE, "Lào Cai", "2025-Q3", {"number": "12"}),
-            "national": (NATIONAL, None, "2025-Q3", {})}
-    done = {}
-    try:
-        for key, (nb, unit, period, params) in jobs.items():
-            res = run_report(nb, unit=unit, period=period, lang="vi", output_root=out,
-                             formats=("html", "pdf"), params=params)
-            assert res.status == "ok" and res.pdf is not None, res.error
-            done[key] = (res.html, res.pdf)
-    finally:
-        mp.undo()
+    """The province (Lào Cai, number 12) and national reports for Q3/2025 (the national one
+    with its movers tables, whose "Thay đổi" column was once cut at the page edge) as HTML and
+    PDF, from the session's batch of every report (conftest.every_report, whose
+    ``params/units.yaml`` names the Lào Cai signer); pages rasterised for a person to see."""
+    done = {key: (every_report[(name, "vi")]["html"], every_report[(name, "vi")]["pdf"])
+            for key, name in (("province", "province_report"),
+                              ("national", "national_summary"))}
     ARTIFACTS.mkdir(exist_ok=True)
     for key, (_, pdf) in done.items():
         for old in ARTIFACTS.glob(f"official-{key}-*.png"):
@@ -134,10 +103,14 @@ def test_a4_serif_embedded_and_page_numbers_from_page_two(
     assert all(re.search(r"\byes\s+yes\s+yes\b", line) for line in fonts), fonts
     texts = pages(pdf)
     assert len(texts) >= 3
-    # Decree 30 App. I, I.7: numbered from 1, the first page shows none.
-    assert not re.match(r"\s*1\s*\n", texts[0])
-    for number, page in enumerate(texts[1:], 2):
-        assert re.match(rf"\s*{number}\s*\n", page), (number, page[:80])
+    # Decree 30 App. I, I.7: numbered from 1, the first page shows none. The appendix (from
+    # the page after the closing blocks) is numbered on its own (App. I, III.1), the same way.
+    appendix = 1 + next(i for i, page in enumerate(texts) if "Nơi nhận:" in page)
+    assert appendix < len(texts) and "Phụ lục" in texts[appendix]
+    for part in (texts[:appendix], texts[appendix:]):
+        assert not re.match(r"\s*1\s*\n", part[0]), part[0][:80]
+        for number, page in enumerate(part[1:], 2):
+            assert re.match(rf"\s*{number}\s*\n", page), (number, page[:80])
 
 
 def test_province_heading_block_marking_and_closing(

@@ -152,3 +152,40 @@ def test_print_many_shares_a_list_between_two_browsers_and_keeps_the_order(
     assert all(r.ok for r in results)
     for i, (_, pdf_path) in enumerate(jobs):
         assert f"Báo cáo số {i}" in pdf_text(pdf_path)
+
+
+@needs_poppler
+@tx.needs_browser
+def test_the_appendix_is_numbered_on_its_own(tmp_path: Path) -> None:
+    """What follows the closing blocks starts a page and is numbered 1, 2, ... on its own, its
+    first page showing none, like the report's (Decree 30/2020 App. I, III.1 and I.7): the
+    stylesheet's named page ``rk-appendix``, printed by Chromium."""
+    from nbformat.v4 import new_output
+
+    def html_cell(markup: str) -> nbformat.NotebookNode:
+        return new_code_cell("", outputs=[new_output("display_data",
+                                                     data={"text/html": markup})])
+
+    filler = "".join(f"<p>Đoạn {i}: " + "nội dung báo cáo " * 60 + "</p>" for i in range(9))
+    rows = "".join(f"<tr><td>Dòng {i}</td><td class='n'>{i}</td></tr>" for i in range(140))
+    nb = new_notebook(cells=[
+        html_cell(f'<div class="rk">{filler}</div>'),
+        html_cell('<div class="rk"><div class="rk-closing"><div class="rk-recipients">'
+                  '<p class="rk-recipients-label">Nơi nhận:</p></div><div class="rk-signature">'
+                  '<span class="rk-sign-title">CHÁNH VĂN PHÒNG</span></div></div></div>'),
+        html_cell('<div class="rk"><h2>Phụ lục: các chỉ tiêu</h2><table class="rk-t"><thead>'
+                  f'<tr><th>Chỉ tiêu</th><th class="n">Số</th></tr></thead><tbody>{rows}'
+                  '</tbody></table></div>')])
+    page = export.write_print_html(nb, tmp_path / "a.print.html", title="Thử")
+    (result,) = pdf.print_many([(page, tmp_path / "a.pdf")])
+    assert result.ok
+    texts = subprocess.run(["pdftotext", "-raw", str(tmp_path / "a.pdf"), "-"], check=True,
+                           capture_output=True, text=True).stdout.split("\f")[:-1]
+    start = next(i for i, t in enumerate(texts) if "Phụ lục" in t)
+    body, appendix = texts[:start], texts[start:]
+    assert len(body) >= 2 and len(appendix) >= 3, (len(body), len(appendix))
+    assert "Nơi nhận:" in body[-1]
+    firsts = [t.strip().split("\n", 1)[0].strip() for t in texts]
+    assert firsts[1:start] == [str(n) for n in range(2, start + 1)]
+    assert not firsts[start].isdigit()  # the appendix's first page: no number
+    assert firsts[start + 1:] == [str(n) for n in range(2, len(appendix) + 1)]

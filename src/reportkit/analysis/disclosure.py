@@ -36,6 +36,7 @@ exported report is always suppressed.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from reportkit.core import fmt
+from reportkit.core.i18n import text
 from reportkit.errors import ParameterError
 
 THRESHOLD = 3
@@ -129,7 +131,7 @@ def _propagate(values: Mapping[Hashable, int], status: Mapping[Hashable, str],
             if k in bounds:
                 coef[k] = coef.get(k, 0) + c
             else:
-                const -= c * values[k]
+                const -= c * float(values[k])
         coef = {k: c for k, c in coef.items() if c}
         if coef:
             terms.append((coef, const))
@@ -145,17 +147,17 @@ def _propagate(values: Mapping[Hashable, int], status: Mapping[Hashable, str],
                 lo_j, hi_j = bounds[j]
                 tlo, thi = min(b * lo_j, b * hi_j), max(b * lo_j, b * hi_j)
                 span[j] = (tlo, thi)
-                if np.isinf(tlo):
+                if math.isinf(tlo):
                     lo_inf += 1
                 else:
                     lo_fin += tlo
-                if np.isinf(thi):
+                if math.isinf(thi):
                     hi_inf += 1
                 else:
                     hi_fin += thi
             for k, a in coef.items():
                 tlo, thi = span[k]
-                k_lo_inf, k_hi_inf = np.isinf(tlo), np.isinf(thi)
+                k_lo_inf, k_hi_inf = math.isinf(tlo), math.isinf(thi)
                 lo_rest = -_INF if lo_inf - k_lo_inf else lo_fin - (0.0 if k_lo_inf else tlo)
                 hi_rest = _INF if hi_inf - k_hi_inf else hi_fin - (0.0 if k_hi_inf else thi)
                 # a*x_k = const - rest
@@ -163,9 +165,10 @@ def _propagate(values: Mapping[Hashable, int], status: Mapping[Hashable, str],
                 if a < 0:
                     lo_k, hi_k = hi_k, lo_k
                 old_lo, old_hi = bounds[k]
-                new_lo = max(old_lo, float(np.ceil(lo_k - 1e-9))) if np.isfinite(lo_k) else old_lo
-                new_hi = min(old_hi, float(np.floor(hi_k + 1e-9))) if np.isfinite(hi_k) \
-                    else old_hi
+                new_lo = (max(old_lo, float(math.ceil(lo_k - 1e-9))) if math.isfinite(lo_k)
+                          else old_lo)
+                new_hi = (min(old_hi, float(math.floor(hi_k + 1e-9))) if math.isfinite(hi_k)
+                          else old_hi)
                 if (new_lo, new_hi) != (old_lo, old_hi):
                     bounds[k] = (new_lo, new_hi)
                     changed = True
@@ -219,7 +222,14 @@ def exposed(values: Mapping[Hashable, int], status: Mapping[Hashable, str],
     Returns:
         The sensitive cells that are printed, or pinned to one value by the printed figures.
     """
-    bounds = _propagate(values, status, equations, threshold)
+    return _exposed(values, status, equations, threshold,
+                    _propagate(values, status, equations, threshold))
+
+
+def _exposed(values: Mapping[Hashable, int], status: Mapping[Hashable, str],
+             equations: Sequence[Equation], threshold: int,
+             bounds: Mapping[Hashable, tuple[float, float]]) -> list[Hashable]:
+    """:func:`exposed`, given the bounds :func:`_propagate` proved."""
     fixed = _determined(status, equations)
     out = []
     for k, v in values.items():
@@ -462,8 +472,11 @@ def _complement(risky: list[Hashable], vals: dict[Hashable, int], status: dict[H
                     reach.add(x)
                     todo.append(x)
     linked = {c for t, p in eqs for c in (t, *p) if reach & {t, *p}}
+    # Ties are broken by the cells' order in the table, never by set order (which changes
+    # with the hash seed of each process): the same counts always get the same pattern.
+    order = {c: i for i, c in enumerate(vals)}
     pool = sorted({c for c in vals if free(c) and c in linked} | set(near),
-                  key=lambda c: vals[c])
+                  key=lambda c: (vals[c], order[c]))
     if not pool:
         return None
 
@@ -471,8 +484,8 @@ def _complement(risky: list[Hashable], vals: dict[Hashable, int], status: dict[H
         # Not a last-resort cell (two ordinary cells rather than one of those), fewest exposed
         # cells, not a total, then the most room left to the small ones, then smallest.
         trial = {**status, c: COMPLEMENT}
-        after = exposed(vals, trial, eqs, threshold)
         bounds = _propagate(vals, trial, eqs, threshold)
+        after = _exposed(vals, trial, eqs, threshold, bounds)
         room = sum(min(hi, 1e6) - lo for k, (lo, hi) in bounds.items()
                    if sensitive(vals[k], threshold))
         return last.get(c, 0) >= LAST_RESORT, len(after), last.get(c, 0), -room, vals[c]
@@ -532,22 +545,14 @@ class Protected:
 
 def note(lang: str = "vi", threshold: int = THRESHOLD, complement: bool = True,
          withheld: bool = False) -> str:
-    """The footnote for suppressed outputs."""
-    if lang == "vi":
-        s = f"“<{threshold}”: dưới {threshold} đơn (không ghi số cụ thể)."
-        if complement:
-            s += (f" “{COMPLEMENT_MARK}”: số được ẩn thêm để không thể suy ra số dưới "
-                  f"{threshold} từ tổng.")
-        if withheld:
-            s += (f" “{WITHHELD_MARK}”: không công bố vì số liệu quá nhỏ để chia chi tiết.")
-        return s
-    s = f"“<{threshold}”: fewer than {threshold} petitions (number not shown)."
+    """The footnote for suppressed outputs (texts ``disclosure.note.*`` in core.i18n)."""
+    parts = [text("disclosure.note.small", lang, threshold=threshold)]
     if complement:
-        s += (f" “{COMPLEMENT_MARK}”: also hidden, so that a count under {threshold} cannot be "
-              "worked out from the totals.")
+        parts.append(text("disclosure.note.complement", lang, mark=COMPLEMENT_MARK,
+                          threshold=threshold))
     if withheld:
-        s += f" “{WITHHELD_MARK}”: not published, the numbers being too small to break down."
-    return s
+        parts.append(text("disclosure.note.withheld", lang, mark=WITHHELD_MARK))
+    return " ".join(parts)
 
 
 def protect(table: pd.DataFrame, threshold: int = THRESHOLD, *, row_total: str | None = None,

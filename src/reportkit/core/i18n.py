@@ -1307,6 +1307,34 @@ T: dict[str, tuple[str, str]] = {
     "official.number": ("Số {number}-{symbol}", "No. {number}-{symbol}"),
     "official.recipients": ("Nơi nhận:", "Recipients:"),
     "official.signature": ("Chữ ký", "Signature"),
+    # The usual texts of the closing blocks (params/units.yaml) in English, for an English
+    # report whose settings give no `en:` (presentation/official.standard_english). T/L
+    # "thừa lệnh" is by order of, T/M "thay mặt" on behalf of, K/T "ký thay" signed for.
+    "official.std.chief": ("CHÁNH VĂN PHÒNG", "CHIEF OF THE OFFICE"),
+    "official.std.deputy": ("PHÓ CHÁNH VĂN PHÒNG", "DEPUTY CHIEF OF THE OFFICE"),
+    "official.std.by_order_standing": ("T/L BAN THƯỜNG VỤ",
+                                       "BY ORDER OF THE STANDING COMMITTEE"),
+    "official.std.for_standing": ("T/M BAN THƯỜNG VỤ", "ON BEHALF OF THE STANDING COMMITTEE"),
+    "official.std.signed_for_chief": ("K/T CHÁNH VĂN PHÒNG", "FOR THE CHIEF OF THE OFFICE"),
+    "official.std.central_office_report": ("Văn phòng Trung ương Đảng (để báo cáo)",
+                                           "Central Party Office (for reporting)"),
+    "official.std.standing_report": ("Thường trực cấp ủy (để báo cáo)",
+                                     "Standing members of the Party committee (for reporting)"),
+    "official.std.office_files": ("Lưu Văn phòng", "Office files"),
+    "official.std.central_leaders": ("Các đồng chí lãnh đạo Văn phòng Trung ương Đảng",
+                                     "Leaders of the Central Party Office"),
+    "official.std.provincial_offices": (
+        "Văn phòng các tỉnh ủy, thành ủy",
+        "Offices of the provincial and municipal Party committees"),
+    "official.std.central_files": ("Lưu Văn phòng Trung ương Đảng",
+                                   "Central Party Office files"),
+    # Markings (core/markings.py): given in Vietnamese, printed in the report's language.
+    # The state-secret grades of the Law on Protection of State Secrets (2018) in their usual
+    # English: Mật confidential, Tối mật secret, Tuyệt mật top secret.
+    "marking.internal": ("Lưu hành nội bộ", "For internal circulation"),
+    "marking.confidential": ("Mật", "Confidential"),
+    "marking.secret": ("Tối mật", "Secret"),
+    "marking.top_secret": ("Tuyệt mật", "Top secret"),
     "report.explorers.print_note": (
         "Phần khám phá số liệu là phần tương tác, có trong bản HTML của báo cáo; bản in không "
         "nhắc lại các biểu đồ đã có ở trên.",
@@ -1369,6 +1397,17 @@ T: dict[str, tuple[str, str]] = {
     "catalogue.runs.status.ok": ("ok", "ok"),
     "catalogue.runs.status.failed": ("lỗi", "failed"),
     "catalogue.runs.status.issued": ("đã ban hành", "issued"),
+    # -- the footnote under a table with suppressed petitions counts (analysis.disclosure)
+    "disclosure.note.small": (
+        "“<{threshold}”: dưới {threshold} đơn (không ghi số cụ thể).",
+        "“<{threshold}”: fewer than {threshold} petitions (number not shown)."),
+    "disclosure.note.complement": (
+        "“{mark}”: số được ẩn thêm để không thể suy ra số dưới {threshold} từ tổng.",
+        "“{mark}”: also hidden, so that a count under {threshold} cannot be worked out from "
+        "the totals."),
+    "disclosure.note.withheld": (
+        "“{mark}”: không công bố vì số liệu quá nhỏ để chia chi tiết.",
+        "“{mark}”: not published, the numbers being too small to break down."),
     # -- the printed (PDF) form of a report: where an interactive widget stood
     "print.interactive_note": ("Bản tương tác: xem tệp HTML",
                                "Interactive version: see the HTML file"),

@@ -12,7 +12,8 @@ report page opens with :func:`heading` and ends its body with :func:`closing`:
 - the closing blocks: "Nơi nhận:" and the recipients on the left, the signature block (on
   behalf of, title, space for the signature, name) on the right. Who signs and who receives
   come from ``params/units.yaml`` (see :func:`signing`), which an office edits without touching
-  code.
+  code. An English report prints each text's English: the entry's ``en:`` sub-entry, else the
+  standard English of a usual title or recipient (``official.std.*`` in ``core.i18n``).
 - a circulation marking ("LƯU HÀNH NỘI BỘ") or a secrecy level has its place under the number
   line, in a box (Decree 30, App. I, III.2); the element carries ``data-reportkit-marking``
   so that the PDF printer can fill it when the page does not (:mod:`reportkit.rendering.pdf`).
@@ -24,22 +25,27 @@ report is a translation for reading, not the document an office files).
 from __future__ import annotations
 
 import functools
+import logging
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from reportkit.core import fmt
+from reportkit.core import fmt, markings
 from reportkit.core import units as U
-from reportkit.core.i18n import text
+from reportkit.core.i18n import T, text
 from reportkit.errors import ConfigError
 from reportkit.presentation.html import Markup, render
 
-__all__ = ["Issuer", "Signing", "issuer", "heading", "closing", "signing", "SETTINGS_FILE"]
+__all__ = ["Issuer", "Signing", "issuer", "heading", "closing", "signing", "standard_english",
+           "SETTINGS_FILE"]
 
 SETTINGS_FILE = "units.yaml"  # in the project's params/ folder
 CENTRAL = "central"  # the settings key of the Central Party Office (national reports)
 _SIGNING_KEYS = {"on_behalf", "title", "name", "recipients"}
+_FIELDS = ("on_behalf", "title", "name", "recipients")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,7 @@ def heading(who: Issuer, *, lang: str, report_date: date, title: str, subtitle: 
     return render(
         "heading.html.j2", css=css, official=who.official, left=list(who.lines),
         right=[text("report.heading.party", lang)] if who.official else [],
-        number=number_line, marking=(marking or "").strip() or None,
+        number=number_line, marking=markings.label(marking, lang) or None,
         date=fmt.date_long(report_date, lang, who.place), title=title, subtitle=subtitle,
         note=note, sample=sample, warning=warning, exact=exact, exact_mark=exact_mark)
 
@@ -124,11 +130,15 @@ def closing(who: Issuer, lang: str, root: Path | str | None = None, *, signer_na
             signer_title: str = "") -> Markup:
     """The closing blocks (closing.html.j2): "Nơi nhận:" with the recipients on the left, the
     signature block on the right, from :func:`signing`; ``signer_name`` and ``signer_title``
-    (an issued copy's signer, from ``reportkit issue``) replace the settings' name and title.
+    (an issued copy's signer, from ``reportkit issue``) replace the settings' name and title
+    (a usual title in its English on an English copy).
     The name stays a line of its own under the signature's room: the visible signature stamp
     is placed above it."""
-    s = signing(who.key, root)
-    title = (signer_title or "").strip().upper() or s.title
+    s = signing(who.key, root, lang=lang)
+    title = (signer_title or "").strip().upper()
+    if title and lang != "vi":  # an English copy names a usual title in English
+        title = standard_english(title) or title
+    title = title or s.title
     return render("closing.html.j2", label=text("official.recipients", lang),
                   recipients=list(s.recipients), on_behalf=s.on_behalf, title=title,
                   name=(signer_name or "").strip() or s.name,
@@ -143,11 +153,17 @@ def settings_path(root: Path | str | None = None) -> Path:
     return Path(root if root is not None else project_root()) / "params" / SETTINGS_FILE
 
 
-def signing(key: str, root: Path | str | None = None) -> Signing:
+def signing(key: str, root: Path | str | None = None, *, lang: str = "vi") -> Signing:
     """Who signs an office's reports and who receives them: ``params/units.yaml``'s
     ``default`` entry, overridden field by field by the entry under ``units:`` for ``key`` (a
     unit code, or "central" for the Central Party Office). With no settings file every field
     is blank: the report prints "Nơi nhận:" and the signature block's place, empty.
+
+    In English (``lang="en"``) each field is the English of the entry that gives it: that
+    entry's ``en:`` sub-entry (``en: {title: ..., recipients: [...]}``), else the standard
+    English of a usual Vietnamese text (:func:`standard_english`: "CHÁNH VĂN PHÒNG" → "CHIEF
+    OF THE OFFICE", "Lưu Văn phòng" → "Office files"), else the Vietnamese as written, with a
+    warning naming the file and the text. The signer's name is a proper name: it stays.
 
     Raises:
         ConfigError: The file is not valid YAML, or an entry has an unknown field or a value of
@@ -159,11 +175,49 @@ def signing(key: str, root: Path | str | None = None) -> Signing:
     except OSError:
         return Signing()
     data = _read_settings(str(path), stat.st_mtime_ns, stat.st_size)
-    merged: dict[str, Any] = dict(data.get("default") or {})
-    merged.update((data.get("units") or {}).get(str(key)) or {})
-    return Signing(on_behalf=merged.get("on_behalf") or "", title=merged.get("title") or "",
-                   name=merged.get("name") or "",
-                   recipients=tuple(merged.get("recipients") or ()))
+    entries = [data.get("default") or {}, (data.get("units") or {}).get(str(key)) or {}]
+    values: dict[str, Any] = {}
+    for name in _FIELDS:
+        # The most specific entry that gives the field (or its English) decides it.
+        entry = next((e for e in reversed(entries)
+                      if name in e or (lang != "vi" and name in (e.get(lang) or {}))), {})
+        value = entry.get(name)
+        own = (entry.get(lang) or {}).get(name) if lang != "vi" else None
+        if own is not None:
+            value = own
+        elif lang != "vi" and name != "name" and value:
+            value = ([_english(v, path) for v in value] if name == "recipients"
+                     else _english(value, path))
+        values[name] = value
+    return Signing(on_behalf=values["on_behalf"] or "", title=values["title"] or "",
+                   name=values["name"] or "", recipients=tuple(values["recipients"] or ()))
+
+
+def standard_english(vietnamese: str) -> str | None:
+    """The English of a usual signing or recipient text (``official.std.*`` in core.i18n),
+    matched whatever its case, spacing and Unicode form; None if it is not one."""
+    return _standard().get(_fold(vietnamese))
+
+
+def _fold(value: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", value).split()).casefold()
+
+
+@functools.lru_cache(maxsize=1)
+def _standard() -> dict[str, str]:
+    found = {}
+    for name in (k.removeprefix("official.std.") for k in T if k.startswith("official.std.")):
+        found[_fold(text(f"official.std.{name}", "vi"))] = text(f"official.std.{name}", "en")
+    return found
+
+
+def _english(value: str, path: Path) -> str:
+    english = standard_english(value)
+    if english is None:
+        log.warning("%s: no English for %r (give it under en:); printed as written",
+                    path, value)
+        return value
+    return english
 
 
 @functools.lru_cache(maxsize=4)
@@ -188,15 +242,25 @@ def _read_settings(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
         if not isinstance(entry, dict):
             raise ConfigError(f"{path}: {where} must be a mapping of {sorted(_SIGNING_KEYS)}",
                               file=path)
-        unknown = set(entry) - _SIGNING_KEYS
+        unknown = set(entry) - _SIGNING_KEYS - {"en"}
         if unknown:
             raise ConfigError(f"{path}: {where} has unknown field(s) {sorted(unknown)}; "
-                              f"allowed: {sorted(_SIGNING_KEYS)}", file=path)
-        for name in ("on_behalf", "title", "name"):
-            if not isinstance(entry.get(name, ""), str | None):
-                raise ConfigError(f"{path}: {where}.{name} must be text", file=path)
-        recipients = entry.get("recipients") or []
-        if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
-            raise ConfigError(f"{path}: {where}.recipients must be a list of lines", file=path)
+                              f"allowed: {sorted(_SIGNING_KEYS | {'en'})}", file=path)
+        _check_fields(path, where, entry)
+        english = entry.get("en") or {}
+        if not isinstance(english, dict) or set(english) - _SIGNING_KEYS:
+            raise ConfigError(f"{path}: {where}.en must be a mapping of (some of) "
+                              f"{sorted(_SIGNING_KEYS)}: the English of the entry's texts",
+                              file=path)
+        _check_fields(path, f"{where}.en", english)
     return {"default": data.get("default") or {},
             "units": {str(k): v or {} for k, v in units.items()}}
+
+
+def _check_fields(path: str, where: str, entry: dict[str, Any]) -> None:
+    for name in ("on_behalf", "title", "name"):
+        if not isinstance(entry.get(name, ""), str | None):
+            raise ConfigError(f"{path}: {where}.{name} must be text", file=path)
+    recipients = entry.get("recipients") or []
+    if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
+        raise ConfigError(f"{path}: {where}.recipients must be a list of lines", file=path)

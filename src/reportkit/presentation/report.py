@@ -451,7 +451,7 @@ class ProvinceReport:
             title=f"{ind.label(self.lang)}: {text('report.all_units', self.lang)}, "
                   f"{self.period.label(self.lang)}",
             percent=ind.unit == I.PERCENT, national=self.results[indicator_id].national,
-            target=ind.target, lang=self.lang, sample=self.sample)
+            target=ind.target, lang=self.lang, sample=self.sample, columns=2)
 
     def meetings_table(self) -> pd.DataFrame:
         agg = I.unit_aggregates(self.unit, self.period, rule=self.rule, root=self.root)
@@ -780,7 +780,8 @@ class NationalReport:
         views = {
             (text("report.units_ranked", self.lang)): lambda: charts.show(
                 charts.ranking(vals, highlight=None, title=label, percent=pct, national=nat,
-                               target=ind.target, lang=self.lang, sample=self.sample)),
+                               target=ind.target, lang=self.lang, sample=self.sample,
+                               columns=2)),
             (text("report.distribution", self.lang)): lambda: charts.show(
                 charts.distribution(vals, title=label, percent=pct, lang=self.lang,
                                     sample=self.sample)),
@@ -944,7 +945,7 @@ class DataQualityReport:
         if not vals.empty:
             charts.show(charts.ranking(
                 vals, highlight=None, percent=True, lang=self.lang, sample=self.sample,
-                national=float(self.overall["timeliness"]),
+                national=float(self.overall["timeliness"]), columns=2,
                 title=text("report.quality.chart_title", self.lang,
                            period=self.period.label(self.lang))))
         df = self.units_table()

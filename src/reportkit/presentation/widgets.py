@@ -122,8 +122,10 @@ def _object_outputs(obj: Any) -> list[Output]:
     return [cleaned] if cleaned else []
 
 
-def _call_outputs(fn: Callable[[], Any]) -> list[Output]:
+def _call_outputs(fn: Callable[[], Any], printed: bool = False) -> list[Output]:
     """Run a view function and collect what it prints, displays, draws and returns."""
+    import contextlib
+
     from IPython.utils.capture import capture_output
 
     try:
@@ -133,9 +135,11 @@ def _call_outputs(fn: Callable[[], Any]) -> list[Output]:
     from reportkit.presentation.charts import bitmaps
 
     before = set(plt.get_fignums()) if plt else set()
-    # Only a browser shows a view: no PNG beside its charts (it would swell the page's widget
-    # state for a Word draft that leaves the explorers out).
-    with capture_output(stdout=True, stderr=True, display=True) as captured, bitmaps(False):
+    # Only a browser shows the other views: no PNG beside their charts. The first view is
+    # printed (the PDF and the Word draft show it): its charts get a PNG when the run asks
+    # for bitmaps (a run writing DOCX); the HTML page leaves it out of its widget state.
+    switch = contextlib.nullcontext() if printed else bitmaps(False)
+    with capture_output(stdout=True, stderr=True, display=True) as captured, switch:
         result = fn()
     outputs: list[Output] = []
     if captured.stdout:
@@ -169,19 +173,21 @@ def _is_shown(result: Any, shown: list[Any]) -> bool:
     return False
 
 
-def render_view(view: Callable[[], Any] | object) -> list[Output]:
+def render_view(view: Callable[[], Any] | object, *, printed: bool = False) -> list[Output]:
     """Pre-render one view into nbformat outputs.
 
     Args:
         view: A function called with no argument (what it prints, displays or draws with
             matplotlib is kept, and so is its return value), or an object to show: a
             matplotlib figure, a DataFrame or anything with a rich repr, a widget, a str.
+        printed: The view is printed (an explorer's first): its charts get a PNG when bitmaps
+            are wanted (``charts.bitmaps_wanted``), for the Word draft.
 
     Returns:
         nbformat ``display_data`` / ``stream`` outputs, ready for an ``Output`` widget.
     """
     if callable(view) and not _is_figure(view) and not isinstance(view, ipywidgets.Widget):
-        return _call_outputs(view)
+        return _call_outputs(view, printed)
     return _object_outputs(view)
 
 
@@ -226,7 +232,7 @@ def explorer(views: Mapping[str, Callable[[], Any] | object], label: str,
     outputs: list[list[Output]] = []
     total = 0
     for name, view in zip(names, views.values(), strict=True):
-        rendered = [_caption(label, name), *render_view(view)]
+        rendered = [_caption(label, name), *render_view(view, printed=not outputs)]
         total += len(json.dumps(rendered))
         if total > max_bytes:
             raise ExportError(

@@ -45,6 +45,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reportkit.core import markings
 from reportkit.core.i18n import text
 from reportkit.errors import ExportError
 from reportkit.store.io import atomic_write
@@ -413,7 +414,8 @@ class DocxWriter:
     """Turns the page blocks of one report into a Word document, in order."""
 
     def __init__(self, title: str, lang: str, marking: str | None = None) -> None:
-        self.lang, self.marking = lang, (marking or "").strip()
+        # The marking as the report's language prints it ("For internal circulation").
+        self.lang, self.marking = lang, markings.label(marking, lang)
         self.doc = _new_document(title, lang)
         # Style ids, looked up once (python-docx's style setter scans every style each time).
         self.styles = {name: self.doc.styles[name].style_id for name in (TABLE_STYLE,
@@ -455,12 +457,19 @@ class DocxWriter:
                     outputs.append((data, parse_html(markup) if markup else None))
         self.print_notes = any(tree is not None and tree.has_class(PRINT_ONLY)
                                for _, tree in outputs)
+        closed = appendix = False
         for data, tree in outputs:
+            # What follows the closing blocks is the appendix: a section of its own.
+            if closed and not appendix and (tree is None or tree.text().strip()):
+                self.appendix_section()
+                appendix = True
+            if tree is not None and tree.has_class("rk-closing"):
+                closed = True
             view = data.get(WIDGET_VIEW)
             if isinstance(view, dict):
                 model = state.get(view.get("model_id"), {}).get("state", {})
                 if SCREEN_ONLY not in model.get("_dom_classes", ()):
-                    self.widget_note()
+                    self.widget_view(view.get("model_id"), state)
             else:
                 self.add_output(data, tree)
         self.finish()
@@ -477,6 +486,39 @@ class DocxWriter:
             self.blocks(tree, png=png)
         elif png or data.get("image/jpeg"):
             self.picture(png or data["image/jpeg"], alt="", width_mm=None)
+
+    def appendix_section(self) -> None:
+        """The appendix starts a new page and a section numbered on its own from 1, its first
+        page showing none, as the report's (Decree 30/2020, App. I, III.1: an appendix's
+        pages are numbered separately; the PDF does the same)."""
+        from docx.enum.section import WD_SECTION
+        from docx.oxml import OxmlElement
+        from docx.oxml.ns import qn
+
+        section = self.doc.add_section(WD_SECTION.NEW_PAGE)
+        section.different_first_page_header_footer = True
+        properties = self.doc.element.body.sectPr  # the new, last section's
+        numbering = properties.find(qn("w:pgNumType"))
+        if numbering is None:
+            numbering = OxmlElement("w:pgNumType")
+            properties.insert_element_before(
+                numbering, "w:cols", "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg",
+                "w:textDirection", "w:bidi", "w:rtlGutter", "w:docGrid", "w:printerSettings",
+                "w:sectPrChange")
+        numbering.set(qn("w:start"), "1")
+        self.last, self.after_table = None, False
+
+    def widget_view(self, model_id: Any, state: dict[str, Any]) -> None:
+        """A widget: what it shows untouched, as the PDF prints it (an explorer's first view:
+        its chart, whose PNG the run made for Word), then the sentence saying that the
+        other views are in the HTML."""
+        from reportkit.rendering.export import static_view
+
+        shown = static_view(model_id, state) if isinstance(model_id, str) else None
+        for output in shown or []:
+            if output.get("output_type") in ("display_data", "execute_result"):
+                self.add_output(output.get("data", {}))
+        self.widget_note()
 
     def widget_note(self) -> None:
         """An explorer: a browser-only widget. One sentence says where it is (unless the page

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import nbformat
 
+from reportkit.core import markings
 from reportkit.errors import ExportError
 from reportkit.presentation.html import stylesheet
 from reportkit.store.io import atomic_write, sha256_bytes, sha256_file
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("reportkit.rendering.export")
 
 __all__ = ["write_html", "write_print_html", "write_pdf", "render_html", "install_static",
-           "external_references", "renderer_info"]
+           "static_view", "external_references", "renderer_info"]
 
 Renderer = Literal["inline", "folder"]
 STATIC_DIR = "_static"
@@ -317,6 +318,14 @@ def _prune_widget_state(nb: nbformat.NotebookNode) -> bool:
                 "offline; reportkit renders only the ipywidgets 8 built-in widgets "
                 f"({', '.join(sorted(BUILTIN_MODULES))})", widget=model.get("model_name"))
     widgets[WIDGET_STATE]["state"] = {m: s for m, s in state.items() if m in keep}
+    for model in widgets[WIDGET_STATE]["state"].values():
+        # A printed view's chart carries a PNG for the Word draft (presentation.widgets); the
+        # page shows its SVG markup, so the PNG does not travel in the page.
+        for output in (model.get("state", {}).get("outputs") or []
+                       if model.get("model_name") == "OutputModel" else []):
+            data = output.get("data") if isinstance(output, dict) else None
+            if isinstance(data, dict) and "text/html" in data:
+                data.pop("image/png", None)
     return True
 
 
@@ -337,7 +346,7 @@ PRINT_NOTE_CLASS = "reportkit-print-note"
 PRINT_SUFFIX = ".print.html"  # the print variant beside a staged report; never published
 
 
-def _static_view(model_id: str, state: dict[str, Any], depth: int = 0) -> list[Any] | None:
+def static_view(model_id: str, state: dict[str, Any], depth: int = 0) -> list[Any] | None:
     """The outputs a widget shows before anyone touches it, or None if it has no static form
     (a widget reportkit does not know, or one nested too deep)."""
     model = state.get(model_id)
@@ -351,7 +360,7 @@ def _static_view(model_id: str, state: dict[str, Any], depth: int = 0) -> list[A
         for output in values.get("outputs", []):
             view = output.get("data", {}).get(WIDGET_VIEW)
             if isinstance(view, dict) and isinstance(view.get("model_id"), str):
-                inner = _static_view(view["model_id"], state, depth + 1)
+                inner = static_view(view["model_id"], state, depth + 1)
                 if inner is None:
                     return None
                 shown.extend(inner)
@@ -361,11 +370,11 @@ def _static_view(model_id: str, state: dict[str, Any], depth: int = 0) -> list[A
     if name in _SELECTION:
         index = values.get("selected_index")
         index = index if isinstance(index, int) and 0 <= index < len(children) else 0
-        return _static_view(children[index], state, depth + 1) if children else []
+        return static_view(children[index], state, depth + 1) if children else []
     if name in _BOXES:
         shown = []
         for child in children:
-            inner = _static_view(child, state, depth + 1)
+            inner = static_view(child, state, depth + 1)
             if inner is None:
                 return None
             shown.extend(inner)
@@ -408,7 +417,7 @@ def _static_widgets(nb: nbformat.NotebookNode, lang: str) -> None:
             model = state.get(view["model_id"], {}).get("state", {})
             if SCREEN_ONLY in (model.get("_dom_classes") or ()):
                 continue  # on screen only: the page prints its own note instead
-            shown = _static_view(view["model_id"], state)
+            shown = static_view(view["model_id"], state)
             outputs.extend([nbformat.from_dict(o) for o in shown] if shown else
                            [_print_note(lang)])
         cell.outputs = outputs
@@ -539,7 +548,7 @@ def render_html(nb: nbformat.NotebookNode, *, title: str, lang: str = "vi",
                                "lang": lang, "for_print": for_print, "css": stylesheet(),
                                "renderer": "" if for_print else
                                _renderer_html(renderer, static_href),
-                               "marking": marking or ""}}
+                               "marking": markings.label(marking, lang)}}
     body, _ = _html_exporter(lang).from_notebook_node(nb, resources=resources)
     external = external_references(_without_renderer(body) if renderer == "inline"
                                    and not for_print else body)
@@ -567,7 +576,7 @@ def write_html(nb: nbformat.NotebookNode, path: Path, *, title: str, lang: str =
         final_path: Where the file will finally live if ``path`` is a staging location; the
             relative URL of the renderer is computed from it. Defaults to ``path``.
         marking: A confidentiality marking ("Lưu hành nội bộ", "Mật", ...; see
-            ``reportkit.rendering.markings.MARKINGS``) shown at the top of the page, or None.
+            ``reportkit.core.markings.MARKINGS``) shown at the top of the page, or None.
 
     Returns:
         The path written.

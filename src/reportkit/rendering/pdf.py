@@ -39,8 +39,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reportkit.core import markings
+from reportkit.core.markings import check_marking
 from reportkit.errors import ExportError
-from reportkit.rendering.markings import check_marking
 from reportkit.store.io import atomic_write
 
 log = logging.getLogger("reportkit.rendering.pdf")
@@ -334,7 +335,7 @@ class PdfPrinter:
                           f"{PRINT_VIEWPORT['height'] * 0.95:.0f})")
             if job.title:
                 page.evaluate("t => { document.title = t; }", job.title)
-            page.evaluate(_FILL_JS, [job.office, job.marking or ""])
+            page.evaluate(_FILL_JS, [job.office, markings.label(job.marking, job.lang)])
             page.evaluate("document.fonts.ready.then(() => true)")
             # Size, margins and page numbers come from the page's @page rules (the one
             # stylesheet); format and margin apply to a page that sets none.

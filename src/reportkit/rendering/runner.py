@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from jupyter_client.kernelspec import KernelSpecManager
 
 from reportkit.core import i18n, units
+from reportkit.core.markings import MARKINGS, check_marking
 from reportkit.core.periods import Period
 from reportkit.errors import (
     ConfigError,
@@ -33,7 +34,6 @@ from reportkit.errors import (
     Text,
     UnitError,
 )
-from reportkit.rendering.markings import MARKINGS, check_marking
 
 if TYPE_CHECKING:  # nbformat and papermill cost seconds to import; validation needs neither
     import nbformat
