@@ -610,7 +610,8 @@ def test_notebook_parameters() -> None:
     from reportkit.rendering.runner import notebook_parameters
 
     specs = notebook_parameters(NOTEBOOK)
-    assert list(specs) == ["unit", "period", "lang", "publish", "marking", "number"]
+    assert list(specs) == ["unit", "period", "lang", "publish", "marking", "number",
+                           "issued_on", "signer_name", "signer_title"]
     assert specs["publish"].default is True and specs["unit"].default is None
     nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
     assert all(not c.get("outputs") for c in nb["cells"])
