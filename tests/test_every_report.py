@@ -21,7 +21,6 @@ import html as htmllib
 import re
 import shutil
 import subprocess
-import unicodedata
 from pathlib import Path
 
 import docx
@@ -29,6 +28,8 @@ import pytest
 from docx.oxml.ns import qn
 
 from conftest import REPORT_LANGS, REPORT_NOTEBOOKS, SIGNER
+from test_pdf_official import _run as run
+from test_pdf_official import flat, pages, table_cells
 
 pytestmark = [
     pytest.mark.slow,
@@ -42,30 +43,6 @@ IDS = [f"{name}.{lang}" for name, lang in REPORTS]
 RECIPIENTS = {"vi": "Nơi nhận:", "en": "Recipients:"}
 MARKING = {"vi": "LƯU HÀNH NỘI BỘ", "en": "FOR INTERNAL CIRCULATION"}
 APPENDIX = {"vi": ("Phụ lục", "Ghi chú về số liệu"), "en": ("Appendix", "About the figures")}
-
-
-def run(*cmd: str) -> str:
-    return unicodedata.normalize(
-        "NFC", subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-
-
-def flat(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def pages(pdf: Path) -> list[str]:
-    return run("pdftotext", "-raw", str(pdf), "-").split("\f")[:-1]
-
-
-def table_cells(html: str) -> list[str]:
-    """The text of every cell of the page's report tables, as a reader sees it."""
-    cells = []
-    for table in re.findall(r'<table class="rk-t">(.*?)</table>', html, re.S):
-        for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", table, re.S):
-            text = flat(htmllib.unescape(re.sub(r"<[^>]+>", "", cell)))
-            if text:
-                cells.append(text)
-    return cells
 
 
 @pytest.mark.parametrize(("name", "lang"), REPORTS, ids=IDS)

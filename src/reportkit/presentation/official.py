@@ -36,10 +36,11 @@ from reportkit.core import fmt, markings
 from reportkit.core import units as U
 from reportkit.core.i18n import T, text
 from reportkit.errors import ConfigError
+from reportkit.presentation.blocks import show_html, wrap
 from reportkit.presentation.html import Markup, render
 
-__all__ = ["Issuer", "Signing", "issuer", "heading", "closing", "signing", "standard_english",
-           "SETTINGS_FILE"]
+__all__ = ["Issuer", "Signing", "ClosingBlocks", "issuer", "heading", "closing", "signing",
+           "standard_english", "SETTINGS_FILE"]
 
 SETTINGS_FILE = "units.yaml"  # in the project's params/ folder
 CENTRAL = "central"  # the settings key of the Central Party Office (national reports)
@@ -264,3 +265,21 @@ def _check_fields(path: str, where: str, entry: dict[str, Any]) -> None:
     recipients = entry.get("recipients") or []
     if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
         raise ConfigError(f"{path}: {where}.recipients must be a list of lines", file=path)
+
+
+class ClosingBlocks:
+    """The closing blocks of a report page (a mixin): the page has an ``issuer`` and a
+    ``lang``."""
+
+    issuer: Issuer
+    lang: str
+
+    def closing_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
+        """The closing blocks: recipients and the signature block (``params/units.yaml``; an
+        issued copy's signer, given by ``reportkit issue``, replaces its title and name)."""
+        return wrap(closing(self.issuer, self.lang, signer_name=signer_name,
+                            signer_title=signer_title))
+
+    def show_closing(self, signer_name: str = "", signer_title: str = "") -> None:
+        """Display :meth:`closing_html` (the notebook's last cell)."""
+        show_html(self.closing_html(signer_name, signer_title))

@@ -100,7 +100,7 @@ def words(printed: str, lang: str = "vi") -> str:
     return printed
 
 
-class PetitionsReport:
+class PetitionsReport(O.ClosingBlocks):
     """The petitions report of one unit (or all units when ``unit`` is None) for a period.
 
     Loads, once, every petition received up to the period's end (no personal data) and the
@@ -242,15 +242,6 @@ class PetitionsReport:
             out.append(figure(fid, ind.label("vi"), ind.label("en"), self._flow_rate(num, den),
                               a / b if a is not None and b else None))
         return out
-
-    def closing_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
-        """The closing blocks: recipients and the signature block (``params/units.yaml``; an
-        issued copy's signer, given by ``reportkit issue``, replaces its title and name)."""
-        return wrap(O.closing(self.issuer, self.lang, signer_name=signer_name,
-                              signer_title=signer_title))
-
-    def show_closing(self, signer_name: str = "", signer_title: str = "") -> None:
-        self._display(self.closing_html(signer_name, signer_title))
 
     # -- 1. flow ---------------------------------------------------------------------------
     @cached_property

@@ -104,7 +104,7 @@ def value_text(res: I.IndicatorResult, lang: str, value: float | None = None) ->
     return fmt.number(v, lang)
 
 
-class ProvinceReport:
+class ProvinceReport(O.ClosingBlocks):
     """Everything the province report notebook shows, for one unit and period."""
 
     SECTIONS: Sequence[str] = ("advising", "information", "meetings", "petitions", "archives",
@@ -161,15 +161,6 @@ class ProvinceReport:
                                             self.published.text("handled", self.lang),
                                             self.published.value("handled")))
         return out
-
-    def closing_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
-        """The closing blocks: recipients and the signature block (``params/units.yaml``; an
-        issued copy's signer, given by ``reportkit issue``, replaces its title and name)."""
-        return wrap(O.closing(self.issuer, self.lang, signer_name=signer_name,
-                              signer_title=signer_title))
-
-    def show_closing(self, signer_name: str = "", signer_title: str = "") -> None:
-        show_html(self.closing_html(signer_name, signer_title))
 
     # -- key figures ---------------------------------------------------------------------------
     def key_figures(self) -> list[KeyFigure]:
@@ -562,7 +553,7 @@ class ProvinceReport:
         show_html(self.appendix_html())
 
 
-class NationalReport:
+class NationalReport(O.ClosingBlocks):
     """The national summary for the Central Party Office: all units for one period."""
 
     KEY = ("network_share", "nonsecret_electronic_share", "reporting_timeliness",
@@ -723,15 +714,6 @@ class NationalReport:
                                  fmt.number(self.reporting_units, lang), self.reporting_units)]
         return out
 
-    def closing_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
-        """The closing blocks: recipients and the signature block (``params/units.yaml``; an
-        issued copy's signer, given by ``reportkit issue``, replaces its title and name)."""
-        return wrap(O.closing(self.issuer, self.lang, signer_name=signer_name,
-                              signer_title=signer_title))
-
-    def show_closing(self, signer_name: str = "", signer_title: str = "") -> None:
-        show_html(self.closing_html(signer_name, signer_title))
-
     def show_indicator(self, indicator_id: str, number: int) -> None:
         """The national figure, an explorer (ranking, distribution, trend) and the movers."""
         ind = I.get(indicator_id)
@@ -853,7 +835,7 @@ def value_text_plain(ind: I.Indicator, v: float | None, lang: str) -> str:
     return fmt.number(v, lang, decimals=1 if ind.unit == I.DAYS else 0)
 
 
-class DataQualityReport:
+class DataQualityReport(O.ClosingBlocks):
     """Who submitted for a period, on time or late; what was rejected and why; which figures
     look suspicious against the unit's own history (see :mod:`reportkit.analysis.quality`)."""
 
@@ -912,15 +894,6 @@ class DataQualityReport:
             F.figure_text_id("rejected_files", "figures.quality.rejected",
                              fmt.number(len(self.rejected), lang), len(self.rejected)),
         ]
-
-    def closing_html(self, signer_name: str = "", signer_title: str = "") -> Markup:
-        """The closing blocks: recipients and the signature block (``params/units.yaml``; an
-        issued copy's signer, given by ``reportkit issue``, replaces its title and name)."""
-        return wrap(O.closing(self.issuer, self.lang, signer_name=signer_name,
-                              signer_title=signer_title))
-
-    def show_closing(self, signer_name: str = "", signer_title: str = "") -> None:
-        show_html(self.closing_html(signer_name, signer_title))
 
     def units_table(self) -> pd.DataFrame:
         df = self.by_unit.sort_values(["timeliness", "reporting_rate", "unit_code"])
