@@ -5,6 +5,7 @@ data, the embedded font), and sample PNGs in test-artifacts/charts/ for a human 
 from __future__ import annotations
 
 import base64
+import io
 import logging
 import pickle
 import re
@@ -482,6 +483,43 @@ def test_svg_ids_are_unique_on_a_page(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(seen) == len(set(seen)), "duplicate ids on the page"
     assert pages[-1] != pages[-2]
     assert ' id="rkc1-p0" url(#rkc1-p0)' in _text_elements(_svg(pages[-3]))
+
+
+@pytest.mark.parametrize("case", ["ranking_34", "trend_percent", "flow"])
+def test_svg_draws_what_matplotlib_draws_without_the_empty_groups(case: str) -> None:
+    """The page's SVG keeps every shape and text of matplotlib's own SVG, in the same order
+    and with the same styles, clip paths and transforms (its own or a group's); only
+    groups with nothing to say and the line breaks between tags are gone."""
+    fig = CASES[case]()
+    lean = charts.to_svg(fig)  # lays the chart out for good: the raw copy below matches
+    raw = io.StringIO()
+    with mpl.rc_context({**charts.RC, "svg.fonttype": "none", "svg.hashsalt": "reportkit"}):
+        fig.savefig(raw, format="svg", facecolor="white")
+
+    def drawn(root: ET.Element) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+
+        def walk(el: ET.Element, inherited: tuple[Any, ...]) -> None:
+            attrs = tuple(sorted((k, re.sub(r"rkc\d+-", "", v)) for k, v in el.attrib.items()
+                                 if k != "id"))
+            tag = el.tag.rsplit("}", 1)[-1]
+            if tag == "g":
+                inherited = (*inherited, attrs) if attrs else inherited
+            elif tag in ("path", "text", "use", "rect"):
+                out.append((tag, attrs, "".join(el.itertext()), inherited))
+            for child in el:
+                walk(child, inherited)
+
+        walk(root, ())
+        return out
+
+    raw_root = ET.fromstring(raw.getvalue().encode())
+    lean_root = _svg(lean)
+    assert drawn(lean_root) == drawn(raw_root)
+    groups = [g for g in lean_root.iter(f"{{{SVG}}}g")]
+    assert groups == [g for g in groups if g.attrib]  # no group without an attribute
+    assert len(list(lean_root.iter())) < 0.75 * len(list(raw_root.iter()))
+    assert ">\n" not in lean
 
 
 def test_svg_is_reproducible_apart_from_its_ids() -> None:

@@ -198,6 +198,35 @@ def _unique_ids(svg: str) -> str:
     return _TAG.sub(fix, svg)
 
 
+_GROUP = re.compile(r"<g(?:\s[^<>]*)?/?>|</g>")
+_BETWEEN_TAGS = re.compile(r">\n\s*<")
+
+
+def _lean(svg: str) -> str:
+    """``svg`` without what only makes it longer: matplotlib wraps every artist in a ``<g>``
+    (left with no attribute once :func:`_unique_ids` has dropped the unused ids) and puts
+    each tag on its own line. Plain groups are unwrapped, keeping their children in order;
+    groups with attributes (clip path, transform, style) stay. The line breaks go; a text's
+    own characters never hold one. Nothing drawn changes, and a page with eight charts has
+    about 1,000 fewer elements for the browser and for the HTML export to parse."""
+    out: list[str] = []
+    plain: list[bool] = []  # for each open group, whether it is unwrapped
+    pos = 0
+    for m in _GROUP.finditer(svg):
+        if m.group() == "</g>":
+            drop = plain.pop() if plain else False
+        elif m.group().endswith("/>"):  # an empty group
+            drop = m.group() == "<g/>"
+        else:
+            drop = m.group() == "<g>"
+            plain.append(drop)
+        if drop:
+            out.append(svg[pos:m.start()])
+            pos = m.end()
+    out.append(svg[pos:])
+    return _BETWEEN_TAGS.sub("><", "".join(out))
+
+
 def _renumber_ids(markup: str) -> str:
     """Markup made by :func:`to_svg`, shown again (an explorer reuses a section's chart),
     with a new prefix on its ids."""
@@ -228,7 +257,7 @@ def to_svg(fig: Figure, alt: str | None = None) -> str:
     label = html.escape(" ".join(alt.split()), quote=True)
     svg = svg.replace("<svg ", f'<svg class="rk-chart" role="img" aria-label="{label}" '
                       'style="max-width:100%;height:auto" ', 1)
-    return _unique_ids(svg)
+    return _lean(_unique_ids(svg))
 
 
 # What the embedded font must cover: Latin with every Vietnamese letter (precomposed, and the
