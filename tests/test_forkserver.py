@@ -404,3 +404,52 @@ def test_a_warm_module_that_starts_a_thread_means_no_forking(
         kernel.shutdown()
     finally:
         kernels.close()
+
+
+@pytest.mark.slow
+def test_warm_ups_run_once_in_the_template_or_in_a_plain_kernel(
+        tmp_path: Path, kernel_eval: Any) -> None:
+    """A ``module:function`` entry of ``warm`` (reportkit.presentation:warm_up by default) is
+    called once by the fork server, before it forks: every kernel starts with its work done
+    and none runs it again. One that fails does not stop the server. A kernel started plainly
+    runs the warm-ups itself."""
+    (tmp_path / "warm_probe.py").write_text(
+        "import os\nruns = []\n\ndef prepare():\n    runs.append(os.getpid())\n\n"
+        "def broken():\n    raise RuntimeError('no')\n")
+    warm = ("warm_probe:broken", "warm_probe:prepare")
+    kernels = K.WarmKernels("python3", warm, fork=True)
+    try:
+        a = kernels.take(tmp_path, {"REPORTKIT_HOME": str(tmp_path)})
+        b = kernels.take(tmp_path, {"REPORTKIT_HOME": str(tmp_path)})
+        assert a.forked and b.forked
+        server = kernels.server.proc.pid
+        for kernel in (a, b):
+            assert kernel_eval(kernel, "warm_probe.runs", "import warm_probe") == [server]
+            kernel.shutdown()
+    finally:
+        kernels.close()
+    plain = K.WarmKernels("python3", warm, fork=False)
+    try:
+        kernel = plain.take(tmp_path, {"REPORTKIT_HOME": str(tmp_path)}, prefetch=False)
+        assert kernel_eval(kernel, "warm_probe.runs == [os.getpid()]",
+                           "import os, warm_probe") is True
+        kernel.shutdown()
+    finally:
+        plain.close()
+
+
+def test_the_default_warm_up_prepares_the_report_pages_and_starts_no_thread() -> None:
+    """The fork server may only fork a template with one thread: reportkit's own warm-up
+    (templates compiled, a chart drawn) must not start any, nor leave a figure open."""
+    code = ("import threading, matplotlib.pyplot as plt\n"
+            "from reportkit.batch.plan import DEFAULT_WARM\n"
+            "from reportkit.batch.forkserver import warm_imports\n"
+            "from reportkit.presentation import html\n"
+            "assert 'reportkit.presentation:warm_up' in DEFAULT_WARM\n"
+            "warm_imports(DEFAULT_WARM)\n"
+            "env = html.environment(html.PRESENTATION)  # the one render() uses\n"
+            "print(threading.active_count(), plt.get_fignums(), len(env.cache))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "MPLBACKEND": "Agg"}).stdout.split()
+    assert out[:2] == ["1", "[]"]
+    assert int(out[2]) >= 10  # the page templates, compiled

@@ -336,12 +336,23 @@ def become_kernel(fork: KernelRequest) -> int:
 
 def warm_imports(modules: Iterable[str] = ()) -> None:
     """Import the kernel (``ipykernel.kernelapp``, which must import), what it imports while it
-    starts (:data:`KERNEL_IMPORTS`) and ``modules``; a module that fails to import is left out."""
+    starts (:data:`KERNEL_IMPORTS`) and ``modules``; a module that fails to import is left out.
+
+    An entry ``"package.module:function"`` imports the module and calls its function with no
+    argument (a warm-up, such as :func:`reportkit.presentation.warm_up`); one that fails is
+    logged and left out too."""
     import ipykernel.kernelapp  # noqa: F401 - the kernel itself, imported once
 
     for name in (*KERNEL_IMPORTS, *modules):
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
+        module, _, function = name.partition(":")
+        try:
+            imported = importlib.import_module(module)
+            if function:
+                getattr(imported, function)()
+        except Exception as exc:  # noqa: BLE001 - a kernel imports it again if it needs it
+            if function:
+                log.warning("warm-up %s failed in the fork server: %s: %s", name,
+                            type(exc).__name__, exc)
 
 
 def serve(socket_path: str, warm: list[str]) -> int | KernelRequest:

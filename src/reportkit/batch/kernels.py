@@ -182,12 +182,16 @@ def kernel_argv(kernel_name: str) -> list[str] | None:
 
 
 def warm_code(modules: tuple[str, ...]) -> str:
-    """Code that imports ``modules`` and leaves no name behind in the user namespace."""
+    """Code that imports ``modules`` (and calls the ``"module:function"`` warm-ups) and leaves
+    no name behind in the user namespace."""
     return ("def __reportkit_warm():\n"
             "    import importlib\n"
             f"    for name in {list(modules)!r}:\n"
+            "        module, _, function = name.partition(':')\n"
             "        try:\n"
-            "            importlib.import_module(name)\n"
+            "            imported = importlib.import_module(module)\n"
+            "            if function:\n"
+            "                getattr(imported, function)()\n"
             "        except Exception:\n"
             "            pass\n"
             "__reportkit_warm()\n"
@@ -313,6 +317,8 @@ class Kernel:
         self.kc.allow_stdin = False
         self.started = time.monotonic()
         self.kernel_pid: int | None = None  # the kernel process itself, once it is ready
+        if self.forked:  # the fork server ran the warm-ups once, before it forked this one
+            warm = tuple(name for name in warm if ":" not in name)
         self._warm_id: str | None = self.kc.execute(
             warm_code(warm), silent=True, store_history=False,
             allow_stdin=False, user_expressions={"pid": PID_EXPRESSION})

@@ -42,7 +42,8 @@ __all__ = ["Schedule", "Job", "Decision", "Plan", "load_schedule", "plan_batch",
 
 DEFAULT_WARM = ("pandas", "matplotlib", "matplotlib.pyplot", "ipywidgets",
                 "reportkit.presentation.report", "reportkit.presentation.charts",
-                "reportkit.presentation.petitions", "reportkit.presentation.widgets")
+                "reportkit.presentation.petitions", "reportkit.presentation.widgets",
+                "reportkit.presentation:warm_up")
 DEFAULT_CELL_TIMEOUT = 300
 DEFAULT_JOB_TIMEOUT = 1800
 DEFAULT_KERNEL_MEMORY_MB = 2048  # per kernel, above what the warmed template already maps

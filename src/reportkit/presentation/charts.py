@@ -260,6 +260,22 @@ def to_svg(fig: Figure, alt: str | None = None) -> str:
     return _lean(_unique_ids(svg))
 
 
+def warm_up() -> None:
+    """Draw a trend and a two-column ranking of made-up values to SVG and drop them.
+
+    The first chart a process draws also loads the house fonts, matplotlib's SVG writer and
+    its text layout; a process that forks report kernels pays that once for all of them
+    (:func:`reportkit.presentation.warm_up`)."""
+    import pandas as pd
+
+    labels = [f"{q}/2025" for q in ("I", "II", "III", "IV")]
+    figs = [trend(pd.Series([0.5, 0.6, 0.7, 0.8], index=labels), title="Ấ", percent=True),
+            ranking(pd.Series({"Ấ": 0.5, "Ợ": 0.7, "Ư": 0.6}), highlight="Ấ", title="Ấ",
+                    percent=True, national=0.6, columns=2)]
+    for fig in figs:  # house figures are not pyplot's: nothing to close
+        to_svg(fig)
+
+
 # What the embedded font must cover: Latin with every Vietnamese letter (precomposed, and the
 # combining marks), digits, punctuation and the signs the reports print.
 _FONT_CHARS = [*range(0x20, 0x7F), *range(0xA0, 0x100), *map(ord, "ĂăĐđĨĩŨũƠơƯư"),

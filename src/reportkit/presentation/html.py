@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-__all__ = ["Markup", "environment", "render", "stylesheet", "trusted"]
+__all__ = ["Markup", "environment", "precompile", "render", "stylesheet", "trusted"]
 
 PRESENTATION = "reportkit.presentation"
 
@@ -42,6 +42,18 @@ def environment(package: str = PRESENTATION) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
+
+
+def precompile(package: str = PRESENTATION) -> int:
+    """Compile every template of ``package`` now; how many there are.
+
+    Each is compiled once per process anyway, on first use. A process that forks report
+    kernels (the batch's fork server) calls this so that every kernel finds them compiled."""
+    env = environment(package)
+    names = [name for name in env.list_templates() if name.endswith(".j2")]
+    for name in names:
+        env.get_template(name)
+    return len(names)
 
 
 def render(name: str, /, *, package: str = PRESENTATION, **context: Any) -> Markup:
