@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -10,14 +11,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(scope="session")
-def sample_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Generate the sample submissions and ingest them into a fresh warehouse (once)."""
+def _build_sample_project(base: Path) -> None:
+    """Generate the sample submissions under ``base`` and ingest them into its warehouse."""
     from reportkit.intake import ingest, sample
     from reportkit.store.warehouse import Warehouse
 
-    base = tmp_path_factory.mktemp("sample-project")
-    (base / "params").mkdir()
+    (base / "params").mkdir(parents=True)
     (base / "data").mkdir()
     sub = base / "data" / "sample"
     sample.generate(sub)
@@ -25,7 +24,38 @@ def sample_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     rep = ingest([sub], warehouse=wh, quarantine=base / "data" / "quarantine",
                  archive=base / "data" / "archive")
     assert rep.ok, [str(p) for f in rep.files for p in f.problems[:3]]
-    return {"base": base, "sample": sub, "warehouse": wh.root}
+
+
+@pytest.fixture(scope="session")
+def sample_dirs(request: pytest.FixtureRequest,
+                tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Generate the sample submissions and ingest them into a fresh warehouse (once).
+
+    Under pytest-xdist the first worker that needs it builds it in the run's shared temporary
+    folder while the others wait, and each worker then works on its own copy: the same files
+    as a build of its own (the ledger's archive paths point into the copy), half a minute
+    sooner."""
+    base = tmp_path_factory.mktemp("sample-project")
+    if not hasattr(request.config, "workerinput"):  # not under xdist
+        _build_sample_project(base)
+    else:
+        import shutil
+
+        from reportkit.store.io import locked
+
+        shared = tmp_path_factory.getbasetemp().parent / "sample-project-shared"
+        with locked(shared.with_name("sample-project.lock")):
+            if not (shared / "built").is_file():
+                shutil.rmtree(shared, ignore_errors=True)  # a build that did not finish
+                _build_sample_project(shared)
+                (shared / "built").touch()
+        shutil.copytree(shared, base, dirs_exist_ok=True)
+        (base / "built").unlink()
+        ledger = base / "data" / "warehouse" / "ledger.jsonl"
+        ledger.write_text(ledger.read_text(encoding="utf-8").replace(
+            json.dumps(str(shared))[1:-1], json.dumps(str(base))[1:-1]), encoding="utf-8")
+    return {"base": base, "sample": base / "data" / "sample",
+            "warehouse": base / "data" / "warehouse"}
 
 
 @pytest.fixture()
