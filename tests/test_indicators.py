@@ -11,6 +11,7 @@ from reportkit.analysis import indicators as I
 from reportkit.core.periods import Period
 from reportkit.core.schema import ACTIVITY, PETITIONS, validate
 from reportkit.errors import LookupInRegistryError
+from reportkit.store import cache
 from reportkit.store.warehouse import Warehouse, load
 
 
@@ -210,6 +211,38 @@ def test_aggregates_are_cached_on_disk_per_data_version(wh: Warehouse,
     assert len(list((wh.root / I.CACHE_DIR).iterdir())) == 2  # one folder per data version
 
 
+def test_who_submitted_when_is_cached_per_activity_version(wh: Warehouse,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The completeness warning every report of a period shows reads the same ~100 activity
+    files: the first report keeps the answer, the others read it, and a late submission is
+    seen at once (a new data version, a new cache entry)."""
+    from reportkit.analysis import quality
+    from reportkit.store import warehouse as W
+
+    monkeypatch.setenv(cache.ENV_NO_CACHE, "1")
+    fresh = quality.submission_status(Q3, root=wh.root)
+    monkeypatch.delenv(cache.ENV_NO_CACHE)
+    assert not (wh.root / "cache" / "submissions").exists()
+    pd.testing.assert_frame_equal(quality.submission_status(Q3, root=wh.root), fresh)
+    assert len(list((wh.root / "cache" / "submissions").rglob("*.arrow"))) == 1
+
+    def no_read(*_a: object, **_k: object) -> None:
+        raise AssertionError("the activity files were read although the cache holds it")
+
+    with monkeypatch.context() as m:
+        m.setattr(W.Warehouse, "read", no_read)
+        pd.testing.assert_frame_equal(quality.submission_status(Q3, root=wh.root), fresh)
+        assert quality.submission_status(Q3, root=wh.root, units=["92"]).equals(
+            fresh[fresh["unit_code"] == "92"].reset_index(drop=True))
+
+    # Hà Nội's September report comes in late: the next report sees it.
+    assert not fresh.set_index(["unit_code", "month"]).loc[("01", pd.Timestamp("2025-09-01")),
+                                                            "submitted"]
+    wh.upsert("activity", pd.DataFrame([activity_row("01", "2025-09")]))
+    now = quality.submission_status(Q3, root=wh.root).set_index(["unit_code", "month"])
+    assert now.loc[("01", pd.Timestamp("2025-09-01")), "submitted"]
+
+
 def test_a_damaged_cache_file_is_recomputed_not_trusted(wh: Warehouse,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     _fresh(monkeypatch, core_allowed=True)
@@ -218,7 +251,7 @@ def test_a_damaged_cache_file_is_recomputed_not_trusted(wh: Warehouse,
     cached.write_bytes(cached.read_bytes()[:100])  # truncated
     _fresh(monkeypatch, core_allowed=True)
     pd.testing.assert_frame_equal(I.aggregates(Q3, root=wh.root, rule="calendar"), computed)
-    assert I._cache_read(cached).equals(computed)  # and rewritten whole
+    assert cache.read_frame(cached).equals(computed)  # and rewritten whole
 
 
 def test_no_cache_switch_and_read_only_warehouse(wh: Warehouse,

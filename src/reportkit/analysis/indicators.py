@@ -22,6 +22,7 @@ import pandas as pd
 from reportkit.core import units as U
 from reportkit.core.periods import Period, default_rule
 from reportkit.errors import LookupInRegistryError
+from reportkit.store import cache
 from reportkit.store.warehouse import Warehouse
 
 RATIO, MEAN_OF_RATES, SUM, MEDIAN, STOCK_RATIO = (
@@ -241,81 +242,28 @@ def _compute(core: _Core, period: Period, rule: str, code_col: str) -> pd.DataFr
 
 
 # ------------------------------------------------------------------------------------------------
-# The disk cache: a fresh kernel per report (batch runs) would otherwise read every petition and
-# recompute the same all-unit aggregates for every report. Aggregates are small (one row per
-# unit), so they are kept per data version under ``<warehouse>/cache/aggregates/`` as Arrow IPC
-# files (never pickle: nothing in the warehouse folder is executed; Arrow rather than Parquet:
-# read in ~1 ms instead of ~2.3, without waking pyarrow's thread pools). The key also carries this
-# module's source, so a change to the computation never reads stale figures. Best effort: an
-# unreadable, half-written or unwritable cache only means computing again.
+# The disk cache (:mod:`reportkit.store.cache`): a fresh kernel per report (batch runs) would
+# otherwise read every petition and recompute the same all-unit aggregates for every report.
+# Aggregates are small (one row per unit), so they are kept per data version under
+# ``<warehouse>/cache/aggregates/``; the key also carries this module's source.
 CACHE_DIR = "cache/aggregates"
-CACHE_KEEP = 6  # data versions kept; older ones are removed when a new one is written
-ENV_NO_CACHE = "REPORTKIT_NO_CACHE"
-
-
-@lru_cache(maxsize=1)
-def _code_hash() -> str:
-    import hashlib
-
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+CACHE_KEEP = cache.KEEP
+ENV_NO_CACHE = cache.ENV_NO_CACHE
 
 
 def _cache_file(root: str, version: str, period: Period, rule: str, grouping: str) -> Path:
-    import hashlib
+    name = f"{str(period).replace('..', '_to_')}.{rule}.{grouping}"
+    return cache.frame_path(root, "aggregates", f"{version}|{cache.source_hash(__file__)}",
+                            name)
 
-    folder = hashlib.sha256(f"{version}|{_code_hash()}".encode()).hexdigest()[:20]
-    name = f"{str(period).replace('..', '_to_')}.{rule}.{grouping}.arrow"
-    return Path(root) / CACHE_DIR / folder / name
-
-
-def _cache_read(path: Path) -> pd.DataFrame | None:
-    from pyarrow import feather
-
-    try:
-        return feather.read_table(path, use_threads=False, memory_map=False).to_pandas()
-    except FileNotFoundError:
-        return None
-    except Exception:  # noqa: BLE001 - a damaged cache file is recomputed, never trusted
-        import logging
-
-        logging.getLogger(__name__).debug("ignoring unreadable cache file %s", path)
-        return None
-
-
-def _cache_write(path: Path, df: pd.DataFrame) -> None:
-    import contextlib
-    import io
-    import shutil
-
-    from reportkit.store.io import atomic_write
-
-    try:
-        fresh_folder = not path.parent.exists()
-        import pyarrow as pa
-        from pyarrow import feather
-
-        buf = io.BytesIO()
-        feather.write_feather(pa.Table.from_pandas(df, preserve_index=True), buf,
-                              compression="uncompressed")
-        atomic_write(path, buf.getvalue())
-        if fresh_folder:  # prune the oldest data versions
-            folders = sorted((p for p in path.parent.parent.iterdir() if p.is_dir()),
-                             key=lambda p: p.stat().st_mtime, reverse=True)
-            for old in folders[CACHE_KEEP:]:
-                with contextlib.suppress(OSError):
-                    shutil.rmtree(old)
-    except OSError:  # a read-only warehouse: compute every time
-        pass
 
 
 @lru_cache(maxsize=512)
 def _aggregates_cached(period: Period, rule: str, root: str, version: str,
                        grouping: str) -> pd.DataFrame:
-    import os
-
-    use_disk = not os.environ.get(ENV_NO_CACHE)
+    use_disk = cache.enabled()
     path = _cache_file(root, version, period, rule, grouping)
-    if use_disk and (hit := _cache_read(path)) is not None:
+    if use_disk and (hit := cache.read_frame(path)) is not None:
         return hit
     out = _compute(_core(root, version), period, rule, f"{grouping}_code")
     if grouping == "current":
@@ -324,7 +272,7 @@ def _aggregates_cached(period: Period, rule: str, root: str, version: str,
         wanted = [u.code for u in U.units_at(period.last)]
     out = out.reindex(wanted)
     if use_disk:
-        _cache_write(path, out)
+        cache.write_frame(path, out)
     return out
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 
 from reportkit.core import units as U
 from reportkit.core.periods import Period
+from reportkit.store import cache
 from reportkit.store.warehouse import Warehouse, partition_keys, slice_keys
 
 __all__ = ["submission_status", "reporting_rates", "rejections", "rejection_reasons",
@@ -68,6 +69,30 @@ def _activity(p: Period, activity: pd.DataFrame | None, root: Path | str | None,
     return df.dropna(subset=["unit_key"])
 
 
+def _submissions(p: Period, activity: pd.DataFrame | None,
+                 root: Path | str | None) -> pd.DataFrame:
+    """The first submission of each unit's monthly report in the period: ``unit_key``,
+    ``month``, ``submitted_on``.
+
+    Read from the warehouse (``activity`` None), it is the same for every report of the
+    period: it is kept in the disk cache (:mod:`reportkit.store.cache`) per version of the
+    activity partitions it reads, so a batch opens those ~100 files once, not per report."""
+    path = None
+    if activity is None and cache.enabled():
+        wh = Warehouse(root)
+        keys = slice_keys(None, Period.range(p.first, p.last), reaggregate=False) or []
+        version = f"{wh.data_version('activity', keys)}|{cache.source_hash(__file__)}"
+        path = cache.frame_path(wh.root, "submissions", version, str(p).replace("..", "_to_"))
+        if (hit := cache.read_frame(path)) is not None:
+            return hit
+    got = _activity(p, activity, root, _ACTIVITY_COLUMNS)
+    got = got.sort_values("submitted_on").drop_duplicates(["unit_key", "month"], keep="first")
+    got = got[["unit_key", "month", "submitted_on"]].reset_index(drop=True)
+    if path is not None:
+        cache.write_frame(path, got)
+    return got
+
+
 def _month_end(m: date) -> date:
     nxt = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
     return nxt - timedelta(days=1)
@@ -96,9 +121,7 @@ def submission_status(period: Period | str, *, activity: pd.DataFrame | None = N
                 for m in p.months() for u in U.units_at(m) if units is None or u.code in units]
     exp = pd.DataFrame(expected, columns=["unit_key", "unit_code", "unit_name", "month",
                                           "deadline"])
-    got = _activity(p, activity, root, _ACTIVITY_COLUMNS)
-    got = got.sort_values("submitted_on").drop_duplicates(["unit_key", "month"], keep="first")
-    got = got[["unit_key", "month", "submitted_on"]].assign(submitted=True)
+    got = _submissions(p, activity, root).assign(submitted=True)
     out = exp.merge(got, on=["unit_key", "month"], how="left")
     out["submitted_on"] = pd.to_datetime(out["submitted_on"])
     out["submitted"] = out["submitted"].astype("boolean").fillna(False).astype(bool)
