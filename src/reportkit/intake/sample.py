@@ -25,7 +25,7 @@ import pandas as pd
 
 from reportkit.core import units as U
 from reportkit.core.schema import ACTIVITY, PETITIONS
-from reportkit.store.io import write_csv
+from reportkit.store.io import write_csv_parts
 
 SEED = 20190729
 FIRST_MONTH = date(2016, 1, 1)
@@ -404,27 +404,32 @@ def generate(root: Path | str = "data/sample", *, seed: int = SEED) -> SampleSum
     prof = _profiles(seed)
     act = _activity(prof, seed)
     pet = _petitions(prof, seed)
-    act_files = pet_files = 0
-    act_keys = act["unit_code"] + "@" + np.where(
-        act["month"] >= pd.Timestamp(U.MERGER_DATE), "post", "pre")
-    pet_month = pet["received_on"].dt.to_period("M").dt.to_timestamp()
+    act_keys = (act["unit_code"] + "@" + np.where(
+        act["month"] >= pd.Timestamp(U.MERGER_DATE), "post", "pre")).to_numpy()
+    act_month = act["month"].to_numpy().astype("datetime64[M]")
+    pet_month = pet["received_on"].to_numpy().astype("datetime64[M]")
+    # Each unit's petition rows (positions, in the frame's order), from one grouping.
+    pet_units = pd.Series(np.arange(len(pet))).groupby(pet["_key"].to_numpy()).indices
+    none = np.array([], dtype=np.int64)
+    act_parts: list[tuple[Path, np.ndarray]] = []
+    pet_parts: list[tuple[Path, np.ndarray]] = []
     for unit in U.all_units():
         era = "post" if unit.era == "post-2025" else "pre"
-        ua = act[act_keys == f"{unit.code}@{era}"]
-        up = pet[pet["_key"] == unit.key]
+        ua = np.flatnonzero(act_keys == f"{unit.code}@{era}")
+        up = pet_units.get(unit.key, none)
         for code, a, b in _file_periods(unit):
             name = f"{unit.code}-{unit.slug}_{code}.csv"
-            sa = ua[(ua["month"] >= pd.Timestamp(a)) & (ua["month"] <= pd.Timestamp(b))]
-            out = tmp / "activity" / str(a.year) / name
-            out.parent.mkdir(parents=True, exist_ok=True)
-            _write_activity_csv(sa, out)
-            act_files += 1
-            sp = up[(pet_month.loc[up.index] >= pd.Timestamp(a))
-                    & (pet_month.loc[up.index] <= pd.Timestamp(b))]
-            out = tmp / "petitions" / str(a.year) / name
-            out.parent.mkdir(parents=True, exist_ok=True)
-            write_csv(sp.drop(columns="_key"), out, index=False, date_format="%Y-%m-%d")
-            pet_files += 1
+            lo, hi = np.datetime64(a, "M"), np.datetime64(b, "M")
+            for kind, rows, month, parts in (("activity", ua, act_month, act_parts),
+                                             ("petitions", up, pet_month, pet_parts)):
+                out = tmp / kind / str(a.year) / name
+                out.parent.mkdir(parents=True, exist_ok=True)
+                parts.append((out, rows[(month[rows] >= lo) & (month[rows] <= hi)]))
+    act_out = act.copy()
+    act_out["month"] = act_out["month"].dt.strftime("%Y-%m")
+    write_csv_parts(act_out, act_parts, index=False, date_format="%Y-%m-%d")
+    write_csv_parts(pet.drop(columns="_key"), pet_parts, index=False, date_format="%Y-%m-%d")
+    act_files, pet_files = len(act_parts), len(pet_parts)
     (tmp / MARKER_FILE).write_text(f"seed={seed}\n", encoding="utf-8")
     (tmp / "README.md").write_text(
         f"# {SAMPLE_MARK}\n\nSynthetic submissions written by `reportkit sample` (seed {seed}).\n"
@@ -434,8 +439,3 @@ def generate(root: Path | str = "data/sample", *, seed: int = SEED) -> SampleSum
     tmp.rename(root)
     return SampleSummary(root, act_files, pet_files, len(act), len(pet))
 
-
-def _write_activity_csv(df: pd.DataFrame, path: Path) -> None:
-    out = df.copy()
-    out["month"] = out["month"].dt.strftime("%Y-%m")
-    write_csv(out, path, index=False, date_format="%Y-%m-%d")
