@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reportkit.store.io import (atomic_write, sha256_bytes, sha256_file, write_csv,
-                                write_csv_parts)
+from reportkit.store import io as store_io
+from reportkit.store.io import atomic_write, sha256_bytes, sha256_file
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "reportkit"
 
@@ -83,10 +83,10 @@ def test_write_csv_parts_writes_what_write_csv_writes_for_each_part(
     df = _frame(cells)
     picks = [np.array([0, 2, 3]), np.array([7, 1]), np.array([], dtype=np.int64),
              np.arange(len(df)), np.array([5])]
-    write_csv_parts(df, [(tmp_path / f"fast{i}.csv", rows) for i, rows in enumerate(picks)],
-                    **options)
+    parts = [(tmp_path / f"fast{i}.csv", rows) for i, rows in enumerate(picks)]
+    store_io.write_csv_parts(df, parts, **options)
     for i, rows in enumerate(picks):
-        write_csv(df.iloc[rows], tmp_path / f"one{i}.csv", **options)
+        store_io.write_csv(df.iloc[rows], tmp_path / f"one{i}.csv", **options)
         assert (tmp_path / f"fast{i}.csv").read_bytes() == (tmp_path / f"one{i}.csv").read_bytes()
     whole = pd.read_csv(tmp_path / "fast3.csv", keep_default_na=False, dtype=str,
                         encoding=str(options.get("encoding", "utf-8")))

@@ -14,11 +14,12 @@ begins with ``=``, ``+``, ``-`` or ``@`` (and, in some versions, a tab or carria
 one) as a formula, so a submitted cell such as ``=cmd|' /C calc'!A0`` echoed into a problem
 report would run when the clerk opens it (CSV or formula injection). Following OWASP's advice,
 such a cell is written with a leading single quote, which the spreadsheet shows as text and
-hides. Every CSV writer under ``src/`` goes through :func:`write_csv`, :func:`write_csv_parts`,
-:func:`write_csv_rows` or :func:`csv_safe`. One exception, kept on purpose: a cell that is only a number with a minus sign
-(``-5``, ``-1.234,5``, ``-0.25``) is left as it is: a spreadsheet reads it as that number
-(nothing is evaluated), and a quote would turn legitimate negative figures into text that no
-longer sums. ``-1+1`` or ``-A1`` are not plain numbers and are quoted.
+hides. Every CSV writer under ``src/`` goes through :func:`write_csv`,
+:func:`write_csv_parts`, :func:`write_csv_rows` or :func:`csv_safe`. One exception, kept on
+purpose: a cell that is only a number with a minus sign (``-5``, ``-1.234,5``, ``-0.25``) is
+left as it is: a spreadsheet reads it as that number (nothing is evaluated), and a quote would
+turn legitimate negative figures into text that no longer sums. ``-1+1`` or ``-A1`` are not
+plain numbers and are quoted.
 
 pandas is imported only by the CSV helpers that take a DataFrame: planning a batch imports
 this module and must stay fast.
