@@ -74,6 +74,7 @@ def _frame(cells: list[object]) -> pd.DataFrame:
 ])
 @pytest.mark.parametrize("options", [
     {"index": False, "date_format": "%Y-%m-%d"},
+    {"date_format": "%d/%m/%Y", "encoding": "utf-8-sig", "na_rep": "-"},  # one BOM per file
     {"encoding": "utf-8-sig"},  # dates formatted by the whole column: each file alone
 ])
 def test_write_csv_parts_writes_what_write_csv_writes_for_each_part(
