@@ -7,8 +7,11 @@ import hashlib
 import stat
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
+from reportkit.store import io as store_io
 from reportkit.store.io import atomic_write, sha256_bytes, sha256_file
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "reportkit"
@@ -52,3 +55,41 @@ def test_no_other_module_has_its_own_atomic_write() -> None:
             if isinstance(node, ast.FunctionDef) and "atomic" in node.name:
                 own.append(f"{path.relative_to(SRC)}: {node.name}")
     assert own == [], own
+
+
+def _frame(cells: list[object]) -> pd.DataFrame:
+    n = len(cells)
+    return pd.DataFrame({
+        "text": pd.Series(cells, dtype="str"),
+        "n": np.arange(n) - 2,
+        "flag": np.arange(n) % 2 == 0,
+        "day": pd.to_datetime(["2025-07-01", None, "2026-01-31", "2025-12-15"] * (n // 4)),
+        "mixed": pd.Series([None, 3, "x", -1.5] * (n // 4), dtype=object),
+    })
+
+
+@pytest.mark.parametrize("cells", [
+    ["Lào Cai", "=cmd|' /C calc'!A0", "-5", "-1+1", "@SUM(A1)", "a,b", 'say "hi"', None],
+    ["Lào Cai", "two\nlines", "+1", "-0.25", "", "\r=1", "x", "y"],  # a cell spans lines
+])
+@pytest.mark.parametrize("options", [
+    {"index": False, "date_format": "%Y-%m-%d"},
+    {"date_format": "%d/%m/%Y", "encoding": "utf-8-sig", "na_rep": "-"},  # one BOM per file
+    {"encoding": "utf-8-sig"},  # dates formatted by the whole column: each file alone
+])
+def test_write_csv_parts_writes_what_write_csv_writes_for_each_part(
+        tmp_path: Path, cells: list[object], options: dict[str, object]) -> None:
+    """Many files cut from one frame: byte for byte what one write_csv call per file gives,
+    formula cells quoted, negative numbers and other parts untouched, empty parts too."""
+    df = _frame(cells)
+    picks = [np.array([0, 2, 3]), np.array([7, 1]), np.array([], dtype=np.int64),
+             np.arange(len(df)), np.array([5])]
+    parts = [(tmp_path / f"fast{i}.csv", rows) for i, rows in enumerate(picks)]
+    store_io.write_csv_parts(df, parts, **options)
+    for i, rows in enumerate(picks):
+        store_io.write_csv(df.iloc[rows], tmp_path / f"one{i}.csv", **options)
+        assert (tmp_path / f"fast{i}.csv").read_bytes() == (tmp_path / f"one{i}.csv").read_bytes()
+    whole = pd.read_csv(tmp_path / "fast3.csv", keep_default_na=False, dtype=str,
+                        encoding=str(options.get("encoding", "utf-8")))
+    assert "'=cmd|' /C calc'!A0" in set(whole["text"]) or "'+1" in set(whole["text"])
+    assert ("-5" in set(whole["text"])) or ("-0.25" in set(whole["text"]))

@@ -240,6 +240,11 @@ def _head_records(text: str, delim: str, n: int, complete: bool
     return out
 
 
+def _one_array(col: pa.ChunkedArray) -> pa.Array:
+    """A column as one array (its only chunk as it is: a small file has one)."""
+    return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+
+
 class _CsvReader(_Reader):
     """A CSV file: decoded to UTF-8 (UTF-8, UTF-16 or Windows-1258), delimiter guessed from
     the first line, header searched in the first ``Limits.header_rows`` records."""
@@ -314,7 +319,7 @@ class _CsvReader(_Reader):
                     quoted_strings_can_be_null=False))
             if not bad and tbl.num_rows == buf.count(b"\n", offset, end) + 1:
                 rows = np.arange(first_line, first_line + tbl.num_rows, dtype=np.int64)
-                return [tbl.column(i).combine_chunks() for i in range(width)], rows
+                return [_one_array(tbl.column(i)) for i in range(width)], rows
         except pa.ArrowInvalid as exc:
             if "utf8" in str(exc).lower():
                 self.problem("encoding")

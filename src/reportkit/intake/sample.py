@@ -25,7 +25,7 @@ import pandas as pd
 
 from reportkit.core import units as U
 from reportkit.core.schema import ACTIVITY, PETITIONS
-from reportkit.store.io import write_csv
+from reportkit.store.io import write_csv_parts
 
 SEED = 20190729
 FIRST_MONTH = date(2016, 1, 1)
@@ -319,30 +319,31 @@ def _petitions(prof: pd.DataFrame, seed: int) -> pd.DataFrame:
     upd = pd.Series(h) + pd.to_timedelta(rng.integers(5, 75, n), unit="D")
     result_updated = upd.where(transferred & follow & (upd.to_numpy() <= data_end))
     post = (month >= pd.Timestamp(U.MERGER_DATE)).to_numpy()
-    agencies = np.where(post, np.array(_AGENCIES_POST)[rng.integers(0, 8, n)],
-                        np.array(_AGENCIES_PRE)[rng.integers(0, 8, n)])
+    agency_post = rng.integers(0, 8, n)  # drawn in this order: the sample stays the same
+    agency = np.where(post, len(_AGENCIES_PRE) + agency_post, rng.integers(0, 8, n))
     # Repeat petitions share the case key of an earlier one in the same unit.
     seq = np.arange(n)
-    case = np.array([f"VV-{c}-{i:07d}" for c, i in zip(rep["code"], seq, strict=True)],
-                    dtype=object)
+    code = pd.Series(rep["code"].to_numpy(), dtype="str")
+    case = ("VV-" + code + "-" + _digits(seq, 7)).to_numpy(dtype=object)
     repeat = rng.random(n) < 0.07
     prev = np.maximum(seq - rng.integers(1, 400, n), 0)
     same_unit = keys[prev] == keys
     case[repeat & same_unit] = case[prev[repeat & same_unit]]
-    names, ids, phones, addrs = _people(rng, rep["code"].to_numpy(), keys)
+    names, ids, phones, addrs = _people(rng, code, keys)
     cats = PETITIONS.field
+    year_month = received.dt.year.to_numpy() * 100 + received.dt.month.to_numpy()
     df = pd.DataFrame({
-        "petition_id": [f"{c}-{d:%Y%m}-{i:06d}" for c, d, i in
-                        zip(rep["code"], received, seq, strict=True)],
-        "unit_code": rep["code"].to_numpy(),
+        "petition_id": code + "-" + _digits(year_month, 6) + "-" + _digits(seq, 6),
+        "unit_code": code,
         "received_on": recv_d.to_numpy(),
-        "channel": np.array(cats("channel").categories)[channel],
-        "kind": np.array(cats("kind").categories)[kind],
-        "topic": np.array(cats("topic").categories)[topic],
+        "channel": _pick(cats("channel").categories, channel),
+        "kind": _pick(cats("kind").categories, kind),
+        "topic": _pick(cats("topic").categories, topic),
         "is_group": is_group, "within_jurisdiction": within,
-        "status": status_names,
+        "status": _pick(PETITIONS.field("status").categories, status),
         "handled_on": handled_out.to_numpy(),
-        "transferred_to": np.where(transferred, agencies, None),
+        "transferred_to": _pick(_AGENCIES_PRE + _AGENCIES_POST,
+                                np.where(transferred, agency, -1)),
         "result_updated_on": result_updated.to_numpy(),
         "case_key": case,
         "petitioner_name": names, "petitioner_id": ids,
@@ -352,28 +353,38 @@ def _petitions(prof: pd.DataFrame, seed: int) -> pd.DataFrame:
     return df
 
 
-def _people(rng: np.random.Generator, codes: np.ndarray,
-            keys: np.ndarray) -> tuple[np.ndarray, ...]:
+def _digits(values: np.ndarray, width: int) -> pd.Series:
+    """Non-negative integers as text, zero-padded to ``width`` (``f"{i:0{width}d}"``)."""
+    return pd.Series(values, dtype=np.int64).astype("str").str.zfill(width)
+
+
+def _pick(labels: list[str] | tuple[str, ...], index: np.ndarray) -> pd.Series:
+    """``labels[i]`` for each ``i`` of ``index`` as text; ``-1`` gives a missing value."""
+    return pd.Series(pd.array(list(labels), dtype="str").take(index, allow_fill=True))
+
+
+def _people(rng: np.random.Generator, codes: pd.Series,
+            keys: np.ndarray) -> tuple[pd.Series, ...]:
     n = len(codes)
     female = rng.random(n) < 0.45
-    fam = np.array(_FAMILY)[rng.integers(0, len(_FAMILY), n)]
-    mid = np.where(female, np.array(_MIDDLE_F)[rng.integers(0, 10, n)],
-                   np.array(_MIDDLE_M)[rng.integers(0, 10, n)])
-    giv = np.where(female, np.array(_GIVEN_F)[rng.integers(0, 20, n)],
-                   np.array(_GIVEN_M)[rng.integers(0, 20, n)])
-    names = np.char.add(np.char.add(np.char.add(fam, " "), np.char.add(mid, " ")), giv)
-    ids = np.array([f"0{c}{g}{y:02d}{r:06d}" for c, g, y, r in zip(
-        codes, (female.astype(int) + 0), rng.integers(50, 100, n), rng.integers(0, 10**6, n),
-        strict=True)])
+    fam = _pick(_FAMILY, rng.integers(0, len(_FAMILY), n))
+    mid_f, mid_m = rng.integers(0, 10, n), rng.integers(0, 10, n)
+    mid = _pick(_MIDDLE_F + _MIDDLE_M, np.where(female, mid_f, len(_MIDDLE_F) + mid_m))
+    giv_f, giv_m = rng.integers(0, 20, n), rng.integers(0, 20, n)
+    giv = _pick(_GIVEN_F + _GIVEN_M, np.where(female, giv_f, len(_GIVEN_F) + giv_m))
+    names = fam + " " + mid + " " + giv
+    year, serial = rng.integers(50, 100, n), rng.integers(0, 10**6, n)
+    ids = "0" + codes + _digits(female.astype(np.int64), 1) + _digits(year, 2) + _digits(
+        serial, 6)
     # Mobile numbers: 0, a two-digit network prefix, 7 digits (10 digits in all). The draw
     # keeps its old range so that every later random value of the sample stays the same.
-    phones = np.array([f"0{p}{r % 10**7:07d}" for p, r in zip(
-        rng.choice([32, 33, 34, 35, 36, 37, 38, 39, 86, 88, 90, 91, 94, 96, 97, 98], n),
-        rng.integers(0, 10**8, n), strict=True)])
+    prefix = rng.choice([32, 33, 34, 35, 36, 37, 38, 39, 86, 88, 90, 91, 94, 96, 97, 98], n)
+    phones = "0" + _digits(prefix, 0) + _digits(rng.integers(0, 10**8, n) % 10**7, 7)
     unit_names = {u.key: u.name for u in U.all_units()}
-    addrs = np.array([f"Số {h}, đường {s}, {unit_names[k]}" for h, s, k in zip(
-        rng.integers(1, 300, n), np.array(_STREETS)[rng.integers(0, len(_STREETS), n)], keys,
-        strict=True)])
+    house = rng.integers(1, 300, n)
+    street = _pick(_STREETS, rng.integers(0, len(_STREETS), n))
+    addrs = ("Số " + _digits(house, 0) + ", đường " + street + ", "
+             + pd.Series(keys, dtype="str").map(unit_names).astype("str"))
     return names, ids, phones, addrs
 
 
@@ -404,27 +415,32 @@ def generate(root: Path | str = "data/sample", *, seed: int = SEED) -> SampleSum
     prof = _profiles(seed)
     act = _activity(prof, seed)
     pet = _petitions(prof, seed)
-    act_files = pet_files = 0
-    act_keys = act["unit_code"] + "@" + np.where(
-        act["month"] >= pd.Timestamp(U.MERGER_DATE), "post", "pre")
-    pet_month = pet["received_on"].dt.to_period("M").dt.to_timestamp()
+    act_keys = (act["unit_code"] + "@" + np.where(
+        act["month"] >= pd.Timestamp(U.MERGER_DATE), "post", "pre")).to_numpy()
+    act_month = act["month"].to_numpy().astype("datetime64[M]")
+    pet_month = pet["received_on"].to_numpy().astype("datetime64[M]")
+    # Each unit's petition rows (positions, in the frame's order), from one grouping.
+    pet_units = pd.Series(np.arange(len(pet))).groupby(pet["_key"].to_numpy()).indices
+    none = np.array([], dtype=np.int64)
+    act_parts: list[tuple[Path, np.ndarray]] = []
+    pet_parts: list[tuple[Path, np.ndarray]] = []
     for unit in U.all_units():
         era = "post" if unit.era == "post-2025" else "pre"
-        ua = act[act_keys == f"{unit.code}@{era}"]
-        up = pet[pet["_key"] == unit.key]
+        ua = np.flatnonzero(act_keys == f"{unit.code}@{era}")
+        up = pet_units.get(unit.key, none)
         for code, a, b in _file_periods(unit):
             name = f"{unit.code}-{unit.slug}_{code}.csv"
-            sa = ua[(ua["month"] >= pd.Timestamp(a)) & (ua["month"] <= pd.Timestamp(b))]
-            out = tmp / "activity" / str(a.year) / name
-            out.parent.mkdir(parents=True, exist_ok=True)
-            _write_activity_csv(sa, out)
-            act_files += 1
-            sp = up[(pet_month.loc[up.index] >= pd.Timestamp(a))
-                    & (pet_month.loc[up.index] <= pd.Timestamp(b))]
-            out = tmp / "petitions" / str(a.year) / name
-            out.parent.mkdir(parents=True, exist_ok=True)
-            write_csv(sp.drop(columns="_key"), out, index=False, date_format="%Y-%m-%d")
-            pet_files += 1
+            lo, hi = np.datetime64(a, "M"), np.datetime64(b, "M")
+            for kind, rows, month, parts in (("activity", ua, act_month, act_parts),
+                                             ("petitions", up, pet_month, pet_parts)):
+                out = tmp / kind / str(a.year) / name
+                out.parent.mkdir(parents=True, exist_ok=True)
+                parts.append((out, rows[(month[rows] >= lo) & (month[rows] <= hi)]))
+    act_out = act.copy()
+    act_out["month"] = act_out["month"].dt.strftime("%Y-%m")
+    write_csv_parts(act_out, act_parts, index=False, date_format="%Y-%m-%d")
+    write_csv_parts(pet.drop(columns="_key"), pet_parts, index=False, date_format="%Y-%m-%d")
+    act_files, pet_files = len(act_parts), len(pet_parts)
     (tmp / MARKER_FILE).write_text(f"seed={seed}\n", encoding="utf-8")
     (tmp / "README.md").write_text(
         f"# {SAMPLE_MARK}\n\nSynthetic submissions written by `reportkit sample` (seed {seed}).\n"
@@ -434,8 +450,3 @@ def generate(root: Path | str = "data/sample", *, seed: int = SEED) -> SampleSum
     tmp.rename(root)
     return SampleSummary(root, act_files, pet_files, len(act), len(pet))
 
-
-def _write_activity_csv(df: pd.DataFrame, path: Path) -> None:
-    out = df.copy()
-    out["month"] = out["month"].dt.strftime("%Y-%m")
-    write_csv(out, path, index=False, date_format="%Y-%m-%d")

@@ -14,11 +14,12 @@ begins with ``=``, ``+``, ``-`` or ``@`` (and, in some versions, a tab or carria
 one) as a formula, so a submitted cell such as ``=cmd|' /C calc'!A0`` echoed into a problem
 report would run when the clerk opens it (CSV or formula injection). Following OWASP's advice,
 such a cell is written with a leading single quote, which the spreadsheet shows as text and
-hides. Every CSV writer under ``src/`` goes through :func:`write_csv`, :func:`write_csv_rows` or
-:func:`csv_safe`. One exception, kept on purpose: a cell that is only a number with a minus sign
-(``-5``, ``-1.234,5``, ``-0.25``) is left as it is: a spreadsheet reads it as that number
-(nothing is evaluated), and a quote would turn legitimate negative figures into text that no
-longer sums. ``-1+1`` or ``-A1`` are not plain numbers and are quoted.
+hides. Every CSV writer under ``src/`` goes through :func:`write_csv`,
+:func:`write_csv_parts`, :func:`write_csv_rows` or :func:`csv_safe`. One exception, kept on
+purpose: a cell that is only a number with a minus sign (``-5``, ``-1.234,5``, ``-0.25``) is
+left as it is: a spreadsheet reads it as that number (nothing is evaluated), and a quote would
+turn legitimate negative figures into text that no longer sums. ``-1+1`` or ``-A1`` are not
+plain numbers and are quoted.
 
 pandas is imported only by the CSV helpers that take a DataFrame: planning a batch imports
 this module and must stay fast.
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["atomic_write", "locked", "sha256_bytes", "sha256_file", "csv_safe",
-           "csv_safe_frame", "write_csv", "write_csv_rows", "FORMULA_START"]
+           "csv_safe_frame", "write_csv", "write_csv_parts", "write_csv_rows", "FORMULA_START"]
 
 
 def atomic_write(path: str | Path, data: bytes | str, *, mode: int = 0o644,
@@ -148,6 +149,52 @@ def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
 def write_csv(df: pd.DataFrame, path: Path | str, **to_csv: Any) -> None:
     """``df.to_csv(path, **to_csv)`` with every text cell made safe (:func:`csv_safe`)."""
     csv_safe_frame(df).to_csv(path, **to_csv)
+
+
+# The ``to_csv`` options under which a row's text depends on that row alone (no column-wide
+# formatting), so that one rendering of a frame can be cut into the files of its parts.
+_PER_ROW_OPTIONS = frozenset({"index", "date_format", "na_rep", "sep", "encoding"})
+
+
+def write_csv_parts(df: pd.DataFrame, parts: Iterable[tuple[Path | str, Any]],
+                    **to_csv: Any) -> None:
+    """Write several CSV files, each of some rows of ``df``: for every ``(path, rows)`` of
+    ``parts`` (``rows``: positions, as ``df.iloc`` takes them), the same bytes as
+    ``write_csv(df.iloc[rows], path, **to_csv)``.
+
+    Many small files cost far less this way: the frame is made safe (:func:`csv_safe_frame`)
+    and rendered by ``to_csv`` once, and each file gets the header and its rows' lines. Where
+    one rendering could differ from the files' own (a cell with a line break, which spans
+    lines; a date or time column without ``date_format``, which ``to_csv`` formats by looking
+    at the whole column; options other than those in ``_PER_ROW_OPTIONS``), each file is
+    written by :func:`write_csv`.
+    """
+    import numpy as np
+    import pandas as pd
+
+    parts = list(parts)
+    kwargs = {"lineterminator": os.linesep, **to_csv}
+    per_row = set(to_csv) <= _PER_ROW_OPTIONS and all(
+        pd.api.types.is_bool_dtype(t) or pd.api.types.is_integer_dtype(t)
+        or pd.api.types.is_object_dtype(t) or pd.api.types.is_string_dtype(t)
+        or (isinstance(t, np.dtype) and t.kind == "M" and to_csv.get("date_format"))
+        for t in df.dtypes)
+    if per_row:
+        safe = csv_safe_frame(df)
+        header = safe.iloc[:0].to_csv(None, **kwargs)
+        lines = safe.to_csv(None, header=False, **kwargs).split(os.linesep)
+        per_row = len(lines) == len(df) + 1 and lines[-1] == ""  # one line per row
+    if not per_row:
+        for path, rows in parts:
+            write_csv(df.iloc[rows], path, **to_csv)
+        return
+    encoding = to_csv.get("encoding") or "utf-8"
+    body = np.array(lines[:-1], dtype=object)
+    for path, rows in parts:
+        picked = body[rows]
+        text = header + (os.linesep.join(picked) + os.linesep if len(picked) else "")
+        with open(path, "w", encoding=encoding, newline="") as fh:
+            fh.write(text)
 
 
 def write_csv_rows(path: Path | str, rows: Iterable[Iterable[Any]], *,

@@ -324,7 +324,18 @@ class Warehouse:
         replaced = []
         scoped_old = []
         new_files: list[Path] = []
-        groups = {k: g for k, g in rows.groupby(keys, sort=True)}
+        # Each partition's rows, already in their stored order: one stable sort of the whole
+        # frame by partition, then by the sort columns, and a slice per partition (the same
+        # order as sorting each partition's rows alone; one take instead of one per partition).
+        codes, uniques = pd.factorize(keys.to_numpy())
+        sort_cols = list(_sort_cols(tbl))
+        order_by = pd.concat([pd.Series(codes), *(rows[c].reset_index(drop=True)
+                                                   for c in sort_cols)],
+                             axis=1, keys=range(len(sort_cols) + 1))
+        order = order_by.sort_values(list(order_by.columns), kind="stable").index.to_numpy()
+        by_key = rows.take(order)
+        bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+        groups = {str(k): by_key.iloc[bounds[i]:bounds[i + 1]] for i, k in enumerate(uniques)}
         if drop:
             for k in visit:
                 groups.setdefault(k, rows.iloc[0:0])
@@ -344,11 +355,13 @@ class Warehouse:
                 if gone.any():
                     scoped_old.append(old[gone])
                 merged = pd.concat([old[~hit & ~gone], new], ignore_index=True)
+                merged = merged.sort_values(sort_cols, kind="stable")
             else:
-                merged = new
-            merged = merged.sort_values(list(_sort_cols(tbl)), kind="stable")
+                merged = new  # sorted above
             result.added += len(new)
-            arrow = pa.Table.from_pandas(merged[cols], schema=schema, preserve_index=False)
+            # One thread: a pool per partition cost more than the conversion it shares out.
+            arrow = pa.Table.from_pandas(merged[cols], schema=schema, preserve_index=False,
+                                         nthreads=1)
             sink = pa.BufferOutputStream()
             pq.write_table(arrow, sink, row_group_size=64_000, compression="zstd")
             data = sink.getvalue().to_pybytes()
