@@ -264,3 +264,36 @@ def test_batch_outputs_carry_no_personal_data(sample_dirs: dict[str, Path], tmp_
         words = re.findall(r"[^\W\d_]+", text)
         assert not names & {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}, f
         assert not re.search(r"Số \d+, đường ", text), f
+
+
+def test_the_explorers_show_the_sections_charts_without_drawing_again(
+        sample_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every explorer view travels inside the page, drawn before it exists: the province
+    report's explorers offer the charts its sections drew, so no report of a batch pays for a
+    drawing of theirs."""
+    import IPython.display
+
+    from reportkit.analysis import indicators as I
+    from reportkit.presentation import charts
+    from reportkit.presentation.report import ProvinceReport
+
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: None)
+    rep = ProvinceReport("Lào Cai", "2025-Q3", lang="vi")
+    drawn: list[str] = []
+    to_svg = charts.to_svg
+    monkeypatch.setattr(charts, "to_svg", lambda fig, alt=None: drawn.append(
+        fig.get_suptitle()) or to_svg(fig, alt))
+    for number, key in enumerate(["advising", "information", "petitions"], 1):
+        rep.show_section(key, number)
+    sections = list(drawn)
+    shown: list[str] = []
+    monkeypatch.setattr(charts, "show", lambda fig, *a, **k: shown.append(fig))
+    trend, rank = rep.explorers()
+    assert drawn == sections  # nothing drawn for the explorers
+    views = [*rep.EXPLORE_TRENDS, *rep.EXPLORE_RANKINGS]
+    assert [c.options for c in (trend.children[0], rank.children[0])] == [
+        tuple(I.get(i).label("vi") for i in rep.EXPLORE_TRENDS),
+        tuple(I.get(i).label("vi") for i in rep.EXPLORE_RANKINGS)]
+    kinds = ["trend"] * len(rep.EXPLORE_TRENDS) + ["ranking"] * len(rep.EXPLORE_RANKINGS)
+    assert shown == [rep._chart(k, i) for k, i in zip(kinds, views, strict=True)]
+    assert all(markup.startswith("<svg") for markup in shown)
