@@ -86,10 +86,11 @@ def cluster(tmp_path: Path) -> Iterator[dict[str, Any]]:
             pids = client.run(os.getpid)
         yield {"address": address, "pids": pids, "log": folder / "dask.log"}
     finally:
+        # The workers first, one by one, while their scheduler is still there to see them
+        # go: a worker that has lost its scheduler lingers on SIGTERM, retrying it.
         for proc in reversed(procs):
             if proc.poll() is None:
                 proc.terminate()
-        for proc in procs:  # a worker that lost its scheduler can linger on SIGTERM
             try:
                 proc.wait(5)
             except subprocess.TimeoutExpired:
