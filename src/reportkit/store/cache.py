@@ -14,7 +14,6 @@ off.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import logging
 import os
@@ -23,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reportkit.store.io import atomic_write
+from reportkit.store.io import atomic_write, sha256_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,13 +44,13 @@ def enabled() -> bool:
 @lru_cache(maxsize=32)
 def source_hash(path: str) -> str:
     """A short hash of a module's source file (pass its ``__file__``)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return sha256_bytes(Path(path).read_bytes())[:12]
 
 
 def frame_path(root: str | Path, kind: str, version: str, name: str) -> Path:
     """Where the table ``name`` computed from data ``version`` is kept: ``version`` must name
     everything the table depends on (data version and the computing module's source hash)."""
-    folder = hashlib.sha256(version.encode()).hexdigest()[:20]
+    folder = sha256_bytes(version.encode())[:20]
     return Path(root) / "cache" / kind / folder / f"{name}.arrow"
 
 
