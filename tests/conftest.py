@@ -27,8 +27,7 @@ def _build_sample_project(base: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def sample_dirs(request: pytest.FixtureRequest,
-                tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def sample_dirs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Generate the sample submissions and ingest them into a fresh warehouse (once).
 
     Under pytest-xdist the first worker that needs it builds it in the run's shared temporary
@@ -36,7 +35,7 @@ def sample_dirs(request: pytest.FixtureRequest,
     as a build of its own (the ledger's archive paths point into the copy), half a minute
     sooner."""
     base = tmp_path_factory.mktemp("sample-project")
-    if not hasattr(request.config, "workerinput"):  # not under xdist
+    if not os.environ.get("PYTEST_XDIST_WORKER"):  # not under xdist (as every_report tells)
         _build_sample_project(base)
     else:
         import shutil
