@@ -65,19 +65,6 @@ def sample_env(sample_dirs: dict[str, Path], monkeypatch: pytest.MonkeyPatch) ->
     return sample_dirs["warehouse"]
 
 
-# The longest test files first. `make test` hands whole files to two pytest-xdist workers
-# (--dist loadfile), in collection order, each to whichever worker is free: a long file
-# collected last would keep one worker busy while the other has nothing left to do.
-LONGEST_FIRST = ("test_batch.py", "test_dask.py", "test_lab.py", "test_reports.py",
-                 "test_batch_integrity.py", "test_issue.py", "test_changes.py",
-                 "test_pdf_print.py")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files keep order
-
-
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("MPLBACKEND", "Agg")
 
