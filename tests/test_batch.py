@@ -920,18 +920,30 @@ def test_interrupted_batch_resumes(project: Path, sig: signal.Signals) -> None:
     while _marked_processes(mark) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert _marked_processes(mark) == []
+    out = project / "outputs" / Q3
     done = ok_events(project)
     assert 0 < len(done) < 6
-    before = {k: (project / "outputs" / Q3 / f"{k}.html").read_bytes() for k in done}
+    # Both workers run the same 2-second jobs in step: one may have promoted its report in
+    # the instant of the interrupt, before recording it. Every promoted report is kept.
+    promoted = {str(f.relative_to(out).with_suffix("")) for f in out.glob("*/unit_report.html")}
+    assert set(done) <= promoted and len(promoted) < 6
+    before = {k: (out / f"{k}.html").read_bytes() for k in promoted}
 
     p = plan(project, path)
-    assert p.count("skip") == len(done) and p.count("run") == 6 - len(done)
+    assert len(done) <= p.count("skip") <= len(promoted)
+    assert p.count("skip") + p.count("run") == 6
     result = run(p)
     assert set(statuses(result).values()) <= {"ok", "skipped"}
-    assert result.count("skipped") == len(done)
-    assert ok_events(project) == {k: 1 for k in manifest(project)["reports"]}  # once each
+    # What was recorded is skipped; what was promoted but not recorded is adopted as it is
+    # ("already has these inputs"), not rendered again; the rest is rendered once.
+    skipped = {o.key.split("/", 1)[1]: o.reason for o in result.outcomes if o.status == "skipped"}
+    assert set(skipped) == promoted
+    assert all("already has these inputs" in skipped[k] or "already rendered by run" in skipped[k]
+               for k in promoted - set(done))
+    assert ok_events(project) == {k: 1 for k in manifest(project)["reports"]
+                                  if k in done or k not in promoted}  # once each
     for k, data in before.items():
-        assert (project / "outputs" / Q3 / f"{k}.html").read_bytes() == data
+        assert (out / f"{k}.html").read_bytes() == data
     assert catalog.verify(project / "outputs" / Q3).ok
     assert [p.name for p in (project / "outputs" / ".staging").iterdir()] == []
 
